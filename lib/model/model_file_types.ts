@@ -1,0 +1,42 @@
+// This module imports no tfjs.
+/**
+ * The in-memory form of a model file (`.mgb`), shared by its reader and writer, the trainer's
+ * export and the engine. The byte layout is specified in `lib/model/FORMAT.md`.
+ *
+ * @module
+ */
+import type { MegabyteConfig } from "./config.ts";
+
+/** One named weight tensor, always handed out as float32 (dequantized if stored otherwise). */
+export interface ModelTensor {
+  /** Dimensions, outermost first (row-major). */
+  shape: number[];
+  /** The values, `shape` multiplied out. */
+  data: Float32Array;
+}
+
+/** How the model was trained: carried in the file for model cards and `megazip info`. */
+export interface TrainingMetadata {
+  /** What the model trained on (e.g. corpus names). */
+  data: string;
+  /** Optimizer steps taken. */
+  steps: number;
+  /** Training bytes seen. */
+  bytesSeen: number;
+  /** Validation bits per byte (float evaluation) at export, or NaN when not measured. */
+  validBpb: number;
+}
+
+/** A model file read into memory. */
+export interface ModelFile {
+  /** Short human name, e.g. "default" or "tiny-test". */
+  name: string;
+  /** The model's sizes. */
+  config: MegabyteConfig;
+  /** Weights by the names of `lib/model/ARCHITECTURE.md`. */
+  tensors: Map<string, ModelTensor>;
+  /** Training metadata. */
+  metadata: TrainingMetadata;
+  /** SHA-256 of the whole file's bytes: the model's identity in archives (32 bytes). */
+  hash: Uint8Array;
+}
