@@ -1,0 +1,258 @@
+/**
+ * Internal: registers the gradients of the kernels the MEGABYTE model uses.
+ *
+ * `@tensorflow/tfjs-core` ships its gradients only as extensionless ES modules
+ * (`dist/register_all_gradients.js`), which Deno cannot load, and its bundles leave them out; the
+ * full `@tensorflow/tfjs` package carries them, but it is not imported so that only the parts used
+ * travel to the GPU machine. So here are the ones `megabyte.ts` needs, ported from tfjs-core 4.22
+ * `src/gradients/*_grad.ts` (Apache-2.0) with the same math. A gradient that is already
+ * registered (e.g. by the full package) is left alone. `megabyte_test.ts` checks the result
+ * against finite differences.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+/** Axes of `inShape` that broadcasting to `outShape` repeated (tfjs `getReductionAxes`). */
+function reductionAxes(inShape: number[], outShape: number[]): number[] {
+  const axes: number[] = [];
+  for (let i = 0; i < outShape.length; i++) {
+    const inDim = inShape[inShape.length - 1 - i];
+    const outAxis = outShape.length - 1 - i;
+    if (inDim === undefined || (inDim === 1 && outShape[outAxis] > 1)) axes.unshift(outAxis);
+  }
+  return axes;
+}
+
+/** Sums `dy` back to the shape of a broadcast operand. */
+function unbroadcast(dy: tf.Tensor, shape: number[]): tf.Tensor {
+  const axes = reductionAxes(shape, dy.shape);
+  return tf.reshape(axes.length > 0 ? tf.sum(dy, axes) : dy, shape);
+}
+
+/** Normalizes possibly negative axes of a tensor of rank `rank`. */
+function axesOf(axis: number | number[] | null | undefined, rank: number): number[] {
+  const list = axis == null ? [...Array(rank).keys()] : Array.isArray(axis) ? axis : [axis];
+  return list.map((a) => (a < 0 ? a + rank : a));
+}
+
+/** The permutation that undoes `perm`. */
+function undoPermutation(perm: number[]): number[] {
+  const undo = new Array<number>(perm.length);
+  perm.forEach((p, i) => (undo[p] = i));
+  return undo;
+}
+
+/** Gradient of a reduction (`Sum`, `Mean`) of `x` over `axis`, scaled by `scale`. */
+function reduceGrad(
+  dy: tf.Tensor,
+  x: tf.Tensor,
+  axis: number | number[],
+  scale: number,
+): tf.Tensor {
+  const expanded = x.shape.slice();
+  for (const a of axesOf(axis, x.rank)) expanded[a] = 1;
+  const grad = tf.mul(tf.reshape(dy, expanded), tf.ones(x.shape, "float32")); // (reduced) -> (x)
+  return scale === 1 ? grad : tf.div(grad, scale);
+}
+
+const configs: tf.GradConfig[] = [
+  {
+    kernelName: tf.Add,
+    inputsToSave: ["a", "b"],
+    gradFunc: (dy, [a, b]) => ({
+      a: () => unbroadcast(dy as tf.Tensor, a.shape),
+      b: () => unbroadcast(dy as tf.Tensor, b.shape),
+    }),
+  },
+  {
+    kernelName: tf.Sub,
+    inputsToSave: ["a", "b"],
+    gradFunc: (dy, [a, b]) => ({
+      a: () => unbroadcast(dy as tf.Tensor, a.shape),
+      b: () => tf.neg(unbroadcast(dy as tf.Tensor, b.shape)),
+    }),
+  },
+  {
+    kernelName: tf.Multiply,
+    inputsToSave: ["a", "b"],
+    gradFunc: (dy, [a, b]) => ({
+      a: () => unbroadcast(tf.mul(dy as tf.Tensor, tf.cast(b, "float32")), a.shape),
+      b: () => unbroadcast(tf.mul(dy as tf.Tensor, tf.cast(a, "float32")), b.shape),
+    }),
+  },
+  {
+    kernelName: tf.RealDiv,
+    inputsToSave: ["a", "b"],
+    gradFunc: (dy, [a, b]) => ({
+      a: () => unbroadcast(tf.div(dy as tf.Tensor, tf.cast(b, "float32")), a.shape),
+      b: () => {
+        const res = unbroadcast(tf.mul(dy as tf.Tensor, tf.cast(a, "float32")), b.shape);
+        return tf.neg(tf.div(res, tf.cast(tf.square(b), "float32")));
+      },
+    }),
+  },
+  {
+    kernelName: tf.Neg,
+    gradFunc: (dy) => ({ x: () => tf.neg(dy as tf.Tensor) }),
+  },
+  {
+    kernelName: tf.Square,
+    inputsToSave: ["x"],
+    gradFunc: (dy, [x]) => ({ x: () => tf.mul(dy as tf.Tensor, tf.mul(tf.cast(x, "float32"), 2)) }),
+  },
+  {
+    kernelName: tf.Sqrt,
+    inputsToSave: ["x"],
+    gradFunc: (dy, [x]) => ({
+      x: () => tf.div(dy as tf.Tensor, tf.mul(tf.sqrt(tf.cast(x, "float32")), 2)),
+    }),
+  },
+  {
+    kernelName: tf.Rsqrt,
+    inputsToSave: ["x"],
+    gradFunc: (dy, [x]) => ({
+      x: () => tf.neg(tf.div(dy as tf.Tensor, tf.mul(tf.pow(x, 1.5), 2))),
+    }),
+  },
+  {
+    kernelName: tf.Exp,
+    outputsToSave: [true],
+    gradFunc: (dy, [y]) => ({ x: () => tf.mul(dy as tf.Tensor, y) }),
+  },
+  {
+    kernelName: tf.Log,
+    inputsToSave: ["x"],
+    gradFunc: (dy, [x]) => ({ x: () => tf.div(dy as tf.Tensor, tf.cast(x, "float32")) }),
+  },
+  {
+    kernelName: tf.Tanh,
+    outputsToSave: [true],
+    gradFunc: (dy, [y]) => ({ x: () => tf.mul(tf.sub(1, tf.square(y)), dy as tf.Tensor) }),
+  },
+  {
+    kernelName: tf.Sum,
+    inputsToSave: ["x"],
+    gradFunc: (dy, [x], attrs) => ({
+      x: () => reduceGrad(dy as tf.Tensor, x, (attrs as unknown as tf.SumAttrs).axis, 1),
+    }),
+  },
+  {
+    kernelName: tf.Mean,
+    inputsToSave: ["x"],
+    gradFunc: (dy, [x], attrs) => {
+      const axis = (attrs as unknown as tf.MeanAttrs).axis;
+      const count = axesOf(axis, x.rank).reduce((n, a) => n * x.shape[a], 1);
+      return { x: () => reduceGrad(dy as tf.Tensor, x, axis, count) };
+    },
+  },
+  {
+    kernelName: tf.Reshape,
+    inputsToSave: ["x"],
+    gradFunc: (dy, [x]) => ({ x: () => tf.reshape(dy as tf.Tensor, x.shape) }),
+  },
+  {
+    kernelName: tf.Transpose,
+    gradFunc: (dy, _saved, attrs) => ({
+      x: () =>
+        tf.transpose(
+          dy as tf.Tensor,
+          undoPermutation((attrs as unknown as tf.TransposeAttrs).perm),
+        ),
+    }),
+  },
+  {
+    kernelName: tf.Slice,
+    inputsToSave: ["x"],
+    gradFunc: (dy, [x], attrs) => {
+      const { begin, size } = attrs as unknown as tf.SliceAttrs;
+      const b = typeof begin === "number" ? [begin] : begin;
+      const s = typeof size === "number" ? [size] : size;
+      const paddings = x.shape.map((d, i): [number, number] => {
+        const len = s[i] === undefined || s[i] === -1 ? d - b[i] : s[i];
+        return [b[i], d - b[i] - len];
+      });
+      return { x: () => tf.pad(dy as tf.Tensor, paddings) };
+    },
+  },
+  {
+    kernelName: tf.PadV2,
+    inputsToSave: ["x"],
+    gradFunc: (dy, [x], attrs) => {
+      const begin = (attrs as unknown as tf.PadV2Attrs).paddings.map((p) => p[0]);
+      return { x: () => tf.slice(dy as tf.Tensor, begin, x.shape) };
+    },
+  },
+  {
+    kernelName: tf.Concat,
+    saveAllInputs: true,
+    gradFunc: (dy, saved, attrs) => {
+      const axis = axesOf((attrs as unknown as tf.ConcatAttrs).axis, saved[0].rank)[0];
+      const parts = tf.split(dy as tf.Tensor, saved.map((t) => t.shape[axis]), axis);
+      return Object.fromEntries(parts.map((t, i) => [String(i), () => t])); // input i gets part i
+    },
+  },
+  {
+    kernelName: tf.SplitV,
+    gradFunc: (dy, _saved, attrs) => ({
+      x: () => tf.concat(dy as tf.Tensor[], (attrs as unknown as tf.SplitVAttrs).axis),
+    }),
+  },
+  {
+    kernelName: tf.GatherV2,
+    inputsToSave: ["x", "indices"],
+    gradFunc: (dy, [x, indices], attrs) => {
+      const { axis, batchDims } = attrs as unknown as tf.GatherV2Attrs;
+      if (axesOf(axis, x.rank)[0] !== 0 || batchDims !== 0) {
+        throw new RangeError(
+          "Cannot differentiate gather: only axis 0 without batch dims is supported",
+        );
+      }
+      return {
+        x: () => {
+          const inner = x.shape.slice(1);
+          const values = tf.reshape(dy as tf.Tensor, [indices.size, ...inner]); // (..., inner) -> (n, inner)
+          return tf.unsortedSegmentSum(values, tf.reshape(indices, [indices.size]), x.shape[0]); // (n, inner) -> (rows, inner)
+        },
+        indices: () => indices,
+      };
+    },
+  },
+  {
+    kernelName: tf.BatchMatMul,
+    inputsToSave: ["a", "b"],
+    gradFunc: (dy, [a, b], attrs) => {
+      const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
+      const g = dy as tf.Tensor;
+      if (!transposeA && !transposeB) {
+        return { a: () => tf.matMul(g, b, false, true), b: () => tf.matMul(a, g, true, false) };
+      } else if (!transposeA && transposeB) {
+        return { a: () => tf.matMul(g, b, false, false), b: () => tf.matMul(g, a, true, false) };
+      } else if (transposeA && !transposeB) {
+        return { a: () => tf.matMul(b, g, false, true), b: () => tf.matMul(a, g, false, false) };
+      }
+      return { a: () => tf.matMul(b, g, true, true), b: () => tf.matMul(g, a, true, true) };
+    },
+  },
+  {
+    kernelName: tf.Softmax,
+    outputsToSave: [true],
+    gradFunc: (dy, [y], attrs) => {
+      const { dim } = attrs as unknown as tf.SoftmaxAttrs;
+      const dyTimesY = tf.mul(dy as tf.Tensor, y);
+      return { logits: () => tf.sub(dyTimesY, tf.mul(tf.sum(dyTimesY, [dim], true), y)) };
+    },
+  },
+  {
+    kernelName: tf.Cast,
+    gradFunc: (dy) => ({ x: () => (dy as tf.Tensor).clone() }),
+  },
+  {
+    kernelName: tf.Identity,
+    gradFunc: (dy) => ({ x: () => tf.cast(dy as tf.Tensor, "float32") }),
+  },
+];
+
+for (const config of configs) {
+  if (tf.getGradient(config.kernelName) == null) tf.registerGradient(config);
+}

@@ -1,0 +1,390 @@
+/**
+ * MEGABYTE in tfjs, for training and float evaluation: the whole model in one file, in reading
+ * order (patch embedder → global model → local model → {@link Megabyte}).
+ *
+ * References: Yu et al. 2023, "MEGABYTE: Predicting Million-byte Sequences with Multiscale
+ * Transformers": section 2.1 (patch embedder), 2.2 (global model, its input shifted by one patch
+ * behind a trainable pad), 2.3 (local model, the previous byte's embedding behind a pad). The
+ * exact forward pass, tensor names and shapes are `lib/model/ARCHITECTURE.md`: this file computes
+ * that and nothing else (RMSNorm, pre-norm blocks, GELU in its tanh form, fused wqkv, no biases).
+ * Init follows GPT-2 (Radford et al. 2019, section 2.3: residual projections scaled by
+ * 1/sqrt(N) for N residual layers; nanoGPT's `model.py` uses 0.02/sqrt(2·n_layer)).
+ *
+ * Shape letters: B batch, T bytes, K = T/P patches, P patch size, DG global width per byte,
+ * E = P·DG global width, DL local width, V = 256, H heads, hs head size, N = B·K (patches of the
+ * batch).
+ *
+ * GPU notes (../shared/DEVICE.md): pads are broadcast or gathered, never `tf.tile`d (the tile
+ * gradient is one Slice + Add per repetition); batched matmuls are split at 65,535 matrices
+ * (`_batch_mat_mul.ts`); every projection is one 2-D matmul over all positions of the batch.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import { type MegabyteConfig, validateConfig } from "./config.ts";
+import type { ModelTensor } from "./model_file_types.ts";
+import { tensorShapes } from "./tensor_shapes.ts";
+import { batchMatMul } from "./_batch_mat_mul.ts";
+import "./_gradients.ts";
+
+export { flopsPerByte, type ParamCount, paramCount } from "./flops.ts";
+
+/** RMSNorm epsilon (ARCHITECTURE.md). */
+const RMS_EPS = 1e-5;
+/** Init standard deviation of every weight and embedding (GPT-2). */
+const INIT_STD = 0.02;
+/** sqrt(2/π), the GELU tanh-form constant. */
+const GELU_C = Math.sqrt(2 / Math.PI);
+/** Added to the scores of future positions: exp() of it is exactly 0 in float32. */
+const MASKED = -1e9;
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks
+
+/** `RMSNorm(v, g) = v · g / sqrt(mean(v²) + 1e-5)` over the last axis. */
+function rmsNorm(v: tf.Tensor, gain: tf.Tensor1D): tf.Tensor {
+  const ms = tf.mean(tf.square(v), -1, true); // (..., D) -> (..., 1)
+  return tf.mul(tf.mul(v, tf.rsqrt(tf.add(ms, RMS_EPS))), gain); // (..., D) · (..., 1) · (D) -> (..., D)
+}
+
+/** `GELU(z) = 0.5·z·(1 + tanh(sqrt(2/π)·(z + 0.044715·z³)))`, elementwise. */
+function gelu(z: tf.Tensor): tf.Tensor {
+  const z3 = tf.mul(tf.square(z), z); // (...) -> (...)
+  const inner = tf.mul(tf.add(z, tf.mul(z3, 0.044715)), GELU_C); // (...) -> (...)
+  return tf.mul(tf.mul(z, 0.5), tf.add(tf.tanh(inner), 1)); // (...) -> (...)
+}
+
+/** The weights of one pre-norm block (`{prefix}.h{i}.*`). */
+interface BlockWeights {
+  ln1: tf.Tensor1D;
+  wqkv: tf.Tensor2D;
+  wo: tf.Tensor2D;
+  ln2: tf.Tensor1D;
+  w1: tf.Tensor2D;
+  w2: tf.Tensor2D;
+}
+
+/**
+ * Causal multi-head self-attention of `u` (N, S, D) with `heads` heads; `mask` (S, S) holds 0
+ * where key j ≤ query i and {@link MASKED} elsewhere.
+ */
+function attention(
+  u: tf.Tensor3D,
+  w: BlockWeights,
+  heads: number,
+  mask: tf.Tensor2D,
+): tf.Tensor3D {
+  const [N, S, D] = u.shape;
+  const hs = D / heads;
+  const qkv = tf.matMul(tf.reshape(u, [N * S, D]), w.wqkv); // (N·S, D) @ (D, 3D) -> (N·S, 3D)
+  const [q, k, v] = tf.split(qkv, 3, 1).map((t) =>
+    tf.transpose(tf.reshape(t, [N, S, heads, hs]), [0, 2, 1, 3]) // (N·S, D) -> (N, H, S, hs)
+  );
+  const scores = tf.add(tf.mul(batchMatMul(q, k, true), 1 / Math.sqrt(hs)), mask); // (N, H, S, hs) @ (N, H, hs, S) -> (N, H, S, S)
+  const probs = tf.softmax(scores, -1); // (N, H, S, S), rows sum to 1 over keys j ≤ i
+  const y = batchMatMul(probs, v, false); // (N, H, S, S) @ (N, H, S, hs) -> (N, H, S, hs)
+  const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [N * S, D]); // (N, H, S, hs) -> (N·S, D)
+  return tf.reshape(tf.matMul(merged, w.wo), [N, S, D]); // (N·S, D) @ (D, D) -> (N, S, D)
+}
+
+/** `MLP(u) = GELU(u @ w1) @ w2` over every position of `u` (N, S, D). */
+function mlp(u: tf.Tensor3D, w: BlockWeights): tf.Tensor3D {
+  const [N, S, D] = u.shape;
+  const up = gelu(tf.matMul(tf.reshape(u, [N * S, D]), w.w1)); // (N·S, D) @ (D, r·D) -> (N·S, r·D)
+  return tf.reshape(tf.matMul(up, w.w2), [N, S, D]); // (N·S, r·D) @ (r·D, D) -> (N, S, D)
+}
+
+/** One pre-norm block: `a + Attn(RMSNorm(a, ln1))`, then `a + MLP(RMSNorm(a, ln2))`. */
+function block(a: tf.Tensor3D, w: BlockWeights, heads: number, mask: tf.Tensor2D): tf.Tensor3D {
+  const b = tf.add(a, attention(rmsNorm(a, w.ln1) as tf.Tensor3D, w, heads, mask)); // (N, S, D)
+  return tf.add(b, mlp(rmsNorm(b, w.ln2) as tf.Tensor3D, w)); // (N, S, D)
+}
+
+/** A causal transformer: the blocks, then the final RMSNorm. */
+function transformer(
+  a: tf.Tensor3D,
+  blocks: BlockWeights[],
+  lnF: tf.Tensor1D,
+  heads: number,
+  mask: tf.Tensor2D,
+): tf.Tensor3D {
+  for (const w of blocks) a = block(a, w, heads, mask); // (N, S, D) -> (N, S, D)
+  return rmsNorm(a, lnF) as tf.Tensor3D; // (N, S, D)
+}
+
+/** A 32-bit FNV-1a hash, to give every tensor its own init seed from the model seed. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The model
+
+/** Options of the {@link Megabyte} constructor. */
+export interface MegabyteOptions {
+  /**
+   * Seed of the initial weights: the same seed and config give the same weights.
+   * @default 1337
+   */
+  seed?: number;
+}
+
+/**
+ * A MEGABYTE model held in tfjs variables on the current backend (see `backend.ts`).
+ *
+ * `logits` and `loss` accept any length T of 1..`config.context` bytes: the last patch is padded
+ * internally with zero bytes, which (the model being causal) changes no output at positions < T.
+ *
+ * @example Loss of a fresh model is near ln 256 nats per byte
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { Megabyte } from "./megabyte.ts";
+ *
+ * const model = new Megabyte({
+ *   patchSize: 4, globalDim: 8, globalLayers: 1, globalHeads: 2,
+ *   localDim: 16, localLayers: 1, localHeads: 2, context: 32, mlpRatio: 4,
+ * }, { seed: 1 });
+ * const x = tf.tensor2d([[104, 101, 108, 108, 111]], [1, 5], "int32");
+ * const loss = model.loss(x);
+ * assert.ok(Math.abs(loss.dataSync()[0] - Math.log(256)) < 0.1);
+ * tf.dispose([x, loss]);
+ * model.dispose();
+ * ```
+ */
+export class Megabyte {
+  /** The model's sizes (a frozen copy of the constructor's argument). */
+  readonly config: MegabyteConfig;
+  /** Every weight, by the names of `lib/model/ARCHITECTURE.md`, in its canonical order. */
+  readonly variables: Map<string, tf.Variable>;
+  /** Causal masks (S, S) by sequence length S, kept across calls. */
+  #masks = new Map<number, tf.Tensor2D>();
+
+  /**
+   * Creates a model with GPT-2 initial weights: normal(0, 0.02) for every matrix, embedding and
+   * pad, 0.02/sqrt(2·layers) for the residual projections `wo` and `w2` (layers of their own
+   * transformer), 1 for the RMSNorm gains.
+   *
+   * @param config The model's sizes; a RangeError names the first broken invariant.
+   * @param options The init seed.
+   */
+  constructor(config: MegabyteConfig, options: MegabyteOptions = {}) {
+    validateConfig(config);
+    this.config = Object.freeze({ ...config });
+    const seed = options.seed ?? 1337;
+    this.variables = new Map();
+    for (const [name, shape] of tensorShapes(config)) {
+      const part = name.split(".")[2];
+      const layers = name.startsWith("global.") ? config.globalLayers : config.localLayers;
+      const init = tf.tidy(() => {
+        if (part === "ln1" || part === "ln2" || name.endsWith(".ln_f")) return tf.ones(shape);
+        const std = part === "wo" || part === "w2" ? INIT_STD / Math.sqrt(2 * layers) : INIT_STD;
+        return tf.randomNormal(shape, 0, std, "float32", fnv1a(`${seed}/${name}`));
+      });
+      this.variables.set(name, tf.variable(init, true)); // tfjs names it uniquely
+      init.dispose();
+    }
+  }
+
+  /** The variable `name`, typed as the caller expects. */
+  #v<R extends tf.Rank>(name: string): tf.Tensor<R> {
+    return this.variables.get(name) as unknown as tf.Tensor<R>;
+  }
+
+  /** The weights of block `i` of the `prefix` ("global" or "local") transformer. */
+  #blocks(prefix: string, layers: number): BlockWeights[] {
+    return Array.from({ length: layers }, (_, i) => ({
+      ln1: this.#v<tf.Rank.R1>(`${prefix}.h${i}.ln1`),
+      wqkv: this.#v<tf.Rank.R2>(`${prefix}.h${i}.wqkv`),
+      wo: this.#v<tf.Rank.R2>(`${prefix}.h${i}.wo`),
+      ln2: this.#v<tf.Rank.R1>(`${prefix}.h${i}.ln2`),
+      w1: this.#v<tf.Rank.R2>(`${prefix}.h${i}.w1`),
+      w2: this.#v<tf.Rank.R2>(`${prefix}.h${i}.w2`),
+    }));
+  }
+
+  /** The additive causal mask (S, S), made once per S and kept until {@link dispose}. */
+  #mask(S: number): tf.Tensor2D {
+    let mask = this.#masks.get(S);
+    if (mask === undefined) {
+      const values = new Float32Array(S * S);
+      for (let i = 0; i < S; i++) values.fill(MASKED, i * S + i + 1, (i + 1) * S); // keys j > i
+      mask = tf.keep(tf.tensor2d(values, [S, S])); // (S, S)
+      this.#masks.set(S, mask);
+    }
+    return mask;
+  }
+
+  /**
+   * The byte logits: `logits[b, t]` predicts `x[b, t]` from `x[b, 0..t-1]`.
+   *
+   * @param x Shape (B, T), int32 byte values 0..255, 1 ≤ T ≤ `config.context`.
+   * @returns Shape (B, T, 256), float32 logits (unnormalized log-probabilities).
+   */
+  logits(x: tf.Tensor2D): tf.Tensor3D {
+    const { patchSize: P, globalDim: DG, localDim: DL, context } = this.config;
+    if (x.rank !== 2) {
+      throw new RangeError(`Cannot run the model: x must be (B, T), got rank ${x.rank}`);
+    }
+    if (x.dtype !== "int32") {
+      throw new TypeError(`Cannot run the model: x must be int32, got ${x.dtype}`);
+    }
+    const [B, T] = x.shape;
+    if (B < 1 || T < 1 || T > context) {
+      throw new RangeError(`Cannot run the model on ${B}×${T} bytes: T must be in 1..${context}`);
+    }
+    const K = Math.ceil(T / P);
+    const E = P * DG;
+    const N = B * K;
+    return tf.tidy(() => {
+      // Pad the last patch with zero bytes: outputs before T do not see them (causal).
+      const xp = K * P > T ? tf.pad(x, [[0, 0], [0, K * P - T]]) : x; // (B, T) -> (B, K·P)
+
+      // 1. Patch embedder (paper 2.1): byte + position embeddings, P of them concatenated.
+      const posG = tf.slice(this.#v<tf.Rank.R2>("global.pos_emb"), [0, 0], [K * P, DG]); // (context, DG) -> (K·P, DG)
+      const h = tf.add(tf.gather(this.#v("global.byte_emb"), xp), posG); // (256, DG)[(B, K·P)] + (K·P, DG) -> (B, K·P, DG)
+      const patches = tf.reshape(h, [B, K, E]); // (B, K·P, DG) -> (B, K, E)
+
+      // 2. Shift by one patch (paper 2.2): the trainable pad first, the last patch dropped.
+      // Broadcast by an add, not tf.broadcastTo/tf.tile: their gradient is a Slice + Add per copy.
+      const pad = tf.add(tf.zeros([B, 1, E]), tf.reshape(this.#v("global.pad"), [1, 1, E])); // (B, 1, E) + (1, 1, E) -> (B, 1, E)
+      const gIn = K === 1
+        ? pad // (B, 1, E)
+        : tf.concat([pad, tf.slice(patches, [0, 0, 0], [B, K - 1, E])], 1); // (B, 1, E) ++ (B, K-1, E) -> (B, K, E)
+
+      // 3. Global transformer over the K patches.
+      const gOut = transformer(
+        gIn as tf.Tensor3D,
+        this.#blocks("global", this.config.globalLayers),
+        this.#v("global.ln_f"),
+        this.config.globalHeads,
+        this.#mask(K),
+      ); // (B, K, E) -> (B, K, E)
+
+      // 4. Each patch's output cut into P slices of DG, each projected to DL.
+      const lGlob = tf.matMul(tf.reshape(gOut, [N * P, DG]), this.#v<tf.Rank.R2>("g2l.w")); // (B·K·P, DG) @ (DG, DL) -> (N·P, DL)
+
+      // 5. Local input (paper 2.3): previous byte's local embedding, the pad at p = 0.
+      const xs = tf.reshape(xp, [N, P]); // (B, K·P) -> (N, P)
+      const prevIdx = P === 1
+        ? tf.fill([N, 1], 256, "int32") // (N, 1): every byte is first of its patch
+        : tf.pad(tf.slice(xs, [0, 0], [N, P - 1]), [[0, 0], [1, 0]], 256); // (N, P-1) -> (N, P), 256 = pad row
+      const table = tf.concat([
+        this.#v<tf.Rank.R2>("local.byte_emb"),
+        tf.reshape(this.#v("local.pad"), [1, DL]),
+      ], 0); // (256, DL) ++ (1, DL) -> (257, DL)
+      const prev = tf.gather(table, prevIdx); // (257, DL)[(N, P)] -> (N, P, DL)
+      const lIn = tf.add(
+        tf.add(tf.reshape(lGlob, [N, P, DL]), this.#v("local.pos_emb")),
+        prev,
+      ); // (N, P, DL) + (P, DL) + (N, P, DL) -> (N, P, DL)
+
+      // 6. Local transformer within each patch, then the byte head.
+      const lOut = transformer(
+        lIn as tf.Tensor3D,
+        this.#blocks("local", this.config.localLayers),
+        this.#v("local.ln_f"),
+        this.config.localHeads,
+        this.#mask(P),
+      ); // (N, P, DL) -> (N, P, DL)
+      const logits = tf.matMul(tf.reshape(lOut, [N * P, DL]), this.#v<tf.Rank.R2>("local.head")); // (N·P, DL) @ (DL, V) -> (N·P, V)
+      const full = tf.reshape(logits, [B, K * P, 256]); // (N·P, V) -> (B, K·P, V)
+      return (K * P > T ? tf.slice(full, [0, 0, 0], [B, T, 256]) : full) as tf.Tensor3D; // (B, K·P, V) -> (B, T, V)
+    });
+  }
+
+  /**
+   * The mean cross-entropy of every byte of `x` given the bytes before it, in nats per byte
+   * (divide by ln 2 for bits per byte), over all B·T positions.
+   *
+   * @param x Shape (B, T), int32 byte values, 1 ≤ T ≤ `config.context`.
+   * @returns A scalar; differentiable with respect to {@link variables}.
+   */
+  loss(x: tf.Tensor2D): tf.Scalar {
+    return tf.tidy(() => {
+      const [B, T] = x.shape;
+      const logits = tf.reshape(this.logits(x), [B * T, 256]); // (B, T, V) -> (B·T, V)
+      const labels = tf.oneHot(tf.reshape(x, [B * T]), 256, 1, 0, "float32"); // (B·T) -> (B·T, V)
+      return tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.MEAN); // (B·T, V) -> ()
+    });
+  }
+
+  /**
+   * Copies every weight out as float32, by the names of ARCHITECTURE.md, in canonical order.
+   * Reads the backend synchronously, which the webgpu backend cannot do under Deno (it reads
+   * through a canvas): there, use {@link exportTensorsAsync}.
+   *
+   * @returns New arrays, owned by the caller.
+   */
+  exportTensors(): Map<string, ModelTensor> {
+    if (tf.getBackend() === "webgpu") {
+      throw new Error(
+        "Cannot export tensors synchronously on the webgpu backend: use await model.exportTensorsAsync()",
+      );
+    }
+    const out = new Map<string, ModelTensor>();
+    for (const [name, v] of this.variables) {
+      out.set(name, { shape: [...v.shape], data: new Float32Array(v.dataSync()) });
+    }
+    return out;
+  }
+
+  /**
+   * {@link exportTensors} on any backend: the same copies, read asynchronously.
+   *
+   * @returns New arrays, owned by the caller.
+   */
+  async exportTensorsAsync(): Promise<Map<string, ModelTensor>> {
+    const out = new Map<string, ModelTensor>();
+    for (const [name, v] of this.variables) {
+      out.set(name, { shape: [...v.shape], data: new Float32Array(await v.data()) });
+    }
+    return out;
+  }
+
+  /**
+   * Replaces every weight. `tensors` must hold exactly the model's names with its shapes;
+   * otherwise a RangeError names the first mismatch and no weight has changed.
+   *
+   * @param tensors Weights by name (e.g. a read model file's `tensors`).
+   */
+  importTensors(tensors: Map<string, ModelTensor>): void {
+    for (const name of tensors.keys()) {
+      if (!this.variables.has(name)) {
+        throw new RangeError(`Cannot import tensor ${name}: the model has no such tensor`);
+      }
+    }
+    for (const [name, v] of this.variables) {
+      const t = tensors.get(name);
+      if (t === undefined) {
+        throw new RangeError(`Cannot import the weights: tensor ${name} is missing`);
+      }
+      const size = t.shape.reduce((a, b) => a * b, 1);
+      if (t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i])) {
+        throw new RangeError(
+          `Cannot import tensor ${name}: shape [${t.shape}] does not match the model's [${v.shape}]`,
+        );
+      }
+      if (t.data.length !== size) {
+        throw new RangeError(
+          `Cannot import tensor ${name}: ${t.data.length} values for shape [${t.shape}]`,
+        );
+      }
+    }
+    for (const [name, v] of this.variables) {
+      const t = tensors.get(name)!;
+      tf.tidy(() => v.assign(tf.tensor(t.data, t.shape, "float32")));
+    }
+  }
+
+  /** Frees every variable and cached mask. The model is unusable afterwards. */
+  dispose(): void {
+    for (const v of this.variables.values()) v.dispose();
+    for (const m of this.#masks.values()) m.dispose();
+    this.variables.clear();
+    this.#masks.clear();
+  }
+}
