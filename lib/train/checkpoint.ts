@@ -1,0 +1,235 @@
+// This module imports no tfjs.
+/**
+ * Training checkpoints: everything a run needs to continue exactly where it stopped, in one
+ * folder of two files.
+ *
+ * - `state.json`: format and version, step, bytes seen, elapsed seconds, the generator's state,
+ *   the model config, the run's settings, the identity of the training and validation data,
+ *   the last validation result, and a table of the tensors (name, shape, byte offsets).
+ * - `tensors-STEP.bin`: for each tensor in table order its weights, Adam's first moment and its
+ *   second moment, float32 little-endian, back to back. Its SHA-256 is in `state.json`.
+ *
+ * Writing is crash-safe: the tensors go to a new file first, then `state.json` is replaced by an
+ * atomic rename, and only then are older tensor files removed. A folder therefore always holds one
+ * complete checkpoint.
+ *
+ * @module
+ */
+import type { MegabyteConfig } from "../model/config.ts";
+import type { ModelTensor } from "../model/model_file_types.ts";
+import type { CorpusIdentity } from "./corpus.ts";
+import { sha256Hex } from "./_sha256.ts";
+
+/** The checkpoint format version this module writes and reads. */
+export const CHECKPOINT_VERSION = 1;
+
+/** The settings that define a run; a resumed run keeps them (only `steps` may be extended). */
+export interface TrainSettings {
+  /** Named level of lib/model/configs.ts the config came from, or "custom". */
+  configName: string;
+  /** Optimizer steps of the whole run; the cosine schedule ends here. */
+  steps: number;
+  /** Windows per step. */
+  batch: number;
+  /** Peak learning rate. */
+  maxLr: number;
+  /** Learning-rate floor at the end of the cosine. */
+  minLr: number;
+  /** Steps of linear warmup. */
+  warmupSteps: number;
+  /** AdamW's decoupled weight decay on matrices. */
+  weightDecay: number;
+  /** Adam's β1. */
+  beta1: number;
+  /** Adam's β2. */
+  beta2: number;
+  /** Adam's ε. */
+  epsilon: number;
+  /** Gradients are clipped to this global norm. */
+  gradClip: number;
+  /** Seed of the model's initial weights and of the window generator. */
+  seed: number;
+  /** Steps between validations (each followed by a checkpoint). */
+  evalEvery: number;
+  /** Validation windows per validation file. */
+  validWindows: number;
+}
+
+/** Bits per byte on the validation set, overall and per category. */
+export interface ValidationResult {
+  /** Steps taken when it was measured. */
+  step: number;
+  /** Total bits over total bytes of every validation window. */
+  bpb: number;
+  /** Bits per byte of each category's windows, by category name. */
+  categories: Record<string, number>;
+}
+
+/** One checkpoint in memory. */
+export interface Checkpoint {
+  /** Optimizer steps taken. */
+  step: number;
+  /** Training bytes seen (steps × batch × context). */
+  bytesSeen: number;
+  /** Seconds spent training over all sessions of the run. */
+  elapsedSeconds: number;
+  /** State of the window generator. */
+  rng: number[];
+  /** The model's sizes. */
+  config: MegabyteConfig;
+  /** The run's settings. */
+  settings: TrainSettings;
+  /** Identity of the training corpus. */
+  data: CorpusIdentity;
+  /** Identity of the validation corpus. */
+  valid: CorpusIdentity;
+  /** The latest validation, or null before the first. */
+  lastValid: ValidationResult | null;
+  /** Weights by name (lib/model/ARCHITECTURE.md). */
+  params: Map<string, ModelTensor>;
+  /** Adam's moments by parameter name. */
+  moments: Map<string, { m: Float32Array; v: Float32Array }>;
+}
+
+interface TensorEntry {
+  name: string;
+  shape: number[];
+  offset: number;
+}
+
+interface StateFile extends Omit<Checkpoint, "params" | "moments"> {
+  format: "megazip-checkpoint";
+  version: number;
+  tensorsFile: string;
+  tensorsBytes: number;
+  tensorsSha256: string;
+  tensors: TensorEntry[];
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Writes a checkpoint into `dir` (created if missing), replacing the one there.
+ *
+ * @param dir The checkpoint folder, e.g. `runs/NAME/ckpt`.
+ * @param checkpoint What to save.
+ */
+export async function saveCheckpoint(dir: string, checkpoint: Checkpoint): Promise<void> {
+  if (!LITTLE_ENDIAN) {
+    throw new Error("Cannot write a checkpoint: big-endian hosts are not supported");
+  }
+  await Deno.mkdir(dir, { recursive: true });
+  const entries: TensorEntry[] = [];
+  let bytes = 0;
+  for (const [name, t] of checkpoint.params) {
+    const moments = checkpoint.moments.get(name);
+    if (moments === undefined) {
+      throw new RangeError(`Cannot write the checkpoint: no moments for ${name}`);
+    }
+    if (moments.m.length !== t.data.length || moments.v.length !== t.data.length) {
+      throw new RangeError(`Cannot write the checkpoint: moments of ${name} have the wrong size`);
+    }
+    entries.push({ name, shape: [...t.shape], offset: bytes });
+    bytes += 3 * 4 * t.data.length;
+  }
+  const blob = new Uint8Array(bytes);
+  for (const entry of entries) {
+    const data = checkpoint.params.get(entry.name)!.data;
+    const { m, v } = checkpoint.moments.get(entry.name)!;
+    let at = entry.offset;
+    for (const part of [data, m, v]) {
+      blob.set(new Uint8Array(part.buffer, part.byteOffset, part.byteLength), at);
+      at += part.byteLength;
+    }
+  }
+  const tensorsFile = `tensors-${String(checkpoint.step).padStart(8, "0")}.bin`;
+  await Deno.writeFile(`${dir}/${tensorsFile}.tmp`, blob);
+  await Deno.rename(`${dir}/${tensorsFile}.tmp`, `${dir}/${tensorsFile}`);
+  const { params: _params, moments: _moments, ...rest } = checkpoint;
+  const state: StateFile = {
+    format: "megazip-checkpoint",
+    version: CHECKPOINT_VERSION,
+    ...rest,
+    tensorsFile,
+    tensorsBytes: bytes,
+    tensorsSha256: await sha256Hex(blob),
+    tensors: entries,
+  };
+  await Deno.writeTextFile(`${dir}/state.json.tmp`, JSON.stringify(state, null, 1) + "\n");
+  await Deno.rename(`${dir}/state.json.tmp`, `${dir}/state.json`);
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.name !== tensorsFile && /^tensors-\d+\.bin(\.tmp)?$/.test(entry.name)) {
+      await Deno.remove(`${dir}/${entry.name}`);
+    }
+  }
+}
+
+/**
+ * Reads the checkpoint in `dir`, verifying its format, version and tensor data.
+ *
+ * @param dir The checkpoint folder.
+ * @returns The checkpoint.
+ */
+export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
+  if (!LITTLE_ENDIAN) {
+    throw new Error("Cannot read a checkpoint: big-endian hosts are not supported");
+  }
+  let text: string;
+  try {
+    text = await Deno.readTextFile(`${dir}/state.json`);
+  } catch (error) {
+    throw new Error(`Cannot read the checkpoint in ${dir}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  let state: StateFile;
+  try {
+    state = JSON.parse(text);
+  } catch (error) {
+    throw new SyntaxError(`Cannot read the checkpoint in ${dir}: state.json is not JSON`, {
+      cause: error,
+    });
+  }
+  if (state.format !== "megazip-checkpoint") {
+    throw new TypeError(
+      `Cannot read the checkpoint in ${dir}: state.json is not a megazip checkpoint`,
+    );
+  }
+  if (state.version !== CHECKPOINT_VERSION) {
+    throw new RangeError(
+      `Cannot read the checkpoint in ${dir}: version ${state.version} is not supported (expected ${CHECKPOINT_VERSION})`,
+    );
+  }
+  const blob = await Deno.readFile(`${dir}/${state.tensorsFile}`);
+  if (blob.length !== state.tensorsBytes || (await sha256Hex(blob)) !== state.tensorsSha256) {
+    throw new Error(
+      `Cannot read the checkpoint in ${dir}: ${state.tensorsFile} is damaged (checksum mismatch)`,
+    );
+  }
+  const params = new Map<string, ModelTensor>();
+  const moments = new Map<string, { m: Float32Array; v: Float32Array }>();
+  for (const entry of state.tensors) {
+    const size = entry.shape.reduce((a, b) => a * b, 1);
+    const at = entry.offset;
+    if (!Number.isInteger(at) || at < 0 || at + 12 * size > blob.length) {
+      throw new RangeError(
+        `Cannot read the checkpoint in ${dir}: tensor ${entry.name} lies outside the file`,
+      );
+    }
+    // Copy out: the slices must own 4-byte-aligned buffers.
+    const part = (i: number) =>
+      new Float32Array(blob.slice(at + 4 * size * i, at + 4 * size * (i + 1)).buffer);
+    params.set(entry.name, { shape: entry.shape, data: part(0) });
+    moments.set(entry.name, { m: part(1), v: part(2) });
+  }
+  const {
+    format: _format,
+    version: _version,
+    tensorsFile: _file,
+    tensorsBytes: _bytes,
+    tensorsSha256: _sha,
+    tensors: _tensors,
+    ...rest
+  } = state;
+  return { ...rest, params, moments };
+}

@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+
+function sample(step: number): Checkpoint {
+  const f = (n: number, k: number) =>
+    Float32Array.from({ length: n }, (_, i) => Math.fround(i * k - 0.5));
+  return {
+    step,
+    bytesSeen: step * 64,
+    elapsedSeconds: 1.5,
+    rng: [1, 2, 3, 4],
+    config: {
+      patchSize: 4,
+      globalDim: 8,
+      globalLayers: 1,
+      globalHeads: 2,
+      localDim: 16,
+      localLayers: 1,
+      localHeads: 2,
+      context: 32,
+      mlpRatio: 4,
+    },
+    settings: {
+      configName: "custom",
+      steps: 10,
+      batch: 2,
+      maxLr: 1e-3,
+      minLr: 1e-4,
+      warmupSteps: 1,
+      weightDecay: 0.1,
+      beta1: 0.9,
+      beta2: 0.98,
+      epsilon: 1e-8,
+      gradClip: 1,
+      seed: 7,
+      evalEvery: 5,
+      validWindows: 2,
+    },
+    data: { files: [{ name: "a", bytes: 10, sha256: "ab" }] },
+    valid: { files: [{ name: "b", bytes: 20, sha256: "cd" }] },
+    lastValid: { step, bpb: 7.5, categories: { b: 7.5 } },
+    params: new Map([["x.w", { shape: [2, 3], data: f(6, 0.25) }], ["x.g", {
+      shape: [3],
+      data: f(3, 2),
+    }]]),
+    moments: new Map([["x.w", { m: f(6, 1), v: f(6, 3) }], ["x.g", { m: f(3, -1), v: f(3, 5) }]]),
+  };
+}
+
+Deno.test("loadCheckpoint() reads back exactly what saveCheckpoint() wrote", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const ckpt = sample(3);
+    await saveCheckpoint(`${dir}/ckpt`, ckpt);
+    assert.deepEqual(await loadCheckpoint(`${dir}/ckpt`), ckpt);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("saveCheckpoint() replaces the previous checkpoint and leaves one tensor file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await saveCheckpoint(dir, sample(3));
+    await saveCheckpoint(dir, sample(5));
+    const names = [];
+    for await (const e of Deno.readDir(dir)) names.push(e.name);
+    assert.deepEqual(names.sort(), ["state.json", "tensors-00000005.bin"]);
+    assert.equal((await loadCheckpoint(dir)).step, 5);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadCheckpoint() rejects damaged tensors, another version and a missing folder", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await saveCheckpoint(dir, sample(3));
+    const bin = `${dir}/tensors-00000003.bin`;
+    const bytes = await Deno.readFile(bin);
+    bytes[10] ^= 1;
+    await Deno.writeFile(bin, bytes);
+    await assert.rejects(loadCheckpoint(dir), /checksum mismatch/);
+    bytes[10] ^= 1;
+    await Deno.writeFile(bin, bytes);
+    const state = JSON.parse(await Deno.readTextFile(`${dir}/state.json`));
+    await Deno.writeTextFile(`${dir}/state.json`, JSON.stringify({ ...state, version: 99 }));
+    await assert.rejects(loadCheckpoint(dir), RangeError);
+    await assert.rejects(loadCheckpoint(`${dir}/nothing`), /Cannot read the checkpoint/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

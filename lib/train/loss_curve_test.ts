@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import { lossCurveSvg } from "./loss_curve.ts";
+import type { LogRecord } from "./run_log.ts";
+
+Deno.test("lossCurveSvg() draws the training and validation series inside the plot", () => {
+  const records: LogRecord[] = [];
+  for (let s = 1; s <= 20; s++) {
+    records.push({
+      kind: "train",
+      step: s,
+      bytesSeen: s * 1000,
+      lr: 1e-3,
+      bpb: 8 - s / 5,
+      gradNorm: 1,
+      bytesPerSecond: 1,
+    });
+    if (s % 5 === 0) {
+      records.push({ kind: "valid", step: s, bytesSeen: s * 1000, bpb: 8 - s / 6, categories: {} });
+    }
+  }
+  const svg = lossCurveSvg(records, "run <a&b>");
+  assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.match(svg, /run &lt;a&amp;b&gt;/);
+  assert.equal(svg.match(/<circle /g)?.length, 4); // one marker per validation
+  assert.equal(svg.match(/<path /g)?.length, 3); // raw train, its average, valid
+  for (const m of svg.matchAll(/[ML](-?[\d.]+),(-?[\d.]+)/g)) {
+    const [x, y] = [Number(m[1]), Number(m[2])];
+    assert.ok(x >= 60 && x <= 700 && y >= 36 && y <= 372, `point ${x},${y} outside the plot`);
+  }
+  assert.match(svg, /<\/svg>\n$/);
+});

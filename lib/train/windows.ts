@@ -1,0 +1,116 @@
+// This module imports no tfjs.
+/**
+ * Training and validation windows: runs of `length` consecutive bytes cut from corpus files,
+ * as int32 rows ready for a (B, T) tensor. Training windows are drawn at random (uniform over
+ * every window that fits inside one file); validation windows are a fixed set, the same on every
+ * run, evenly spaced through each file.
+ *
+ * @module
+ */
+import type { Corpus } from "./corpus.ts";
+import type { Rng } from "./rng.ts";
+
+/**
+ * Draws `batch` random windows of `length` bytes, each inside one file, every start equally
+ * likely over the whole corpus (so a file is picked in proportion to its size).
+ *
+ * @param corpus The training corpus; at least one file must hold `length` bytes.
+ * @param rng The run's generator; exactly `batch` (or, after rare rejections, a few more) draws.
+ * @param options `batch` rows of `length` bytes.
+ * @returns (B, T) byte values, row-major.
+ * @example Two windows of 4 bytes
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Rng } from "./rng.ts";
+ * import { sampleWindows } from "./windows.ts";
+ * const corpus = { files: [{ name: "a", path: "a", bytes: new Uint8Array(100), sha256: "" }], totalBytes: 100 };
+ * assert.equal(sampleWindows(corpus, new Rng(1), { batch: 2, length: 4 }).length, 8);
+ * ```
+ */
+export function sampleWindows(
+  corpus: Corpus,
+  rng: Rng,
+  options: { batch: number; length: number },
+): Int32Array {
+  const { batch, length } = options;
+  checkSizes(batch, length);
+  // starts[i]: number of windows that fit in file i; window r of the corpus lies in the file
+  // whose cumulative count first exceeds r.
+  const cumulative: number[] = [];
+  let total = 0;
+  for (const file of corpus.files) {
+    total += Math.max(0, file.bytes.length - length + 1);
+    cumulative.push(total);
+  }
+  if (total === 0) {
+    throw new RangeError(`Cannot draw training windows: no corpus file holds ${length} bytes`);
+  }
+  const out = new Int32Array(batch * length); // (B, T)
+  for (let b = 0; b < batch; b++) {
+    const r = rng.int(total);
+    let lo = 0;
+    let hi = cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cumulative[mid] > r) hi = mid;
+      else lo = mid + 1;
+    }
+    const start = r - (lo === 0 ? 0 : cumulative[lo - 1]);
+    out.set(corpus.files[lo].bytes.subarray(start, start + length), b * length);
+  }
+  return out;
+}
+
+/** The validation windows of one corpus file. */
+export interface ValidationSet {
+  /** The file's category name. */
+  name: string;
+  /** Number of windows. */
+  count: number;
+  /** (count, T) byte values, row-major. */
+  windows: Int32Array;
+}
+
+/**
+ * The fixed validation windows: for each file that holds `length` bytes, `perFile` windows
+ * (fewer if the file has fewer distinct starts) at evenly spaced starts from its first byte to
+ * its last full window. No randomness: every run evaluates the same bytes.
+ *
+ * @param corpus The validation corpus.
+ * @param options Window `length` and windows `perFile`.
+ * @returns One set per file long enough, in corpus order.
+ */
+export function validationWindows(
+  corpus: Corpus,
+  options: { length: number; perFile: number },
+): ValidationSet[] {
+  const { length, perFile } = options;
+  checkSizes(perFile, length);
+  const sets: ValidationSet[] = [];
+  for (const file of corpus.files) {
+    const span = file.bytes.length - length; // last start
+    if (span < 0) continue;
+    const count = Math.min(perFile, span + 1);
+    const windows = new Int32Array(count * length); // (count, T)
+    for (let i = 0; i < count; i++) {
+      const start = count === 1 ? 0 : Math.floor((i * span) / (count - 1));
+      windows.set(file.bytes.subarray(start, start + length), i * length);
+    }
+    sets.push({ name: file.name, count, windows });
+  }
+  if (sets.length === 0) {
+    throw new RangeError(
+      `Cannot make validation windows: no validation file holds ${length} bytes`,
+    );
+  }
+  return sets;
+}
+
+function checkSizes(count: number, length: number): void {
+  if (!Number.isInteger(count) || count < 1) {
+    throw new RangeError(`Cannot cut windows: count must be a positive integer, got ${count}`);
+  }
+  if (!Number.isInteger(length) || length < 1) {
+    throw new RangeError(`Cannot cut windows: length must be a positive integer, got ${length}`);
+  }
+}
