@@ -2,80 +2,15 @@
 /**
  * The context-mixing predictor: an adaptive byte model that needs no GPU and no model file.
  *
- * FIRST VERSION: adaptive order-0 and order-1 counts, blended with integer weights. Correct
- * (valid tables, deterministic, batch-independent) but weak; the strong model replaces it.
+ * Each segment runs its own model (`_cm_model.ts`): PPM-style contexts of orders 0 to 5 with
+ * exclusion and learned escape probabilities, a match model for long repeats, and a fixed rule
+ * that turns probabilities into integer frequencies. Memory grows with the segment and stays
+ * below about 36 MiB per segment. Tables depend only on the segment's own bytes.
  *
  * @module
  */
-import { ALPHABET, FREQ_TOTAL, type Predictor, type PredictorBatch } from "./predictor.ts";
-
-/** Counts above this are halved, so the model follows changing statistics. */
-const COUNT_LIMIT = 4000;
-
-class Order1Segment {
-  readonly o0 = new Uint32Array(ALPHABET);
-  readonly o1 = new Uint32Array(ALPHABET * ALPHABET);
-  readonly o1Total = new Uint32Array(ALPHABET);
-  o0Total = 0;
-  last = 0;
-
-  predict(out: Uint32Array, at: number): void {
-    const base = this.last * ALPHABET;
-    // Integer weights: order-1 counts weigh 16× when the context has been seen.
-    let total = 0;
-    for (let v = 0; v < ALPHABET; v++) {
-      const w = 16 * this.o1[base + v]! + this.o0[v]! + 1;
-      out[at + v] = w;
-      total += w;
-    }
-    quantize(out, at, total);
-  }
-
-  advance(byte: number): void {
-    const base = this.last * ALPHABET;
-    this.o1[base + byte]! += 1;
-    this.o1Total[this.last]! += 1;
-    if (this.o1Total[this.last]! > COUNT_LIMIT) {
-      let t = 0;
-      for (let v = 0; v < ALPHABET; v++) {
-        const c = this.o1[base + v]! >>> 1;
-        this.o1[base + v] = c;
-        t += c;
-      }
-      this.o1Total[this.last] = t;
-    }
-    this.o0[byte]! += 1;
-    this.o0Total += 1;
-    if (this.o0Total > COUNT_LIMIT) {
-      let t = 0;
-      for (let v = 0; v < ALPHABET; v++) {
-        const c = this.o0[v]! >>> 1;
-        this.o0[v] = c;
-        t += c;
-      }
-      this.o0Total = t;
-    }
-    this.last = byte;
-  }
-}
-
-/**
- * Turns the positive integer weights `out[at..at+256)` (summing to `total`) into frequencies:
- * each `1 + floor(w · (FREQ_TOTAL − 256) / total)`, the remainder added to the first largest.
- */
-function quantize(out: Uint32Array, at: number, total: number): void {
-  const spare = FREQ_TOTAL - ALPHABET;
-  let sum = 0;
-  let best = at;
-  for (let i = at; i < at + ALPHABET; i++) {
-    const w = out[i]!;
-    if (w > out[best]!) best = i;
-    const f = 1 + Math.floor((w * spare) / total);
-    out[i] = f;
-    sum += f;
-  }
-  out[best]! += FREQ_TOTAL - sum;
-}
+import { CmSegment } from "./_cm_model.ts";
+import { ALPHABET, type Predictor, type PredictorBatch } from "./predictor.ts";
 
 /**
  * Creates the context-mixing predictor: adaptive, deterministic, no model file needed.
@@ -100,7 +35,7 @@ export function createContextMixingPredictor(): Predictor {
       if (!Number.isInteger(count) || count < 0) {
         throw new RangeError(`Cannot start a batch of ${count} segments: expected an integer ≥ 0`);
       }
-      let segments: Order1Segment[] = Array.from({ length: count }, () => new Order1Segment());
+      let segments: CmSegment[] = Array.from({ length: count }, () => new CmSegment());
       return {
         count,
         predict(tables: Uint32Array): void {

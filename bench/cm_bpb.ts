@@ -1,0 +1,74 @@
+/**
+ * Measures the context-mixing predictor alone: the ideal code length Σ −log2(freq/65536) of each
+ * file (bits per byte) and the predict+advance speed, next to `gzip -9` and `xz -9e`.
+ *
+ * Usage: `deno run --allow-read --allow-run bench/cm_bpb.ts [--limit=N] FILE...`
+ *
+ * @module
+ */
+import { createContextMixingPredictor } from "../lib/predict/context_mixing.ts";
+import { ALPHABET, FREQ_TOTAL } from "../lib/predict/predictor.ts";
+
+/** Ideal code length in bits of `bytes` under the predictor, and the seconds it took. */
+export function idealBits(bytes: Uint8Array): { bits: number; seconds: number } {
+  const batch = createContextMixingPredictor().start(1);
+  const table = new Uint32Array(ALPHABET);
+  const one = new Uint8Array(1);
+  const logTotal = Math.log2(FREQ_TOTAL);
+  let bits = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < bytes.length; i++) {
+    batch.predict(table);
+    const x = bytes[i]!;
+    bits += logTotal - Math.log2(table[x]!);
+    one[0] = x;
+    batch.advance(one);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  batch.close();
+  return { bits, seconds };
+}
+
+async function sizeOf(cmd: string, args: string[], path: string): Promise<number> {
+  const out = await new Deno.Command(cmd, { args: [...args, path], stdout: "piped" }).output();
+  return out.stdout.length;
+}
+
+if (import.meta.main) {
+  let limit = Infinity;
+  const files: string[] = [];
+  for (const a of Deno.args) {
+    if (a.startsWith("--limit=")) limit = Number(a.slice(8));
+    else files.push(a);
+  }
+  let totBits = 0, totBytes = 0, totSec = 0, totGz = 0, totXz = 0;
+  console.log("file              bytes   cm bpb  gzip-9   xz-9e   KB/s");
+  for (const f of files) {
+    const bytes = Deno.readFileSync(f).subarray(0, limit);
+    const { bits, seconds } = idealBits(bytes);
+    const gz = await sizeOf("gzip", ["-9c"], f);
+    const xz = await sizeOf("xz", ["-9ec"], f);
+    totBits += bits, totBytes += bytes.length, totSec += seconds, totGz += gz, totXz += xz;
+    const name = f.split("/").pop()!.padEnd(14);
+    console.log(
+      `${name} ${String(bytes.length).padStart(8)} ${
+        (bits / bytes.length).toFixed(3).padStart(8)
+      }` +
+        ` ${(gz * 8 / bytes.length).toFixed(3).padStart(7)} ${
+          (xz * 8 / bytes.length).toFixed(3).padStart(7)
+        }` +
+        ` ${(bytes.length / 1000 / seconds).toFixed(0).padStart(6)}${
+          bits / 8 > gz ? "  WORSE THAN GZIP" : ""
+        }`,
+    );
+  }
+  console.log(
+    `TOTAL          ${String(totBytes).padStart(8)} ${
+      (totBits / totBytes).toFixed(3).padStart(8)
+    }` +
+      ` ${(totGz * 8 / totBytes).toFixed(3).padStart(7)} ${
+        (totXz * 8 / totBytes).toFixed(3).padStart(7)
+      }` +
+      ` ${(totBytes / 1000 / totSec).toFixed(0).padStart(6)}`,
+  );
+}

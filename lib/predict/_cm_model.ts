@@ -1,0 +1,475 @@
+// This module imports no tfjs.
+/**
+ * One segment of the context-mixing model (internal to `context_mixing.ts`).
+ *
+ * A PPM-style chain over orders 0..MAX_ORDER with full exclusion and learned escapes, then a
+ * match model, then a fixed rounding rule:
+ *
+ * 1. Order 0: additive counts over all 256 values (never zero).
+ * 2. Each order k = 1..MAX_ORDER whose context has been seen keeps the symbols that followed it
+ *    with their counts. The symbols it has seen get `(1 − e) · n(v) / T`; every other value keeps
+ *    its lower-order probability, renormalised to the escape mass `e` (exclusion). `e` is learned
+ *    per bucket (order, distinct symbols, total count) from what actually followed.
+ * 3. The match model finds the last occurrence of the recent MATCH_MIN bytes and predicts the byte
+ *    that followed it; the probability of that byte is set to a learned hit rate (per match length
+ *    and prior probability), the others rescaled.
+ * 4. Frequencies: `1 + floor(p · (FREQ_TOTAL − 256))`, the remainder added to the first most
+ *    probable value.
+ *
+ * Determinism: only +, −, ×, ÷, floor and integer operations on IEEE doubles and int32, in a fixed
+ * order that depends on the segment's own bytes alone.
+ *
+ * @module
+ */
+import { ALPHABET, FREQ_TOTAL } from "./predictor.ts";
+
+/** Highest context order (bytes of context) kept in the hash table. */
+const MAX_ORDER = 5;
+/** Slots of the context table at the start (grows by doubling). */
+const TABLE_START_BITS = 12;
+/** Largest context table: 2^20 slots × 16 bytes = 16 MiB. */
+const TABLE_MAX_BITS = 20;
+/** Symbol pool entries at the start (grows by doubling). */
+const POOL_START = 1 << 12;
+/** Largest symbol pool: 2^22 entries × 4 bytes = 16 MiB. */
+const POOL_MAX = 1 << 22;
+/** Count units added when a symbol is seen again. */
+const COUNT_INC = 2;
+/** Count units of a symbol's first occurrence in a context. */
+const COUNT_INIT = 2;
+/** A context's total is halved when it exceeds this, per order (0 unused). */
+const COUNT_LIMIT = [0, 4000, 1000, 500, 250, 250, 250, 250, 250];
+/** Bytes hashed to find a match. */
+const MATCH_MIN = 6;
+/** Match hash table: 2^MATCH_BITS positions. */
+const MATCH_BITS = 18;
+
+/** Learned probabilities stay within [P_MIN, 1 − P_MIN], so no scale ever becomes 0. */
+const P_MIN = 1 / 8192;
+/** Escape buckets: classes of a context's distinct-symbol count. */
+const D_CLASSES = 12;
+/** Escape buckets: classes of a context's total count. */
+const T_CLASSES = 12;
+
+function buildDClass(): Uint8Array {
+  const c = new Uint8Array(ALPHABET + 1);
+  const edges = [0, 1, 2, 3, 4, 5, 6, 8, 11, 15, 23, 39, 257];
+  for (let d = 0; d <= ALPHABET; d++) {
+    let i = 0;
+    while (d >= edges[i + 1]!) i++;
+    c[d] = Math.min(i, D_CLASSES - 1);
+  }
+  return c;
+}
+
+function buildTClass(): Uint8Array {
+  const c = new Uint8Array(512);
+  for (let t = 0; t < 512; t++) {
+    // Roughly logarithmic in the count units: 1, 2, 3, 4-5, 6-7, 8-11, ...
+    const u = t * 2;
+    let k = 0;
+    let edge = 2;
+    while (u >= edge && k < T_CLASSES - 1) {
+      k++;
+      edge = edge + (edge >> 1) + 1;
+    }
+    c[t] = k;
+  }
+  return c;
+}
+
+/** Distinct-count class of d, for d = 0..256. */
+const D_CLASS = buildDClass();
+/** Total-count class of T, indexed by min(T, 1023) >> 1. */
+const T_CLASS = buildTClass();
+
+/** Mixes two 32-bit words into a non-zero 32-bit context key. */
+function hashKey(order: number, lo: number, hi: number): number {
+  let h = Math.imul(lo ^ Math.imul(order, 0x2545f491), 0x9e3779b1);
+  h ^= h >>> 15;
+  h = Math.imul(h ^ hi, 0x85ebca77);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae3d);
+  h ^= h >>> 16;
+  return h === 0 ? 1 : h;
+}
+
+/** The state of one segment. */
+export class CmSegment {
+  // History and rolling context.
+  #hist = new Uint8Array(1 << 12);
+  #len = 0;
+  #c4 = 0; // last 4 bytes, newest in the low byte
+  #c8 = 0; // the 4 bytes before those
+
+  // Order 0: raw weights (count + smoothing) and their sum.
+  #o0 = new Float64Array(ALPHABET).fill(1);
+  #o0Sum = ALPHABET;
+
+  // Context table: slot i holds [key, list, T, d] at 4i.. (list: the entry itself when d = 1).
+  #tab = new Int32Array(4 << TABLE_START_BITS);
+  #tabBits = TABLE_START_BITS;
+  #tabUsed = 0;
+  #pool = new Uint32Array(POOL_START);
+  #poolUsed = 0;
+
+  // Current contexts: key and slot (−1 if absent) per order.
+  #keys = new Int32Array(MAX_ORDER + 1);
+  #slots = new Int32Array(MAX_ORDER + 1).fill(-1);
+  #buckets = new Int32Array(MAX_ORDER + 1);
+
+  // Learned escape probabilities per (order, d class, T class).
+  #esc = new Float64Array((MAX_ORDER + 1) * D_CLASSES * T_CLASSES).fill(0.3);
+  #escN = new Uint16Array((MAX_ORDER + 1) * D_CLASSES * T_CLASSES);
+
+  // Match model.
+  #matchTab = new Int32Array(1 << MATCH_BITS).fill(-1);
+  #matchPtr = -1; // index in #hist of the predicted byte, −1 if none
+  #matchLen = 0;
+  #matchHit = new Float64Array(16 * 8).fill(0.5);
+  #matchCtx = -1;
+  #matchSym = -1;
+
+  // Scratch: the probability of v is s · #p[v] in predict().
+  #p = new Float64Array(ALPHABET);
+  // Whether predict() ran for the next byte (advance() learns from what it computed).
+  #predicted = false;
+  static #scratch = new Uint32Array(ALPHABET);
+
+  constructor() {
+    this.#lookupAll();
+  }
+
+  /** Writes this segment's table for the next byte into `out[at..at+256)`. */
+  predict(out: Uint32Array, at: number): void {
+    const p = this.#p;
+    const tab = this.#tab;
+    const pool = this.#pool;
+    p.set(this.#o0);
+    let s = 1 / this.#o0Sum;
+    for (let k = 1; k <= MAX_ORDER; k++) {
+      const slot = this.#slots[k]!;
+      if (slot < 0) continue;
+      const t = tab[slot + 2]!;
+      const d = tab[slot + 3]!;
+      const b = (k * D_CLASSES + D_CLASS[d]!) * T_CLASSES + T_CLASS[t > 1023 ? 511 : t >> 1]!;
+      this.#buckets[k] = b;
+      if (d === 1) {
+        const v = tab[slot + 1]! & 255;
+        const m = s * p[v]!;
+        const e = this.#esc[b]!;
+        const s2 = m > 1 - 1e-9 ? s * e : (s * e) / (1 - m);
+        p[v] = (1 - e) / s2;
+        s = s2;
+      } else {
+        const off = tab[slot + 1]!;
+        let m = 0;
+        for (let i = off; i < off + d; i++) m += p[pool[i]! & 255]!;
+        m *= s;
+        if (d === ALPHABET || m > 1 - 1e-9) {
+          const f = 1 / (t * s);
+          for (let i = off; i < off + d; i++) {
+            const ent = pool[i]!;
+            p[ent & 255] = (ent >>> 8) * f;
+          }
+        } else {
+          const e = this.#esc[b]!;
+          const s2 = (s * e) / (1 - m);
+          const f = (1 - e) / (t * s2);
+          for (let i = off; i < off + d; i++) {
+            const ent = pool[i]!;
+            p[ent & 255] = (ent >>> 8) * f;
+          }
+          s = s2;
+        }
+      }
+    }
+    // Match model: set the predicted byte's probability to the learned hit rate.
+    this.#matchSym = -1;
+    if (this.#matchLen > 0) {
+      const v = this.#hist[this.#matchPtr]!;
+      const q = s * p[v]!;
+      const lenClass = this.#matchLen > 15 ? 15 : this.#matchLen;
+      const ctx = lenClass * 8 + (q >= 1 ? 7 : Math.floor(q * 8));
+      const h = this.#matchHit[ctx]!;
+      if (q < 1 - 1e-9) {
+        const s2 = (s * (1 - h)) / (1 - q);
+        p[v] = h / s2;
+        s = s2;
+      }
+      this.#matchCtx = ctx;
+      this.#matchSym = v;
+    }
+    quantize(p, s, out, at);
+    this.#predicted = true;
+  }
+
+  /** Appends `byte` to the segment and learns from it. */
+  advance(byte: number): void {
+    if (!this.#predicted) this.predict(CmSegment.#scratch, 0);
+    this.#predicted = false;
+    // 1. Escapes: an order escaped when its context had been seen but not this byte; learn only
+    //    on the orders that coding would have reached (highest first, down to the first hit).
+    let found = false;
+    for (let k = MAX_ORDER; k >= 1 && !found; k--) {
+      const slot = this.#slots[k]!;
+      if (slot < 0) continue;
+      const hit = this.#findSym(slot, byte) !== -1;
+      const b = this.#buckets[k]!;
+      const n = this.#escN[b]!;
+      const rate = n < 60 ? 1 / (n + 2) : 1 / 62;
+      if (n < 60) this.#escN[b] = n + 1;
+      const e = this.#esc[b]! + ((hit ? 0 : 1) - this.#esc[b]!) * rate;
+      this.#esc[b] = e < P_MIN ? P_MIN : e > 1 - P_MIN ? 1 - P_MIN : e;
+      if (hit) found = true;
+    }
+    // 2. Match model.
+    if (this.#matchSym >= 0) {
+      const ctx = this.#matchCtx;
+      const h = this.#matchHit[ctx]! +
+        ((this.#matchSym === byte ? 1 : 0) - this.#matchHit[ctx]!) / 32;
+      this.#matchHit[ctx] = h < P_MIN ? P_MIN : h > 1 - P_MIN ? 1 - P_MIN : h;
+    }
+    if (this.#matchLen > 0) {
+      if (this.#hist[this.#matchPtr] === byte) {
+        this.#matchLen++;
+        this.#matchPtr++;
+      } else {
+        this.#matchLen = 0;
+      }
+    }
+    // 3. Counts, growing the table first so that the slots stay valid.
+    if (this.#tabUsed + MAX_ORDER > (3 << (this.#tabBits - 2)) && this.#tabBits < TABLE_MAX_BITS) {
+      this.#grow();
+    }
+    for (let k = 1; k <= MAX_ORDER; k++) {
+      const slot = this.#slots[k]!;
+      if (slot >= 0) this.#update(slot, k, byte);
+      else if (k <= this.#len) this.#insert(this.#keys[k]!, byte);
+    }
+    this.#o0[byte]! += 1;
+    this.#o0Sum += 1;
+    if (this.#o0Sum > 65536) {
+      let sum = 0;
+      for (let v = 0; v < ALPHABET; v++) {
+        const w = Math.floor(this.#o0[v]! / 2) + 0.5;
+        this.#o0[v] = w;
+        sum += w;
+      }
+      this.#o0Sum = sum;
+    }
+    // 4. History.
+    if (this.#len === this.#hist.length) {
+      const h = new Uint8Array(this.#hist.length * 2);
+      h.set(this.#hist);
+      this.#hist = h;
+    }
+    this.#hist[this.#len++] = byte;
+    this.#c8 = ((this.#c8 << 8) | (this.#c4 >>> 24)) | 0;
+    this.#c4 = ((this.#c4 << 8) | byte) | 0;
+    // 5. Match lookup.
+    if (this.#len >= MATCH_MIN) {
+      const mh = Math.imul(this.#c4 ^ Math.imul(this.#c8 & 0xffff, 0x2f0b3c5d), 0x9e3779b1) >>>
+        (32 - MATCH_BITS);
+      if (this.#matchLen === 0) {
+        const cand = this.#matchTab[mh]!;
+        if (cand >= 0) {
+          let l = 0;
+          while (l < 32 && l < cand && this.#hist[cand - 1 - l] === this.#hist[this.#len - 1 - l]) {
+            l++;
+          }
+          if (l >= MATCH_MIN) {
+            this.#matchLen = l;
+            this.#matchPtr = cand;
+          }
+        }
+      }
+      this.#matchTab[mh] = this.#len;
+    }
+    this.#lookupAll();
+  }
+
+  #lookupAll(): void {
+    const c4 = this.#c4;
+    const c8 = this.#c8;
+    for (let k = 1; k <= MAX_ORDER; k++) {
+      let key: number;
+      if (k <= 4) key = hashKey(k, k === 4 ? c4 : c4 & ((1 << (8 * k)) - 1), 0);
+      else key = hashKey(k, c4, k === 8 ? c8 : c8 & ((1 << (8 * (k - 4))) - 1));
+      this.#keys[k] = key;
+      this.#slots[k] = k <= this.#len ? this.#find(key) : -1;
+    }
+  }
+
+  /** The slot index (×4) holding `key`, or −1. */
+  #find(key: number): number {
+    const tab = this.#tab;
+    const mask = (1 << this.#tabBits) - 1;
+    let i = (key >>> (32 - this.#tabBits)) & mask;
+    for (;;) {
+      const k = tab[i * 4]!;
+      if (k === key) return i * 4;
+      if (k === 0) return -1;
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** Adds a new context `key` whose first symbol is `byte` (unless the table is full). */
+  #insert(key: number, byte: number): void {
+    if (this.#tabUsed >= (3 << (this.#tabBits - 2))) return; // full: forget new contexts
+    const tab = this.#tab;
+    const mask = (1 << this.#tabBits) - 1;
+    let i = (key >>> (32 - this.#tabBits)) & mask;
+    while (tab[i * 4] !== 0) i = (i + 1) & mask;
+    tab[i * 4] = key;
+    tab[i * 4 + 1] = (COUNT_INIT << 8) | byte;
+    tab[i * 4 + 2] = COUNT_INIT;
+    tab[i * 4 + 3] = 1;
+    this.#tabUsed++;
+  }
+
+  /** Index in the pool (or −2 for the inline entry) of `byte` in the slot's list, or −1. */
+  #findSym(slot: number, byte: number): number {
+    const tab = this.#tab;
+    const d = tab[slot + 3]!;
+    if (d === 1) return (tab[slot + 1]! & 255) === byte ? -2 : -1;
+    const off = tab[slot + 1]!;
+    const pool = this.#pool;
+    for (let i = off; i < off + d; i++) if ((pool[i]! & 255) === byte) return i;
+    return -1;
+  }
+
+  #update(slot: number, k: number, byte: number): void {
+    const tab = this.#tab;
+    const d = tab[slot + 3]!;
+    let t = tab[slot + 2]!;
+    if (d === 1) {
+      const ent = tab[slot + 1]!;
+      if ((ent & 255) === byte) {
+        tab[slot + 1] = ent + (COUNT_INC << 8);
+        t += COUNT_INC;
+        if (t > COUNT_LIMIT[k]!) {
+          const c = ((ent >>> 8) + COUNT_INC) >>> 1;
+          tab[slot + 1] = (c << 8) | byte;
+          t = c;
+        }
+        tab[slot + 2] = t;
+        return;
+      }
+      // Second symbol: move the list into the pool, capacity 2.
+      const off = this.#alloc(2);
+      if (off < 0) return;
+      this.#pool[off] = ent;
+      this.#pool[off + 1] = (COUNT_INIT << 8) | byte;
+      tab[slot + 1] = off;
+      tab[slot + 2] = t + COUNT_INIT;
+      tab[slot + 3] = 2;
+      return;
+    }
+    let off = tab[slot + 1]!;
+    let pool = this.#pool;
+    let i = off;
+    const end = off + d;
+    while (i < end && (pool[i]! & 255) !== byte) i++;
+    if (i < end) {
+      pool[i] = pool[i]! + (COUNT_INC << 8);
+      t += COUNT_INC;
+    } else {
+      // New symbol: grow the list when d is a power of two (its capacity).
+      if ((d & (d - 1)) === 0) {
+        const off2 = this.#alloc(d * 2);
+        if (off2 < 0) return;
+        pool = this.#pool;
+        pool.copyWithin(off2, off, off + d);
+        off = off2;
+        tab[slot + 1] = off;
+      }
+      pool[off + d] = (COUNT_INIT << 8) | byte;
+      tab[slot + 3] = d + 1;
+      t += COUNT_INIT;
+    }
+    if (t > COUNT_LIMIT[k]!) {
+      t = 0;
+      const n = tab[slot + 3]!;
+      for (let j = off; j < off + n; j++) {
+        const ent = pool[j]!;
+        const c = ((ent >>> 8) + 1) >>> 1;
+        pool[j] = (c << 8) | (ent & 255);
+        t += c;
+      }
+    }
+    tab[slot + 2] = t;
+  }
+
+  /** Reserves `n` pool entries; −1 when the pool is full. */
+  #alloc(n: number): number {
+    if (this.#poolUsed + n > this.#pool.length) {
+      let size = this.#pool.length;
+      while (size < this.#poolUsed + n) size *= 2;
+      if (size > POOL_MAX) return -1;
+      const pool = new Uint32Array(size);
+      pool.set(this.#pool.subarray(0, this.#poolUsed));
+      this.#pool = pool;
+    }
+    const off = this.#poolUsed;
+    this.#poolUsed += n;
+    return off;
+  }
+
+  /** Doubles the context table and re-finds the current slots. */
+  #grow(): void {
+    const old = this.#tab;
+    this.#tabBits++;
+    const tab = new Int32Array(4 << this.#tabBits);
+    const mask = (1 << this.#tabBits) - 1;
+    for (let j = 0; j < old.length; j += 4) {
+      const key = old[j]!;
+      if (key === 0) continue;
+      let i = (key >>> (32 - this.#tabBits)) & mask;
+      while (tab[i * 4] !== 0) i = (i + 1) & mask;
+      tab[i * 4] = key;
+      tab[i * 4 + 1] = old[j + 1]!;
+      tab[i * 4 + 2] = old[j + 2]!;
+      tab[i * 4 + 3] = old[j + 3]!;
+    }
+    this.#tab = tab;
+    for (let k = 1; k <= MAX_ORDER; k++) {
+      if (this.#slots[k]! >= 0) this.#slots[k] = this.#find(this.#keys[k]!);
+    }
+  }
+}
+
+/**
+ * Writes `1 + floor(scale · p[v] · (FREQ_TOTAL − 256))` for every v into `out[at..)`, then adds
+ * what is left of FREQ_TOTAL to the first most probable value. Should rounding ever have pushed
+ * the probabilities' sum above 1 far enough to overshoot, the table is redone with the scale
+ * taken from the exact sum.
+ */
+function quantize(p: Float64Array, scale: number, out: Uint32Array, at: number): void {
+  const spare = FREQ_TOTAL - ALPHABET;
+  let f = scale * spare;
+  for (let pass = 0; pass < 2; pass++) {
+    let sum = 0;
+    let best = 0;
+    let bestQ = 0;
+    for (let v = 0; v < ALPHABET; v++) {
+      let q = Math.floor(p[v]! * f);
+      if (!(q <= spare)) q = spare; // also catches NaN
+      if (q > bestQ) {
+        bestQ = q;
+        best = v;
+      }
+      out[at + v] = q + 1;
+      sum += q + 1;
+    }
+    if (sum <= FREQ_TOTAL) {
+      out[at + best]! += FREQ_TOTAL - sum;
+      return;
+    }
+    let total = 0;
+    for (let v = 0; v < ALPHABET; v++) total += p[v]!;
+    f = spare / total;
+  }
+  // Unreachable unless p holds non-finite values: fall back to the uniform table.
+  out.fill(FREQ_TOTAL / ALPHABET, at, at + ALPHABET);
+}
