@@ -23,11 +23,13 @@
  */
 import { ALPHABET, FREQ_TOTAL } from "./predictor.ts";
 
-/** Highest context order (bytes of context) kept in the hash table. */
+/** Highest context order (bytes of context). */
 const MAX_ORDER = 5;
-/** Slots of the context table at the start (grows by doubling). */
+/** Slots of the directly indexed region: one per order-1 context, then one per order-2 context. */
+const LOW_SLOTS = 256 + 65536;
+/** Slots of the hashed region (orders 3 and up) at the start; it grows by doubling. */
 const TABLE_START_BITS = 12;
-/** Largest context table: 2^20 slots × 16 bytes = 16 MiB. */
+/** Largest hashed region: 2^20 slots × 16 bytes = 16 MiB. */
 const TABLE_MAX_BITS = 20;
 /** Symbol pool entries at the start (grows by doubling). */
 const POOL_START = 1 << 12;
@@ -105,18 +107,22 @@ export class CmSegment {
   // Order 0: raw weights (count + smoothing) and their sum.
   #o0 = new Float64Array(ALPHABET).fill(1);
   #o0Sum = ALPHABET;
+  #o0Top = 0;
 
   // Context table: slot i holds [key, list, T, d] at 4i.. (list: the entry itself when d = 1).
-  #tab = new Int32Array(4 << TABLE_START_BITS);
+  // Slots 0..255 are the order-1 contexts, 256..65791 the order-2 ones (d = 0 until seen), then
+  // the hashed region of 2^#tabBits slots for orders 3 and up (key 0 = empty).
+  #tab = new Int32Array(4 * (LOW_SLOTS + (1 << TABLE_START_BITS)));
   #tabBits = TABLE_START_BITS;
   #tabUsed = 0;
   #pool = new Uint32Array(POOL_START);
   #poolUsed = 0;
 
-  // Current contexts: key and slot (−1 if absent) per order.
+  // Current contexts: key and slot (×4; −1 if absent) per order; escape bucket from predict().
   #keys = new Int32Array(MAX_ORDER + 1);
   #slots = new Int32Array(MAX_ORDER + 1).fill(-1);
   #buckets = new Int32Array(MAX_ORDER + 1);
+  #hits = new Uint8Array(MAX_ORDER + 1);
 
   // Learned escape probabilities per (order, d class, T class).
   #esc = new Float64Array((MAX_ORDER + 1) * D_CLASSES * T_CLASSES).fill(0.3);
@@ -147,11 +153,13 @@ export class CmSegment {
     const pool = this.#pool;
     p.set(this.#o0);
     let s = 1 / this.#o0Sum;
+    let top = this.#o0Top; // a likely value: the highest order's most frequent one
     for (let k = 1; k <= MAX_ORDER; k++) {
       const slot = this.#slots[k]!;
       if (slot < 0) continue;
-      const t = tab[slot + 2]!;
       const d = tab[slot + 3]!;
+      if (d === 0) continue;
+      const t = tab[slot + 2]!;
       const b = (k * D_CLASSES + D_CLASS[d]!) * T_CLASSES + T_CLASS[t > 1023 ? 511 : t >> 1]!;
       this.#buckets[k] = b;
       if (d === 1) {
@@ -161,6 +169,7 @@ export class CmSegment {
         const s2 = m > 1 - 1e-9 ? s * e : (s * e) / (1 - m);
         p[v] = (1 - e) / s2;
         s = s2;
+        top = v;
       } else {
         const off = tab[slot + 1]!;
         let m = 0;
@@ -168,18 +177,24 @@ export class CmSegment {
         m *= s;
         if (d === ALPHABET || m > 1 - 1e-9) {
           const f = 1 / (t * s);
+          let topEnt = 0;
           for (let i = off; i < off + d; i++) {
             const ent = pool[i]!;
             p[ent & 255] = (ent >>> 8) * f;
+            if (ent > topEnt) topEnt = ent;
           }
+          top = topEnt & 255;
         } else {
           const e = this.#esc[b]!;
           const s2 = (s * e) / (1 - m);
           const f = (1 - e) / (t * s2);
+          let topEnt = 0;
           for (let i = off; i < off + d; i++) {
             const ent = pool[i]!;
             p[ent & 255] = (ent >>> 8) * f;
+            if (ent > topEnt) topEnt = ent;
           }
+          top = topEnt & 255;
           s = s2;
         }
       }
@@ -196,11 +211,12 @@ export class CmSegment {
         const s2 = (s * (1 - h)) / (1 - q);
         p[v] = h / s2;
         s = s2;
+        if (h > 0.5) top = v;
       }
       this.#matchCtx = ctx;
       this.#matchSym = v;
     }
-    quantize(p, s, out, at);
+    quantize(p, s, top, out, at);
     this.#predicted = true;
   }
 
@@ -208,21 +224,6 @@ export class CmSegment {
   advance(byte: number): void {
     if (!this.#predicted) this.predict(CmSegment.#scratch, 0);
     this.#predicted = false;
-    // 1. Escapes: an order escaped when its context had been seen but not this byte; learn only
-    //    on the orders that coding would have reached (highest first, down to the first hit).
-    let found = false;
-    for (let k = MAX_ORDER; k >= 1 && !found; k--) {
-      const slot = this.#slots[k]!;
-      if (slot < 0) continue;
-      const hit = this.#findSym(slot, byte) !== -1;
-      const b = this.#buckets[k]!;
-      const n = this.#escN[b]!;
-      const rate = n < 60 ? 1 / (n + 2) : 1 / 62;
-      if (n < 60) this.#escN[b] = n + 1;
-      const e = this.#esc[b]! + ((hit ? 0 : 1) - this.#esc[b]!) * rate;
-      this.#esc[b] = e < P_MIN ? P_MIN : e > 1 - P_MIN ? 1 - P_MIN : e;
-      if (hit) found = true;
-    }
     // 2. Match model.
     if (this.#matchSym >= 0) {
       const ctx = this.#matchCtx;
@@ -239,16 +240,34 @@ export class CmSegment {
       }
     }
     // 3. Counts, growing the table first so that the slots stay valid.
-    if (this.#tabUsed + MAX_ORDER > (3 << (this.#tabBits - 2)) && this.#tabBits < TABLE_MAX_BITS) {
+    if (this.#tabUsed + MAX_ORDER > (1 << (this.#tabBits - 1)) && this.#tabBits < TABLE_MAX_BITS) {
       this.#grow();
     }
+    const hits = this.#hits;
     for (let k = 1; k <= MAX_ORDER; k++) {
       const slot = this.#slots[k]!;
-      if (slot >= 0) this.#update(slot, k, byte);
-      else if (k <= this.#len) this.#insert(this.#keys[k]!, byte);
+      if (slot >= 0) hits[k] = this.#update(slot, k, byte);
+      else {
+        hits[k] = 2;
+        if (k <= this.#len) this.#insert(this.#keys[k]!, byte);
+      }
+    }
+    // 4. Escapes: an order escaped when its context had been seen but not this byte; learn only
+    //    on the orders that coding reached (highest first, down to the first hit).
+    for (let k = MAX_ORDER; k >= 1; k--) {
+      const hit = hits[k]!;
+      if (hit === 2) continue; // context not seen before
+      const b = this.#buckets[k]!;
+      const n = this.#escN[b]!;
+      const rate = n < 60 ? 1 / (n + 2) : 1 / 62;
+      if (n < 60) this.#escN[b] = n + 1;
+      const e = this.#esc[b]! + ((hit === 1 ? 0 : 1) - this.#esc[b]!) * rate;
+      this.#esc[b] = e < P_MIN ? P_MIN : e > 1 - P_MIN ? 1 - P_MIN : e;
+      if (hit === 1) break;
     }
     this.#o0[byte]! += 1;
     this.#o0Sum += 1;
+    if (this.#o0[byte]! > this.#o0[this.#o0Top]!) this.#o0Top = byte;
     if (this.#o0Sum > 65536) {
       let sum = 0;
       for (let v = 0; v < ALPHABET; v++) {
@@ -258,7 +277,7 @@ export class CmSegment {
       }
       this.#o0Sum = sum;
     }
-    // 4. History.
+    // 5. History.
     if (this.#len === this.#hist.length) {
       const h = new Uint8Array(this.#hist.length * 2);
       h.set(this.#hist);
@@ -267,7 +286,7 @@ export class CmSegment {
     this.#hist[this.#len++] = byte;
     this.#c8 = ((this.#c8 << 8) | (this.#c4 >>> 24)) | 0;
     this.#c4 = ((this.#c4 << 8) | byte) | 0;
-    // 5. Match lookup.
+    // 6. Match lookup.
     if (this.#len >= MATCH_MIN) {
       const mh = Math.imul(this.#c4 ^ Math.imul(this.#c8 & 0xffff, 0x2f0b3c5d), 0x9e3779b1) >>>
         (32 - MATCH_BITS);
@@ -292,93 +311,97 @@ export class CmSegment {
   #lookupAll(): void {
     const c4 = this.#c4;
     const c8 = this.#c8;
-    for (let k = 1; k <= MAX_ORDER; k++) {
-      let key: number;
-      if (k <= 4) key = hashKey(k, k === 4 ? c4 : c4 & ((1 << (8 * k)) - 1), 0);
-      else key = hashKey(k, c4, k === 8 ? c8 : c8 & ((1 << (8 * (k - 4))) - 1));
-      this.#keys[k] = key;
-      this.#slots[k] = k <= this.#len ? this.#find(key) : -1;
+    const len = this.#len;
+    const slots = this.#slots;
+    slots[1] = len >= 1 ? (c4 & 0xff) * 4 : -1;
+    slots[2] = len >= 2 ? (256 + (c4 & 0xffff)) * 4 : -1;
+    // Hashed orders: first the keys, then the probes (their cache misses overlap).
+    const keys = this.#keys;
+    for (let k = 3; k <= MAX_ORDER; k++) {
+      keys[k] = k <= 4
+        ? hashKey(k, k === 4 ? c4 : c4 & ((1 << (8 * k)) - 1), 0)
+        : hashKey(k, c4, k === 8 ? c8 : c8 & ((1 << (8 * (k - 4))) - 1));
     }
+    for (let k = 3; k <= MAX_ORDER; k++) slots[k] = k <= len ? this.#find(keys[k]!) : -1;
   }
 
-  /** The slot index (×4) holding `key`, or −1. */
+  /** The slot (×4) of hashed context `key`, or −1. */
   #find(key: number): number {
     const tab = this.#tab;
     const mask = (1 << this.#tabBits) - 1;
     let i = (key >>> (32 - this.#tabBits)) & mask;
     for (;;) {
-      const k = tab[i * 4]!;
-      if (k === key) return i * 4;
+      const k = tab[(LOW_SLOTS + i) * 4]!;
+      if (k === key) return (LOW_SLOTS + i) * 4;
       if (k === 0) return -1;
       i = (i + 1) & mask;
     }
   }
 
-  /** Adds a new context `key` whose first symbol is `byte` (unless the table is full). */
+  /** Adds a new hashed context `key` whose first symbol is `byte` (unless the table is full). */
   #insert(key: number, byte: number): void {
     if (this.#tabUsed >= (3 << (this.#tabBits - 2))) return; // full: forget new contexts
     const tab = this.#tab;
     const mask = (1 << this.#tabBits) - 1;
     let i = (key >>> (32 - this.#tabBits)) & mask;
-    while (tab[i * 4] !== 0) i = (i + 1) & mask;
-    tab[i * 4] = key;
-    tab[i * 4 + 1] = (COUNT_INIT << 8) | byte;
-    tab[i * 4 + 2] = COUNT_INIT;
-    tab[i * 4 + 3] = 1;
+    while (tab[(LOW_SLOTS + i) * 4] !== 0) i = (i + 1) & mask;
+    const at = (LOW_SLOTS + i) * 4;
+    tab[at] = key;
+    tab[at + 1] = (COUNT_INIT << 8) | byte;
+    tab[at + 2] = COUNT_INIT;
+    tab[at + 3] = 1;
     this.#tabUsed++;
   }
 
-  /** Index in the pool (or −2 for the inline entry) of `byte` in the slot's list, or −1. */
-  #findSym(slot: number, byte: number): number {
-    const tab = this.#tab;
-    const d = tab[slot + 3]!;
-    if (d === 1) return (tab[slot + 1]! & 255) === byte ? -2 : -1;
-    const off = tab[slot + 1]!;
-    const pool = this.#pool;
-    for (let i = off; i < off + d; i++) if ((pool[i]! & 255) === byte) return i;
-    return -1;
-  }
-
-  #update(slot: number, k: number, byte: number): void {
+  /**
+   * Counts `byte` in the context at `slot` (order k); returns 1 if the context had seen it
+   * before, 0 if not (it is added when there is room).
+   */
+  #update(slot: number, k: number, byte: number): number {
     const tab = this.#tab;
     const d = tab[slot + 3]!;
     let t = tab[slot + 2]!;
-    if (d === 1) {
+    if (d <= 1) {
       const ent = tab[slot + 1]!;
+      if (d === 0) {
+        tab[slot + 1] = (COUNT_INIT << 8) | byte;
+        tab[slot + 2] = COUNT_INIT;
+        tab[slot + 3] = 1;
+        return 0;
+      }
       if ((ent & 255) === byte) {
-        tab[slot + 1] = ent + (COUNT_INC << 8);
         t += COUNT_INC;
         if (t > COUNT_LIMIT[k]!) {
-          const c = ((ent >>> 8) + COUNT_INC) >>> 1;
-          tab[slot + 1] = (c << 8) | byte;
-          t = c;
+          t = (t + 1) >>> 1;
         }
+        tab[slot + 1] = (t << 8) | byte;
         tab[slot + 2] = t;
-        return;
+        return 1;
       }
       // Second symbol: move the list into the pool, capacity 2.
       const off = this.#alloc(2);
-      if (off < 0) return;
+      if (off < 0) return 0;
       this.#pool[off] = ent;
       this.#pool[off + 1] = (COUNT_INIT << 8) | byte;
       tab[slot + 1] = off;
       tab[slot + 2] = t + COUNT_INIT;
       tab[slot + 3] = 2;
-      return;
+      return 0;
     }
     let off = tab[slot + 1]!;
     let pool = this.#pool;
     let i = off;
     const end = off + d;
     while (i < end && (pool[i]! & 255) !== byte) i++;
-    if (i < end) {
+    const hit = i < end ? 1 : 0;
+    if (hit) {
       pool[i] = pool[i]! + (COUNT_INC << 8);
       t += COUNT_INC;
     } else {
       // New symbol: grow the list when d is a power of two (its capacity).
       if ((d & (d - 1)) === 0) {
         const off2 = this.#alloc(d * 2);
-        if (off2 < 0) return;
+        if (off2 < 0) return 0;
         pool = this.#pool;
         pool.copyWithin(off2, off, off + d);
         off = off2;
@@ -399,6 +422,7 @@ export class CmSegment {
       }
     }
     tab[slot + 2] = t;
+    return hit;
   }
 
   /** Reserves `n` pool entries; −1 when the pool is full. */
@@ -416,24 +440,27 @@ export class CmSegment {
     return off;
   }
 
-  /** Doubles the context table and re-finds the current slots. */
+  /** Doubles the hashed region and re-finds the current slots. */
   #grow(): void {
     const old = this.#tab;
+    const oldBits = this.#tabBits;
     this.#tabBits++;
-    const tab = new Int32Array(4 << this.#tabBits);
+    const tab = new Int32Array(4 * (LOW_SLOTS + (1 << this.#tabBits)));
+    tab.set(old.subarray(0, 4 * LOW_SLOTS));
     const mask = (1 << this.#tabBits) - 1;
-    for (let j = 0; j < old.length; j += 4) {
+    for (let j = 4 * LOW_SLOTS; j < 4 * (LOW_SLOTS + (1 << oldBits)); j += 4) {
       const key = old[j]!;
       if (key === 0) continue;
       let i = (key >>> (32 - this.#tabBits)) & mask;
-      while (tab[i * 4] !== 0) i = (i + 1) & mask;
-      tab[i * 4] = key;
-      tab[i * 4 + 1] = old[j + 1]!;
-      tab[i * 4 + 2] = old[j + 2]!;
-      tab[i * 4 + 3] = old[j + 3]!;
+      while (tab[(LOW_SLOTS + i) * 4] !== 0) i = (i + 1) & mask;
+      const at = (LOW_SLOTS + i) * 4;
+      tab[at] = key;
+      tab[at + 1] = old[j + 1]!;
+      tab[at + 2] = old[j + 2]!;
+      tab[at + 3] = old[j + 3]!;
     }
     this.#tab = tab;
-    for (let k = 1; k <= MAX_ORDER; k++) {
+    for (let k = 3; k <= MAX_ORDER; k++) {
       if (this.#slots[k]! >= 0) this.#slots[k] = this.#find(this.#keys[k]!);
     }
   }
@@ -441,35 +468,36 @@ export class CmSegment {
 
 /**
  * Writes `1 + floor(scale · p[v] · (FREQ_TOTAL − 256))` for every v into `out[at..)`, then adds
- * what is left of FREQ_TOTAL to the first most probable value. Should rounding ever have pushed
- * the probabilities' sum above 1 far enough to overshoot, the table is redone with the scale
- * taken from the exact sum.
+ * what is left of FREQ_TOTAL to `top` (a likely value). Should rounding ever have pushed the
+ * probabilities' sum above 1, the table is redone from the exact sum, the rest going to the first
+ * most probable value.
  */
-function quantize(p: Float64Array, scale: number, out: Uint32Array, at: number): void {
+function quantize(p: Float64Array, scale: number, top: number, out: Uint32Array, at: number): void {
   const spare = FREQ_TOTAL - ALPHABET;
-  let f = scale * spare;
-  for (let pass = 0; pass < 2; pass++) {
-    let sum = 0;
-    let best = 0;
-    let bestQ = 0;
-    for (let v = 0; v < ALPHABET; v++) {
-      let q = Math.floor(p[v]! * f);
-      if (!(q <= spare)) q = spare; // also catches NaN
-      if (q > bestQ) {
-        bestQ = q;
-        best = v;
-      }
-      out[at + v] = q + 1;
-      sum += q + 1;
-    }
-    if (sum <= FREQ_TOTAL) {
-      out[at + best]! += FREQ_TOTAL - sum;
-      return;
-    }
-    let total = 0;
-    for (let v = 0; v < ALPHABET; v++) total += p[v]!;
-    f = spare / total;
+  const f = scale * spare;
+  let sum = 0;
+  for (let v = 0; v < ALPHABET; v++) {
+    const x = p[v]! * f;
+    const q = x < spare ? x | 0 : spare; // x ≥ 0; NaN gives spare, and the slow path below
+    out[at + v] = q + 1;
+    sum = (sum + q) | 0;
   }
-  // Unreachable unless p holds non-finite values: fall back to the uniform table.
-  out.fill(FREQ_TOTAL / ALPHABET, at, at + ALPHABET);
+  if (sum <= spare) {
+    out[at + top]! += spare - sum;
+    return;
+  }
+  let total = 0;
+  for (let v = 0; v < ALPHABET; v++) total += p[v]!;
+  const g = spare / total;
+  sum = 0;
+  let best = 0;
+  for (let v = 0; v < ALPHABET; v++) {
+    const x = p[v]! * g;
+    const q = x < spare ? x | 0 : 0; // non-finite values get nothing
+    out[at + v] = q + 1;
+    sum += q;
+    if (q > out[at + best]! - 1) best = v;
+  }
+  if (sum <= spare) out[at + best]! += spare - sum;
+  else out.fill(FREQ_TOTAL / ALPHABET, at, at + ALPHABET); // only if p held non-finite values
 }
