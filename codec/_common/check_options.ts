@@ -1,0 +1,41 @@
+// This module imports no tfjs.
+/**
+ * Checks of the options shared by the encoder and the decoder.
+ *
+ * @module
+ */
+import type { ModelFile } from "../../lib/model/model_file_types.ts";
+import { MODEL_HASH_BYTES } from "./format.ts";
+import { DEFAULT_BATCH_SIZE } from "./segment_coding.ts";
+
+/** Most workers a caller may ask for. */
+export const MAX_WORKERS = 256;
+
+/** `workers` checked: an integer 0..256 (default 1). */
+export function checkWorkers(workers: number | undefined): number {
+  const value = workers ?? 1;
+  if (!Number.isInteger(value) || value < 0 || value > MAX_WORKERS) {
+    throw new RangeError(`Cannot use ${value} workers: expected an integer in 0..${MAX_WORKERS}`);
+  }
+  return value;
+}
+
+/** `batchSize` checked: an integer ≥ 1 (default {@link DEFAULT_BATCH_SIZE}). */
+export function checkBatchSize(batchSize: number | undefined): number {
+  const value = batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(value) || value < 1 || value > 1 << 16) {
+    throw new RangeError(`Cannot use a batch size of ${value}: expected an integer in 1..65536`);
+  }
+  return value;
+}
+
+/** `model` checked: null, or a model file with a 32-byte hash. */
+export function checkModel(model: ModelFile | null | undefined): ModelFile | null {
+  if (model === undefined || model === null) return null;
+  if (!(model.hash instanceof Uint8Array) || model.hash.length !== MODEL_HASH_BYTES) {
+    throw new TypeError(
+      `Cannot use model ${model.name}: its hash must be ${MODEL_HASH_BYTES} bytes`,
+    );
+  }
+  return model;
+}

@@ -1,0 +1,230 @@
+// This module imports no tfjs.
+/**
+ * The encoder: writes an archive of `codec/FORMAT.md` block by block from a byte source, so
+ * memory stays flat (one block and its coded forms) whatever the input's size.
+ *
+ * @module
+ */
+import type { ModelFile } from "../lib/model/model_file_types.ts";
+import type { ByteSource } from "./_common/byte_source.ts";
+import { checkBatchSize, checkModel, checkWorkers } from "./_common/check_options.ts";
+import { loadChecksums, low32, writeU64 } from "./_common/checksum.ts";
+import {
+  BLOCK_CHECKSUM_BYTES,
+  BLOCK_MAXIMUM_SIZE_LIMIT,
+  CM_SEGMENT_SIZE,
+  DEFAULT_BLOCK_SIZE,
+  FOOTER_BYTES,
+  FORMAT_VERSION,
+  LAST_BLOCK_BIT,
+  MAGIC_NUMBER,
+  METHOD_IDS,
+  METHOD_NAMES,
+  type MethodName,
+  MODEL_HASH_BYTES,
+  MODEL_NAME_LIMIT,
+  type ModelMethod,
+} from "./_common/format.ts";
+import { createPredictor } from "./_common/methods.ts";
+import { createSegmentRunner, type SegmentRunner } from "./_common/segment_runner.ts";
+import { pushVarint, varintLength } from "./_common/varint.ts";
+import type { CompressOptions } from "./options.ts";
+
+/** What the encoder reports about each block it wrote. */
+export interface EncodedBlockInfo {
+  /** The block's method. */
+  method: MethodName;
+  /** Raw bytes in the block. */
+  inputBytes: number;
+  /** Bytes the block takes in the archive, its header and checksum included. */
+  codedBytes: number;
+  /** Segments of the block (0 when stored). */
+  segments: number;
+}
+
+/** Extra hooks of {@link encodeArchive}. */
+export interface EncodeHooks {
+  /** Called after each block is written. */
+  onBlock?: (info: EncodedBlockInfo) => void;
+}
+
+interface Plan {
+  blockSize: number;
+  segmentSize: number;
+  model: ModelFile | null;
+  methods: ModelMethod[];
+}
+
+/**
+ * Reads `source` to its end and writes the archive to `sink`, piece by piece (header, each
+ * block, footer). Throws RangeError or TypeError for bad options.
+ *
+ * @param source the content
+ * @param sink receives the archive's bytes in order
+ * @param options see {@link CompressOptions}
+ * @param hooks see {@link EncodeHooks}
+ */
+export async function encodeArchive(
+  source: ByteSource,
+  sink: (bytes: Uint8Array) => void | Promise<void>,
+  options: CompressOptions = {},
+  hooks: EncodeHooks = {},
+): Promise<void> {
+  const plan = makePlan(options);
+  const workers = checkWorkers(options.workers);
+  const batchSize = checkBatchSize(options.batchSize);
+  const { xxh64, createXxh64 } = await loadChecksums();
+  const neural = plan.methods.includes("neural");
+
+  await sink(encodeHeader(plan.blockSize, neural ? plan.model : null, xxh64));
+  const runner = createSegmentRunner({ model: plan.model, workers, batchSize });
+  try {
+    const content = createXxh64();
+    let done = 0;
+    while (true) {
+      const raw = await source.readUpTo(plan.blockSize);
+      const last = raw.length < plan.blockSize || await source.atEnd();
+      const block = await encodeBlock(raw, last, plan, runner, xxh64(raw));
+      content.update(raw);
+      done += raw.length;
+      await sink(block.bytes);
+      hooks.onBlock?.(block.info);
+      options.onProgress?.(done);
+      if (last) break;
+    }
+    const footer = new Uint8Array(FOOTER_BYTES);
+    writeU64(footer, 0, BigInt(done));
+    writeU64(footer, 8, content.digest());
+    await sink(footer);
+  } finally {
+    runner.close();
+  }
+}
+
+/**
+ * Throws the RangeError or TypeError that {@link encodeArchive} would throw for `options`, so
+ * that stream constructors can fail at once.
+ */
+export function checkCompressOptions(options: CompressOptions): void {
+  makePlan(options);
+  checkWorkers(options.workers);
+  checkBatchSize(options.batchSize);
+}
+
+/** Checks the options and decides which methods the blocks may try. */
+function makePlan(options: CompressOptions): Plan {
+  const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
+  if (!Number.isInteger(blockSize) || blockSize < 1 || blockSize > BLOCK_MAXIMUM_SIZE_LIMIT) {
+    throw new RangeError(
+      `Cannot use a block size of ${blockSize}: expected an integer in 1..${BLOCK_MAXIMUM_SIZE_LIMIT}`,
+    );
+  }
+  const segmentSize = options.segmentSize ?? CM_SEGMENT_SIZE;
+  if (!Number.isInteger(segmentSize) || segmentSize < 1) {
+    throw new RangeError(`Cannot use a segment size of ${segmentSize}: expected an integer ≥ 1`);
+  }
+  const allowed = options.methods ?? [...METHOD_NAMES];
+  if (!Array.isArray(allowed)) throw new TypeError("Cannot use methods: expected an array");
+  for (const m of allowed) {
+    if (!(METHOD_NAMES as readonly string[]).includes(m)) {
+      throw new RangeError(`Cannot use method "${m}": expected one of ${METHOD_NAMES.join(", ")}`);
+    }
+  }
+  const model = checkModel(options.model);
+  const methods: ModelMethod[] = [];
+  if (allowed.includes("cm")) methods.push("cm");
+  if (allowed.includes("neural") && model !== null && canRun(model)) methods.push("neural");
+  return { blockSize, segmentSize, model, methods };
+}
+
+/** True when the engine can run `model` (the placeholder predictor throws: skip the method). */
+function canRun(model: ModelFile): boolean {
+  try {
+    createPredictor("neural", model);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function encodeHeader(
+  blockSize: number,
+  model: ModelFile | null,
+  xxh64: (bytes: Uint8Array) => bigint,
+): Uint8Array {
+  const name = new TextEncoder().encode(model?.name ?? "");
+  if (name.length > MODEL_NAME_LIMIT) {
+    throw new RangeError(
+      `Cannot compress with model ${model?.name}: its name is ${name.length} bytes, over ${MODEL_NAME_LIMIT}`,
+    );
+  }
+  const fields: number[] = [...MAGIC_NUMBER, FORMAT_VERSION, 0];
+  pushVarint(fields, blockSize);
+  fields.push(...(model?.hash ?? new Uint8Array(MODEL_HASH_BYTES)), name.length, ...name);
+  const header = new Uint8Array(fields.length + 4);
+  header.set(fields);
+  new DataView(header.buffer).setUint32(fields.length, low32(xxh64(header.subarray(0, -4))), true);
+  return header;
+}
+
+interface EncodedBlock {
+  bytes: Uint8Array;
+  info: EncodedBlockInfo;
+}
+
+/** Tries every method on `raw` and writes the smallest (stored on ties). */
+async function encodeBlock(
+  raw: Uint8Array,
+  last: boolean,
+  plan: Plan,
+  runner: SegmentRunner,
+  checksum: bigint,
+): Promise<EncodedBlock> {
+  let best: { method: ModelMethod; segmentSize: number; coded: Uint8Array[]; size: number } | null =
+    null;
+  for (const method of raw.length === 0 ? [] : plan.methods) {
+    const segmentSize = Math.min(
+      method === "cm" ? plan.segmentSize : plan.model!.config.context,
+      raw.length,
+    );
+    const segments: Uint8Array[] = [];
+    for (let at = 0; at < raw.length; at += segmentSize) {
+      segments.push(raw.subarray(at, at + segmentSize));
+    }
+    const coded = await runner.encode(method, segments);
+    let size = varintLength(segmentSize);
+    for (const c of coded) size += varintLength(c.length) + c.length;
+    // Coded only when smaller than stored (FORMAT.md, Segment_Table, limit 1).
+    if (size < raw.length && (best === null || size < best.size)) {
+      best = { method, segmentSize, coded, size };
+    }
+  }
+
+  const method: MethodName = best?.method ?? "stored";
+  const head: number[] = [(last ? LAST_BLOCK_BIT : 0) | (METHOD_IDS[method] << 1)];
+  pushVarint(head, raw.length);
+  if (best !== null) {
+    pushVarint(head, best.segmentSize);
+    for (const c of best.coded) pushVarint(head, c.length);
+  }
+  const body = best === null ? [raw] : best.coded;
+  let length = head.length + BLOCK_CHECKSUM_BYTES;
+  for (const part of body) length += part.length;
+  const bytes = new Uint8Array(length);
+  bytes.set(head);
+  let at = head.length;
+  for (const part of body) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  writeU64(bytes, at, checksum);
+  return {
+    bytes,
+    info: {
+      method,
+      inputBytes: raw.length,
+      codedBytes: bytes.length,
+      segments: best?.coded.length ?? 0,
+    },
+  };
+}

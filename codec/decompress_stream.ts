@@ -1,0 +1,75 @@
+// This module imports no tfjs.
+/**
+ * {@link decompressStream}: decompression as a `TransformStream`, with flat memory.
+ *
+ * @module
+ */
+import { ChunkQueue } from "./_common/byte_source.ts";
+import { checkBatchSize, checkModel, checkWorkers } from "./_common/check_options.ts";
+import { decodeArchive } from "./_decode_archive.ts";
+import type { DecompressOptions } from "./options.ts";
+
+/**
+ * A stream that decompresses a megazip archive written to it. It passes on each block's bytes
+ * once that block's checksum matched, holds about one block at a time, and closes only after
+ * the `Content_Checksum` matched and the archive ended; on any corruption it errors instead
+ * (with a `CorruptArchiveError` or `ModelMismatchError`). Callers that write the
+ * output to a file should write to a temporary name and rename it once the stream closed.
+ *
+ * @param options the model (when the archive needs one), workers, progress
+ * @returns a TransformStream from archive bytes to content bytes
+ *
+ * @example Decompressing a stream
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compress } from "./compress.ts";
+ * import { decompressStream } from "./decompress_stream.ts";
+ * const input = new TextEncoder().encode("streamed ".repeat(100));
+ * const archive = await compress(input);
+ * const output = await new Response(
+ *   ReadableStream.from([archive]).pipeThrough(decompressStream()),
+ * ).bytes();
+ * assert.deepEqual(output, input);
+ * ```
+ */
+export function decompressStream(
+  options: DecompressOptions = {},
+): TransformStream<Uint8Array, Uint8Array> {
+  const model = checkModel(options.model);
+  const workers = checkWorkers(options.workers);
+  const batchSize = checkBatchSize(options.batchSize);
+  const queue = new ChunkQueue();
+  let task: Promise<void> = Promise.resolve();
+  let failure: { error: unknown } | undefined;
+  return new TransformStream<Uint8Array, Uint8Array>({
+    start(controller) {
+      task = decodeArchive(queue, {
+        model,
+        workers,
+        batchSize,
+        onProgress: options.onProgress,
+        onOutput: (bytes) => controller.enqueue(bytes),
+      }).then(() => {}, (error) => {
+        failure ??= { error };
+        queue.fail(error);
+        controller.error(error);
+      });
+    },
+    async transform(chunk) {
+      if (!(chunk instanceof Uint8Array)) {
+        throw new TypeError("Cannot decompress the chunk: expected a Uint8Array");
+      }
+      await queue.push(chunk);
+      if (failure !== undefined) throw failure.error;
+    },
+    async flush() {
+      queue.end();
+      await task;
+      if (failure !== undefined) throw failure.error;
+    },
+    cancel(reason) {
+      queue.fail(reason);
+      return task;
+    },
+  });
+}

@@ -1,0 +1,80 @@
+// This module imports no tfjs.
+/**
+ * The options of the codec's entry points.
+ *
+ * @module
+ */
+import type { ModelFile } from "../lib/model/model_file_types.ts";
+
+/** A block method's name (`codec/FORMAT.md`, Block_Descriptor). */
+export type BlockMethod = "stored" | "cm" | "neural";
+
+/** Options of `compress`, `compressStream` and `score`. */
+export interface CompressOptions {
+  /**
+   * The neural model (`lib/model/model_file_types.ts`). Null or undefined: no neural method.
+   * The archive then names this model, and decompression needs it.
+   *
+   * @default null
+   */
+  model?: ModelFile | null;
+  /**
+   * Bytes per block, 1 to 2^26 (`Block_Maximum_Size`). Memory grows with it.
+   *
+   * @default 1048576 (1 MiB)
+   */
+  blockSize?: number;
+  /**
+   * Web Workers to spread each block's segments over; 0 or 1 codes in this thread. The archive
+   * is the same whatever the number.
+   *
+   * @default 1
+   */
+  workers?: number;
+  /**
+   * Methods each block may try; the block keeps the smallest result. "stored" is always tried
+   * (it bounds the growth of incompressible input); "neural" only when `model` is given and the
+   * engine can run it.
+   *
+   * @default ["stored", "cm", "neural"]
+   */
+  methods?: BlockMethod[];
+  /** Called after each block with the number of input bytes done so far. */
+  onProgress?: (inputBytesDone: number) => void;
+  /**
+   * Internal, for tests: segments per predictor batch. The archive is the same whatever it is.
+   *
+   * @default 8
+   */
+  batchSize?: number;
+  /**
+   * Internal, for tests: `Segment_Size` of cm blocks (capped by the block's size).
+   *
+   * @default 262144 (256 KiB)
+   */
+  segmentSize?: number;
+}
+
+/** Options of `decompress` and `decompressStream`. */
+export interface DecompressOptions {
+  /**
+   * The neural model; must be the one the archive names (by hash) when it names one.
+   *
+   * @default null
+   */
+  model?: ModelFile | null;
+  /**
+   * Web Workers to spread each block's segments over; 0 or 1 decodes in this thread.
+   *
+   * @default 1
+   */
+  workers?: number;
+  /** Called after each verified block with the number of output bytes done so far. */
+  onProgress?: (outputBytesDone: number) => void;
+  /**
+   * Internal, for tests: segments per predictor batch. The output is the same whatever it is.
+   *
+   * @default 8
+   */
+  batchSize?: number;
+}
