@@ -1,0 +1,73 @@
+/**
+ * The options shared by several subcommands, declared once.
+ *
+ * @module
+ */
+import { type Command, Option } from "commander";
+import { parseSize, parseWorkers } from "./_parse.ts";
+
+/** The model options of compress, decompress and score, as commander parses them. */
+export interface ModelOptions {
+  /** `--model PATH` (string), `--no-model` (false), or unset. */
+  model?: string | boolean;
+  /** `--workers N`; 0 means one per CPU core. */
+  workers: number;
+}
+
+/** The file options of compress and decompress, as commander parses them. */
+export interface FileOptions extends ModelOptions {
+  /** `-o FILE`. */
+  output?: string;
+  /** `-c`: write to stdout. */
+  stdout?: boolean;
+  /** `-k`: keep the input (the default). */
+  keep?: boolean;
+  /** `--rm`: remove the input after success. */
+  rm?: boolean;
+  /** `-f`: overwrite outputs, allow a terminal. */
+  force?: boolean;
+  /** `-v`: print sizes per file on stderr. */
+  verbose?: boolean;
+}
+
+/** Adds `--model`, `--no-model` and `--workers`. */
+export function addModelOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        "-m, --model <path>",
+        "model file (default: $MEGAZIP_MODEL, else the shipped models/default.mgb when present)",
+      ),
+    )
+    .addOption(new Option("--no-model", "use no neural model (context mixing and stored only)"))
+    .addOption(
+      new Option("-T, --workers <n>", "worker threads; 0 = one per CPU core")
+        .argParser(parseWorkers)
+        .default(0, "0"),
+    );
+}
+
+/** Adds `--block-size`. */
+export function addBlockSizeOption(command: Command): Command {
+  return command.addOption(
+    new Option("-B, --block-size <size>", "bytes per block, e.g. 256K or 1M (default: the codec's)")
+      .argParser(parseSize),
+  );
+}
+
+/** Adds `-o`, `-c`, `-k`, `--rm`, `-f` and `-v`. */
+export function addFileOptions(command: Command): Command {
+  return command
+    .addOption(new Option("-o, --output <file>", "write to FILE (one input only; - for stdout)"))
+    .addOption(new Option("-c, --stdout", "write to stdout; keep the input"))
+    .addOption(new Option("-k, --keep", "keep the input file (the default, as in zstd)"))
+    .addOption(
+      new Option("--rm", "remove the input file after success (gzip's default)").conflicts(
+        "keep",
+      ),
+    )
+    .addOption(
+      new Option("-f, --force", "overwrite existing outputs; allow compressed data on a terminal"),
+    )
+    .addOption(new Option("-v, --verbose", "print sizes and bits per byte of each file on stderr"));
+}

@@ -1,0 +1,104 @@
+/**
+ * `megazip compress [FILE...]`, also the default command (`megazip FILE`), and `-d` for
+ * decompression as in gzip and zstd.
+ *
+ * @module
+ */
+import { Command, Option } from "commander";
+import { compressStream } from "./_codec.ts";
+import { CliError, EXIT, type ExitCode } from "./_errors.ts";
+import { resolveModel } from "./_model.ts";
+import {
+  addBlockSizeOption,
+  addFileOptions,
+  addModelOptions,
+  type FileOptions,
+} from "./_options.ts";
+import { effectiveWorkers } from "./_parse.ts";
+import { checkUsage, type Direction, transferAll } from "./_transfer.ts";
+import { decompressFiles } from "./decompress.ts";
+
+/** The suffix of megazip archives. */
+export const SUFFIX = ".mbz";
+
+/** The options of `megazip compress`, as commander parses them. */
+export interface CompressCommandOptions extends FileOptions {
+  /** `-d`: decompress instead. */
+  decompress?: boolean;
+  /** `--block-size`. */
+  blockSize?: number;
+}
+
+/**
+ * Compresses `files` (none or "-": stdin to stdout) as the options say.
+ *
+ * @param files The input paths.
+ * @param options The parsed options.
+ * @returns The exit code.
+ */
+export async function compressFiles(
+  files: string[],
+  options: CompressCommandOptions,
+): Promise<ExitCode> {
+  const direction: Direction = {
+    action: "compress",
+    compressedOutput: true,
+    progressCountsInput: true,
+    outputName(path: string, force: boolean): string {
+      if (path.endsWith(SUFFIX) && !force) {
+        throw new CliError(
+          `cannot compress ${path}: it already has the ${SUFFIX} suffix (use -f to compress it anyway)`,
+          EXIT.usage,
+        );
+      }
+      return path + SUFFIX;
+    },
+    stream: () => {
+      throw new Error("Cannot compress before the model is loaded");
+    },
+  };
+  checkUsage(files, options, direction);
+  const model = await resolveModel(options.model);
+  const workers = effectiveWorkers(options.workers);
+  direction.stream = (onProgress) =>
+    compressStream({
+      model,
+      workers,
+      onProgress,
+      ...(options.blockSize !== undefined ? { blockSize: options.blockSize } : {}),
+    });
+  return await transferAll(files, options, direction);
+}
+
+/**
+ * Builds the `compress` subcommand.
+ *
+ * @param run Called with the exit code once the action is done.
+ * @returns The commander command.
+ */
+export function compressCommand(run: (code: ExitCode) => void): Command {
+  const command = new Command("compress")
+    .summary("compress FILEs to FILE.mbz, or stdin to stdout (the default command)")
+    .description(
+      "Compress FILEs to FILE.mbz (keeping the inputs), or stdin to stdout.\n" +
+        "This is the default command: `megazip FILE` compresses, `megazip -d FILE.mbz` decompresses.",
+    )
+    .argument("[files...]", "files to compress; none or - reads stdin and writes stdout")
+    .addOption(
+      new Option("-d, --decompress", "decompress instead (same as `megazip decompress`)"),
+    );
+  addFileOptions(command);
+  addBlockSizeOption(command);
+  addModelOptions(command);
+  command.action(async (files: string[], options: CompressCommandOptions) => {
+    if (options.decompress) {
+      if (options.blockSize !== undefined) {
+        throw new CliError("--block-size applies to compression only", EXIT.usage);
+      }
+      run(await decompressFiles(files, options));
+    } else {
+      run(await compressFiles(files, options));
+    }
+  });
+  return command;
+}

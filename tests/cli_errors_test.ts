@@ -1,0 +1,223 @@
+/**
+ * The `megazip` command fails cleanly on bad input: one line on stderr naming the problem, the
+ * documented exit code, no stack trace, no output file left behind, and the input untouched.
+ */
+import assert from "node:assert/strict";
+import {
+  assertCleanFailure,
+  listDir,
+  megazip,
+  sampleBytes,
+  spawnMegazip,
+  tempDir,
+} from "./_cli_helpers.ts";
+
+const NO_MODEL = ["--no-model", "--workers", "1"];
+
+/** A valid archive of a sample made by the CLI itself. */
+async function makeArchive(): Promise<{ original: Uint8Array; archive: Uint8Array }> {
+  const original = sampleBytes(8000, 21);
+  const result = await megazip(["-B", "2K", ...NO_MODEL], { stdin: original });
+  assert.equal(result.code, 0, result.stderr);
+  return { original, archive: result.stdout };
+}
+
+/** Decompresses `bytes` saved as x.mbz and checks the failure is clean and leaves nothing. */
+async function assertRejected(bytes: Uint8Array, label: string): Promise<void> {
+  await using tmp = await tempDir();
+  await Deno.writeFile(`${tmp.dir}/x.mbz`, bytes);
+  const result = await megazip(["-d", "x.mbz", ...NO_MODEL], { cwd: tmp.dir });
+  assertCleanFailure(result, 1, /^megazip: cannot decompress x\.mbz: /);
+  assert.deepEqual(await listDir(tmp.dir), ["x.mbz"], `${label}: no output or temp file left`);
+  assert.deepEqual(await Deno.readFile(`${tmp.dir}/x.mbz`), bytes, `${label}: input untouched`);
+}
+
+Deno.test("megazip -d rejects a file that is not an archive", async () => {
+  await assertRejected(new TextEncoder().encode("just some text, not an archive\n"), "text");
+  await assertRejected(new Uint8Array(), "empty");
+});
+
+Deno.test("megazip -d rejects truncated archives", async () => {
+  const { archive } = await makeArchive();
+  for (const keep of [1, 4, 8, archive.length >> 2, archive.length >> 1, archive.length - 1]) {
+    await assertRejected(archive.slice(0, keep), `truncated to ${keep} bytes`);
+  }
+});
+
+Deno.test("megazip -d rejects archives with a corrupted byte", async () => {
+  const { archive } = await makeArchive();
+  for (const at of [archive.length >> 1, archive.length - 3]) {
+    const bad = archive.slice();
+    bad[at] = bad[at]! ^ 0x40;
+    await assertRejected(bad, `byte ${at} flipped`);
+  }
+});
+
+Deno.test("megazip -d rejects trailing garbage after an archive", async () => {
+  const { archive } = await makeArchive();
+  const longer = new Uint8Array(archive.length + 5);
+  longer.set(archive);
+  longer.set([1, 2, 3, 4, 5], archive.length);
+  await assertRejected(longer, "trailing bytes");
+});
+
+Deno.test("megazip -d on a corrupt archive from stdin exits 1 with one line", async () => {
+  const { archive } = await makeArchive();
+  const result = await megazip(["-d", ...NO_MODEL], {
+    stdin: archive.slice(0, archive.length - 9),
+  });
+  assertCleanFailure(result, 1, /^megazip: cannot decompress stdin: /);
+});
+
+Deno.test("megazip reports a missing input, a directory and a missing output folder", async () => {
+  await using tmp = await tempDir();
+  await Deno.mkdir(`${tmp.dir}/sub`);
+  assertCleanFailure(
+    await megazip(["nothere", ...NO_MODEL], { cwd: tmp.dir }),
+    3,
+    /cannot compress nothere: no such file/,
+  );
+  assertCleanFailure(
+    await megazip(["sub", ...NO_MODEL], { cwd: tmp.dir }),
+    3,
+    /cannot compress sub: is a directory/,
+  );
+  await Deno.writeTextFile(`${tmp.dir}/in`, "hello");
+  assertCleanFailure(
+    await megazip(["in", "-o", "missing/out.mbz", ...NO_MODEL], { cwd: tmp.dir }),
+    3,
+    /cannot write missing\/out\.mbz: no such folder/,
+  );
+  assert.deepEqual(await listDir(tmp.dir), ["in", "sub"]);
+});
+
+/** Whether a file with mode 000 can still be read here (as root it can: then skip). */
+async function permissionsAreBypassed(): Promise<boolean> {
+  const path = await Deno.makeTempFile();
+  try {
+    await Deno.chmod(path, 0o000);
+    await Deno.readFile(path);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await Deno.remove(path);
+  }
+}
+
+Deno.test({
+  name: "megazip reports an unreadable input",
+  ignore: await permissionsAreBypassed(),
+  fn: async () => {
+    await using tmp = await tempDir();
+    await Deno.writeTextFile(`${tmp.dir}/secret`, "hidden");
+    await Deno.chmod(`${tmp.dir}/secret`, 0o000);
+    const result = await megazip(["secret", ...NO_MODEL], { cwd: tmp.dir });
+    await Deno.chmod(`${tmp.dir}/secret`, 0o600);
+    assertCleanFailure(result, 3, /cannot compress secret: permission denied/i);
+    assert.deepEqual(await listDir(tmp.dir), ["secret"]);
+  },
+});
+
+Deno.test("megazip continues after a failed file and exits with its code", async () => {
+  await using tmp = await tempDir();
+  await Deno.writeFile(`${tmp.dir}/good`, sampleBytes(1000, 2));
+  const result = await megazip(["nothere", "good", ...NO_MODEL], { cwd: tmp.dir });
+  assertCleanFailure(result, 3, /nothere: no such file/);
+  assert.deepEqual(await listDir(tmp.dir), ["good", "good.mbz"]);
+});
+
+Deno.test("megazip refuses names it cannot map: -d without .mbz, compress of a .mbz", async () => {
+  await using tmp = await tempDir();
+  await Deno.writeTextFile(`${tmp.dir}/plain`, "x");
+  await Deno.writeTextFile(`${tmp.dir}/twice.mbz`, "x");
+  assertCleanFailure(
+    await megazip(["-d", "plain", ...NO_MODEL], { cwd: tmp.dir }),
+    2,
+    /cannot decompress plain: unknown suffix/,
+  );
+  assertCleanFailure(
+    await megazip(["twice.mbz", ...NO_MODEL], { cwd: tmp.dir }),
+    2,
+    /already has the \.mbz suffix/,
+  );
+  assert.deepEqual(await listDir(tmp.dir), ["plain", "twice.mbz"]);
+});
+
+Deno.test("megazip refuses to write over its own input", async () => {
+  await using tmp = await tempDir();
+  await Deno.writeTextFile(`${tmp.dir}/same`, "data");
+  assertCleanFailure(
+    await megazip(["-f", "same", "-o", "same", ...NO_MODEL], { cwd: tmp.dir }),
+    2,
+    /is the input/,
+  );
+  assert.equal(await Deno.readTextFile(`${tmp.dir}/same`), "data");
+});
+
+Deno.test("megazip reports usage errors with exit code 2", async () => {
+  await using tmp = await tempDir();
+  await Deno.writeTextFile(`${tmp.dir}/a`, "a");
+  await Deno.writeTextFile(`${tmp.dir}/b`, "b");
+  const cases: [string[], RegExp][] = [
+    [["--bogus"], /unknown option '--bogus'/],
+    [["-B", "12x", "a"], /argument '12x' is invalid/],
+    [["-B", "0", "a"], /at least 1/],
+    [["-T", "many", "a"], /argument 'many' is invalid/],
+    [["-o", "x", "a", "b"], /-o takes one input file/],
+    [["-c", "-o", "x", "a"], /-o and -c cannot be used together/],
+    [["-c", "a", "b"], /several files/],
+    [["score"], /missing required argument/],
+  ];
+  for (const [args, pattern] of cases) {
+    assertCleanFailure(await megazip(args, { cwd: tmp.dir }), 2, pattern);
+  }
+  assert.deepEqual(await listDir(tmp.dir), ["a", "b"]);
+});
+
+Deno.test("megazip reports a missing or invalid model with exit code 4", async () => {
+  await using tmp = await tempDir();
+  await Deno.writeTextFile(`${tmp.dir}/in`, "some input");
+  await Deno.writeFile(`${tmp.dir}/bad.mgb`, sampleBytes(300, 4));
+  assertCleanFailure(
+    await megazip(["in", "--model", "nomodel.mgb"], { cwd: tmp.dir }),
+    4,
+    /cannot load model nomodel\.mgb: no such file/,
+  );
+  assertCleanFailure(
+    await megazip(["in", "--model", "bad.mgb"], { cwd: tmp.dir }),
+    4,
+    /cannot load model bad\.mgb: /,
+  );
+  assertCleanFailure(
+    await megazip(["in"], { cwd: tmp.dir, env: { MEGAZIP_MODEL: "fromenv.mgb" } }),
+    4,
+    /cannot load model fromenv\.mgb: no such file/,
+  );
+  assert.deepEqual(await listDir(tmp.dir), ["bad.mgb", "in"]);
+});
+
+Deno.test("megazip bench without --allow-run says how to run it", async () => {
+  assertCleanFailure(await megazip(["bench"]), 2, /needs --allow-run: use `deno task bench`/);
+});
+
+Deno.test("megazip removes its temporary output when interrupted", async () => {
+  await using tmp = await tempDir();
+  await Deno.writeFile(`${tmp.dir}/big`, sampleBytes(16 << 20, 99));
+  const child = spawnMegazip(["big", "--no-model", "-T", "2"], tmp.dir);
+  // Wait for the temporary output to appear, then press Ctrl-C.
+  let names: string[] = [];
+  for (let i = 0; i < 400 && !names.some((n) => n.endsWith(".tmp")); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    names = await listDir(tmp.dir);
+  }
+  assert.ok(names.some((n) => n.endsWith(".tmp")), `no temporary file among ${names}`);
+  child.kill("SIGINT");
+  const output = await child.output();
+  assertCleanFailure(
+    { code: output.code, stdout: output.stdout, stderr: new TextDecoder().decode(output.stderr) },
+    130,
+    /^megazip: interrupted$/,
+  );
+  assert.deepEqual(await listDir(tmp.dir), ["big"]);
+});

@@ -1,0 +1,124 @@
+/**
+ * `megazip info`, `megazip score`, `--help` and `--version` end to end: their JSON parses and
+ * agrees with the archives the CLI writes.
+ */
+import assert from "node:assert/strict";
+import denoJson from "../deno.json" with { type: "json" };
+import { assertCleanFailure, megazip, sampleBytes, tempDir } from "./_cli_helpers.ts";
+
+const NO_MODEL = ["--no-model", "--workers", "1"];
+
+Deno.test("megazip info --json describes the archive's header and blocks", async () => {
+  await using tmp = await tempDir();
+  const original = sampleBytes(10_000, 31);
+  await Deno.writeFile(`${tmp.dir}/f`, original);
+  const compressed = await megazip(["-B", "4K", "f", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(compressed.code, 0, compressed.stderr);
+  const archiveBytes = (await Deno.stat(`${tmp.dir}/f.mbz`)).size;
+
+  const result = await megazip(["info", "--json", "f.mbz"], { cwd: tmp.dir });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stderr, "");
+  const info = JSON.parse(new TextDecoder().decode(result.stdout));
+  assert.equal(info.file, "f.mbz");
+  assert.equal(info.archiveBytes, archiveBytes);
+  assert.equal(info.formatVersion, 1);
+  assert.equal(info.modelHash, "");
+  assert.equal(info.blockSize, 4096);
+  assert.equal(info.contentSize, original.length);
+  assert.equal(info.checksumOk, true);
+  assert.equal(info.blocks.length, Math.ceil(original.length / 4096));
+  let raw = 0;
+  for (const [i, block] of info.blocks.entries()) {
+    assert.equal(block.index, i);
+    assert.ok(["stored", "cm", "neural"].includes(block.method), block.method);
+    assert.ok(block.codedSize > 0 && block.segments >= 1);
+    raw += block.rawSize;
+  }
+  assert.equal(raw, original.length);
+
+  const text = await megazip(["info", "f.mbz"], { cwd: tmp.dir });
+  assert.equal(text.code, 0, text.stderr);
+  const lines = new TextDecoder().decode(text.stdout);
+  assert.match(lines, /^format\s+version 1$/m);
+  assert.match(lines, new RegExp(`^content\\s+${original.length} bytes$`, "m"));
+
+  const fromStdin = await megazip(["info", "--json"], {
+    stdin: await Deno.readFile(`${tmp.dir}/f.mbz`),
+  });
+  assert.equal(fromStdin.code, 0, fromStdin.stderr);
+  assert.deepEqual(
+    { ...JSON.parse(new TextDecoder().decode(fromStdin.stdout)), file: "f.mbz" },
+    info,
+  );
+});
+
+Deno.test("megazip info rejects a file that is not an archive", async () => {
+  await using tmp = await tempDir();
+  await Deno.writeTextFile(`${tmp.dir}/junk.mbz`, "definitely not an archive");
+  assertCleanFailure(
+    await megazip(["info", "junk.mbz"], { cwd: tmp.dir }),
+    1,
+    /^megazip: cannot inspect junk\.mbz: /,
+  );
+});
+
+Deno.test("megazip score --json gives bits = 8 × archive size per file and in total", async () => {
+  await using tmp = await tempDir();
+  const a = sampleBytes(7000, 41);
+  const b = sampleBytes(3000, 42);
+  await Deno.writeFile(`${tmp.dir}/a`, a);
+  await Deno.writeFile(`${tmp.dir}/b`, b);
+  const result = await megazip(["score", "--json", "a", "b", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(result.code, 0, result.stderr);
+  const report = JSON.parse(new TextDecoder().decode(result.stdout));
+  assert.deepEqual(report.files.map((f: { file: string }) => f.file), ["a", "b"]);
+  for (const [name, bytes] of [["a", a], ["b", b]] as const) {
+    const line = report.files.find((f: { file: string }) => f.file === name);
+    const archive = await megazip(["-c", ...NO_MODEL], { stdin: bytes });
+    assert.equal(line.bytes, bytes.length);
+    assert.equal(line.bits, 8 * archive.stdout.length);
+    assert.equal(line.bitsPerByte, line.bits / line.bytes);
+  }
+  assert.equal(report.total.bytes, a.length + b.length);
+  assert.equal(report.total.bits, report.files[0].bits + report.files[1].bits);
+  assert.equal(report.total.bitsPerByte, report.total.bits / report.total.bytes);
+
+  const table = await megazip(["score", "a", "b", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(table.code, 0, table.stderr);
+  const lines = new TextDecoder().decode(table.stdout).trim().split("\n");
+  assert.equal(lines.length, 4);
+  assert.match(lines[0]!, /bytes\s+bits\s+bpb\s+file/);
+  assert.match(lines[3]!, new RegExp(`^\\s*${a.length + b.length}\\s+${report.total.bits}\\s`));
+  assert.match(lines[3]!, /total$/);
+});
+
+Deno.test("megazip score of a missing file exits 3 with one line", async () => {
+  assertCleanFailure(
+    await megazip(["score", "/nonexistent/megazip/file", ...NO_MODEL]),
+    3,
+    /cannot score \/nonexistent\/megazip\/file: no such file/,
+  );
+});
+
+Deno.test("megazip --version prints deno.json's version", async () => {
+  for (const flag of ["--version", "-V"]) {
+    const result = await megazip([flag]);
+    assert.equal(result.code, 0);
+    assert.equal(new TextDecoder().decode(result.stdout).trim(), denoJson.version);
+  }
+});
+
+Deno.test("megazip --help works on every command and documents exit codes", async () => {
+  for (const command of [[], ["compress"], ["decompress"], ["score"], ["info"], ["bench"]]) {
+    const result = await megazip([...command, "--help"]);
+    assert.equal(result.code, 0, result.stderr);
+    const text = new TextDecoder().decode(result.stdout);
+    assert.match(text, /^Usage: megazip/);
+    assert.match(text, /Exit codes:/);
+  }
+  const train = await megazip(["train", "--help"]);
+  assert.equal(train.code, 0, train.stderr);
+  const root = new TextDecoder().decode((await megazip(["-h"])).stdout);
+  assert.match(root, /kept by default/);
+});

@@ -1,0 +1,171 @@
+/**
+ * The `megazip` command end to end (through Deno.Command, with the task's permissions): round
+ * trips through files and stdin/stdout, and the gzip/zstd habits -o, -c, -k, --rm, -f.
+ */
+import assert from "node:assert/strict";
+import { listDir, megazip, sampleBytes, tempDir } from "./_cli_helpers.ts";
+
+const NO_MODEL = ["--no-model", "--workers", "1"];
+
+Deno.test("megazip FILE then megazip -d FILE.mbz round-trips with default names, keeping inputs", async () => {
+  await using tmp = await tempDir();
+  const original = sampleBytes(6000);
+  await Deno.writeFile(`${tmp.dir}/a.txt`, original);
+
+  const compressed = await megazip(["a.txt", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(compressed.code, 0, compressed.stderr);
+  assert.equal(compressed.stderr, "");
+  assert.deepEqual(await listDir(tmp.dir), ["a.txt", "a.txt.mbz"]);
+  assert.deepEqual(await Deno.readFile(`${tmp.dir}/a.txt`), original);
+  const archive = await Deno.readFile(`${tmp.dir}/a.txt.mbz`);
+  assert.ok(archive.length < original.length, `archive of ${archive.length} bytes`);
+
+  await Deno.rename(`${tmp.dir}/a.txt`, `${tmp.dir}/orig.txt`);
+  const decompressed = await megazip(["-d", "a.txt.mbz", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(decompressed.code, 0, decompressed.stderr);
+  assert.equal(decompressed.stderr, "");
+  assert.deepEqual(await Deno.readFile(`${tmp.dir}/a.txt`), original);
+  assert.deepEqual(await listDir(tmp.dir), ["a.txt", "a.txt.mbz", "orig.txt"]);
+});
+
+Deno.test("megazip compress and decompress subcommands round-trip the empty file", async () => {
+  await using tmp = await tempDir();
+  await Deno.writeFile(`${tmp.dir}/empty`, new Uint8Array());
+  const compressed = await megazip(["compress", "empty", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(compressed.code, 0, compressed.stderr);
+  const back = await megazip(["decompress", "empty.mbz", "-o", "back", ...NO_MODEL], {
+    cwd: tmp.dir,
+  });
+  assert.equal(back.code, 0, back.stderr);
+  assert.deepEqual(await Deno.readFile(`${tmp.dir}/back`), new Uint8Array());
+});
+
+Deno.test("megazip round-trips stdin to stdout, with no input name and with -", async () => {
+  const original = sampleBytes(5000, 7);
+  const archive = await megazip([...NO_MODEL], { stdin: original });
+  assert.equal(archive.code, 0, archive.stderr);
+  assert.equal(archive.stderr, "");
+  assert.ok(archive.stdout.length > 0);
+
+  const back = await megazip(["-d", ...NO_MODEL], { stdin: archive.stdout });
+  assert.equal(back.code, 0, back.stderr);
+  assert.deepEqual(back.stdout, original);
+
+  const dash = await megazip(["compress", "-", ...NO_MODEL], { stdin: original });
+  assert.equal(dash.code, 0, dash.stderr);
+  assert.deepEqual(dash.stdout, archive.stdout, "same input, same archive");
+  const dashBack = await megazip(["decompress", "-", ...NO_MODEL], { stdin: dash.stdout });
+  assert.deepEqual(dashBack.stdout, original);
+});
+
+Deno.test("megazip -c writes stdout and keeps the input; -o writes the named file", async () => {
+  await using tmp = await tempDir();
+  const original = sampleBytes(3000, 3);
+  await Deno.writeFile(`${tmp.dir}/in.bin`, original);
+
+  const toStdout = await megazip(["-c", "in.bin", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(toStdout.code, 0, toStdout.stderr);
+  assert.deepEqual(await listDir(tmp.dir), ["in.bin"]);
+
+  const named = await megazip(["in.bin", "-o", "out.x", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(named.code, 0, named.stderr);
+  assert.deepEqual(await listDir(tmp.dir), ["in.bin", "out.x"]);
+  assert.deepEqual(await Deno.readFile(`${tmp.dir}/out.x`), toStdout.stdout);
+
+  const back = await megazip(["-dc", "out.x", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(back.code, 0, back.stderr);
+  assert.deepEqual(back.stdout, original);
+  const backNamed = await megazip(["-d", "out.x", "-o", "back.bin", ...NO_MODEL], {
+    cwd: tmp.dir,
+  });
+  assert.equal(backNamed.code, 0, backNamed.stderr);
+  assert.deepEqual(await Deno.readFile(`${tmp.dir}/back.bin`), original);
+});
+
+Deno.test("megazip --rm removes the input after success, -k keeps it, both together is a usage error", async () => {
+  await using tmp = await tempDir();
+  const original = sampleBytes(2000, 5);
+  await Deno.writeFile(`${tmp.dir}/f`, original);
+
+  const kept = await megazip(["-k", "f", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(kept.code, 0, kept.stderr);
+  assert.deepEqual(await listDir(tmp.dir), ["f", "f.mbz"]);
+  await Deno.remove(`${tmp.dir}/f.mbz`);
+
+  const both = await megazip(["-k", "--rm", "f", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(both.code, 2);
+  assert.deepEqual(await listDir(tmp.dir), ["f"]);
+
+  const removed = await megazip(["--rm", "f", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(removed.code, 0, removed.stderr);
+  assert.deepEqual(await listDir(tmp.dir), ["f.mbz"]);
+
+  const back = await megazip(["-d", "--rm", "f.mbz", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(back.code, 0, back.stderr);
+  assert.deepEqual(await listDir(tmp.dir), ["f"]);
+  assert.deepEqual(await Deno.readFile(`${tmp.dir}/f`), original);
+});
+
+Deno.test("megazip refuses an existing output without -f and replaces it with -f", async () => {
+  await using tmp = await tempDir();
+  const original = sampleBytes(2500, 9);
+  await Deno.writeFile(`${tmp.dir}/doc`, original);
+  await Deno.writeTextFile(`${tmp.dir}/doc.mbz`, "precious");
+
+  const refused = await megazip(["doc", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(refused.code, 3, refused.stderr);
+  assert.match(refused.stderr, /^megazip: cannot write doc\.mbz: file exists \(use -f/);
+  assert.equal(await Deno.readTextFile(`${tmp.dir}/doc.mbz`), "precious");
+  assert.deepEqual(await listDir(tmp.dir), ["doc", "doc.mbz"]);
+
+  const forced = await megazip(["-f", "doc", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.deepEqual(await listDir(tmp.dir), ["doc", "doc.mbz"]);
+
+  const refusedBack = await megazip(["-d", "doc.mbz", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(refusedBack.code, 3);
+  const back = await megazip(["-d", "doc.mbz", "-o", "doc2", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(back.code, 0, back.stderr);
+  assert.deepEqual(await Deno.readFile(`${tmp.dir}/doc2`), original);
+});
+
+Deno.test("megazip compresses several files, each to its own .mbz", async () => {
+  await using tmp = await tempDir();
+  await Deno.writeFile(`${tmp.dir}/one`, sampleBytes(1000, 11));
+  await Deno.writeFile(`${tmp.dir}/two`, sampleBytes(1500, 12));
+  const result = await megazip(["one", "two", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(await listDir(tmp.dir), ["one", "one.mbz", "two", "two.mbz"]);
+  await Deno.remove(`${tmp.dir}/one`);
+  await Deno.remove(`${tmp.dir}/two`);
+  const back = await megazip(["-d", "one.mbz", "two.mbz", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(back.code, 0, back.stderr);
+  assert.deepEqual(await Deno.readFile(`${tmp.dir}/one`), sampleBytes(1000, 11));
+  assert.deepEqual(await Deno.readFile(`${tmp.dir}/two`), sampleBytes(1500, 12));
+});
+
+Deno.test("megazip writes the same archive whatever --workers and round-trips small blocks", async () => {
+  await using tmp = await tempDir();
+  const original = sampleBytes(20_000, 13);
+  await Deno.writeFile(`${tmp.dir}/big`, original);
+  const one = await megazip(["-c", "-B", "4K", "-T", "1", "--no-model", "big"], { cwd: tmp.dir });
+  const two = await megazip(["-c", "-B", "4K", "-T", "2", "--no-model", "big"], { cwd: tmp.dir });
+  assert.equal(one.code, 0, one.stderr);
+  assert.equal(two.code, 0, two.stderr);
+  assert.deepEqual(one.stdout, two.stdout);
+  const back = await megazip(["-d", "-T", "2", "--no-model"], { stdin: two.stdout });
+  assert.equal(back.code, 0, back.stderr);
+  assert.deepEqual(back.stdout, original);
+});
+
+Deno.test("megazip -v prints the sizes of each file on stderr", async () => {
+  await using tmp = await tempDir();
+  await Deno.writeFile(`${tmp.dir}/v`, sampleBytes(4000, 17));
+  const result = await megazip(["-v", "v", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(result.code, 0, result.stderr);
+  const size = (await Deno.stat(`${tmp.dir}/v.mbz`)).size;
+  assert.equal(
+    result.stderr.trim(),
+    `megazip: v: 4000 -> ${size} bytes, ${(8 * size / 4000).toFixed(3)} bits per byte -> v.mbz`,
+  );
+});
