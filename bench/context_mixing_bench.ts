@@ -1,0 +1,74 @@
+/**
+ * `deno bench bench/context_mixing_bench.ts`: speed of the context-mixing predictor alone
+ * (predict + advance per byte, one segment, one core) on text and on random bytes.
+ *
+ * @module
+ */
+import { createContextMixingPredictor } from "../lib/predict/context_mixing.ts";
+import { ALPHABET } from "../lib/predict/predictor.ts";
+
+/** Bytes per measured iteration. */
+const SIZE = 1 << 16;
+
+/** English-like text: a corpus file when there is one, else generated words. */
+function text(): Uint8Array {
+  try {
+    const file = Deno.readFileSync(
+      new URL("../../shared/corpora/canterbury/alice29.txt", import.meta.url),
+    );
+    return file.subarray(0, SIZE);
+  } catch {
+    const words = "the of and a to in is was it that he for with as his on be at by had".split(" ");
+    let s = "";
+    for (let i = 0; s.length < SIZE; i++) s += words[(i * 7919) % words.length] + " ";
+    return new TextEncoder().encode(s.slice(0, SIZE));
+  }
+}
+
+function random(): Uint8Array {
+  const out = new Uint8Array(SIZE);
+  let x = 1;
+  for (let i = 0; i < SIZE; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+function run(bytes: Uint8Array, count: number): void {
+  const batch = createContextMixingPredictor().start(count);
+  const tables = new Uint32Array(count * ALPHABET);
+  const step = new Uint8Array(count);
+  const per = Math.floor(bytes.length / count);
+  for (let i = 0; i < per; i++) {
+    batch.predict(tables);
+    for (let s = 0; s < count; s++) step[s] = bytes[s * per + i]!;
+    batch.advance(step);
+  }
+  batch.close();
+}
+
+const TEXT = text();
+const RANDOM = random();
+
+Deno.bench({
+  name: "cm predict+advance, 64 KiB of text, 1 segment",
+  group: "cm",
+  baseline: true,
+  n: 20,
+  fn: () => run(TEXT, 1),
+});
+Deno.bench({
+  name: "cm predict+advance, 64 KiB of text, 8 segments of 8 KiB",
+  group: "cm",
+  n: 20,
+  fn: () => run(TEXT, 8),
+});
+Deno.bench({
+  name: "cm predict+advance, 64 KiB of random bytes, 1 segment",
+  group: "cm",
+  n: 20,
+  fn: () => run(RANDOM, 1),
+});

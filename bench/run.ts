@@ -1,0 +1,607 @@
+/**
+ * `deno task bench`: megazip against gzip -9, bzip2 -9, xz -9e, zstd -19 and brotli -q 11 on
+ * every file of the Canterbury and Calgary corpora (`../shared/corpora/`, relative to the repo
+ * root), plus one seeded random input that shows the overhead of stored blocks.
+ *
+ * For each file it prints the size and bits per byte of each compressor, and megazip's compress
+ * and decompress speed (every archive is decoded and compared with its input). It writes
+ * `bench/results/latest.json` and the table `bench/RESULTS.md`, which also carries the peak RSS
+ * that `bench/rss.ts` measured last (`bench/results/rss.json`).
+ *
+ * Usage: `deno task bench [--quick] [--json] [--workers=1,2] [--model=PATH] [--no-write]`
+ *
+ * @module
+ */
+import process from "node:process";
+
+/** Options of {@link runBench}. */
+export interface BenchOptions {
+  /**
+   * Only a few small files (and write `bench/results/quick.json`, never `RESULTS.md`).
+   *
+   * @default false
+   */
+  quick?: boolean;
+  /**
+   * Print the report as JSON instead of the table.
+   *
+   * @default false
+   */
+  json?: boolean;
+  /**
+   * Worker counts to time megazip with; the archive must be the same for each.
+   *
+   * @default [1]
+   */
+  workers?: number[];
+  /**
+   * Path of a model file for megazip's neural method; none: context mixing and stored only.
+   *
+   * @default undefined
+   */
+  model?: string;
+  /**
+   * Write the results files (`bench/results/latest.json` and `bench/RESULTS.md`).
+   *
+   * @default true
+   */
+  write?: boolean;
+  /**
+   * Folders of the corpora, relative to the repository root or absolute.
+   *
+   * @default ["../shared/corpora/canterbury", "../shared/corpora/calgary"]
+   */
+  corpora?: string[];
+  /** Where progress lines go (one per file); default: stderr when it is a terminal, else none. */
+  log?: (line: string) => void;
+}
+
+/** One external compressor and how it was run. */
+export interface ToolInfo {
+  /** Column name, e.g. "xz -9e". */
+  name: string;
+  /** Program and arguments (the file path is appended). */
+  command: string[];
+  /** First line of its version output, or null when the program is missing. */
+  version: string | null;
+}
+
+/** The result of one file. */
+export interface FileResult {
+  /** Corpus folder name ("canterbury", "calgary", "generated"). */
+  corpus: string;
+  /** File name. */
+  file: string;
+  /** Input size in bytes. */
+  bytes: number;
+  /** Whether the file is text or source code (≥ 95% printable ASCII, tab, CR, LF). */
+  text: boolean;
+  /** Compressed sizes in bytes by compressor name ("megazip" first); missing tools are absent. */
+  sizes: Record<string, number>;
+  /** megazip's block methods: how many blocks took each. */
+  methods: Record<string, number>;
+  /** megazip's speeds in KB/s (1000 bytes per second of wall time), per worker count. */
+  speed: { workers: number; compressKBps: number; decompressKBps: number }[];
+}
+
+/** Everything a bench run measured. */
+export interface BenchReport {
+  /** ISO date of the run. */
+  date: string;
+  /** The machine and runtime. */
+  machine: { cpu: string; cores: number; deno: string; v8: string; os: string };
+  /** "none" or the model file's name and hash. */
+  model: string;
+  /** The compressors compared, found or not. */
+  tools: ToolInfo[];
+  /** One entry per file, in corpus order. */
+  files: FileResult[];
+  /** Totals over the corpus files (not the generated one). */
+  totals: {
+    bytes: number;
+    sizes: Record<string, number>;
+    compressKBps: number;
+    decompressKBps: number;
+  };
+  /** Corpus text files where megazip's archive is not smaller than gzip -9's. */
+  textFilesNotBeatingGzip: string[];
+}
+
+/** The compressors compared with megazip, in table order. */
+const TOOLS: { name: string; command: string[] }[] = [
+  { name: "gzip -9", command: ["gzip", "-9", "-c"] },
+  { name: "bzip2 -9", command: ["bzip2", "-9", "-c"] },
+  { name: "xz -9e", command: ["xz", "-9e", "-c"] },
+  { name: "zstd -19", command: ["zstd", "-19", "-q", "-c"] },
+  { name: "brotli -q 11", command: ["brotli", "-q", "11", "-c"] },
+];
+
+/** Files of a quick run: small, of every kind. */
+const QUICK_FILES = ["fields.c", "xargs.1", "grammar.lsp", "paper5", "obj1", "sum"];
+
+/** The repository root (this file lives in bench/). */
+const ROOT = new URL("../", import.meta.url);
+
+/**
+ * Runs the benchmark and returns what it measured; prints the table (or JSON) to stdout and,
+ * unless told not to, writes `bench/results/latest.json` and `bench/RESULTS.md`.
+ *
+ * @param options What to run and where to report it.
+ * @returns The report.
+ *
+ * @example A quick run that writes nothing
+ * ```ts ignore
+ * import { runBench } from "./run.ts";
+ * const report = await runBench({ quick: true, write: false });
+ * console.log(report.totals);
+ * ```
+ */
+export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
+  const quick = options.quick ?? false;
+  const workers = options.workers ?? [1];
+  if (workers.length === 0 || workers.some((w) => !Number.isInteger(w) || w < 0 || w > 64)) {
+    throw new RangeError(`Cannot bench with workers ${workers.join(",")}: expected integers 0..64`);
+  }
+  const log = options.log ?? (Deno.stderr.isTerminal() ? (line) => console.error(line) : () => {});
+  const codec = await import("../codec/mod.ts");
+  const model = options.model === undefined ? null : await loadModelFile(options.model);
+
+  const tools: ToolInfo[] = [];
+  for (const tool of TOOLS) tools.push({ ...tool, version: await toolVersion(tool.command[0]!) });
+
+  const inputs = await listInputs(options.corpora, quick);
+  const files: FileResult[] = [];
+  for (const input of inputs) {
+    const bytes = input.bytes;
+    const result: FileResult = {
+      corpus: input.corpus,
+      file: input.file,
+      bytes: bytes.length,
+      text: isText(bytes),
+      sizes: {},
+      methods: {},
+      speed: [],
+    };
+    let archive: Uint8Array | null = null;
+    for (const w of workers) {
+      const t0 = performance.now();
+      const packed = await codec.compress(bytes, { model, workers: w });
+      const t1 = performance.now();
+      const unpacked = await codec.decompress(packed, { model, workers: w });
+      const t2 = performance.now();
+      if (!equalBytes(unpacked, bytes)) {
+        throw new Error(`Cannot bench ${input.file}: megazip did not round-trip it`);
+      }
+      if (archive !== null && !equalBytes(archive, packed)) {
+        throw new Error(`Cannot bench ${input.file}: the archive differs with ${w} workers`);
+      }
+      archive = packed;
+      result.speed.push({
+        workers: w,
+        compressKBps: kBps(bytes.length, t1 - t0),
+        decompressKBps: kBps(bytes.length, t2 - t1),
+      });
+    }
+    result.sizes["megazip"] = archive!.length;
+    const info = await codec.inspectArchive(archive!);
+    for (const block of info.blocks) {
+      result.methods[block.method] = (result.methods[block.method] ?? 0) + 1;
+    }
+    for (const tool of tools) {
+      if (tool.version === null) continue;
+      if (input.path === null) {
+        result.sizes[tool.name] = await toolSizeOfBytes(tool.command, bytes);
+      } else {
+        result.sizes[tool.name] = await toolSize(tool.command, input.path);
+      }
+    }
+    files.push(result);
+    log(formatRow(result, tools));
+  }
+
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    model: model === null ? "none" : `${model.name} (${model.hash})`,
+    tools,
+    files,
+    totals: totalsOf(files.filter((f) => f.corpus !== "generated"), workers[0]!),
+    textFilesNotBeatingGzip: files
+      .filter((f) => f.corpus !== "generated" && f.text && f.sizes["gzip -9"] !== undefined)
+      .filter((f) => f.sizes["megazip"]! >= f.sizes["gzip -9"]!)
+      .map((f) => `${f.corpus}/${f.file}`),
+  };
+
+  if (options.json) console.log(JSON.stringify(report, null, 2));
+  else console.log(formatTable(report));
+  if (options.write ?? true) {
+    const results = new URL("bench/results/", ROOT);
+    await Deno.mkdir(results, { recursive: true });
+    const json = JSON.stringify(report, null, 2) + "\n";
+    if (quick) {
+      await Deno.writeTextFile(new URL("quick.json", results), json);
+    } else {
+      await Deno.writeTextFile(new URL("latest.json", results), json);
+      const rss = await readRss(new URL("rss.json", results));
+      await Deno.writeTextFile(new URL("bench/RESULTS.md", ROOT), formatMarkdown(report, rss));
+    }
+  }
+  return report;
+}
+
+/** A file to compress: its bytes and where they came from. */
+interface BenchInput {
+  corpus: string;
+  file: string;
+  /** Path for the external tools; null for generated inputs (fed through stdin). */
+  path: string | null;
+  bytes: Uint8Array;
+}
+
+async function listInputs(corpora: string[] | undefined, quick: boolean): Promise<BenchInput[]> {
+  const dirs = corpora ?? ["../shared/corpora/canterbury", "../shared/corpora/calgary"];
+  const inputs: BenchInput[] = [];
+  for (const dir of dirs) {
+    const url = dir.startsWith("/") ? new URL(`file://${dir}/`) : new URL(`${dir}/`, ROOT);
+    const corpus = dir.replace(/\/+$/, "").split("/").pop()!;
+    const names: string[] = [];
+    for await (const entry of Deno.readDir(url)) if (entry.isFile) names.push(entry.name);
+    names.sort();
+    for (const file of names) {
+      if (quick && !QUICK_FILES.includes(file)) continue;
+      const path = new URL(file, url).pathname;
+      inputs.push({ corpus, file, path, bytes: await Deno.readFile(path) });
+    }
+  }
+  const randomSize = quick ? 1 << 16 : 1 << 20;
+  inputs.push({
+    corpus: "generated",
+    file: `random-${randomSize >> 10}KiB`,
+    path: null,
+    bytes: seededRandomBytes(randomSize, 12345),
+  });
+  return inputs;
+}
+
+/** Bytes from a seeded xorshift32 generator: incompressible, the same on every run. */
+function seededRandomBytes(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed | 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+/** Whether ≥ 95% of the bytes are printable ASCII, tab, CR or LF (and there are no NULs). */
+export function isText(bytes: Uint8Array): boolean {
+  if (bytes.length === 0) return true;
+  let printable = 0;
+  for (const b of bytes) {
+    if (b === 0) return false;
+    if ((b >= 32 && b < 127) || b === 9 || b === 10 || b === 13) printable++;
+  }
+  return printable >= 0.95 * bytes.length;
+}
+
+async function loadModelFile(path: string) {
+  const { loadModel } = await import("../lib/model/model_file_read.ts");
+  return await loadModel(path);
+}
+
+async function toolVersion(program: string): Promise<string | null> {
+  try {
+    const out = await new Deno.Command(program, {
+      args: ["--version"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout.length > 0 ? out.stdout : out.stderr);
+    return text.split("\n").find((line) => line.trim() !== "")?.trim() ?? program;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+async function toolSize(command: string[], path: string): Promise<number> {
+  const out = await new Deno.Command(command[0]!, {
+    args: [...command.slice(1), path],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(
+      `Cannot run ${command.join(" ")} ${path}: ${new TextDecoder().decode(out.stderr)}`,
+    );
+  }
+  return out.stdout.length;
+}
+
+async function toolSizeOfBytes(command: string[], bytes: Uint8Array): Promise<number> {
+  const child = new Deno.Command(command[0]!, {
+    args: command.slice(1),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const [out] = await Promise.all([
+    child.output(),
+    writer.write(bytes).then(() => writer.close()),
+  ]);
+  if (!out.success) throw new Error(`Cannot run ${command.join(" ")} on generated input`);
+  return out.stdout.length;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function kBps(bytes: number, ms: number): number {
+  return Math.round(bytes / Math.max(ms, 0.001));
+}
+
+function totalsOf(files: FileResult[], workers: number): BenchReport["totals"] {
+  const sizes: Record<string, number> = {};
+  let bytes = 0;
+  let compressMs = 0;
+  let decompressMs = 0;
+  for (const f of files) {
+    bytes += f.bytes;
+    for (const [name, size] of Object.entries(f.sizes)) sizes[name] = (sizes[name] ?? 0) + size;
+    const speed = f.speed.find((s) => s.workers === workers)!;
+    compressMs += f.bytes / speed.compressKBps;
+    decompressMs += f.bytes / speed.decompressKBps;
+  }
+  return {
+    bytes,
+    sizes,
+    compressKBps: kBps(bytes, compressMs),
+    decompressKBps: kBps(bytes, decompressMs),
+  };
+}
+
+function machineInfo(): BenchReport["machine"] {
+  let cpu = "unknown";
+  try {
+    const info = Deno.readTextFileSync("/proc/cpuinfo");
+    cpu = /model name\s*:\s*(.*)/.exec(info)?.[1]?.trim() ?? cpu;
+  } catch {
+    // Not Linux: leave it unknown.
+  }
+  return {
+    cpu,
+    cores: navigator.hardwareConcurrency,
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    os: `${Deno.build.os} ${Deno.build.arch}`,
+  };
+}
+
+/** What `bench/rss.ts` wrote last. */
+export interface RssResult {
+  /** ISO date of the run. */
+  date: string;
+  /** Bytes streamed through compressStream and then decompressStream. */
+  inputBytes: number;
+  /** Archive size in bytes. */
+  archiveBytes: number;
+  /** Peak resident set (VmHWM) of the process that streamed, in bytes. */
+  peakRssBytes: number;
+  /** Whether the output matched the input (SHA-256 of both streams). */
+  roundTripOk: boolean;
+  /** Wall time in seconds. */
+  seconds: number;
+  /** The options the codec ran with. */
+  options: Record<string, unknown>;
+}
+
+async function readRss(url: URL): Promise<RssResult | null> {
+  try {
+    return JSON.parse(await Deno.readTextFile(url)) as RssResult;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+function bpb(size: number | undefined, bytes: number): string {
+  return size === undefined ? "—" : ((size * 8) / Math.max(bytes, 1)).toFixed(3);
+}
+
+function formatRow(f: FileResult, tools: ToolInfo[]): string {
+  const cols = [
+    `${f.corpus}/${f.file}`.padEnd(24),
+    String(f.bytes).padStart(8),
+    bpb(f.sizes["megazip"], f.bytes).padStart(7),
+    ...tools.filter((t) => t.version !== null).map((t) =>
+      bpb(f.sizes[t.name], f.bytes).padStart(t.name.length)
+    ),
+    ...f.speed.map((s) =>
+      `${String(s.compressKBps).padStart(5)}/${String(s.decompressKBps).padStart(5)}`
+    ),
+  ];
+  return cols.join("  ");
+}
+
+function formatTable(report: BenchReport): string {
+  const present = report.tools.filter((t) => t.version !== null);
+  const lines = [
+    "bits per byte (lower is better); megazip speed in KB/s compress/decompress" +
+    ` (workers ${report.files[0]?.speed.map((s) => s.workers).join(", ") ?? "-"})`,
+    [
+      "file".padEnd(24),
+      "bytes".padStart(8),
+      "megazip".padStart(7),
+      ...present.map((t) => t.name),
+      ...(report.files[0]?.speed.map((s) => `w${s.workers} c/d KB/s`.padStart(11)) ?? []),
+    ].join("  "),
+    ...report.files.map((f) => formatRow(f, report.tools)),
+  ];
+  const t = report.totals;
+  lines.push(
+    [
+      "TOTAL (corpora)".padEnd(24),
+      String(t.bytes).padStart(8),
+      bpb(t.sizes["megazip"], t.bytes).padStart(7),
+      ...present.map((tool) => bpb(t.sizes[tool.name], t.bytes).padStart(tool.name.length)),
+      `${String(t.compressKBps).padStart(5)}/${String(t.decompressKBps).padStart(5)}`,
+    ].join("  "),
+  );
+  const missing = report.tools.filter((tool) => tool.version === null).map((tool) => tool.name);
+  if (missing.length > 0) lines.push(`not installed, skipped: ${missing.join(", ")}`);
+  lines.push(
+    report.textFilesNotBeatingGzip.length === 0
+      ? "megazip beats gzip -9 on every text file"
+      : `megazip does not beat gzip -9 on: ${report.textFilesNotBeatingGzip.join(", ")}`,
+  );
+  return lines.join("\n");
+}
+
+function formatMarkdown(report: BenchReport, rss: RssResult | null): string {
+  const present = report.tools.filter((t) => t.version !== null);
+  const missing = report.tools.filter((t) => t.version === null);
+  const widths = report.files[0]?.speed.map((s) => s.workers) ?? [];
+  const out: string[] = [];
+  out.push("# megazip benchmark results", "");
+  out.push(
+    "Written by `deno task bench` (bench/run.ts); do not edit by hand. Sizes are whole files",
+    "(archives include megazip's header and checksums); bits per byte = 8 × compressed size /",
+    "input size. Speed: KB/s = 1000 input bytes per second of wall time, one process, every",
+    "archive decoded and compared with its input.",
+    "",
+  );
+  out.push(`- Date: ${report.date}`);
+  out.push(`- Machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.os}`);
+  out.push(`- Deno ${report.machine.deno} (V8 ${report.machine.v8})`);
+  out.push(
+    `- megazip model: ${
+      report.model === "none" ? "none (context mixing and stored blocks)" : report.model
+    }`,
+  );
+  for (const t of present) out.push(`- ${t.name}: ${t.version}`);
+  if (missing.length > 0) {
+    out.push(`- Not installed, skipped: ${missing.map((t) => t.name).join(", ")}`);
+  }
+  out.push("", "## Bits per byte", "");
+  const header = [
+    "file",
+    "bytes",
+    "text",
+    "megazip",
+    ...present.map((t) => t.name),
+    ...widths.map((w) => `compress KB/s (${w}w)`),
+    ...widths.map((w) => `decompress KB/s (${w}w)`),
+  ];
+  out.push(`| ${header.join(" | ")} |`);
+  out.push(`| ${header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`);
+  for (const f of report.files) {
+    const best = Math.min(...Object.values(f.sizes));
+    const cell = (name: string) => {
+      const text = bpb(f.sizes[name], f.bytes);
+      return f.sizes[name] === best ? `**${text}**` : text;
+    };
+    out.push(
+      `| ${
+        [
+          `${f.corpus}/${f.file}`,
+          String(f.bytes),
+          f.text ? "yes" : "no",
+          cell("megazip"),
+          ...present.map((t) => cell(t.name)),
+          ...f.speed.map((s) => String(s.compressKBps)),
+          ...f.speed.map((s) => String(s.decompressKBps)),
+        ].join(" | ")
+      } |`,
+    );
+  }
+  const t = report.totals;
+  out.push(
+    `| ${
+      [
+        "**total (corpora)**",
+        String(t.bytes),
+        "",
+        bpb(t.sizes["megazip"], t.bytes),
+        ...present.map((tool) => bpb(t.sizes[tool.name], t.bytes)),
+        String(t.compressKBps),
+        ...widths.slice(1).map(() => ""),
+        String(t.decompressKBps),
+        ...widths.slice(1).map(() => ""),
+      ].join(" | ")
+    } |`,
+  );
+  out.push("", "Bold: the smallest output for the file. Totals use the first worker count.", "");
+  out.push("## Figures", "");
+  out.push(
+    report.textFilesNotBeatingGzip.length === 0
+      ? "- megazip beats gzip -9 on every Canterbury and Calgary text file."
+      : `- megazip does not beat gzip -9 on: ${report.textFilesNotBeatingGzip.join(", ")}.`,
+  );
+  out.push(
+    `- Speed over the corpora: ${t.compressKBps} KB/s compressing, ${t.decompressKBps} KB/s` +
+      ` decompressing (${widths[0]} worker${widths[0] === 1 ? "" : "s"}).`,
+  );
+  const random = report.files.find((f) => f.corpus === "generated");
+  if (random !== undefined) {
+    const growth = ((random.sizes["megazip"]! - random.bytes) / random.bytes) * 100;
+    out.push(
+      `- Random input (${random.file}): ${random.sizes["megazip"]} bytes from ${random.bytes}` +
+        ` (${growth >= 0 ? "+" : ""}${growth.toFixed(4)}%), blocks: ` +
+        Object.entries(random.methods).map(([m, n]) => `${n} ${m}`).join(", ") + ".",
+    );
+  }
+  if (rss === null) {
+    out.push("- Peak RSS when streaming 1 GiB: not measured yet (run `deno run -A bench/rss.ts`).");
+  } else {
+    out.push(
+      `- Peak RSS streaming ${(rss.inputBytes / 2 ** 30).toFixed(2)} GiB of generated mixed data` +
+        ` through compressStream then decompressStream in one process: ` +
+        `${(rss.peakRssBytes / 2 ** 20).toFixed(0)} MiB (VmHWM; ${rss.date}; archive` +
+        ` ${(rss.archiveBytes / 2 ** 20).toFixed(1)} MiB; round trip ${
+          rss.roundTripOk ? "ok" : "FAILED"
+        };` +
+        ` ${rss.seconds.toFixed(0)} s; options ${JSON.stringify(rss.options)}).`,
+    );
+  }
+  out.push("");
+  return out.join("\n");
+}
+
+/** Parses `deno task bench` arguments into options; throws TypeError on unknown ones. */
+export function parseBenchArgs(args: string[]): BenchOptions {
+  const options: BenchOptions = {};
+  for (const arg of args) {
+    const [flag, value] = arg.includes("=") ? arg.split(/=(.*)/s, 2) : [arg, undefined];
+    if (flag === "--quick") options.quick = true;
+    else if (flag === "--json") options.json = true;
+    else if (flag === "--no-write") options.write = false;
+    else if (flag === "--workers" && value !== undefined) {
+      options.workers = value.split(",").map(Number);
+    } else if (flag === "--model" && value !== undefined) options.model = value;
+    else if (flag === "--corpus" && value !== undefined) {
+      (options.corpora ??= []).push(value);
+    } else {
+      throw new TypeError(
+        `Cannot parse the bench argument ${arg}: expected --quick, --json, --no-write,` +
+          " --workers=N[,N], --model=PATH or --corpus=DIR",
+      );
+    }
+  }
+  return options;
+}
+
+if (import.meta.main) {
+  try {
+    await runBench(parseBenchArgs(Deno.args));
+  } catch (error) {
+    console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}
