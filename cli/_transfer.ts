@@ -22,7 +22,10 @@ export interface Direction {
   outputName(inputPath: string, force: boolean): string;
   /** The codec stream; `onProgress` takes the bytes done of what the bar counts. */
   stream(onProgress: (bytesDone: number) => void): TransformStream<Uint8Array, Uint8Array>;
-  /** Whether `onProgress` counts input bytes (compress) rather than output bytes (decompress). */
+  /**
+   * Whether the codec's `onProgress` counts input bytes (compress). When it counts output bytes
+   * (decompress), the bar follows the archive bytes read instead, whose total is known.
+   */
   progressCountsInput: boolean;
 }
 
@@ -103,14 +106,20 @@ async function transferOne(
   }
   const progress = startProgress(
     `${action === "compress" ? "compressing" : "decompressing"} ${input.name}`,
-    direction.progressCountsInput ? input.size : null,
+    input.size,
   );
+  const byCodec = direction.progressCountsInput;
   let bytesIn = 0;
   let bytesOut = 0;
   try {
     await input.readable
-      .pipeThrough(counter((n) => bytesIn = n))
-      .pipeThrough(direction.stream((n) => progress.update(n)))
+      .pipeThrough(counter((n) => {
+        bytesIn = n;
+        if (!byCodec) progress.update(n);
+      }))
+      .pipeThrough(direction.stream((n) => {
+        if (byCodec) progress.update(n);
+      }))
       .pipeThrough(counter((n) => bytesOut = n))
       .pipeTo(output.writable, { preventClose: output.isStdout });
     await output.commit();

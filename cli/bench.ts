@@ -6,24 +6,50 @@
  *
  * @module
  */
-import { Command } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { CliError, EXIT, type ExitCode } from "./_errors.ts";
 
 /** Where the bench lives, relative to this module. */
 export const BENCH_MODULE_URL: URL = new URL("../bench/run.ts", import.meta.url);
 
+/** The options of `megazip bench`, as commander parses them; handed to `runBench()` as they are. */
+export interface BenchCommandOptions {
+  /** `--quick`: a few small files, no RESULTS.md. */
+  quick?: boolean;
+  /** `--json`: print the report as JSON. */
+  json?: boolean;
+  /** `--workers 1,2`: worker counts to time. */
+  workers?: number[];
+  /** `--model PATH`. */
+  model?: string;
+  /** `--no-write` sets it false: write no results files. */
+  write?: boolean;
+  /** `--corpus DIR`, repeatable. */
+  corpora?: string[];
+}
+
 /** The shape this command expects of `bench/run.ts`. */
 interface BenchModule {
-  runBench(options?: Record<string, unknown>): Promise<unknown> | unknown;
+  runBench(options?: BenchCommandOptions): Promise<unknown> | unknown;
+}
+
+/** Parses "1,2" into [1, 2]. */
+function parseWorkerList(text: string): number[] {
+  const list = text.split(",").map((part) => part.trim());
+  if (list.some((part) => !/^\d+$/.test(part))) {
+    throw new InvalidArgumentError("expected worker counts such as 1 or 1,2");
+  }
+  return list.map(Number);
 }
 
 /**
  * Loads `bench/run.ts` and runs its `runBench()`.
  *
+ * @param options The parsed options, handed to `runBench()`.
  * @returns The exit code.
  * @throws {CliError} When the bench is missing or lacks the permission to run other programs.
  */
-export async function runBenchCommand(): Promise<ExitCode> {
+export async function runBenchCommand(options: BenchCommandOptions): Promise<ExitCode> {
   const run = await Deno.permissions.query({ name: "run" });
   if (run.state !== "granted") {
     throw new CliError(
@@ -49,7 +75,7 @@ export async function runBenchCommand(): Promise<ExitCode> {
       EXIT.usage,
     );
   }
-  await bench.runBench({});
+  await bench.runBench(options);
   return EXIT.ok;
 }
 
@@ -66,7 +92,21 @@ export function benchCommand(run: (code: ExitCode) => void): Command {
       "Benchmark megazip against gzip, bzip2, xz, zstd and brotli on the Canterbury and Calgary\n" +
         "corpora; writes bench/results/latest.json and bench/RESULTS.md (same as `deno task bench`)",
     )
-    .action(async () => {
-      run(await runBenchCommand());
+    .addOption(new Option("--quick", "a few small files only; never writes RESULTS.md"))
+    .addOption(new Option("--json", "print the report as JSON"))
+    .addOption(
+      new Option("-T, --workers <list>", "worker counts to time, e.g. 1,2").argParser(
+        parseWorkerList,
+      ),
+    )
+    .addOption(new Option("-m, --model <path>", "model file for the neural method"))
+    .addOption(new Option("--no-write", "write no results files"))
+    .addOption(
+      new Option("--corpus <dir>", "a corpus folder (repeatable; default Canterbury and Calgary)")
+        .argParser((dir: string, previous: string[] | undefined) => [...(previous ?? []), dir]),
+    )
+    .action(async (options: { corpus?: string[] } & BenchCommandOptions) => {
+      const { corpus, ...rest } = options;
+      run(await runBenchCommand({ ...rest, ...(corpus ? { corpora: corpus } : {}) }));
     });
 }
