@@ -104,29 +104,43 @@ export async function decodeArchive(
   settings.onHeader?.(header);
 
   let runner: SegmentRunner | undefined;
+  // With workers, block k+1 is read while block k decodes on a worker (up to `workers` blocks at
+  // once); blocks are checked and handed out in order.
+  const window = Math.max(1, settings.workers);
+  const pending: Promise<ReadBlock>[] = [];
+  const content = checksums.createXxh64();
+  let done = 0;
+  let allVerified = true;
+  const finishOldest = async () => {
+    const block = await pending.shift()!;
+    settings.onBlock?.(block.info);
+    if (block.info.checksumOk !== true) allVerified = false;
+    if (block.raw !== null) {
+      content.update(block.raw);
+      if (settings.inspect === undefined) await settings.onOutput?.(block.raw);
+    }
+    done += block.info.rawSize;
+    settings.onProgress?.(done);
+  };
   try {
-    const content = checksums.createXxh64();
-    let done = 0;
-    let allVerified = true;
-    for (let index = 0;; index++) {
+    let total = 0;
+    for (let index = 0, last = false; !last; index++) {
       runner ??= createSegmentRunner({
         model,
         workers: settings.workers,
         batchSize: settings.batchSize,
       });
-      const block = await readBlock(reader, index, header, model, runner, checksums, settings);
-      settings.onBlock?.(block.info);
-      if (block.info.checksumOk !== true) allVerified = false;
-      if (block.raw !== null) {
-        content.update(block.raw);
-        if (settings.inspect === undefined) await settings.onOutput?.(block.raw);
-      }
-      done += block.info.rawSize;
-      settings.onProgress?.(done);
-      if (block.last) break;
+      const parsed = await parseBlock(reader, index, header, model, settings);
+      total += parsed.info.rawSize;
+      last = parsed.last;
+      const block = finishBlock(parsed, runner, checksums, settings);
+      block.catch(() => {}); // awaited in order by finishOldest; this only marks it handled
+      pending.push(block);
+      if (pending.length >= window) await finishOldest();
     }
-    const contentOk = await readFooter(reader, done, content.digest(), settings, allVerified);
-    return { header, contentSize: done, checksumOk: allVerified && contentOk };
+    while (pending.length > 0) await finishOldest();
+    const contentOk = await readFooter(reader, total, content.digest(), settings);
+    return { header, contentSize: total, checksumOk: allVerified && contentOk };
   } finally {
     runner?.close();
   }
@@ -306,22 +320,37 @@ function checkArchiveModel(header: Header, settings: DecodeSettings): ModelFile 
   return given;
 }
 
-interface ReadBlock {
+/** A block whose fields were read and checked, not yet decoded. */
+interface ParsedBlock {
   info: DecodedBlockInfo;
-  raw: Uint8Array | null;
   last: boolean;
+  /** The raw bytes of a stored block; null for a coded one. */
+  stored: Uint8Array | null;
+  /** A coded block's segments and their raw lengths. */
+  coded: Uint8Array[];
+  lengths: number[];
+  /** Whether to decode the coded segments (always, except in inspection). */
+  decode: boolean;
+  /** `Block_Checksum` and where it is. */
+  checksum: bigint;
+  checksumOffset: number;
 }
 
-/** Reads, decodes and checks block `index` (FORMAT.md, Block). */
-async function readBlock(
+/** A block decoded and checked against its `Block_Checksum`. */
+interface ReadBlock {
+  info: DecodedBlockInfo;
+  /** The raw bytes, or null when they were not decoded (inspection). */
+  raw: Uint8Array | null;
+}
+
+/** Reads and checks the fields of block `index` (FORMAT.md, Block), up to its checksum. */
+async function parseBlock(
   reader: FieldReader,
   index: number,
   header: Header,
   model: ModelFile | null,
-  runner: SegmentRunner,
-  checksums: Checksums,
   settings: DecodeSettings,
-): Promise<ReadBlock> {
+): Promise<ParsedBlock> {
   const where = `Cannot decode block ${index}`;
   const start = reader.position;
   const descriptor = await reader.byte(Section.blockDescriptor, where);
@@ -363,17 +392,16 @@ async function readBlock(
     );
   }
 
-  const inspect = settings.inspect;
-  let raw: Uint8Array | null;
-  let segments = 0;
+  let stored: Uint8Array | null = null;
+  const coded: Uint8Array[] = [];
+  let lengths: number[] = [];
   if (method === "stored") {
-    raw = await reader.bytes(rawSize, Section.blockData, where);
+    stored = await reader.bytes(rawSize, Section.blockData, where);
   } else {
     const table = await readSegmentTable(reader, where, method, rawSize, model);
-    segments = table.codedSizes.length;
+    lengths = table.lengths;
     at = reader.position;
     const data = await reader.bytes(table.dataBytes, Section.blockData, where);
-    const coded: Uint8Array[] = [];
     let offset = 0;
     for (const size of table.codedSizes) {
       if (data[offset + size - 1] === 0) {
@@ -386,38 +414,53 @@ async function readBlock(
       coded.push(data.subarray(offset, offset + size));
       offset += size;
     }
-    const runnable = method === "cm" || model !== null;
-    if (inspect !== undefined && !(inspect.verify && runnable)) {
-      raw = null;
-    } else {
-      try {
-        raw = await runner.decode(method, coded, table.lengths);
-      } catch (error) {
-        throw new Error(`${where}: ${error instanceof Error ? error.message : error}`, {
-          cause: error,
-        });
-      }
-    }
   }
+  const runnable = method !== "neural" || model !== null;
+  const inspect = settings.inspect;
+  const decode = inspect === undefined || (inspect.verify && runnable);
 
-  at = reader.position;
-  const stored = readU64(await reader.bytes(BLOCK_CHECKSUM_BYTES, Section.blockChecksum, where), 0);
-  let checksumOk: boolean | null = null;
-  if (raw !== null) {
-    checksumOk = checksums.xxh64(raw) === stored;
-    if (!checksumOk && inspect === undefined) {
-      throw corrupt(`${where}: checksum mismatch`, at, Section.blockChecksum);
-    }
-  }
+  const checksumOffset = reader.position;
+  const checksum = readU64(
+    await reader.bytes(BLOCK_CHECKSUM_BYTES, Section.blockChecksum, where),
+    0,
+  );
   const info: DecodedBlockInfo = {
     index,
     method,
     rawSize,
     codedSize: reader.position - start,
-    segments,
-    checksumOk,
+    segments: coded.length,
+    checksumOk: null,
   };
-  return { info, raw, last };
+  return { info, last, stored, coded, lengths, decode, checksum, checksumOffset };
+}
+
+/** Decodes a parsed block (on the runner) and checks its `Block_Checksum`. */
+async function finishBlock(
+  block: ParsedBlock,
+  runner: SegmentRunner,
+  checksums: Checksums,
+  settings: DecodeSettings,
+): Promise<ReadBlock> {
+  const where = `Cannot decode block ${block.info.index}`;
+  let raw = block.stored;
+  if (raw === null && block.decode) {
+    try {
+      raw = await runner.decode(block.info.method as ModelMethod, block.coded, block.lengths);
+    } catch (error) {
+      throw new Error(`${where}: ${error instanceof Error ? error.message : error}`, {
+        cause: error,
+      });
+    }
+  }
+  const info = { ...block.info };
+  if (raw !== null) {
+    info.checksumOk = checksums.xxh64(raw) === block.checksum;
+    if (!info.checksumOk && settings.inspect === undefined) {
+      throw corrupt(`${where}: checksum mismatch`, block.checksumOffset, Section.blockChecksum);
+    }
+  }
+  return { info, raw };
 }
 
 interface SegmentTable {
@@ -487,7 +530,6 @@ async function readFooter(
   contentSize: number,
   contentHash: bigint,
   settings: DecodeSettings,
-  allVerified: boolean,
 ): Promise<boolean> {
   const where = "Cannot read the archive footer";
   let at = reader.position;
@@ -514,5 +556,5 @@ async function readFooter(
       Section.endOfArchive,
     );
   }
-  return ok && (allVerified || !inspect);
+  return ok;
 }

@@ -78,22 +78,35 @@ export async function encodeArchive(
 
   await sink(encodeHeader(plan.blockSize, neural ? plan.model : null, xxh64));
   const runner = createSegmentRunner({ model: plan.model, workers, batchSize });
+  // With workers, up to `workers` blocks are coded at once (each on its own worker), and written
+  // in order; in this thread, one at a time.
+  const window = Math.max(1, workers);
+  const pending: Promise<EncodedBlock>[] = [];
+  let done = 0;
+  const writeOldest = async () => {
+    const block = await pending.shift()!;
+    await sink(block.bytes);
+    done += block.info.inputBytes;
+    hooks.onBlock?.(block.info);
+    options.onProgress?.(done);
+  };
   try {
     const content = createXxh64();
-    let done = 0;
-    while (true) {
+    let contentSize = 0;
+    let last = false;
+    while (!last) {
       const raw = await source.readUpTo(plan.blockSize);
-      const last = raw.length < plan.blockSize || await source.atEnd();
-      const block = await encodeBlock(raw, last, plan, runner, xxh64(raw));
+      last = raw.length < plan.blockSize || await source.atEnd();
       content.update(raw);
-      done += raw.length;
-      await sink(block.bytes);
-      hooks.onBlock?.(block.info);
-      options.onProgress?.(done);
-      if (last) break;
+      contentSize += raw.length;
+      const block = encodeBlock(raw, last, plan, runner, xxh64(raw));
+      block.catch(() => {}); // awaited in order by writeOldest; this only marks it handled
+      pending.push(block);
+      if (pending.length >= window) await writeOldest();
     }
+    while (pending.length > 0) await writeOldest();
     const footer = new Uint8Array(FOOTER_BYTES);
-    writeU64(footer, 0, BigInt(done));
+    writeU64(footer, 0, BigInt(contentSize));
     writeU64(footer, 8, content.digest());
     await sink(footer);
   } finally {

@@ -50,7 +50,7 @@ export interface CompressOptions {
   /**
    * Internal, for tests: `Segment_Size` of cm blocks (capped by the block's size).
    *
-   * @default 262144 (256 KiB)
+   * @default 1048576 (1 MiB)
    */
   segmentSize?: number;
 }

@@ -14,7 +14,7 @@ export const BLOCK_MAXIMUM_SIZE_LIMIT = 1 << 26;
 /** Default `Block_Maximum_Size` of the encoder: 1 MiB. */
 export const DEFAULT_BLOCK_SIZE = 1 << 20;
 /** `Segment_Size` the encoder writes for method 1 (cm), when the block is that long. */
-export const CM_SEGMENT_SIZE = 1 << 18;
+export const CM_SEGMENT_SIZE = 1 << 20;
 /** Bytes of `Model_Hash`. */
 export const MODEL_HASH_BYTES = 32;
 /** Largest `Model_Name_Length`. */

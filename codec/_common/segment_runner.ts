@@ -58,7 +58,11 @@ export interface SegmentRunnerSettings {
   batchSize: number;
 }
 
-/** Creates a runner; workers start on the first block that has more than one segment. */
+/**
+ * Creates a runner. With more than one worker, every request goes to the pool (started on the
+ * first request), its segments cut into up to `workers` runs: requests of several blocks then
+ * run at once, each on its own worker.
+ */
 export function createSegmentRunner(settings: SegmentRunnerSettings): SegmentRunner {
   const predictors = new Map<ModelMethod, Predictor>();
   let pool: WorkerPool<SegmentWorkerInit, SegmentRequest, SegmentResponse> | undefined;
@@ -71,7 +75,8 @@ export function createSegmentRunner(settings: SegmentRunnerSettings): SegmentRun
     }
     return predictor;
   };
-  const workersFor = (segments: number): number => Math.min(settings.workers, segments);
+  const workersFor = (segments: number): number =>
+    Math.max(1, Math.min(settings.workers, segments));
   const getPool = () => {
     pool ??= new WorkerPool(new URL("./segment_worker.ts", import.meta.url), settings.workers, {
       model: settings.model,
@@ -82,8 +87,8 @@ export function createSegmentRunner(settings: SegmentRunnerSettings): SegmentRun
 
   return {
     async encode(method, segments) {
+      if (settings.workers <= 1) return encodeSegments(local(method), segments, settings.batchSize);
       const parts = workersFor(segments.length);
-      if (parts <= 1) return encodeSegments(local(method), segments, settings.batchSize);
       const workers = getPool();
       const replies = await Promise.all(
         groups(segments.length, parts).map(([from, to]) => {
@@ -102,8 +107,10 @@ export function createSegmentRunner(settings: SegmentRunnerSettings): SegmentRun
     },
 
     async decode(method, coded, lengths) {
+      if (settings.workers <= 1) {
+        return decodeSegments(local(method), coded, lengths, settings.batchSize);
+      }
       const parts = workersFor(coded.length);
-      if (parts <= 1) return decodeSegments(local(method), coded, lengths, settings.batchSize);
       const workers = getPool();
       const replies = await Promise.all(
         groups(coded.length, parts).map(([from, to]) => {
