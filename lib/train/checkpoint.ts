@@ -4,8 +4,8 @@
  * folder of two files.
  *
  * - `state.json`: format and version, step, bytes seen, elapsed seconds, the generator's state,
- *   the model config, the run's settings, the identity of the training and validation data,
- *   the last validation result, and a table of the tensors (name, shape, byte offsets).
+ *   the model config, the run's settings, the identity of the training and validation data
+ *   (and the paths they were read from), the last validation result, and a table of the tensors (name, shape, byte offsets).
  * - `tensors-STEP.bin`: for each tensor in table order its weights, Adam's first moment and its
  *   second moment, float32 little-endian, back to back. Its SHA-256 is in `state.json`.
  *
@@ -83,6 +83,8 @@ export interface Checkpoint {
   data: CorpusIdentity;
   /** Identity of the validation corpus. */
   valid: CorpusIdentity;
+  /** Where the corpora were read from last: the defaults of a resumed run. */
+  paths: { data: string[]; valid: string[] };
   /** The latest validation, or null before the first. */
   lastValid: ValidationResult | null;
   /** Weights by name (lib/model/ARCHITECTURE.md). */

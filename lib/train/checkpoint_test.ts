@@ -38,6 +38,7 @@ function sample(step: number): Checkpoint {
     },
     data: { files: [{ name: "a", bytes: 10, sha256: "ab" }] },
     valid: { files: [{ name: "b", bytes: 20, sha256: "cd" }] },
+    paths: { data: ["a"], valid: ["b"] },
     lastValid: { step, bpb: 7.5, categories: { b: 7.5 } },
     params: new Map([["x.w", { shape: [2, 3], data: f(6, 0.25) }], ["x.g", {
       shape: [3],

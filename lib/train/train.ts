@@ -1,0 +1,409 @@
+/**
+ * The trainer: one straight loop, one seed (in the spirit of nanoGPT's `train.py`).
+ *
+ * Each step draws `batch` random windows of `config.context` bytes from the training corpus,
+ * takes the mean cross-entropy, clips the gradients to global norm 1.0 and takes an AdamW step
+ * (β = (0.9, 0.98), as MEGABYTE's paper) at the learning rate of a warmup + cosine schedule. Every
+ * `evalEvery` steps, and at the end, it measures bits per byte on fixed validation windows, saves
+ * a checkpoint (weights, Adam's moments, step, generator state, config, settings, data identity)
+ * and redraws the loss curve. A resumed run continues exactly: the same windows, the same
+ * numbers.
+ *
+ * Run folder layout: `log.jsonl` (one JSON record per step, validation and session),
+ * `loss.svg`, and `ckpt/` (see `checkpoint.ts`).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { MegabyteConfig } from "../model/config.ts";
+import { flopsPerByte, Megabyte } from "../model/megabyte.ts";
+import "./_cpu_kernels.ts";
+import { AdamW, clipByGlobalNorm } from "./adamw.ts";
+import {
+  type Checkpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+  type TrainSettings,
+  type ValidationResult,
+} from "./checkpoint.ts";
+import { type CorpusIdentity, corpusIdentity, loadCorpus } from "./corpus.ts";
+import { evaluateBpb } from "./evaluate.ts";
+import { lossCurveSvg } from "./loss_curve.ts";
+import { Progress } from "./progress.ts";
+import { Rng } from "./rng.ts";
+import { RunLog } from "./run_log.ts";
+import { learningRate } from "./schedule.ts";
+import { sampleWindows, validationWindows } from "./windows.ts";
+
+export type { TrainSettings, ValidationResult } from "./checkpoint.ts";
+
+/** Options of {@link train}. A new run needs `config`, `data`, `valid` and `out`; a resumed run only `resume`. */
+export interface TrainOptions {
+  /** The model's sizes; the name is recorded in the checkpoint. Ignored on resume. */
+  config?: { name: string; config: MegabyteConfig };
+  /** Training corpus: files and folders (`.xz` files are decompressed). On resume: the run's paths. */
+  data?: string[];
+  /** Validation corpus: files and folders, one category per file. On resume: the run's paths. */
+  valid?: string[];
+  /** Run folder of a new run; must not hold a checkpoint yet. */
+  out?: string;
+  /** Run folder (or its `ckpt/` folder) to continue. The run's settings come from its checkpoint. */
+  resume?: string;
+  /** Optimizer steps of the whole run. On resume, may extend the run (changes the schedule from then on). @default {1000} */
+  steps?: number;
+  /** Windows per step. @default {8} */
+  batch?: number;
+  /** Peak learning rate. @default {1e-3} */
+  lr?: number;
+  /** Learning-rate floor. @default {lr / 10} */
+  minLr?: number;
+  /** Warmup steps. @default {min(200, ceil(steps / 10))} */
+  warmupSteps?: number;
+  /** AdamW weight decay on matrices. @default {0.1} */
+  weightDecay?: number;
+  /** Seed of the initial weights and of the windows. @default {1337} */
+  seed?: number;
+  /** Steps between validations and checkpoints. @default {min(steps, 250)} */
+  evalEvery?: number;
+  /** Validation windows per validation file. @default {8} */
+  validWindows?: number;
+  /** Stop (checkpoint and return) before a step that would end later than this many seconds after the call. */
+  maxSeconds?: number;
+  /** Pause after this step: checkpoint and return, leaving the run to be resumed. */
+  stopAt?: number;
+  /** Show no progress on stderr. @default {false} */
+  quiet?: boolean;
+  /** Name of the tfjs backend in use, for the log (the caller sets it up). @default {tf.getBackend()} */
+  backendName?: string;
+}
+
+/** What {@link train} did. */
+export interface TrainResult {
+  /** The run folder. */
+  runDir: string;
+  /** Steps taken by the run so far. */
+  step: number;
+  /** Steps of the whole run. */
+  steps: number;
+  /** True when the run reached `steps`. */
+  finished: boolean;
+  /** Why this call stopped: "steps", "stopAt" or "maxSeconds". */
+  stoppedBy: "steps" | "stopAt" | "maxSeconds";
+  /** Training bytes seen by the run. */
+  bytesSeen: number;
+  /** Training loss of the last step, bits per byte (NaN if this call took no step). */
+  trainBpb: number;
+  /** The latest validation, or null. */
+  valid: ValidationResult | null;
+  /** Seconds of training over all sessions of the run. */
+  elapsedSeconds: number;
+  /** Training bytes per second in this call (steps only, no validation), NaN without steps. */
+  bytesPerSecond: number;
+  /** Effective training TFLOP/s in this call: 6 × forward FLOPs per byte × bytes per second. */
+  tflops: number;
+}
+
+/**
+ * Trains a MEGABYTE model, or continues a run.
+ *
+ * @param options What to train and where; see {@link TrainOptions}.
+ * @returns Where the run stands.
+ */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+
+  // 1) Settings, data and the state to start from.
+  let resumed: Checkpoint | null = null;
+  let runDir: string;
+  let settings: TrainSettings;
+  let config: MegabyteConfig;
+  if (options.resume !== undefined) {
+    runDir = options.resume.replace(/\/+$/, "").replace(/\/ckpt$/, "");
+    resumed = await loadCheckpoint(`${runDir}/ckpt`);
+    settings = { ...resumed.settings };
+    config = resumed.config;
+    if (options.steps !== undefined) {
+      if (options.steps < resumed.step) {
+        throw new RangeError(
+          `Cannot resume with --steps ${options.steps}: the run has already taken ${resumed.step} steps`,
+        );
+      }
+      settings.steps = options.steps;
+    }
+  } else {
+    if (options.config === undefined || options.out === undefined) {
+      throw new TypeError("Cannot start a run: config and out are required (or resume)");
+    }
+    runDir = options.out.replace(/\/+$/, "");
+    if (await exists(`${runDir}/ckpt/state.json`)) {
+      throw new Error(
+        `Cannot start a run in ${runDir}: it already holds a checkpoint (resume it instead)`,
+      );
+    }
+    config = options.config.config;
+    settings = newSettings(options.config.name, options);
+  }
+  const data = options.data ?? resumed?.paths.data;
+  const valid = options.valid ?? resumed?.paths.valid;
+  if (data === undefined || valid === undefined) {
+    throw new TypeError("Cannot train: the training and validation corpora are required");
+  }
+  const trainCorpus = await loadCorpus(data);
+  const validCorpus = await loadCorpus(valid);
+  if (resumed !== null) {
+    checkSameData("training", resumed.data, corpusIdentity(trainCorpus));
+    checkSameData("validation", resumed.valid, corpusIdentity(validCorpus));
+  }
+  const T = config.context;
+  const validSets = validationWindows(validCorpus, { length: T, perFile: settings.validWindows });
+  await Deno.mkdir(`${runDir}/ckpt`, { recursive: true });
+
+  // 2) Model, optimizer, generator, log.
+  const model = new Megabyte(config, { seed: settings.seed });
+  const optimizer = new AdamW(model.variables, {
+    beta1: settings.beta1,
+    beta2: settings.beta2,
+    epsilon: settings.epsilon,
+    weightDecay: settings.weightDecay,
+  });
+  const rng = new Rng(settings.seed);
+  let step = 0;
+  let bytesSeen = 0;
+  let previousSeconds = 0;
+  let lastValid: ValidationResult | null = null;
+  if (resumed !== null) {
+    model.importTensors(resumed.params);
+    optimizer.setState({ step: resumed.step, moments: resumed.moments });
+    rng.setState(resumed.rng);
+    step = resumed.step;
+    bytesSeen = resumed.bytesSeen;
+    previousSeconds = resumed.elapsedSeconds;
+    lastValid = resumed.lastValid;
+  }
+  const log = await RunLog.open(`${runDir}/log.jsonl`, step);
+  const backendName = options.backendName ?? tf.getBackend();
+  log.write({
+    kind: "session",
+    step,
+    time: new Date().toISOString(),
+    backend: backendName,
+    resumed: resumed !== null,
+  });
+  const progress = new Progress({ quiet: options.quiet });
+  const runName = runDir.slice(runDir.lastIndexOf("/") + 1);
+  const schedule = {
+    maxLr: settings.maxLr,
+    minLr: settings.minLr,
+    warmupSteps: settings.warmupSteps,
+    decaySteps: settings.steps,
+  };
+  const names = [...model.variables.keys()];
+  const varList = [...model.variables.values()];
+  const bytesPerStep = settings.batch * T;
+  const flops = flopsPerByte(config);
+
+  let sessionSeconds = 0; // spent in steps by this call
+  let sessionSteps = 0;
+  let stepSecondsEstimate = NaN;
+  let trainBpb = NaN;
+  let saveSecondsEstimate = 0;
+  let evalSecondsEstimate = 0;
+  let saved = true; // the state on disk is the current one
+  let stoppedBy: TrainResult["stoppedBy"] = "steps";
+
+  const checkpoint = async () => {
+    const t0 = performance.now();
+    const state = await optimizer.getState();
+    await saveCheckpoint(`${runDir}/ckpt`, {
+      step,
+      bytesSeen,
+      elapsedSeconds: previousSeconds + seconds(),
+      rng: rng.getState(),
+      config,
+      settings,
+      data: corpusIdentity(trainCorpus),
+      valid: corpusIdentity(validCorpus),
+      paths: { data, valid },
+      lastValid,
+      params: model.exportTensors(),
+      moments: state.moments,
+    });
+    await Deno.writeTextFile(`${runDir}/loss.svg`, lossCurveSvg(log.records, runName));
+    saveSecondsEstimate = (performance.now() - t0) / 1000;
+    saved = true;
+  };
+
+  try {
+    if (resumed === null) await checkpoint(); // step 0: the run exists and can be resumed at once
+    // 3) The loop.
+    while (step < settings.steps) {
+      if (options.stopAt !== undefined && step >= options.stopAt) {
+        stoppedBy = "stopAt";
+        break;
+      }
+      if (options.maxSeconds !== undefined) {
+        const evalDue = (step + 1) % settings.evalEvery === 0 || step + 1 === settings.steps;
+        // The next step, its validation and checkpoint if due, and the final checkpoint must fit.
+        const next = (Number.isNaN(stepSecondsEstimate) ? 0 : 1.2 * stepSecondsEstimate) +
+          (evalDue ? 1.2 * evalSecondsEstimate + saveSecondsEstimate : 0);
+        if (seconds() + next + 1.2 * saveSecondsEstimate > options.maxSeconds) {
+          stoppedBy = "maxSeconds";
+          break;
+        }
+      }
+      const t0 = performance.now();
+      const lr = learningRate(step, schedule);
+      const x = tf.tensor2d(sampleWindows(trainCorpus, rng, { batch: settings.batch, length: T }), [
+        settings.batch,
+        T,
+      ], "int32"); // (B, T)
+      const { value, grads } = tf.variableGrads(() => model.loss(x), varList); // (), {name: grad}
+      const named = new Map<string, tf.Tensor>(
+        names.map((name, i) => [name, grads[varList[i].name]]),
+      );
+      const clipped = clipByGlobalNorm(named, settings.gradClip);
+      optimizer.apply(clipped.grads, lr);
+      const both = tf.stack([value, clipped.norm]); // (2)
+      const [lossNats, gradNorm] = await both.data();
+      tf.dispose([
+        x,
+        value,
+        both,
+        clipped.norm,
+        ...Object.values(grads),
+        ...clipped.grads.values(),
+      ]);
+      step++;
+      bytesSeen += bytesPerStep;
+      saved = false;
+      const stepSeconds = (performance.now() - t0) / 1000;
+      sessionSeconds += stepSeconds;
+      sessionSteps++;
+      stepSecondsEstimate = Number.isNaN(stepSecondsEstimate)
+        ? stepSeconds
+        : 0.8 * stepSecondsEstimate + 0.2 * stepSeconds;
+      trainBpb = lossNats / Math.LN2;
+      if (!Number.isFinite(trainBpb)) {
+        throw new RangeError(`Cannot continue training: the loss is ${lossNats} at step ${step}`);
+      }
+      log.write({
+        kind: "train",
+        step,
+        bytesSeen,
+        lr,
+        bpb: trainBpb,
+        gradNorm,
+        bytesPerSecond: bytesPerStep / stepSeconds,
+      });
+      progress.update({
+        step,
+        steps: settings.steps,
+        bpb: trainBpb,
+        bytesPerSecond: bytesPerStep / stepSecondsEstimate,
+        etaSeconds: (settings.steps - step) * stepSecondsEstimate,
+      });
+      if (step % settings.evalEvery === 0 || step === settings.steps) {
+        const e0 = performance.now();
+        lastValid = await evaluateBpb(model, validSets, { length: T, batch: settings.batch, step });
+        evalSecondsEstimate = (performance.now() - e0) / 1000;
+        log.write({ kind: "valid", bytesSeen, ...lastValid });
+        await checkpoint();
+        progress.message(
+          `valid: step ${step}, ${lastValid.bpb.toFixed(3)} bpb (${
+            Object.entries(lastValid.categories).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")
+          })`,
+        );
+      }
+    }
+    if (!saved) await checkpoint();
+  } finally {
+    progress.stop();
+    log.close();
+    optimizer.dispose();
+    model.dispose();
+  }
+  const bytesPerSecond = sessionSteps > 0 ? (sessionSteps * bytesPerStep) / sessionSeconds : NaN;
+  return {
+    runDir,
+    step,
+    steps: settings.steps,
+    finished: step >= settings.steps,
+    stoppedBy,
+    bytesSeen,
+    trainBpb,
+    valid: lastValid,
+    elapsedSeconds: previousSeconds + seconds(),
+    bytesPerSecond,
+    tflops: (6 * flops * bytesPerSecond) / 1e12,
+  };
+}
+
+function newSettings(configName: string, o: TrainOptions): TrainSettings {
+  const steps = o.steps ?? 1000;
+  const lr = o.lr ?? 1e-3;
+  const settings: TrainSettings = {
+    configName,
+    steps,
+    batch: o.batch ?? 8,
+    maxLr: lr,
+    minLr: o.minLr ?? lr / 10,
+    warmupSteps: o.warmupSteps ?? Math.min(200, Math.ceil(steps / 10)),
+    weightDecay: o.weightDecay ?? 0.1,
+    beta1: 0.9,
+    beta2: 0.98,
+    epsilon: 1e-8,
+    gradClip: 1.0,
+    seed: o.seed ?? 1337,
+    evalEvery: o.evalEvery ?? Math.min(steps, 250),
+    validWindows: o.validWindows ?? 8,
+  };
+  const positive: (keyof TrainSettings)[] = ["steps", "batch", "evalEvery", "validWindows"];
+  for (const key of positive) {
+    const v = settings[key] as number;
+    if (!Number.isInteger(v) || v < 1) {
+      throw new RangeError(`Cannot start a run: ${key} must be a positive integer, got ${v}`);
+    }
+  }
+  if (!(settings.maxLr > 0) || !(settings.minLr >= 0) || settings.minLr > settings.maxLr) {
+    throw new RangeError(
+      `Cannot start a run: need lr > 0 and 0 ≤ minLr ≤ lr, got ${settings.maxLr}, ${settings.minLr}`,
+    );
+  }
+  if (!Number.isInteger(settings.warmupSteps) || settings.warmupSteps < 0) {
+    throw new RangeError(
+      `Cannot start a run: warmupSteps must be a natural number, got ${settings.warmupSteps}`,
+    );
+  }
+  if (!(settings.weightDecay >= 0)) {
+    throw new RangeError(
+      `Cannot start a run: weightDecay must be ≥ 0, got ${settings.weightDecay}`,
+    );
+  }
+  if (!Number.isSafeInteger(settings.seed)) {
+    throw new RangeError(`Cannot start a run: seed must be an integer, got ${settings.seed}`);
+  }
+  return settings;
+}
+
+function checkSameData(what: string, saved: CorpusIdentity, now: CorpusIdentity): void {
+  const key = (id: CorpusIdentity) =>
+    id.files.map((f) => `${f.name}:${f.bytes}:${f.sha256}`).join("\n");
+  if (key(saved) !== key(now)) {
+    throw new Error(
+      `Cannot resume the run: its ${what} data differ from the checkpoint's (${
+        saved.files.map((f) => f.name).join(", ")
+      })`,
+    );
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}

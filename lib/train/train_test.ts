@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { setBackend } from "../model/backend.ts";
+import type { MegabyteConfig } from "../model/config.ts";
+import { loadCheckpoint } from "./checkpoint.ts";
+import type { LogRecord } from "./run_log.ts";
+import { train, type TrainOptions } from "./train.ts";
+
+await setBackend("cpu");
+
+/** A model small enough for a step in a few milliseconds on the cpu backend. */
+const CONFIG: MegabyteConfig = {
+  patchSize: 4,
+  globalDim: 8,
+  globalLayers: 1,
+  globalHeads: 2,
+  localDim: 16,
+  localLayers: 1,
+  localHeads: 2,
+  context: 32,
+  mlpRatio: 2,
+};
+
+/** A temporary folder with a small training file and two validation files. */
+async function corpora(): Promise<{ dir: string; data: string[]; valid: string[] }> {
+  const dir = await Deno.makeTempDir({ prefix: "megazip_train_test_" });
+  const prose = "It was the best of times, it was the worst of times, it was the age of wisdom. ";
+  const code = "for (let i = 0; i < n; i++) { sum += a[i] * b[i]; }\n";
+  await Deno.writeTextFile(`${dir}/train.txt`, (prose + code).repeat(20));
+  await Deno.mkdir(`${dir}/valid`);
+  await Deno.writeTextFile(`${dir}/valid/prose-en.txt`, prose.repeat(3));
+  await Deno.writeTextFile(`${dir}/valid/code-js-ts.txt`, code.repeat(3));
+  return { dir, data: [`${dir}/train.txt`], valid: [`${dir}/valid`] };
+}
+
+function options(c: { data: string[]; valid: string[] }, out: string): TrainOptions {
+  return {
+    config: { name: "test", config: CONFIG },
+    data: c.data,
+    valid: c.valid,
+    out,
+    steps: 6,
+    batch: 2,
+    lr: 3e-3,
+    evalEvery: 3,
+    validWindows: 2,
+    quiet: true,
+  };
+}
+
+async function readLog(runDir: string): Promise<LogRecord[]> {
+  const text = await Deno.readTextFile(`${runDir}/log.jsonl`);
+  return text.trim().split("\n").map((line) => JSON.parse(line));
+}
+
+/** The log without its session lines (which carry times). */
+function steps(log: LogRecord[]): LogRecord[] {
+  return log.filter((r) => r.kind !== "session");
+}
+
+Deno.test("train() resumed from a checkpoint gives exactly the losses and weights of an uninterrupted run", async () => {
+  const c = await corpora();
+  try {
+    const whole = await train(options(c, `${c.dir}/whole`));
+    assert.equal(whole.step, 6);
+    assert.equal(whole.finished, true);
+
+    const first = await train({ ...options(c, `${c.dir}/split`), stopAt: 4 });
+    assert.equal(first.step, 4);
+    assert.equal(first.stoppedBy, "stopAt");
+    assert.equal(first.finished, false);
+    const second = await train({ resume: `${c.dir}/split`, quiet: true });
+    assert.equal(second.step, 6);
+    assert.equal(second.finished, true);
+
+    const a = steps(await readLog(`${c.dir}/whole`));
+    const b = steps(await readLog(`${c.dir}/split`));
+    assert.equal(a.filter((r) => r.kind === "train").length, 6);
+    assert.deepEqual(
+      b.map((r) => r.kind === "train" ? { ...r, bytesPerSecond: 0 } : r),
+      a.map((r) => r.kind === "train" ? { ...r, bytesPerSecond: 0 } : r),
+    );
+    const ckptA = await loadCheckpoint(`${c.dir}/whole/ckpt`);
+    const ckptB = await loadCheckpoint(`${c.dir}/split/ckpt`);
+    assert.deepEqual(ckptB.params, ckptA.params);
+    assert.deepEqual(ckptB.moments, ckptA.moments);
+    assert.deepEqual(ckptB.rng, ckptA.rng);
+    assert.deepEqual(ckptB.lastValid, ckptA.lastValid);
+    assert.deepEqual(Object.keys(ckptA.lastValid!.categories).sort(), ["code-js-ts", "prose-en"]);
+    const svg = await Deno.readTextFile(`${c.dir}/whole/loss.svg`);
+    assert.match(svg, /^<svg/);
+  } finally {
+    await Deno.remove(c.dir, { recursive: true });
+  }
+});
+
+Deno.test("train() lowers the training loss on a repetitive corpus", async () => {
+  const c = await corpora();
+  try {
+    await train({ ...options(c, `${c.dir}/run`), steps: 30, evalEvery: 30, lr: 1e-2 });
+    const bpb = steps(await readLog(`${c.dir}/run`)).flatMap((r) =>
+      r.kind === "train" ? [r.bpb] : []
+    );
+    const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+    assert.ok(
+      mean(bpb.slice(-5)) < mean(bpb.slice(0, 5)) - 1,
+      `first ${bpb.slice(0, 5)}, last ${bpb.slice(-5)}`,
+    );
+  } finally {
+    await Deno.remove(c.dir, { recursive: true });
+  }
+});
+
+Deno.test("train() with no time left takes no step but leaves a resumable run", async () => {
+  const c = await corpora();
+  try {
+    const result = await train({ ...options(c, `${c.dir}/run`), maxSeconds: 0 });
+    assert.equal(result.step, 0);
+    assert.equal(result.stoppedBy, "maxSeconds");
+    assert.equal((await loadCheckpoint(`${c.dir}/run/ckpt`)).step, 0);
+    const resumed = await train({ resume: `${c.dir}/run`, stopAt: 1, quiet: true });
+    assert.equal(resumed.step, 1);
+  } finally {
+    await Deno.remove(c.dir, { recursive: true });
+  }
+});
+
+Deno.test("train() refuses to overwrite a run or to resume on other data", async () => {
+  const c = await corpora();
+  try {
+    await train({ ...options(c, `${c.dir}/run`), stopAt: 1 });
+    await assert.rejects(train({ ...options(c, `${c.dir}/run`) }), /already holds a checkpoint/);
+    await Deno.writeTextFile(`${c.dir}/other.txt`, "different bytes ".repeat(20));
+    await assert.rejects(
+      train({ resume: `${c.dir}/run`, data: [`${c.dir}/other.txt`], quiet: true }),
+      /training data differ/,
+    );
+  } finally {
+    await Deno.remove(c.dir, { recursive: true });
+  }
+});
