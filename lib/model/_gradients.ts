@@ -56,6 +56,24 @@ function reduceGrad(
   return scale === 1 ? grad : tf.div(grad, scale);
 }
 
+/**
+ * `tf.matMul`, except on the wasm backend, whose transposed products run far slower than plain
+ * ones (measured here on 512×1024 by 512×256: 7.5 GFLOP/s plain, 0.6 with transposeA, 1.3 with
+ * transposeB): there the operands are transposed first.
+ */
+function matMul(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+  if (tf.getBackend() !== "wasm" || (!transposeA && !transposeB)) {
+    return tf.matMul(a, b, transposeA, transposeB);
+  }
+  const swapLast = (t: tf.Tensor) =>
+    [...t.shape.keys()].map((i) =>
+      i === t.rank - 2 ? t.rank - 1 : i === t.rank - 1 ? t.rank - 2 : i
+    );
+  const at = transposeA ? tf.transpose(a, swapLast(a)) : a; // (..., X, M) -> (..., M, X)
+  const bt = transposeB ? tf.transpose(b, swapLast(b)) : b; // (..., N, X) -> (..., X, N)
+  return tf.matMul(at, bt); // (..., M, X) @ (..., X, N) -> (..., M, N)
+}
+
 const configs: tf.GradConfig[] = [
   {
     kernelName: tf.Add,
@@ -212,7 +230,15 @@ const configs: tf.GradConfig[] = [
         x: () => {
           const inner = x.shape.slice(1);
           const values = tf.reshape(dy as tf.Tensor, [indices.size, ...inner]); // (..., inner) -> (n, inner)
-          return tf.unsortedSegmentSum(values, tf.reshape(indices, [indices.size]), x.shape[0]); // (n, inner) -> (rows, inner)
+          const flat = tf.reshape(indices, [indices.size]) as tf.Tensor1D; // (...) -> (n)
+          if (tf.getKernel(tf.UnsortedSegmentSum, tf.getBackend()) !== undefined) {
+            return tf.unsortedSegmentSum(values, flat, x.shape[0]); // (n, inner) -> (rows, inner)
+          }
+          // Backends without UnsortedSegmentSum (wasm): the same sums as a one-hot matmul.
+          const width = inner.reduce((a, b) => a * b, 1);
+          const oneHot = tf.cast(tf.oneHot(flat, x.shape[0]), "float32"); // (n) -> (n, rows)
+          const sums = matMul(oneHot, tf.reshape(values, [indices.size, width]), true, false); // (n, rows)ᵀ @ (n, W) -> (rows, W)
+          return tf.reshape(sums, x.shape); // (rows, W) -> (rows, inner)
         },
         indices: () => indices,
       };
@@ -225,13 +251,13 @@ const configs: tf.GradConfig[] = [
       const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
       const g = dy as tf.Tensor;
       if (!transposeA && !transposeB) {
-        return { a: () => tf.matMul(g, b, false, true), b: () => tf.matMul(a, g, true, false) };
+        return { a: () => matMul(g, b, false, true), b: () => matMul(a, g, true, false) };
       } else if (!transposeA && transposeB) {
-        return { a: () => tf.matMul(g, b, false, false), b: () => tf.matMul(g, a, true, false) };
+        return { a: () => matMul(g, b, false, false), b: () => matMul(g, a, true, false) };
       } else if (transposeA && !transposeB) {
-        return { a: () => tf.matMul(b, g, false, true), b: () => tf.matMul(a, g, false, false) };
+        return { a: () => matMul(b, g, false, true), b: () => matMul(a, g, false, false) };
       }
-      return { a: () => tf.matMul(b, g, true, true), b: () => tf.matMul(g, a, true, true) };
+      return { a: () => matMul(b, g, true, true), b: () => matMul(g, a, true, true) };
     },
   },
   {

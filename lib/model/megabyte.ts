@@ -307,7 +307,8 @@ export class Megabyte {
     return tf.tidy(() => {
       const [B, T] = x.shape;
       const logits = tf.reshape(this.logits(x), [B * T, 256]); // (B, T, V) -> (B·T, V)
-      const labels = tf.oneHot(tf.reshape(x, [B * T]), 256, 1, 0, "float32"); // (B·T) -> (B·T, V)
+      // int32 one-hot, then cast: the wasm backend's float32 OneHot writes integer bit patterns.
+      const labels = tf.cast(tf.oneHot(tf.reshape(x, [B * T]), 256), "float32"); // (B·T) -> (B·T, V)
       return tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.MEAN); // (B·T, V) -> ()
     });
   }

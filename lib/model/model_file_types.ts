@@ -13,6 +13,12 @@ export interface ModelTensor {
   shape: number[];
   /** The values, `shape` multiplied out. */
   data: Float32Array;
+  /**
+   * For a tensor stored as int8 (lib/model/FORMAT.md): the stored integers (row-major, −127..127)
+   * and one scale per column; `data[r·C + c]` is `fround(values[r·C + c] · scales[c])`. Absent
+   * for tensors stored as floats. The writer keeps these when it writes int8 again.
+   */
+  quantized?: { values: Int8Array; scales: Float32Array };
 }
 
 /** How the model was trained: carried in the file for model cards and `megazip info`. */

@@ -1,0 +1,71 @@
+// This module imports no tfjs.
+/**
+ * The named model levels: one table, a "why" per entry. The measurements behind the sizes are in
+ * `lib/model/README.md`; `flopsPerByte` and `paramCount` (`flops.ts`) give the figures quoted.
+ *
+ * @module
+ */
+import type { MegabyteConfig } from "./config.ts";
+
+/**
+ * Model levels by name, for `megazip train --config NAME`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { flopsPerByte } from "./flops.ts";
+ * import { LEVELS } from "./configs.ts";
+ *
+ * assert.ok(flopsPerByte(LEVELS.default) <= 3e6);
+ * ```
+ */
+export const LEVELS: Readonly<Record<string, MegabyteConfig>> = Object.freeze({
+  /**
+   * Tests and the committed engine fixture: every feature at its smallest useful size (two
+   * layers and two heads in both models, so per-layer and per-head indexing is exercised;
+   * K = 16 patches). ~42 K parameters, ~35 KFLOP per byte: a CPU test trains it in seconds.
+   * Frozen: the committed tiny model and the engine's golden digests depend on it.
+   */
+  tiny: {
+    patchSize: 4,
+    globalDim: 8,
+    globalLayers: 2,
+    globalHeads: 2,
+    localDim: 16,
+    localLayers: 2,
+    localHeads: 2,
+    context: 64,
+    mlpRatio: 4,
+  },
+  /**
+   * Minutes of CPU training (wasm backend, ~7 KB/s here): the shape of the sizing runs of
+   * README.md (P = 8 at ~0.46 MFLOP per byte), 1.0 M parameters.
+   */
+  small: {
+    patchSize: 8,
+    globalDim: 24,
+    globalLayers: 2,
+    globalHeads: 4,
+    localDim: 64,
+    localLayers: 2,
+    localHeads: 2,
+    context: 512,
+    mlpRatio: 4,
+  },
+  /**
+   * The shipped model, sized for the CPU engine: ≤ 3 MFLOP per byte (so ~15 GFLOP/s per core
+   * codes ≥ 10 KB/s on 2 cores), most parameters in the global model, which runs once per patch.
+   * P = 8 and the global/local split follow the sizing runs of README.md.
+   */
+  default: {
+    patchSize: 8,
+    globalDim: 64,
+    globalLayers: 3,
+    globalHeads: 8,
+    localDim: 80,
+    localLayers: 2,
+    localHeads: 2,
+    context: 4096,
+    mlpRatio: 4,
+  },
+});

@@ -1,0 +1,358 @@
+// This module imports no tfjs.
+/**
+ * Reads a model file (`.mgb`), as specified in `lib/model/FORMAT.md`, checking every rule the
+ * spec marks "reject".
+ *
+ * @module
+ */
+import { type MegabyteConfig, validateConfig } from "./config.ts";
+import type { ModelFile, ModelTensor } from "./model_file_types.ts";
+import { ModelFileError } from "./model_file_error.ts";
+import { tensorShapes } from "./tensor_shapes.ts";
+import {
+  align,
+  CHECKSUM_SIZE,
+  CONFIG_FIELDS,
+  dataSize,
+  dequantizeInt8,
+  DTYPE_NAMES,
+  FORMAT_VERSION,
+  fromFloat16,
+  MAGIC,
+  MAX_FILE_SIZE,
+  MAX_HEADER_SIZE,
+  MIN_HEADER_SIZE,
+  type ModelDtype,
+  PREAMBLE_SIZE,
+  sha256,
+} from "./_format.ts";
+
+export { ModelFileError } from "./model_file_error.ts";
+
+/** Reads little-endian fields, never past `end`. */
+class Cursor {
+  readonly #view: DataView;
+  readonly #bytes: Uint8Array;
+  readonly #decoder = new TextDecoder("utf-8", { fatal: true });
+  pos: number;
+  end: number;
+
+  constructor(bytes: Uint8Array, pos: number, end: number) {
+    this.#bytes = bytes;
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.pos = pos;
+    this.end = end;
+  }
+
+  #need(n: number, field: string): number {
+    if (this.pos + n > this.end) {
+      const where = this.end === this.#bytes.length
+        ? "the file is truncated"
+        : "the field runs past Header_Size";
+      throw new ModelFileError(where, this.pos, field);
+    }
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
+  u8(field: string): number {
+    return this.#view.getUint8(this.#need(1, field));
+  }
+  u16(field: string): number {
+    return this.#view.getUint16(this.#need(2, field), true);
+  }
+  u32(field: string): number {
+    return this.#view.getUint32(this.#need(4, field), true);
+  }
+  u64(field: string): number {
+    const at = this.#need(8, field);
+    const v = this.#view.getBigUint64(at, true);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new ModelFileError(`${v} exceeds 2^53 - 1`, at, field);
+    }
+    return Number(v);
+  }
+  f64(field: string): number {
+    return this.#view.getFloat64(this.#need(8, field), true);
+  }
+  string(lengthBytes: 1 | 2, field: string): string {
+    const n = lengthBytes === 1 ? this.u8(field) : this.u16(field);
+    const at = this.#need(n, field);
+    try {
+      return this.#decoder.decode(this.#bytes.subarray(at, at + n));
+    } catch {
+      throw new ModelFileError("invalid UTF-8", at, field);
+    }
+  }
+}
+
+/** One `Tensor_Entry` of the table. */
+interface Entry {
+  name: string;
+  dtype: ModelDtype;
+  shape: number[];
+  offset: number;
+  size: number;
+}
+
+/** Decodes one tensor's bytes, rejecting non-finite values and out-of-range integers. */
+function decodeTensor(bytes: Uint8Array, e: Entry): ModelTensor {
+  const view = new DataView(bytes.buffer, bytes.byteOffset + e.offset, e.size);
+  const n = e.shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  const field = `Tensor_Data of ${e.name}`;
+  if (e.dtype === "float32") {
+    for (let i = 0; i < n; i++) {
+      data[i] = view.getFloat32(4 * i, true);
+      if (!Number.isFinite(data[i])) {
+        throw new ModelFileError("non-finite value", e.offset + 4 * i, field);
+      }
+    }
+    return { shape: e.shape, data };
+  }
+  if (e.dtype === "float16") {
+    for (let i = 0; i < n; i++) {
+      data[i] = fromFloat16(view.getUint16(2 * i, true));
+      if (Number.isNaN(data[i])) {
+        throw new ModelFileError("non-finite value", e.offset + 2 * i, field);
+      }
+    }
+    return { shape: e.shape, data };
+  }
+  const cols = e.shape[1];
+  const scales = new Float32Array(cols);
+  for (let c = 0; c < cols; c++) {
+    scales[c] = view.getFloat32(4 * c, true);
+    if (!Number.isFinite(scales[c]) || scales[c] < 0) {
+      throw new ModelFileError("scale not finite and ≥ 0", e.offset + 4 * c, field);
+    }
+  }
+  const values = new Int8Array(n);
+  values.set(new Int8Array(bytes.buffer, bytes.byteOffset + e.offset + 4 * cols, n));
+  for (let i = 0; i < n; i++) {
+    if (values[i] === -128) {
+      throw new ModelFileError("int8 value -128", e.offset + 4 * cols + i, field);
+    }
+  }
+  return { shape: e.shape, data: dequantizeInt8(values, scales), quantized: { values, scales } };
+}
+
+/**
+ * Parses and checks the bytes of a `.mgb` model file (lib/model/FORMAT.md): every field, the
+ * tensor table against the config, zero padding, the content checksum and every value.
+ *
+ * @param bytes The whole file.
+ * @returns The model, tensors as float32 (int8 ones also with their integers), and its identity
+ * hash (SHA-256 of `bytes`).
+ * @throws {ModelFileError} For anything the spec rejects, with a one-line message naming the
+ * field and byte offset.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ModelFileError, readModelFile } from "./model_file_read.ts";
+ *
+ * assert.throws(() => readModelFile(new TextEncoder().encode("hello")), ModelFileError);
+ * ```
+ */
+export function readModelFile(bytes: Uint8Array): ModelFile {
+  if (bytes.length > MAX_FILE_SIZE) {
+    throw new ModelFileError(`${bytes.length} bytes exceeds the 1 GiB limit`, 0, "Model_File");
+  }
+  // 1. Preamble.
+  const pre = new Cursor(bytes, 0, bytes.length);
+  if (bytes.length < MAGIC.length || MAGIC.some((b, i) => bytes[i] !== b)) {
+    throw new ModelFileError("bad magic number (not a .mgb model file)", 0, "Magic_Number");
+  }
+  pre.pos = MAGIC.length;
+  const version = pre.u16("Format_Version");
+  if (version !== FORMAT_VERSION) {
+    throw new ModelFileError(
+      `unsupported version ${version} (this reader knows ${FORMAT_VERSION})`,
+      8,
+      "Format_Version",
+    );
+  }
+  const flags = pre.u16("Flags");
+  if (flags !== 0) {
+    throw new ModelFileError(`reserved flags 0x${flags.toString(16)} are set`, 10, "Flags");
+  }
+  const headerSize = pre.u32("Header_Size");
+  if (headerSize < MIN_HEADER_SIZE || headerSize > MAX_HEADER_SIZE) {
+    throw new ModelFileError(`header size ${headerSize} is out of range`, 12, "Header_Size");
+  }
+  const headerEnd = PREAMBLE_SIZE + headerSize;
+  if (headerEnd > bytes.length) {
+    throw new ModelFileError("the file is truncated", bytes.length, "Header");
+  }
+
+  // 2. Header: config, name, metadata.
+  const h = new Cursor(bytes, PREAMBLE_SIZE, headerEnd);
+  const config = {} as MegabyteConfig;
+  for (const field of CONFIG_FIELDS) config[field] = h.u32("Config");
+  try {
+    validateConfig(config);
+  } catch (error) {
+    throw new ModelFileError(
+      (error as Error).message.replace(/^Cannot use the model config: /, ""),
+      16,
+      "Config",
+    );
+  }
+  const nameAt = h.pos;
+  const name = h.string(1, "Model_Name");
+  if (name.length === 0) throw new ModelFileError("empty name", nameAt, "Model_Name");
+  const data = h.string(2, "Data_Description");
+  const steps = h.u64("Steps");
+  const bytesSeen = h.u64("Bytes_Seen");
+  const bpbAt = h.pos;
+  const validBpb = h.f64("Valid_Bpb");
+  if (!Number.isNaN(validBpb) && !(Number.isFinite(validBpb) && validBpb >= 0)) {
+    throw new ModelFileError(`${validBpb} is neither NaN nor finite and ≥ 0`, bpbAt, "Valid_Bpb");
+  }
+
+  // 3. Tensor table, against the config's canonical table and the canonical layout.
+  const countAt = h.pos;
+  const count = h.u32("Tensor_Count");
+  const needed = 10 + 6 * (config.globalLayers + config.localLayers); // tensorShapes(config).size
+  if (count !== needed) {
+    throw new ModelFileError(
+      `${count} tensors, the config needs ${needed}`,
+      countAt,
+      "Tensor_Count",
+    );
+  }
+  if (count * 19 > headerEnd - h.pos) { // an entry takes ≥ 19 bytes: don't build a table that cannot fit
+    throw new ModelFileError(
+      `${count} tensor entries cannot fit in the header`,
+      countAt,
+      "Tensor_Count",
+    );
+  }
+  const expected = [...tensorShapes(config)];
+  const entries: Entry[] = [];
+  let next = align(headerEnd);
+  for (const [wantName, wantShape] of expected) {
+    const at = h.pos;
+    const tensorName = h.string(1, "Tensor_Name");
+    if (tensorName !== wantName) {
+      throw new ModelFileError(
+        `tensor ${JSON.stringify(tensorName)} where ${wantName} belongs`,
+        at,
+        "Tensor_Name",
+      );
+    }
+    const dtypeAt = h.pos;
+    const code = h.u8("Dtype");
+    const dtype = DTYPE_NAMES[code];
+    if (dtype === undefined) {
+      throw new ModelFileError(`reserved dtype ${code} for ${wantName}`, dtypeAt, "Dtype");
+    }
+    const rank = h.u8("Rank");
+    const shape: number[] = [];
+    for (let i = 0; i < rank; i++) shape.push(h.u32("Dims"));
+    if (shape.length !== wantShape.length || shape.some((d, i) => d !== wantShape[i])) {
+      throw new ModelFileError(
+        `${wantName} has shape [${shape}], the config needs [${wantShape}]`,
+        dtypeAt + 1,
+        "Dims",
+      );
+    }
+    if (dtype === "int8" && rank !== 2) {
+      throw new ModelFileError(`int8 dtype on rank-${rank} tensor ${wantName}`, dtypeAt, "Dtype");
+    }
+    const offsetAt = h.pos;
+    const offset = h.u64("Data_Offset");
+    if (offset !== next) {
+      throw new ModelFileError(
+        `${wantName} at ${offset}, the layout puts it at ${next}`,
+        offsetAt,
+        "Data_Offset",
+      );
+    }
+    const sizeAt = h.pos;
+    const size = h.u64("Data_Size");
+    if (size !== dataSize(dtype, shape)) {
+      throw new ModelFileError(
+        `${wantName} has ${size} bytes, its dtype needs ${dataSize(dtype, shape)}`,
+        sizeAt,
+        "Data_Size",
+      );
+    }
+    entries.push({ name: wantName, dtype, shape, offset, size });
+    next = align(offset + size);
+  }
+  if (h.pos !== headerEnd) {
+    throw new ModelFileError(
+      `${headerEnd - h.pos} bytes left over in the header`,
+      h.pos,
+      "Header_Size",
+    );
+  }
+
+  // 4. Exact length, zero padding, checksum; only then the values.
+  const last = entries[entries.length - 1];
+  const dataEnd = last.offset + last.size;
+  if (bytes.length < dataEnd + CHECKSUM_SIZE) {
+    throw new ModelFileError(
+      `the file is truncated (${bytes.length} of ${dataEnd + CHECKSUM_SIZE} bytes)`,
+      bytes.length,
+      "Tensor_Data",
+    );
+  }
+  if (bytes.length > dataEnd + CHECKSUM_SIZE) {
+    throw new ModelFileError(
+      `${bytes.length - dataEnd - CHECKSUM_SIZE} bytes after the checksum`,
+      dataEnd + CHECKSUM_SIZE,
+      "Content_Checksum",
+    );
+  }
+  let pad = headerEnd;
+  for (const e of entries) {
+    for (let i = pad; i < e.offset; i++) {
+      if (bytes[i] !== 0) throw new ModelFileError("non-zero padding", i, "Padding");
+    }
+    pad = e.offset + e.size;
+  }
+  const checksum = sha256(bytes.subarray(0, dataEnd));
+  if (checksum.some((b, i) => bytes[dataEnd + i] !== b)) {
+    throw new ModelFileError(
+      "checksum mismatch (the file is corrupt)",
+      dataEnd,
+      "Content_Checksum",
+    );
+  }
+  const tensors = new Map<string, ModelTensor>();
+  for (const e of entries) tensors.set(e.name, decodeTensor(bytes, e));
+  return {
+    name,
+    config,
+    tensors,
+    metadata: { data, steps, bytesSeen, validBpb },
+    hash: sha256(bytes),
+  };
+}
+
+/**
+ * Reads a `.mgb` model file from disk (needs --allow-read).
+ *
+ * @param path A file path or `file:` URL.
+ * @returns The model, as {@link readModelFile} gives it.
+ * @throws {ModelFileError} For a file the spec rejects, or one over 1 GiB (checked before it is
+ * read); Deno's own errors (e.g. `Deno.errors.NotFound`) for a file that cannot be read.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadModel } from "./model_file_read.ts";
+ *
+ * const model = await loadModel("models/default.mgb");
+ * console.log(model.name, model.config);
+ * ```
+ */
+export async function loadModel(path: string | URL): Promise<ModelFile> {
+  const { size } = await Deno.stat(path);
+  if (size > MAX_FILE_SIZE) {
+    throw new ModelFileError(`${size} bytes exceeds the 1 GiB limit`, 0, "Model_File");
+  }
+  return readModelFile(await Deno.readFile(path));
+}
