@@ -1,20 +1,68 @@
 // This module imports no tfjs.
 /**
- * The neural predictor: a model file run by the exact engine (`lib/engine/`).
- * PLACEHOLDER until the engine lands: it throws, and the codec must not pick it.
+ * The neural predictor: a MEGABYTE model file run by the exact engine (`lib/engine/`). Its tables
+ * are bit-identical on every machine, for every batch size and slot, and between `predictSegment`
+ * (the encoder's whole-segment path) and `start`/`predict`/`advance` (the decoder's path).
  *
  * @module
  */
+import { createEngine, type Engine } from "../engine/engine.ts";
 import type { ModelFile } from "../model/model_file_types.ts";
-import type { Predictor } from "./predictor.ts";
+import type { Predictor, PredictorBatch } from "./predictor.ts";
 
 /** Options of {@link createNeuralPredictor}. */
 export interface NeuralPredictorOptions {
-  /** Reserved for the engine (threads inside one predictor are not used: workers split segments). */
+  /** Reserved (threads inside one predictor are not used: workers split segments). */
   readonly _reserved?: never;
 }
 
-/** Creates a predictor that runs `model` exactly. Throws until the engine exists. */
-export function createNeuralPredictor(model: ModelFile, _options?: NeuralPredictorOptions): Predictor {
-  throw new Error(`Cannot run model ${model.name}: the exact engine is not built yet`);
+/** One engine per model object and thread: loading packs the weights, so it is done once. */
+const ENGINES = new WeakMap<ModelFile, Engine>();
+
+/**
+ * Creates a predictor that runs `model` exactly. Throws a RangeError if the model's tensors do not
+ * match its config. Predictors of the same model object share one engine (one WebAssembly memory
+ * holding the weights); each batch holds its own key/value caches
+ * (`engine.cacheBytesPerSegment` bytes per segment). Segments must not exceed
+ * `model.config.context` bytes.
+ *
+ * @param model A model file read into memory (`lib/model/model_file_read.ts`).
+ * @param _options Reserved.
+ * @returns The predictor, named "neural".
+ *
+ * @example Encoder and decoder paths agree
+ * ```ts ignore
+ * import assert from "node:assert/strict";
+ * import { createNeuralPredictor } from "./neural.ts";
+ * import { loadModel } from "../model/model_file_read.ts";
+ *
+ * const predictor = createNeuralPredictor(await loadModel("tests/fixtures/tiny.mgb"));
+ * const bytes = new TextEncoder().encode("hello");
+ * const whole = predictor.predictSegment!(bytes); // (5, 256)
+ * const batch = predictor.start(1);
+ * const table = new Uint32Array(256);
+ * batch.predict(table);
+ * assert.deepEqual(table, whole.subarray(0, 256));
+ * batch.close();
+ * ```
+ */
+export function createNeuralPredictor(
+  model: ModelFile,
+  _options?: NeuralPredictorOptions,
+): Predictor {
+  let engine = ENGINES.get(model);
+  if (!engine) {
+    engine = createEngine(model);
+    ENGINES.set(model, engine);
+  }
+  const e = engine;
+  return {
+    name: "neural",
+    start(count: number): PredictorBatch {
+      return e.start(count);
+    },
+    predictSegment(bytes: Uint8Array): Uint32Array {
+      return e.predictSegment(bytes);
+    },
+  };
 }

@@ -1,0 +1,553 @@
+// This module imports no tfjs.
+/**
+ * The exact engine: a model file run by the WebAssembly kernels, either one byte at a time for a
+ * batch of segments (the decoder: key/value caches over patches for the global model and within
+ * the patch for the local model, the global model run once per patch) or over a whole segment at
+ * once (the encoder: every matrix product over all rows). Both give, bit for bit, the tables of
+ * `reference.ts` (`tests/engine/contract_test.ts`).
+ *
+ * Shape letters: `B` batch, `T` context, `K` patches, `P` patch size, `DG`, `E = P·DG`, `DL`,
+ * `V = 256`.
+ *
+ * @module
+ */
+import type { MegabyteConfig } from "../model/config.ts";
+import type { ModelFile } from "../model/model_file_types.ts";
+import { ALPHABET, type PredictorBatch } from "../predict/predictor.ts";
+import { WasmKernels } from "./kernels.ts";
+import {
+  type PreparedBlock,
+  type PreparedModel,
+  prepareModel,
+  type QuantMatrix,
+} from "./prepared_model.ts";
+
+/** A batch of segments advanced one byte at a time (the decoder's path). */
+export interface EngineBatch extends PredictorBatch {
+  /** Bytes already advanced (the same for every segment of the batch). */
+  readonly position: number;
+}
+
+/** A model loaded into the engine. */
+export interface Engine {
+  /** The model's sizes. */
+  readonly config: MegabyteConfig;
+  /** Bytes of key/value cache one segment of a batch holds (the batch's memory grows with it). */
+  readonly cacheBytesPerSegment: number;
+  /** Starts `count` empty segments. */
+  start(count: number): EngineBatch;
+  /**
+   * The tables of every position of `bytes` (at most `config.context` bytes), computed over the
+   * whole segment at once: `result[t * 256 + v]`. Equal to `start(1)` with predict/advance.
+   */
+  predictSegment(bytes: Uint8Array): Uint32Array;
+  /** The logits behind `predictSegment`, (T, 256), for float comparisons and bits per byte. */
+  logits(bytes: Uint8Array): Float32Array;
+  /** Releases the engine's memory; later calls throw. */
+  close(): void;
+}
+
+/** A matrix in kernel memory. */
+interface Packed {
+  w: number;
+  ws: number;
+  k: number;
+  kp: number;
+  n: number;
+  qa: number;
+}
+
+interface PackedBlock {
+  ln1: number;
+  wqkv: Packed;
+  wo: Packed;
+  ln2: number;
+  w1: Packed;
+  w2: Packed;
+}
+
+/** Key/value caches of one layer: keys transposed (·, D, cap), values (·, cap, D). */
+interface LayerCache {
+  kt: number;
+  v: number;
+}
+
+/** Rows of a layer that attend together: nb sequences of nr rows from row `row0`, caches from `seq0`. */
+interface AttendGroup {
+  row0: number;
+  nb: number;
+  nr: number;
+  seq0: number;
+  pos0: number;
+}
+
+const ceil = (x: number, m: number) => Math.ceil(x / m) * m;
+
+function packMatrix(kern: WasmKernels, m: QuantMatrix): Packed {
+  const kp = ceil(m.k, 2);
+  const np = ceil(m.n, 8);
+  const w = kern.alloc(kp * np * 2);
+  const ws = kern.alloc(np * 4);
+  const dst = kern.i16(w, kp * np);
+  dst.fill(0);
+  const half = kp / 2;
+  for (let i = 0; i < m.k; i++) {
+    for (let j = 0; j < m.n; j++) {
+      // Panel j/8, row pair i/2: columns 0-3 then 4-7, each as (row 2i, row 2i+1).
+      const c = j & 7;
+      dst[((j >> 3) * half + (i >> 1)) * 16 + (c >> 2) * 8 + (c & 3) * 2 + (i & 1)] =
+        m.q[i * m.n + j];
+    }
+  }
+  const scales = kern.f32(ws, np);
+  scales.fill(0);
+  scales.set(m.scale);
+  return { w, ws, k: m.k, kp, n: m.n, qa: m.qa };
+}
+
+function putF32(kern: WasmKernels, data: Float32Array): number {
+  const ptr = kern.alloc(data.length * 4);
+  kern.f32(ptr, data.length).set(data);
+  return ptr;
+}
+
+class WasmEngine implements Engine {
+  readonly config: MegabyteConfig;
+  readonly cacheBytesPerSegment: number;
+  #pm: PreparedModel;
+  #k: WasmKernels | undefined;
+  /** The global blocks in kernel memory. */
+  readonly globalBlocks: PackedBlock[];
+  /** The local blocks in kernel memory. */
+  readonly localBlocks: PackedBlock[];
+  #globalLnF: number;
+  #localLnF: number;
+  #g2l: Packed;
+  #head: Packed;
+  #scratch = new Map<string, { ptr: number; bytes: number }>();
+  /** Global cache capacity in patches (context / P, rounded up to 4). */
+  #kcap: number;
+  /** Local cache capacity in positions (P rounded up to 4). */
+  #pcap: number;
+
+  constructor(pm: PreparedModel) {
+    this.#pm = pm;
+    this.config = { ...pm.config };
+    const kern = new WasmKernels();
+    this.#k = kern;
+    const block = (b: PreparedBlock): PackedBlock => ({
+      ln1: putF32(kern, b.ln1),
+      wqkv: packMatrix(kern, b.wqkv),
+      wo: packMatrix(kern, b.wo),
+      ln2: putF32(kern, b.ln2),
+      w1: packMatrix(kern, b.w1),
+      w2: packMatrix(kern, b.w2),
+    });
+    this.globalBlocks = pm.global.map(block);
+    this.localBlocks = pm.local.map(block);
+    this.#globalLnF = putF32(kern, pm.globalLnF);
+    this.#localLnF = putF32(kern, pm.localLnF);
+    this.#g2l = packMatrix(kern, pm.g2l);
+    this.#head = packMatrix(kern, pm.head);
+    const { patchSize: P, globalDim: DG, localDim: DL, context: T } = pm.config;
+    this.#kcap = ceil(T / P, 4);
+    this.#pcap = ceil(P, 4);
+    this.cacheBytesPerSegment = 2 * 4 *
+      (pm.global.length * P * DG * this.#kcap + pm.local.length * DL * this.#pcap);
+  }
+
+  get kern(): WasmKernels {
+    if (!this.#k) {
+      throw new TypeError(`Cannot use the engine of model ${this.#pm.name}: it is closed`);
+    }
+    return this.#k;
+  }
+
+  /** A scratch buffer of at least `bytes` bytes, kept between calls under `name`. */
+  scratch(name: string, bytes: number): number {
+    const have = this.#scratch.get(name);
+    if (have && have.bytes >= bytes) return have.ptr;
+    if (have) this.kern.free(have.ptr);
+    const size = Math.max(bytes, have ? Math.ceil(have.bytes * 1.5) : 0);
+    const ptr = this.kern.alloc(size);
+    this.#scratch.set(name, { ptr, bytes: size });
+    return ptr;
+  }
+
+  /** Allocates the caches of `layers` layers for `seqs` sequences of width `d` and capacity `cap`. */
+  allocCaches(layers: number, seqs: number, d: number, cap: number): LayerCache[] {
+    const caches: LayerCache[] = [];
+    for (let l = 0; l < layers; l++) {
+      caches.push({
+        kt: this.kern.alloc(seqs * d * cap * 4),
+        v: this.kern.alloc(seqs * d * cap * 4),
+      });
+    }
+    return caches;
+  }
+
+  freeCaches(caches: LayerCache[]): void {
+    for (const c of caches) {
+      this.kern.free(c.kt);
+      this.kern.free(c.v);
+    }
+  }
+
+  /**
+   * Runs pre-norm blocks over M rows of width D at `a` (in place): the residual stream.
+   * Attention runs per group of rows, with caches of capacity `cap`.
+   */
+  runBlocks(
+    blocks: PackedBlock[],
+    a: number,
+    M: number,
+    D: number,
+    heads: number,
+    caches: LayerCache[],
+    cap: number,
+    groups: AttendGroup[],
+  ): void {
+    if (blocks.length === 0) return;
+    const k = this.kern;
+    const hidden = blocks[0].w1.n;
+    const kpMax = Math.max(blocks[0].w2.kp, blocks[0].wqkv.kp);
+    const xn = this.scratch("xn", M * D * 4);
+    const aq = this.scratch("aq", M * kpMax * 2);
+    const as = this.scratch("as", M * 4);
+    const qkv = this.scratch("qkv", M * 3 * D * 4);
+    const att = this.scratch("att", M * D * 4);
+    const hid = this.scratch("hid", M * hidden * 4);
+    const sc = this.scratch("sc", (cap + 16) * 4);
+    const hs = D / heads;
+    const seqBytes = D * cap * 4;
+    for (let l = 0; l < blocks.length; l++) {
+      const b = blocks[l];
+      k.rmsnorm(a, D, M, D, b.ln1, xn, D); // (M, D) -> (M, D)
+      k.quantize(xn, D, M, D, b.wqkv.kp, b.wqkv.qa, aq, as);
+      k.qmatmul(aq, as, M, b.wqkv.kp, b.wqkv.w, b.wqkv.ws, 3 * D, qkv, 3 * D, "store"); // (M, D) @ (D, 3D) -> (M, 3D)
+      for (const g of groups) {
+        k.attention(
+          qkv + g.row0 * 3 * D * 4,
+          3 * D,
+          g.nb,
+          g.nr,
+          heads,
+          hs,
+          caches[l].kt + g.seq0 * seqBytes,
+          caches[l].v + g.seq0 * seqBytes,
+          cap,
+          g.pos0,
+          att + g.row0 * D * 4,
+          D,
+          sc,
+        ); // (nb·nr, 3D) -> (nb·nr, D), caches (nb, D, cap)
+      }
+      k.quantize(att, D, M, D, b.wo.kp, b.wo.qa, aq, as);
+      k.qmatmul(aq, as, M, b.wo.kp, b.wo.w, b.wo.ws, D, a, D, "residual"); // a += (M, D) @ (D, D)
+      k.rmsnorm(a, D, M, D, b.ln2, xn, D);
+      k.quantize(xn, D, M, D, b.w1.kp, b.w1.qa, aq, as);
+      k.qmatmul(aq, as, M, b.w1.kp, b.w1.w, b.w1.ws, hidden, hid, hidden, "gelu"); // GELU((M, D) @ (D, rD)) -> (M, rD)
+      k.quantize(hid, hidden, M, hidden, b.w2.kp, b.w2.qa, aq, as);
+      k.qmatmul(aq, as, M, b.w2.kp, b.w2.w, b.w2.ws, D, a, D, "residual"); // a += (M, rD) @ (rD, D)
+    }
+  }
+
+  /** Writes global input rows for patches `k0..k0+n−1` of each sequence into `a` (rows of E). */
+  globalInput(a: number, rows: { seq: Uint8Array; patch: number }[]): void {
+    const { patchSize: P, globalDim: DG } = this.config;
+    const E = P * DG;
+    const pm = this.#pm;
+    const af = this.kern.f32(a, rows.length * E);
+    for (let r = 0; r < rows.length; r++) {
+      const { seq, patch } = rows[r];
+      if (patch === 0) {
+        af.set(pm.globalPad, r * E); // (E)
+        continue;
+      }
+      for (let i = 0; i < P; i++) {
+        const t = (patch - 1) * P + i;
+        const emb = seq[t] * DG;
+        const o = r * E + i * DG;
+        for (let d = 0; d < DG; d++) {
+          af[o + d] = pm.globalByteEmb[emb + d] + pm.globalPosEmb[t * DG + d]; // (DG)
+        }
+      }
+    }
+  }
+
+  /** Global blocks over M rows at `a`, then final norm and g2l into `lg` (M·P rows of DL). */
+  globalForward(
+    a: number,
+    M: number,
+    caches: LayerCache[],
+    cap: number,
+    groups: AttendGroup[],
+    lg: number,
+  ): void {
+    const { patchSize: P, globalDim: DG, localDim: DL, globalHeads } = this.config;
+    const E = P * DG;
+    this.runBlocks(this.globalBlocks, a, M, E, globalHeads, caches, cap, groups);
+    const xn = this.scratch("gxn", M * E * 4);
+    const aq = this.scratch("aq", M * P * this.#g2l.kp * 2);
+    const as = this.scratch("as", M * P * 4);
+    const k = this.kern;
+    k.rmsnorm(a, E, M, E, this.#globalLnF, xn, E); // (M, E) -> (M, E)
+    k.quantize(xn, DG, M * P, DG, this.#g2l.kp, this.#g2l.qa, aq, as); // (M, E) -> (M·P, DG)
+    k.qmatmul(aq, as, M * P, this.#g2l.kp, this.#g2l.w, this.#g2l.ws, DL, lg, DL, "store"); // (M·P, DG) @ (DG, DL) -> (M·P, DL)
+  }
+
+  /** Final local norm, head and frequency rule over M rows at `x`; returns the tables' address. */
+  headForward(x: number, M: number): { logits: number; tables: number } {
+    const DL = this.config.localDim;
+    const h = this.#head;
+    const xn = this.scratch("lxn", M * DL * 4);
+    const aq = this.scratch("aq", M * h.kp * 2);
+    const as = this.scratch("as", M * 4);
+    const logits = this.scratch("logits", M * ALPHABET * 4);
+    const tables = this.scratch("tables", M * ALPHABET * 4);
+    const k = this.kern;
+    k.rmsnorm(x, DL, M, DL, this.#localLnF, xn, DL); // (M, DL) -> (M, DL)
+    k.quantize(xn, DL, M, DL, h.kp, h.qa, aq, as);
+    k.qmatmul(aq, as, M, h.kp, h.w, h.ws, ALPHABET, logits, ALPHABET, "store"); // (M, DL) @ (DL, V) -> (M, V)
+    k.freqs(logits, M, tables); // (M, V) -> (M, V)
+    return { logits, tables };
+  }
+
+  /** Writes local input rows: `lg[row] + pos_emb[p] + prev` (pad at p = 0). */
+  localInput(x: number, lg: number, rows: { lgRow: number; p: number; prev: number }[]): void {
+    const DL = this.config.localDim;
+    const pm = this.#pm;
+    const k = this.kern;
+    const xf = k.f32(x, rows.length * DL);
+    const lgf = k.f32(lg, (Math.max(...rows.map((r) => r.lgRow)) + 1) * DL);
+    for (let r = 0; r < rows.length; r++) {
+      const { lgRow, p, prev } = rows[r];
+      const pv = prev < 0 ? pm.localPad : pm.localByteEmb.subarray(prev * DL, (prev + 1) * DL);
+      for (let d = 0; d < DL; d++) {
+        xf[r * DL + d] = Math.fround(lgf[lgRow * DL + d] + pm.localPosEmb[p * DL + d]) + pv[d]; // (DL)
+      }
+    }
+  }
+
+  #parallel(bytes: Uint8Array): { logits: number; tables: number } | undefined {
+    const c = this.config;
+    const L = bytes.length;
+    if (L > c.context) {
+      throw new RangeError(
+        `Cannot predict a segment of ${L} bytes: model ${this.#pm.name} has a context of ${c.context}`,
+      );
+    }
+    if (L === 0) return undefined;
+    const { patchSize: P, globalDim: DG, localDim: DL } = c;
+    const E = P * DG;
+    const K = Math.ceil(L / P);
+    // Global model over all K patches at once (one sequence, causal over its rows).
+    const gcap = ceil(K, 4);
+    const gCaches = this.allocCaches(this.globalBlocks.length, 1, E, gcap);
+    const a = this.scratch("ga", K * E * 4);
+    const lg = this.kern.alloc(K * P * DL * 4);
+    this.globalInput(a, Array.from({ length: K }, (_, k) => ({ seq: bytes, patch: k })));
+    this.globalForward(a, K, gCaches, gcap, [{ row0: 0, nb: 1, nr: K, seq0: 0, pos0: 0 }], lg); // (K, E) -> (K·P, DL)
+    this.freeCaches(gCaches);
+    // Local model over all L positions, each patch its own sequence.
+    const full = Math.floor(L / P);
+    const lCaches = this.allocCaches(this.localBlocks.length, K, DL, this.#pcap);
+    const x = this.kern.alloc(L * DL * 4);
+    this.localInput(
+      x,
+      lg,
+      Array.from(
+        { length: L },
+        (_, t) => ({ lgRow: t, p: t % P, prev: t % P === 0 ? -1 : bytes[t - 1] }),
+      ),
+    );
+    const groups: AttendGroup[] = [];
+    if (full > 0) groups.push({ row0: 0, nb: full, nr: P, seq0: 0, pos0: 0 });
+    if (L % P) groups.push({ row0: full * P, nb: 1, nr: L % P, seq0: full, pos0: 0 });
+    this.runBlocks(this.localBlocks, x, L, DL, c.localHeads, lCaches, this.#pcap, groups); // (L, DL) -> (L, DL)
+    this.freeCaches(lCaches);
+    this.kern.free(lg);
+    const out = this.headForward(x, L); // (L, DL) -> (L, V)
+    this.kern.free(x);
+    return out;
+  }
+
+  predictSegment(bytes: Uint8Array): Uint32Array {
+    const out = this.#parallel(bytes);
+    if (!out) return new Uint32Array(0);
+    return this.kern.u32(out.tables, bytes.length * ALPHABET).slice();
+  }
+
+  logits(bytes: Uint8Array): Float32Array {
+    const out = this.#parallel(bytes);
+    if (!out) return new Float32Array(0);
+    return this.kern.f32(out.logits, bytes.length * ALPHABET).slice();
+  }
+
+  start(count: number): EngineBatch {
+    if (!Number.isInteger(count) || count < 1) {
+      throw new RangeError(`Cannot start a batch: count must be a positive integer, got ${count}`);
+    }
+    return new WasmBatch(this, count, this.#kcap, this.#pcap);
+  }
+
+  close(): void {
+    this.#k = undefined;
+    this.#scratch.clear();
+  }
+}
+
+class WasmBatch implements EngineBatch {
+  readonly count: number;
+  #e: WasmEngine;
+  #pos = 0;
+  #hist: Uint8Array;
+  #gCaches: LayerCache[];
+  #lCaches: LayerCache[];
+  #kcap: number;
+  #pcap: number;
+  /** l_glob of the current patch, (B, P, DL). */
+  #lg: number;
+  /** Local residual stream at the last computed position, (B, DL). */
+  #x: number;
+  #globalDone = -1;
+  #localDone = -1;
+  #closed = false;
+
+  constructor(engine: WasmEngine, count: number, kcap: number, pcap: number) {
+    this.#e = engine;
+    this.count = count;
+    this.#kcap = kcap;
+    this.#pcap = pcap;
+    const c = engine.config;
+    this.#hist = new Uint8Array(count * c.context);
+    this.#gCaches = engine.allocCaches(c.globalLayers, count, c.patchSize * c.globalDim, kcap);
+    this.#lCaches = engine.allocCaches(c.localLayers, count, c.localDim, pcap);
+    this.#lg = engine.kern.alloc(count * c.patchSize * c.localDim * 4);
+    this.#x = engine.kern.alloc(count * c.localDim * 4);
+  }
+
+  get position(): number {
+    return this.#pos;
+  }
+
+  #check(what: string, length: number, expected: number): void {
+    if (this.#closed) throw new TypeError(`Cannot ${what}: the batch is closed`);
+    if (length !== expected) {
+      throw new RangeError(`Cannot ${what}: expected ${expected} entries, got ${length}`);
+    }
+    const T = this.#e.config.context;
+    if (this.#pos >= T) {
+      throw new RangeError(
+        `Cannot ${what}: segments are limited to the model's context of ${T} bytes`,
+      );
+    }
+  }
+
+  /** Runs the global model up to patch k (once per patch, for every segment). */
+  #ensureGlobal(k: number): void {
+    const e = this.#e;
+    const { patchSize: P, globalDim: DG, context: T } = e.config;
+    const B = this.count;
+    while (this.#globalDone < k) {
+      const patch = this.#globalDone + 1;
+      const a = e.scratch("ga", B * P * DG * 4);
+      e.globalInput(
+        a,
+        Array.from(
+          { length: B },
+          (_, b) => ({ seq: this.#hist.subarray(b * T, (b + 1) * T), patch }),
+        ),
+      );
+      e.globalForward(a, B, this.#gCaches, this.#kcap, [{
+        row0: 0,
+        nb: B,
+        nr: 1,
+        seq0: 0,
+        pos0: patch,
+      }], this.#lg); // (B, E) -> (B·P, DL)
+      this.#globalDone = patch;
+    }
+  }
+
+  /** Runs the local model at every position of the current patch up to t. */
+  #ensureLocal(t: number): void {
+    const e = this.#e;
+    const { patchSize: P, context: T } = e.config;
+    const B = this.count;
+    const k = Math.floor(t / P);
+    this.#ensureGlobal(k);
+    for (let s = Math.max(this.#localDone + 1, k * P); s <= t; s++) {
+      const p = s % P;
+      e.localInput(
+        this.#x,
+        this.#lg,
+        Array.from(
+          { length: B },
+          (_, b) => ({ lgRow: b * P + p, p, prev: p === 0 ? -1 : this.#hist[b * T + s - 1] }),
+        ),
+      ); // (B, DL)
+      e.runBlocks(
+        e.localBlocks,
+        this.#x,
+        B,
+        e.config.localDim,
+        e.config.localHeads,
+        this.#lCaches,
+        this.#pcap,
+        [{ row0: 0, nb: B, nr: 1, seq0: 0, pos0: p }],
+      );
+      this.#localDone = s;
+    }
+  }
+
+  predict(tables: Uint32Array): void {
+    this.#check("predict", tables.length, this.count * ALPHABET);
+    this.#ensureLocal(this.#pos);
+    const out = this.#e.headForward(this.#x, this.count); // (B, DL) -> (B, V)
+    tables.set(this.#e.kern.u32(out.tables, this.count * ALPHABET));
+  }
+
+  advance(bytes: Uint8Array): void {
+    this.#check("advance", bytes.length, this.count);
+    const { patchSize: P, context: T } = this.#e.config;
+    // The local caches of this patch are needed by its later positions.
+    if (this.#pos % P < P - 1) this.#ensureLocal(this.#pos);
+    for (let b = 0; b < this.count; b++) this.#hist[b * T + this.#pos] = bytes[b];
+    this.#pos++;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const e = this.#e;
+    try {
+      e.freeCaches(this.#gCaches);
+      e.freeCaches(this.#lCaches);
+      e.kern.free(this.#lg);
+      e.kern.free(this.#x);
+    } catch {
+      // The engine is closed: its memory is gone already.
+    }
+  }
+}
+
+/**
+ * Loads a model into a new engine (its own WebAssembly memory). Throws a RangeError if the model
+ * does not match its config (missing or misshapen tensors, non-finite weights).
+ *
+ * @param model A model file read into memory, or one already prepared.
+ * @returns The engine.
+ *
+ * @example
+ * ```ts ignore
+ * import { createEngine } from "./engine.ts";
+ * const engine = createEngine(model);
+ * const tables = engine.predictSegment(new TextEncoder().encode("hello")); // (5, 256)
+ * engine.close();
+ * ```
+ */
+export function createEngine(model: ModelFile | PreparedModel): Engine {
+  const pm = "tensors" in model ? prepareModel(model) : model;
+  return new WasmEngine(pm);
+}

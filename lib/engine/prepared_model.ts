@@ -1,0 +1,252 @@
+// This module imports no tfjs.
+/**
+ * A model file made ready for exact inference: shapes checked, every matrix quantized to 16-bit
+ * integers with one scale per output column, the attention scale folded into the query columns.
+ *
+ * Both engines start from this object: the scalar reference (`reference.ts`) reads it directly,
+ * the WebAssembly engine (`engine.ts`) packs it into its memory. Quantization happens once, here,
+ * so the two cannot disagree about weights. The numeric rules are in `lib/engine/README.md`.
+ *
+ * @module
+ */
+import type { MegabyteConfig } from "../model/config.ts";
+import type { ModelFile } from "../model/model_file_types.ts";
+import { tensorShapes } from "../model/tensor_shapes.ts";
+import { roundEven, rsqrtf } from "./f32_math.ts";
+
+const f = Math.fround;
+
+/** Largest |sum| an int32 accumulator may reach: 2^31 − 1. */
+const ACC_LIMIT = 2147483647;
+
+/** Integer ranges of one matrix product with inner size k. */
+export interface QuantLevels {
+  /** Weights are quantized to integers in [−qw, qw]. */
+  qw: number;
+  /** Activations are quantized to integers in [−qa, qa]. */
+  qa: number;
+}
+
+/**
+ * The integer ranges for a product with inner size `k`: the largest `qw = 2^b − 1` with
+ * `b = floor(floor(log2((2^31 − 1) / k)) / 2)` (at most 2^15 − 1), then the largest `qa ≤ 2^15 − 1`
+ * with `k · qa · qw ≤ 2^31 − 1`. So an int32 sum of k products can never overflow, whatever the
+ * values, and both fit int16 lanes of `i32x4.dot_i16x8_s`.
+ *
+ * @param k Inner size of the product (rows of the weight matrix), ≥ 1.
+ * @returns The weight and activation ranges.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { quantLevels } from "./prepared_model.ts";
+ *
+ * assert.deepEqual(quantLevels(128), { qw: 2047, qa: 8196 });
+ * ```
+ */
+export function quantLevels(k: number): QuantLevels {
+  if (!Number.isInteger(k) || k < 1 || k > 1 << 24) {
+    throw new RangeError(
+      `Cannot quantize a product: inner size must be an integer in 1..2^24, got ${k}`,
+    );
+  }
+  const budget = Math.floor(ACC_LIMIT / k);
+  let bits = 0;
+  while (2 ** (bits + 1) <= budget) bits++;
+  const qw = Math.min(32767, 2 ** Math.floor(bits / 2) - 1);
+  const qa = Math.min(32767, Math.floor(ACC_LIMIT / (k * qw)));
+  return { qw, qa };
+}
+
+/** A weight matrix (k, n) quantized per output column: `W[i][j] ≈ q[i·n + j] · scale[j]`. */
+export interface QuantMatrix {
+  /** Rows (the inner size of `x @ W`). */
+  k: number;
+  /** Columns (outputs). */
+  n: number;
+  /** Weight range: every |q| ≤ qw. */
+  qw: number;
+  /** Range its input activations are quantized to. */
+  qa: number;
+  /** The integers, row-major (k, n). */
+  q: Int16Array;
+  /** One float32 scale per column (0 for an all-zero column). */
+  scale: Float32Array;
+}
+
+/** One pre-norm transformer block. */
+export interface PreparedBlock {
+  /** RMSNorm gain before attention, (D). */
+  ln1: Float32Array;
+  /** Fused q | k | v projection (D, 3D); q columns carry 1/sqrt(hs). */
+  wqkv: QuantMatrix;
+  /** Attention output projection (D, D). */
+  wo: QuantMatrix;
+  /** RMSNorm gain before the MLP, (D). */
+  ln2: Float32Array;
+  /** MLP up projection (D, mlpRatio·D). */
+  w1: QuantMatrix;
+  /** MLP down projection (mlpRatio·D, D). */
+  w2: QuantMatrix;
+}
+
+/** Everything the engines need, by the names of `lib/model/ARCHITECTURE.md`. */
+export interface PreparedModel {
+  /** The model's name (for messages). */
+  name: string;
+  /** The model's sizes. */
+  config: MegabyteConfig;
+  /** `global.byte_emb`, (256, DG). */
+  globalByteEmb: Float32Array;
+  /** `global.pos_emb`, (T, DG). */
+  globalPosEmb: Float32Array;
+  /** `global.pad`, (E). */
+  globalPad: Float32Array;
+  /** `global.h{i}`. */
+  global: PreparedBlock[];
+  /** `global.ln_f`, (E). */
+  globalLnF: Float32Array;
+  /** `g2l.w`, (DG, DL). */
+  g2l: QuantMatrix;
+  /** `local.byte_emb`, (256, DL). */
+  localByteEmb: Float32Array;
+  /** `local.pos_emb`, (P, DL). */
+  localPosEmb: Float32Array;
+  /** `local.pad`, (DL). */
+  localPad: Float32Array;
+  /** `local.h{i}`. */
+  local: PreparedBlock[];
+  /** `local.ln_f`, (DL). */
+  localLnF: Float32Array;
+  /** `local.head`, (DL, 256). */
+  head: QuantMatrix;
+}
+
+/**
+ * Quantizes a float32 matrix (k, n) per column: `scale[j] = max|W[·][j]| / qw` and
+ * `q = roundEven(W · (qw / max))`, every step rounded to float32.
+ *
+ * @param data The matrix, row-major (k, n).
+ * @param k Rows.
+ * @param n Columns.
+ * @param columnFactor Optional float32 factor applied to column j before quantizing, per column.
+ * @returns The quantized matrix.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { quantizeMatrix } from "./prepared_model.ts";
+ *
+ * const m = quantizeMatrix(new Float32Array([1, -2, 0.5, 1]), 2, 2);
+ * assert.equal(m.q[0], m.qw); // column 0's largest entry maps to qw
+ * ```
+ */
+export function quantizeMatrix(
+  data: Float32Array,
+  k: number,
+  n: number,
+  columnFactor?: (column: number) => number,
+): QuantMatrix {
+  if (data.length !== k * n) {
+    throw new RangeError(`Cannot quantize a matrix: expected ${k}×${n} values, got ${data.length}`);
+  }
+  const { qw, qa } = quantLevels(k);
+  const q = new Int16Array(k * n);
+  const scale = new Float32Array(n);
+  const column = new Float32Array(k);
+  for (let j = 0; j < n; j++) {
+    const factor = columnFactor ? f(columnFactor(j)) : 1;
+    let max = 0;
+    for (let i = 0; i < k; i++) {
+      const w = f(data[i * n + j] * factor); // (k, n)[·, j] -> (k)
+      column[i] = w;
+      const a = Math.abs(w);
+      if (a > max) max = a;
+    }
+    if (max === 0) continue; // all-zero column: q = 0, scale = 0
+    const inv = f(qw / max);
+    for (let i = 0; i < k; i++) {
+      const v = roundEven(f(column[i] * inv));
+      q[i * n + j] = v > qw ? qw : v < -qw ? -qw : v;
+    }
+    scale[j] = f(max / qw);
+  }
+  return { k, n, qw, qa, q, scale };
+}
+
+/**
+ * Checks `model` against the tensor table of its config and prepares it for the engines.
+ * Throws a RangeError for a missing, extra or misshapen tensor, or a non-finite weight.
+ *
+ * @param model A model file read into memory.
+ * @returns The prepared model.
+ *
+ * @example
+ * ```ts ignore
+ * import { prepareModel } from "./prepared_model.ts";
+ * import { loadModel } from "../model/model_file_read.ts";
+ *
+ * const prepared = prepareModel(await loadModel("tests/fixtures/tiny.mgb"));
+ * ```
+ */
+export function prepareModel(model: ModelFile): PreparedModel {
+  const config = model.config;
+  const shapes = tensorShapes(config);
+  const fail = (detail: string): never => {
+    throw new RangeError(`Cannot run model ${model.name}: ${detail}`);
+  };
+  for (const [name, shape] of shapes) {
+    const t = model.tensors.get(name);
+    if (!t) fail(`tensor ${name} is missing`);
+    if (t!.shape.length !== shape.length || t!.shape.some((d, i) => d !== shape[i])) {
+      fail(`tensor ${name} has shape [${t!.shape}], expected [${shape}]`);
+    }
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (t!.data.length !== size) {
+      fail(`tensor ${name} holds ${t!.data.length} values, expected ${size}`);
+    }
+    for (let i = 0; i < size; i++) {
+      if (!Number.isFinite(t!.data[i])) fail(`tensor ${name} holds a non-finite value at ${i}`);
+    }
+  }
+  for (const name of model.tensors.keys()) {
+    if (!shapes.has(name)) fail(`unexpected tensor ${name}`);
+  }
+  const get = (name: string): Float32Array => model.tensors.get(name)!.data;
+  const { patchSize: P, globalDim: DG, localDim: DL, mlpRatio: r } = config;
+  const E = P * DG;
+  const block = (prefix: string, i: number, d: number, heads: number): PreparedBlock => {
+    const qScale = rsqrtf(d / heads); // 1/sqrt(hs), folded into the q columns
+    const p = `${prefix}.h${i}.`;
+    return {
+      ln1: get(p + "ln1"),
+      wqkv: quantizeMatrix(get(p + "wqkv"), d, 3 * d, (j) => (j < d ? qScale : 1)), // (D, 3D)
+      wo: quantizeMatrix(get(p + "wo"), d, d), // (D, D)
+      ln2: get(p + "ln2"),
+      w1: quantizeMatrix(get(p + "w1"), d, r * d), // (D, rD)
+      w2: quantizeMatrix(get(p + "w2"), r * d, d), // (rD, D)
+    };
+  };
+  const global: PreparedBlock[] = [];
+  for (let i = 0; i < config.globalLayers; i++) {
+    global.push(block("global", i, E, config.globalHeads));
+  }
+  const local: PreparedBlock[] = [];
+  for (let i = 0; i < config.localLayers; i++) local.push(block("local", i, DL, config.localHeads));
+  return {
+    name: model.name,
+    config: { ...config },
+    globalByteEmb: get("global.byte_emb"),
+    globalPosEmb: get("global.pos_emb"),
+    globalPad: get("global.pad"),
+    global,
+    globalLnF: get("global.ln_f"),
+    g2l: quantizeMatrix(get("g2l.w"), DG, DL), // (DG, DL)
+    localByteEmb: get("local.byte_emb"),
+    localPosEmb: get("local.pos_emb"),
+    localPad: get("local.pad"),
+    local,
+    localLnF: get("local.ln_f"),
+    head: quantizeMatrix(get("local.head"), DL, 256), // (DL, 256)
+  };
+}
