@@ -15,7 +15,7 @@ import type { FrequencyTable } from "./arithmetic_coding_types.ts";
 import { BitReader, BitWriter } from "./bit_stream.ts";
 
 /**
- * Coder state bits. 31 is the most that is exact: range ≤ 2^31, so range × total < 2^53 for any
+ * Coder state bits. 31 is the most that is exact: range ≤ 2^31, so range × total ≤ 2^53 for any
  * total up to 2^22; 32 overflows the coder's 32-bit integer operations.
  */
 export const STATE_BITS = 31;

@@ -49,7 +49,7 @@ export class ArraySource implements ByteSource {
 
 /**
  * A {@link ByteSource} fed chunk by chunk (by a stream's writes). `push` resolves once the
- * reader has taken every byte pushed so far, so a writer that awaits it never runs ahead.
+ * reader has taken the whole chunk, so a writer that awaits it never runs ahead of the reader.
  */
 export class ChunkQueue implements ByteSource {
   #chunks: Uint8Array[] = [];
@@ -59,7 +59,7 @@ export class ChunkQueue implements ByteSource {
   #ended = false;
   #error: { reason: unknown } | undefined;
   #wakeReader: (() => void) | undefined;
-  #drained: (() => void)[] = [];
+  #taken: (() => void)[] = []; // resolves push() of each chunk in #chunks
 
   /** Bytes read so far. */
   get position(): number {
@@ -70,10 +70,12 @@ export class ChunkQueue implements ByteSource {
   push(chunk: Uint8Array): Promise<void> {
     if (this.#ended) throw new TypeError("Cannot push to the queue: it has ended");
     if (this.#error !== undefined || chunk.length === 0) return Promise.resolve();
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
-    this.#wake();
-    return new Promise((resolve) => this.#drained.push(resolve));
+    return new Promise((resolve) => {
+      this.#chunks.push(chunk);
+      this.#taken.push(resolve);
+      this.#buffered += chunk.length;
+      this.#wake();
+    });
   }
 
   /** Marks the end of the input. */
@@ -88,7 +90,7 @@ export class ChunkQueue implements ByteSource {
     this.#chunks = [];
     this.#buffered = 0;
     this.#wake();
-    this.#releasePushers();
+    for (const resolve of this.#taken.splice(0)) resolve();
   }
 
   /** The next `n` bytes, copied; fewer only once the input has ended. */
@@ -98,7 +100,6 @@ export class ChunkQueue implements ByteSource {
     while (filled < n) {
       if (this.#error !== undefined) throw this.#error.reason;
       if (this.#buffered === 0) {
-        this.#releasePushers();
         if (this.#ended) return result.subarray(0, filled);
         await this.#waitForInput();
         continue;
@@ -112,10 +113,10 @@ export class ChunkQueue implements ByteSource {
       this.#position += take;
       if (this.#head === chunk.length) {
         this.#chunks.shift();
+        this.#taken.shift()!();
         this.#head = 0;
       }
     }
-    if (this.#buffered === 0) this.#releasePushers();
     return result;
   }
 
@@ -124,7 +125,6 @@ export class ChunkQueue implements ByteSource {
     while (true) {
       if (this.#error !== undefined) throw this.#error.reason;
       if (this.#buffered > 0) return false;
-      this.#releasePushers();
       if (this.#ended) return true;
       await this.#waitForInput();
     }
@@ -140,11 +140,5 @@ export class ChunkQueue implements ByteSource {
     const wake = this.#wakeReader;
     this.#wakeReader = undefined;
     wake?.();
-  }
-
-  #releasePushers(): void {
-    const drained = this.#drained;
-    this.#drained = [];
-    for (const resolve of drained) resolve();
   }
 }

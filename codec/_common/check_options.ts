@@ -5,7 +5,7 @@
  * @module
  */
 import type { ModelFile } from "../../lib/model/model_file_types.ts";
-import { MODEL_HASH_BYTES } from "./format.ts";
+import { isZeroHash, MODEL_HASH_BYTES } from "./format.ts";
 import { DEFAULT_BATCH_SIZE } from "./segment_coding.ts";
 
 /** Most workers a caller may ask for. */
@@ -29,12 +29,20 @@ export function checkBatchSize(batchSize: number | undefined): number {
   return value;
 }
 
-/** `model` checked: null, or a model file with a 32-byte hash. */
+/**
+ * `model` checked: null, or a model file with a 32-byte hash that is not all zeros (an archive's
+ * zero `Model_Hash` means "no model", FORMAT.md Appendix B).
+ */
 export function checkModel(model: ModelFile | null | undefined): ModelFile | null {
   if (model === undefined || model === null) return null;
   if (!(model.hash instanceof Uint8Array) || model.hash.length !== MODEL_HASH_BYTES) {
     throw new TypeError(
       `Cannot use model ${model.name}: its hash must be ${MODEL_HASH_BYTES} bytes`,
+    );
+  }
+  if (isZeroHash(model.hash)) {
+    throw new TypeError(
+      `Cannot use model ${model.name}: its hash is all zeros, which archives read as "no model"`,
     );
   }
   return model;

@@ -1,0 +1,133 @@
+// This module imports no tfjs.
+import assert from "node:assert/strict";
+import { Random } from "./_testing/random.ts";
+import { sampleFromModel, tinyModel } from "./_testing/tiny_model.ts";
+import { compress } from "./compress.ts";
+import { decompress } from "./decompress.ts";
+import { inspectArchive } from "./inspect_archive.ts";
+
+async function assertRoundTrip(input: Uint8Array, options: Parameters<typeof compress>[1] = {}) {
+  const archive = await compress(input, options);
+  const output = await decompress(archive, { model: options.model ?? null });
+  assert.equal(output.length, input.length);
+  assert.deepEqual(output, input);
+  return archive;
+}
+
+Deno.test("compress() round-trips the empty input", async () => {
+  const archive = await assertRoundTrip(new Uint8Array(0));
+  const info = await inspectArchive(archive);
+  assert.deepEqual(info.blocks.map((b) => [b.method, b.rawSize]), [["stored", 0]]);
+});
+
+Deno.test("compress() round-trips 1 byte", async () => {
+  await assertRoundTrip(new Uint8Array([0x42]));
+});
+
+Deno.test("compress() round-trips every byte value", async () => {
+  const every = new Uint8Array(256 * 8).map((_, i) => i & 0xff);
+  await assertRoundTrip(every);
+  await assertRoundTrip(every.slice(0, 256).reverse());
+});
+
+Deno.test("compress() keeps 1 MiB of random bytes stored, within 0.1% of their size", async () => {
+  const input = new Random(1).bytes(1 << 20);
+  const archive = await assertRoundTrip(input);
+  assert.ok(archive.length <= input.length * 1.001, `${archive.length} bytes`);
+  const info = await inspectArchive(archive);
+  assert.deepEqual(info.blocks.map((b) => b.method), ["stored"]);
+});
+
+Deno.test("compress() round-trips a multi-block input with a small blockSize", async () => {
+  const input = new Random(2).text(20_000);
+  const archive = await assertRoundTrip(input, { blockSize: 3000, segmentSize: 1000 });
+  const info = await inspectArchive(archive);
+  assert.equal(info.blockSize, 3000);
+  assert.equal(info.blocks.length, 7);
+  assert.deepEqual(info.blocks.map((b) => b.rawSize), [3000, 3000, 3000, 3000, 3000, 3000, 2000]);
+  assert.ok(
+    info.blocks.every((b) => b.method === "cm" && b.segments === Math.ceil(b.rawSize / 1000)),
+  );
+  assert.ok(archive.length < input.length / 2);
+});
+
+Deno.test("compress() round-trips an input already compressed by xz, growing it by a few bytes", async () => {
+  const text = new Random(3).text(300_000);
+  const xz = new Deno.Command("xz", { args: ["-9", "-c"], stdin: "piped", stdout: "piped" })
+    .spawn();
+  const writer = xz.stdin.getWriter();
+  await writer.write(text);
+  await writer.close();
+  const { code, stdout: input } = await xz.output();
+  assert.equal(code, 0);
+  const archive = await assertRoundTrip(input, { blockSize: 4096 });
+  const blocks = Math.ceil(input.length / 4096);
+  assert.ok(
+    archive.length <= input.length + 72 + 12 * blocks,
+    `${archive.length} for ${input.length}`,
+  );
+});
+
+Deno.test("compress() writes the same bytes when run twice", async () => {
+  const input = new Random(4).text(30_000);
+  const options = { blockSize: 8192, segmentSize: 2048 };
+  assert.deepEqual(await compress(input, options), await compress(input, options));
+});
+
+Deno.test("compress() keeps the smallest method per block: cm for text, stored for noise", async () => {
+  const random = new Random(5);
+  const input = new Uint8Array([...random.text(4096), ...random.bytes(4096)]);
+  const archive = await assertRoundTrip(input, { blockSize: 4096 });
+  const info = await inspectArchive(archive);
+  assert.deepEqual(info.blocks.map((b) => b.method), ["cm", "stored"]);
+});
+
+Deno.test('compress() with methods ["stored"] writes only stored blocks', async () => {
+  const input = new Random(6).text(10_000);
+  const archive = await assertRoundTrip(input, { methods: ["stored"], blockSize: 4000 });
+  const info = await inspectArchive(archive);
+  assert.deepEqual(info.blocks.map((b) => b.method), ["stored", "stored", "stored"]);
+});
+
+Deno.test("compress() codes blocks with the neural model when it is smaller, and names the model", async () => {
+  const model = tinyModel(21);
+  const input = sampleFromModel(model, 3000, 1);
+  const archive = await assertRoundTrip(input, { model, methods: ["stored", "neural"] });
+  const info = await inspectArchive(archive, { model });
+  assert.equal(info.modelName, "tiny-random");
+  assert.equal(info.modelHash, "15".repeat(32));
+  assert.deepEqual(info.blocks.map((b) => [b.method, b.segments]), [["neural", 47]]);
+  assert.ok(info.checksumOk);
+});
+
+Deno.test("compress() skips the neural method when the model cannot run", async () => {
+  const broken = { ...tinyModel(22), tensors: new Map() };
+  const input = new Random(7).text(2000);
+  const archive = await compress(input, { model: broken });
+  const info = await inspectArchive(archive);
+  assert.equal(info.modelHash, "");
+  assert.deepEqual(await decompress(archive), input);
+});
+
+Deno.test("compress() reports progress after each block, up to the input's length", async () => {
+  const seen: number[] = [];
+  await compress(new Random(8).text(10_000), { blockSize: 4000, onProgress: (n) => seen.push(n) });
+  assert.deepEqual(seen, [4000, 8000, 10_000]);
+});
+
+Deno.test("compress() throws a RangeError or TypeError for bad options", async () => {
+  const input = new Uint8Array(10);
+  await assert.rejects(compress(input, { blockSize: 0 }), RangeError);
+  await assert.rejects(compress(input, { blockSize: 2 ** 26 + 1 }), RangeError);
+  await assert.rejects(compress(input, { blockSize: 1.5 }), RangeError);
+  await assert.rejects(compress(input, { workers: -1 }), RangeError);
+  await assert.rejects(compress(input, { batchSize: 0 }), RangeError);
+  // @ts-expect-error: not a method name
+  await assert.rejects(compress(input, { methods: ["zip"] }), RangeError);
+  await assert.rejects(
+    compress(input, { model: { ...tinyModel(1), hash: new Uint8Array(32) } }),
+    TypeError,
+  );
+  // @ts-expect-error: not bytes
+  await assert.rejects(compress("text"), TypeError);
+});
