@@ -66,7 +66,7 @@ interface PackedBlock {
   w2: Packed;
 }
 
-/** Key/value caches of one layer: keys transposed (·, D, cap), values (·, cap, D). */
+/** Key/value caches of one layer, per sequence: keys (H, cap/16, hs, 16), values (H, cap, hs). */
 interface LayerCache {
   kt: number;
   v: number;
@@ -125,9 +125,9 @@ class WasmEngine implements Engine {
   #g2l: Packed;
   #head: Packed;
   #scratch = new Map<string, { ptr: number; bytes: number }>();
-  /** Global cache capacity in patches (context / P, rounded up to 4). */
+  /** Global cache capacity in patches (context / P, rounded up to 16). */
   #kcap: number;
-  /** Local cache capacity in positions (P rounded up to 4). */
+  /** Local cache capacity in positions (P rounded up to 16). */
   #pcap: number;
 
   constructor(pm: PreparedModel) {
@@ -150,8 +150,8 @@ class WasmEngine implements Engine {
     this.#g2l = packMatrix(kern, pm.g2l);
     this.#head = packMatrix(kern, pm.head);
     const { patchSize: P, globalDim: DG, localDim: DL, context: T } = pm.config;
-    this.#kcap = ceil(T / P, 4);
-    this.#pcap = ceil(P, 4);
+    this.#kcap = ceil(T / P, 16);
+    this.#pcap = ceil(P, 16);
     this.cacheBytesPerSegment = 2 * 4 *
       (pm.global.length * P * DG * this.#kcap + pm.local.length * DL * this.#pcap);
   }
@@ -217,7 +217,7 @@ class WasmEngine implements Engine {
     const qkv = this.scratch("qkv", M * 3 * D * 4);
     const att = this.scratch("att", M * D * 4);
     const hid = this.scratch("hid", M * hidden * 4);
-    const sc = this.scratch("sc", (cap + 16) * 4);
+    const sc = this.scratch("sc", cap * 4);
     const hs = D / heads;
     const seqBytes = D * cap * 4;
     for (let l = 0; l < blocks.length; l++) {
@@ -342,7 +342,7 @@ class WasmEngine implements Engine {
     const E = P * DG;
     const K = Math.ceil(L / P);
     // Global model over all K patches at once (one sequence, causal over its rows).
-    const gcap = ceil(K, 4);
+    const gcap = ceil(K, 16);
     const gCaches = this.allocCaches(this.globalBlocks.length, 1, E, gcap);
     const a = this.scratch("ga", K * E * 4);
     const lg = this.kern.alloc(K * P * DL * 4);

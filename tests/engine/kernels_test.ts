@@ -232,22 +232,28 @@ Deno.test("attention() matches reference.attendRow bit for bit, with caches fill
   const rng = new Rng(7);
   for (let trial = 0; trial < 30; trial++) {
     const heads = 1 + rng.int(3), hs = 1 + rng.int(20), w = heads * hs;
-    const nb = 1 + rng.int(3), nr = 1 + rng.int(5), pos0 = rng.int(20);
-    const cap = Math.ceil((pos0 + nr) / 4) * 4 + 4 * rng.int(2);
+    const nb = 1 + rng.int(3), nr = 1 + rng.int(5), pos0 = rng.int(trial < 25 ? 20 : 70);
+    const cap = Math.ceil((pos0 + nr) / 16) * 16 + 16 * rng.int(2);
     // Earlier positions 0..pos0−1 of every sequence, as if stored by previous calls.
     const oldK = rng.floats(nb * pos0 * w, 1.5), oldV = rng.floats(nb * pos0 * w);
     const qkv = rng.floats(nb * nr * 3 * w, 1.5);
     const kt = k.alloc(nb * w * cap * 4), vc = k.alloc(nb * cap * w * 4);
     k.f32(kt, nb * w * cap).fill(NaN); // never-written slots must not matter
+    // The cache layout of wasm/kernels.ts: keys [head][cap/16][hs][16], values [head][cap][hs].
+    const kts = k.f32(kt, nb * w * cap), vcs = k.f32(vc, nb * w * cap);
     for (let b = 0; b < nb; b++) {
       for (let j = 0; j < pos0; j++) {
-        for (let c = 0; c < w; c++) {
-          k.f32(kt, nb * w * cap)[b * w * cap + c * cap + j] = oldK[(b * pos0 + j) * w + c];
-          k.f32(vc, nb * cap * w)[b * cap * w + j * w + c] = oldV[(b * pos0 + j) * w + c];
+        for (let h = 0; h < heads; h++) {
+          for (let d = 0; d < hs; d++) {
+            const head = b * w * cap + h * hs * cap;
+            kts[head + (j >> 4) * hs * 16 + d * 16 + (j & 15)] =
+              oldK[(b * pos0 + j) * w + h * hs + d];
+            vcs[head + j * hs + d] = oldV[(b * pos0 + j) * w + h * hs + d];
+          }
         }
       }
     }
-    const qp = put(k, qkv), op = k.alloc(nb * nr * w * 4), sc = k.alloc((cap + 16) * 4);
+    const qp = put(k, qkv), op = k.alloc(nb * nr * w * 4), sc = k.alloc(cap * 4);
     k.attention(qp, 3 * w, nb, nr, heads, hs, kt, vc, cap, pos0, op, w, sc);
     const expected = new Float32Array(nb * nr * w);
     for (let b = 0; b < nb; b++) {

@@ -318,33 +318,42 @@ export function qmatmul(
 }
 
 // ---- attention with key/value caches ----
+//
+// Cache layout of one sequence, one layer (cap positions, cap a multiple of 16), chosen so that
+// every pass below reads memory front to back:
+//   keys   [head][cap / 16][hs][16]  (16 positions side by side for each dimension)
+//   values [head][cap][hs]
 
 /**
  * Causal attention for nb sequences of nr new rows each (row b·nr + i at position pos0 + i).
- * qkv rows hold [q | k | v] of width w each (row stride qs floats); out rows (stride os floats)
- * receive the concatenated heads. Sequence b's caches: keys transposed at kt + b·w·cap floats
- * (head h, dim d, position j at (h·hs + d)·cap + j), values at vc + b·cap·w floats (position j,
- * column c at j·w + c). First the new rows' keys and values are stored, then every new row attends
- * to positions 0..its own: reference.attendRow per (row, head). sc: scratch of cap + 16 floats.
- * cap must be a multiple of 4.
+ * qkv rows hold [q | k | v] of width w = heads·hs each (row stride qs floats); out rows (stride os
+ * floats) receive the concatenated heads. Sequence b's caches start at kt + b·w·cap floats and
+ * vc + b·w·cap floats. First the new rows' keys and values are stored, then every new row attends
+ * to positions 0..its own: reference.attendRow per (row, head). sc: scratch of cap floats.
  */
 export function attention(
   qkv: usize, qs: i32, nb: i32, nr: i32, heads: i32, hs: i32,
   kt: usize, vc: usize, cap: i32, pos0: i32, out: usize, os: i32, sc: usize,
 ): void {
   const w = heads * hs;
-  const seqK = (<usize>w * <usize>cap) << 2;
-  const capB = <usize>cap << 2;
+  const seqB = (<usize>w * <usize>cap) << 2;
+  const headB = (<usize>hs * <usize>cap) << 2;
+  const hsB = <usize>hs << 2;
+  const blockB = <usize>hs << 6; // one block of 16 positions: hs·16 floats
   for (let b = 0; b < nb; b++) {
-    const ktb = kt + <usize>b * seqK;
-    const vcb = vc + <usize>b * seqK;
+    const ktb = kt + <usize>b * seqB;
+    const vcb = vc + <usize>b * seqB;
     for (let i = 0; i < nr; i++) {
       const row = qkv + ((<usize>(b * nr + i) * <usize>qs) << 2);
       const j = <usize>(pos0 + i);
-      for (let c = 0; c < w; c++) {
-        store<f32>(ktb + <usize>c * capB + (j << 2), load<f32>(row + (<usize>(w + c) << 2)));
+      const kj = ktb + (j >> 4) * blockB + ((j & 15) << 2);
+      const vj = vcb + j * hsB;
+      for (let h = 0; h < heads; h++) {
+        const src = row + (<usize>(w + h * hs) << 2);
+        const kd = kj + <usize>h * headB;
+        for (let d = 0; d < hs; d++) store<f32>(kd + (<usize>d << 6), load<f32>(src + (<usize>d << 2)));
+        memory.copy(vj + <usize>h * headB, row + (<usize>(2 * w + h * hs) << 2), hsB);
       }
-      memory.copy(vcb + ((j * <usize>w) << 2), row + (<usize>(2 * w) << 2), <usize>w << 2);
     }
     for (let i = 0; i < nr; i++) {
       const row = qkv + ((<usize>(b * nr + i) * <usize>qs) << 2);
@@ -352,19 +361,18 @@ export function attention(
       const n = pos0 + i + 1;
       for (let h = 0; h < heads; h++) {
         const q = row + (<usize>(h * hs) << 2);
-        const kh = ktb + <usize>(h * hs) * capB;
-        // 1. Scores: s[j] = Σ_d q[d]·k[d][j], d from 0 up, 16 then 4 positions per pass.
-        let j = 0;
-        for (; j + 16 <= n; j += 16) {
+        // 1. Scores: s[j] = Σ_d q[d]·k[d][j], d from 0 up, 16 positions per pass (the last pass
+        //    also computes positions ≥ n of its block, never used).
+        let kp = ktb + <usize>h * headB;
+        for (let j = 0; j < n; j += 16) {
           let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-          let kp = kh + (<usize>j << 2);
           for (let d = 0; d < hs; d++) {
             const qd = f32x4.splat(load<f32>(q + (<usize>d << 2)));
             s0 = f32x4.add(s0, f32x4.mul(qd, v128.load(kp)));
             s1 = f32x4.add(s1, f32x4.mul(qd, v128.load(kp, 16)));
             s2 = f32x4.add(s2, f32x4.mul(qd, v128.load(kp, 32)));
             s3 = f32x4.add(s3, f32x4.mul(qd, v128.load(kp, 48)));
-            kp += capB;
+            kp += 64;
           }
           const so = sc + (<usize>j << 2);
           v128.store(so, s0);
@@ -372,24 +380,15 @@ export function attention(
           v128.store(so, s2, 32);
           v128.store(so, s3, 48);
         }
-        for (; j < n; j += 4) {
-          // The last block may read positions ≥ n (inside cap): those lanes are never used.
-          let s0 = f32x4.splat(0);
-          let kp = kh + (<usize>j << 2);
-          for (let d = 0; d < hs; d++) {
-            s0 = f32x4.add(s0, f32x4.mul(f32x4.splat(load<f32>(q + (<usize>d << 2))), v128.load(kp)));
-            kp += capB;
-          }
-          v128.store(sc + (<usize>j << 2), s0);
-        }
         // 2. Softmax weights: e[j] = expf(s[j] − max), S = Σ e[j], j from 0 up.
         let m = load<f32>(sc);
-        for (j = 1; j < n; j++) {
+        for (let j = 1; j < n; j++) {
           const s = load<f32>(sc + (<usize>j << 2));
           if (s > m) m = s;
         }
         const mv = f32x4.splat(m);
-        for (j = 0; j + 4 <= n; j += 4) {
+        let j = 0;
+        for (; j + 4 <= n; j += 4) {
           const o = sc + (<usize>j << 2);
           v128.store(o, expv(f32x4.sub(v128.load(o), mv)));
         }
@@ -401,13 +400,13 @@ export function attention(
         for (j = 0; j < n; j++) sum = sum + load<f32>(sc + (<usize>j << 2));
         const inv = <f32>1 / sum;
         const iv = f32x4.splat(inv);
-        // 3. out[d] = (Σ_j e[j]·v[j][d]) · (1/S), j from 0 up, 16 then 4 then 1 dims per pass.
-        const vh = vcb + (<usize>(h * hs) << 2);
-        const wB = <usize>w << 2;
+        // 3. out[d] = (Σ_j e[j]·v[j][d]) · (1/S), j from 0 up; 32, 16, 4 then 1 dims per pass.
+        const vh = vcb + <usize>h * headB;
         const oh = orow + (<usize>(h * hs) << 2);
         let d = 0;
-        for (; d + 16 <= hs; d += 16) {
+        for (; d + 32 <= hs; d += 32) {
           let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+          let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
           let vp = vh + (<usize>d << 2);
           for (j = 0; j < n; j++) {
             const e = f32x4.splat(load<f32>(sc + (<usize>j << 2)));
@@ -415,20 +414,28 @@ export function attention(
             a1 = f32x4.add(a1, f32x4.mul(e, v128.load(vp, 16)));
             a2 = f32x4.add(a2, f32x4.mul(e, v128.load(vp, 32)));
             a3 = f32x4.add(a3, f32x4.mul(e, v128.load(vp, 48)));
-            vp += wB;
+            a4 = f32x4.add(a4, f32x4.mul(e, v128.load(vp, 64)));
+            a5 = f32x4.add(a5, f32x4.mul(e, v128.load(vp, 80)));
+            a6 = f32x4.add(a6, f32x4.mul(e, v128.load(vp, 96)));
+            a7 = f32x4.add(a7, f32x4.mul(e, v128.load(vp, 112)));
+            vp += hsB;
           }
           const o = oh + (<usize>d << 2);
           v128.store(o, f32x4.mul(a0, iv));
           v128.store(o, f32x4.mul(a1, iv), 16);
           v128.store(o, f32x4.mul(a2, iv), 32);
           v128.store(o, f32x4.mul(a3, iv), 48);
+          v128.store(o, f32x4.mul(a4, iv), 64);
+          v128.store(o, f32x4.mul(a5, iv), 80);
+          v128.store(o, f32x4.mul(a6, iv), 96);
+          v128.store(o, f32x4.mul(a7, iv), 112);
         }
         for (; d + 4 <= hs; d += 4) {
           let a0 = f32x4.splat(0);
           let vp = vh + (<usize>d << 2);
           for (j = 0; j < n; j++) {
             a0 = f32x4.add(a0, f32x4.mul(f32x4.splat(load<f32>(sc + (<usize>j << 2))), v128.load(vp)));
-            vp += wB;
+            vp += hsB;
           }
           v128.store(oh + (<usize>d << 2), f32x4.mul(a0, iv));
         }
@@ -437,7 +444,7 @@ export function attention(
           let vp = vh + (<usize>d << 2);
           for (j = 0; j < n; j++) {
             a = a + load<f32>(sc + (<usize>j << 2)) * load<f32>(vp);
-            vp += wB;
+            vp += hsB;
           }
           store<f32>(oh + (<usize>d << 2), a * inv);
         }
