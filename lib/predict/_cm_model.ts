@@ -2,19 +2,23 @@
 /**
  * One segment of the context-mixing model (internal to `context_mixing.ts`).
  *
- * A PPM-style chain over orders 0..MAX_ORDER with full exclusion and learned escapes, then a
- * match model, then a fixed rounding rule:
+ * A PPM-style chain of orders with exclusion and learned escapes, then a match model, then a
+ * secondary estimation of the likely value, then a fixed rounding rule:
  *
- * 1. Order 0: additive counts over all 256 values (never zero).
- * 2. Each order k = 1..MAX_ORDER whose context has been seen keeps the symbols that followed it
+ * 1. Orders 0 and 1, dense: P(v) = (1 − w) · n1(v) / T1 + w · P0(v), order 0 being additive
+ *    counts over all 256 values (never zero); w is learned per (distinct, total) class by a
+ *    gradient step on −log P.
+ * 2. Each order k = 2..MAX_ORDER whose context has been seen keeps the symbols that followed it
  *    with their counts. The symbols it has seen get `(1 − e) · n(v) / T`; every other value keeps
  *    its lower-order probability, renormalised to the escape mass `e` (exclusion). `e` is learned
- *    per bucket (order, distinct symbols, total count) from what actually followed.
+ *    per bucket (order, distinct symbols, total count, the mass lower orders gave the symbols
+ *    seen) from what actually followed.
  * 3. The match model finds the last occurrence of the recent MATCH_MIN bytes and predicts the byte
  *    that followed it; the probability of that byte is set to a learned hit rate (per match length
  *    and prior probability), the others rescaled.
- * 4. Frequencies: `1 + floor(p · (FREQ_TOTAL − 256))`, the remainder added to the first most
- *    probable value.
+ * 4. Secondary estimation: the probability q of the likely value is mapped through two learned
+ *    piecewise-linear curves (per state and per previous byte) and mixed with q; others rescaled.
+ * 5. Frequencies: `1 + floor(p · (FREQ_TOTAL − 256))`, the remainder added to the likely value.
  *
  * Determinism: only +, −, ×, ÷, floor and integer operations on IEEE doubles and int32, in a fixed
  * order that depends on the segment's own bytes alone.
@@ -38,14 +42,26 @@ const POOL_MAX = 1 << 22;
 /** Count units added when a symbol is seen again. */
 const COUNT_INC = 2;
 /** Count units of a symbol's first occurrence in a context. */
-const COUNT_INIT = 2;
-/** A context's total is halved when it exceeds this, per order (0 unused). */
-const COUNT_LIMIT = [0, 4000, 1000, 500, 250, 250, 250, 250, 250];
+const COUNT_INIT = 6;
+/** Order 1 (a dense table): count units added per occurrence. */
+const O1_INC = 2;
+/** Order 1: a context's counts are halved when their total exceeds this. */
+const O1_LIMIT = 2000;
+/** Order 1: learning rate of the weight of order 0 in its blend. */
+const O1_RATE = 0.01;
+/** A context's total is halved when it exceeds this, per order (0 and 1 unused). */
+const COUNT_LIMIT = [0, 0, 1000, 500, 1000, 1000, 1000, 1000, 1000];
 /** Bytes hashed to find a match. */
 const MATCH_MIN = 6;
+/** Match model: classes of the match length, and of the probability the byte had before. */
+const MATCH_LEN_CLASSES = 32;
+const MATCH_Q_EDGES = [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99];
+const MATCH_Q_CLASSES = MATCH_Q_EDGES.length + 1;
+const MH_N = 60;
 /** Match hash table: 2^MATCH_BITS positions. */
 const MATCH_BITS = 18;
 
+const ESC_N = 60;
 /** Learned probabilities stay within [P_MIN, 1 − P_MIN], so no scale ever becomes 0. */
 const P_MIN = 1 / 8192;
 /** Escape buckets: classes of a context's distinct-symbol count. */
@@ -80,6 +96,72 @@ function buildTClass(): Uint8Array {
   return c;
 }
 
+/** Escape buckets: classes of the probability lower orders gave this context's top symbol. */
+const X_EDGES = [0.05, 0.15, 0.3, 0.5, 0.7, 0.9];
+const X_CLASSES = X_EDGES.length + 1;
+
+/** The class of probability `q` among X_EDGES. */
+function xClass(q: number): number {
+  let c = 0;
+  while (c < X_EDGES.length && q >= X_EDGES[c]!) c++;
+  return c;
+}
+
+/** Secondary estimation: node probabilities (the identity map at the start) per state. */
+const SSE_EDGES = [
+  0,
+  0.02,
+  0.05,
+  0.1,
+  0.2,
+  0.3,
+  0.4,
+  0.5,
+  0.6,
+  0.7,
+  0.8,
+  0.9,
+  0.95,
+  0.98,
+  0.99,
+  0.995,
+  0.999,
+  1,
+  2,
+];
+const SSE_NODES = SSE_EDGES.length;
+/** States: highest order with a context (0..MAX_ORDER) × match (none, agrees, disagrees). */
+const SSE_STATES = (MAX_ORDER + 1) * 3;
+/** Learning rate of the first stage. */
+const SSE_RATE = 0.02;
+/** Weight (of 4) of the input probability in the output; the rest is the two stages'. */
+const SSE_KEEP = 0.5;
+/** SSE_INDEX[floor(q · 1024)]: a node index near q's (refined by comparisons). */
+const SSE_INDEX = buildSseIndex();
+/** Weight (of 4) of the first (state) stage in the output. */
+const SSE_A = 2;
+/** Learning rate of the second stage (per previous byte). */
+const SSE_RATE2 = 0.02;
+
+function buildSseIndex(): Uint8Array {
+  const index = new Uint8Array(1025);
+  for (let j = 0; j <= 1024; j++) {
+    let i = 0;
+    while (i + 1 < SSE_NODES - 1 && SSE_EDGES[i + 1]! <= j / 1024) i++;
+    index[j] = i;
+  }
+  return index;
+}
+
+function buildSseNodes(states = SSE_STATES): Float64Array {
+  const nodes = new Float64Array(states * SSE_NODES);
+  for (let i = 0; i < nodes.length; i++) {
+    const e = SSE_EDGES[i % SSE_NODES]!;
+    nodes[i] = e > 1 ? 1 : e;
+  }
+  return nodes;
+}
+
 /** Distinct-count class of d, for d = 0..256. */
 const D_CLASS = buildDClass();
 /** Total-count class of T, indexed by min(T, 1023) >> 1. */
@@ -109,6 +191,15 @@ export class CmSegment {
   #o0Sum = ALPHABET;
   #o0Top = 0;
 
+  // Order 1: counts per (previous byte, byte), and per previous byte its total, distinct symbols
+  // and most frequent symbol. Its prediction blends in order 0 (interpolation, no exclusion).
+  #o1 = new Uint16Array(ALPHABET * ALPHABET);
+  #o1Total = new Int32Array(ALPHABET);
+  #o1Distinct = new Int32Array(ALPHABET);
+  #o1Top = new Uint8Array(ALPHABET);
+  #o1Weight = new Float64Array(D_CLASSES * T_CLASSES).fill(0.5);
+  #o1Bucket = 0;
+
   // Context table: slot i holds [key, list, T, d] at 4i.. (list: the entry itself when d = 1).
   // Slots 0..255 are the order-1 contexts, 256..65791 the order-2 ones (d = 0 until seen), then
   // the hashed region of 2^#tabBits slots for orders 3 and up (key 0 = empty).
@@ -125,16 +216,27 @@ export class CmSegment {
   #hits = new Uint8Array(MAX_ORDER + 1);
 
   // Learned escape probabilities per (order, d class, T class).
-  #esc = new Float64Array((MAX_ORDER + 1) * D_CLASSES * T_CLASSES).fill(0.3);
-  #escN = new Uint16Array((MAX_ORDER + 1) * D_CLASSES * T_CLASSES);
+  #esc = new Float64Array((MAX_ORDER + 1) * D_CLASSES * T_CLASSES * X_CLASSES).fill(0.3);
+  #escN = new Uint16Array((MAX_ORDER + 1) * D_CLASSES * T_CLASSES * X_CLASSES);
 
   // Match model.
   #matchTab = new Int32Array(1 << MATCH_BITS).fill(-1);
   #matchPtr = -1; // index in #hist of the predicted byte, −1 if none
   #matchLen = 0;
-  #matchHit = new Float64Array(16 * 8).fill(0.5);
+  #matchHit = new Float64Array(MATCH_LEN_CLASSES * MATCH_Q_CLASSES).fill(0.5);
+  #matchHitN = new Uint16Array(MATCH_LEN_CLASSES * MATCH_Q_CLASSES);
   #matchCtx = -1;
   #matchSym = -1;
+
+  // Secondary estimation of the likely value's probability: interpolated nodes per state.
+  #sse = buildSseNodes();
+  #sseTop = -1;
+  #sseNode = 0;
+  #sseAlpha = 0;
+  #sseH = 0;
+  #sse2 = buildSseNodes(256);
+  #sseNode2 = 0;
+  #sseH2 = 0;
 
   // Scratch: the probability of v is s · #p[v] in predict().
   #p = new Float64Array(ALPHABET);
@@ -151,20 +253,44 @@ export class CmSegment {
     const p = this.#p;
     const tab = this.#tab;
     const pool = this.#pool;
-    p.set(this.#o0);
-    let s = 1 / this.#o0Sum;
-    let top = this.#o0Top; // a likely value: the highest order's most frequent one
-    for (let k = 1; k <= MAX_ORDER; k++) {
+    // Orders 0 and 1, dense: p[v] ∝ n1(v) + β · P0(v).
+    const c1 = this.#c4 & 255;
+    const t1 = this.#len === 0 ? 0 : this.#o1Total[c1]!;
+    let s: number;
+    let top: number; // a likely value: the highest order's most frequent one
+    if (t1 === 0) {
+      p.set(this.#o0);
+      s = 1 / this.#o0Sum;
+      top = this.#o0Top;
+    } else {
+      // P(v) = (1 − w) · n1(v) / T1 + w · P0(v), w learned per (distinct, total) class.
+      const d1 = this.#o1Distinct[c1]!;
+      const b1 = D_CLASS[d1 > 256 ? 256 : d1]! * T_CLASSES + T_CLASS[t1 > 1023 ? 511 : t1 >> 1]!;
+      this.#o1Bucket = b1;
+      const w = this.#o1Weight[b1]!;
+      const g = (w * t1) / ((1 - w) * this.#o0Sum);
+      const o0 = this.#o0;
+      const o1 = this.#o1;
+      const row = c1 * ALPHABET;
+      for (let v = 0; v < ALPHABET; v++) p[v] = o1[row + v]! + g * o0[v]!;
+      s = (1 - w) / t1;
+      top = this.#o1Top[c1]!;
+    }
+    let hiK = t1 === 0 ? 0 : 1;
+    for (let k = 2; k <= MAX_ORDER; k++) {
       const slot = this.#slots[k]!;
       if (slot < 0) continue;
       const d = tab[slot + 3]!;
       if (d === 0) continue;
+      hiK = k;
       const t = tab[slot + 2]!;
-      const b = (k * D_CLASSES + D_CLASS[d]!) * T_CLASSES + T_CLASS[t > 1023 ? 511 : t >> 1]!;
-      this.#buckets[k] = b;
+      const b0 = ((k * D_CLASSES + D_CLASS[d]!) * T_CLASSES + T_CLASS[t > 1023 ? 511 : t >> 1]!) *
+        X_CLASSES;
       if (d === 1) {
         const v = tab[slot + 1]! & 255;
         const m = s * p[v]!;
+        const b = b0 + xClass(m);
+        this.#buckets[k] = b;
         const e = this.#esc[b]!;
         const s2 = m > 1 - 1e-9 ? s * e : (s * e) / (1 - m);
         p[v] = (1 - e) / s2;
@@ -173,28 +299,30 @@ export class CmSegment {
       } else {
         const off = tab[slot + 1]!;
         let m = 0;
-        for (let i = off; i < off + d; i++) m += p[pool[i]! & 255]!;
+        let topEnt = 0;
+        for (let i = off; i < off + d; i++) {
+          const ent = pool[i]!;
+          m += p[ent & 255]!;
+          if (ent > topEnt) topEnt = ent;
+        }
         m *= s;
+        const b = b0 + xClass(m);
+        this.#buckets[k] = b;
+        top = topEnt & 255;
         if (d === ALPHABET || m > 1 - 1e-9) {
           const f = 1 / (t * s);
-          let topEnt = 0;
           for (let i = off; i < off + d; i++) {
             const ent = pool[i]!;
             p[ent & 255] = (ent >>> 8) * f;
-            if (ent > topEnt) topEnt = ent;
           }
-          top = topEnt & 255;
         } else {
           const e = this.#esc[b]!;
           const s2 = (s * e) / (1 - m);
           const f = (1 - e) / (t * s2);
-          let topEnt = 0;
           for (let i = off; i < off + d; i++) {
             const ent = pool[i]!;
             p[ent & 255] = (ent >>> 8) * f;
-            if (ent > topEnt) topEnt = ent;
           }
-          top = topEnt & 255;
           s = s2;
         }
       }
@@ -204,8 +332,19 @@ export class CmSegment {
     if (this.#matchLen > 0) {
       const v = this.#hist[this.#matchPtr]!;
       const q = s * p[v]!;
-      const lenClass = this.#matchLen > 15 ? 15 : this.#matchLen;
-      const ctx = lenClass * 8 + (q >= 1 ? 7 : Math.floor(q * 8));
+      const len = this.#matchLen;
+      const lenClass = len < 16
+        ? len
+        : len < 32
+        ? 16 + ((len - 16) >> 2)
+        : len < 64
+        ? 20 + ((len - 32) >> 3)
+        : len < 512
+        ? 24 + ((len - 64) >> 6)
+        : 31;
+      let qc = 0;
+      while (qc < MATCH_Q_CLASSES - 1 && q >= MATCH_Q_EDGES[qc]!) qc++;
+      const ctx = lenClass * MATCH_Q_CLASSES + qc;
       const h = this.#matchHit[ctx]!;
       if (q < 1 - 1e-9) {
         const s2 = (s * (1 - h)) / (1 - q);
@@ -216,6 +355,34 @@ export class CmSegment {
       this.#matchCtx = ctx;
       this.#matchSym = v;
     }
+    // Secondary estimation: refine the probability of the likely value `top` by what followed
+    // similar probabilities in a similar state (highest order seen, match agreement).
+    this.#sseTop = -1;
+    const q = s * p[top]!;
+    if (q < 1 - 1e-9) {
+      const mstate = this.#matchSym < 0 ? 0 : this.#matchSym === top ? 1 : 2;
+      let i = SSE_INDEX[Math.floor(q * 1024)]!;
+      while (q < SSE_EDGES[i]!) i--;
+      while (q >= SSE_EDGES[i + 1]!) i++;
+      const alpha = (q - SSE_EDGES[i]!) / (SSE_EDGES[i + 1]! - SSE_EDGES[i]!);
+      const node = (hiK * 3 + mstate) * SSE_NODES + i;
+      const v = this.#sse;
+      const h = (1 - alpha) * v[node]! + alpha * v[node + 1]!;
+      const node2 = (this.#c4 & 0xff) * SSE_NODES + i;
+      const v2 = this.#sse2;
+      const hb = (1 - alpha) * v2[node2]! + alpha * v2[node2 + 1]!;
+      let h2 = (q * SSE_KEEP + h * SSE_A + hb * (4 - SSE_KEEP - SSE_A)) / 4;
+      h2 = h2 < P_MIN ? P_MIN : h2 > 1 - P_MIN ? 1 - P_MIN : h2;
+      const s2 = (s * (1 - h2)) / (1 - q);
+      p[top] = h2 / s2;
+      s = s2;
+      this.#sseTop = top;
+      this.#sseNode = node;
+      this.#sseAlpha = alpha;
+      this.#sseH = h;
+      this.#sseNode2 = node2;
+      this.#sseH2 = hb;
+    }
     quantize(p, s, top, out, at);
     this.#predicted = true;
   }
@@ -224,16 +391,30 @@ export class CmSegment {
   advance(byte: number): void {
     if (!this.#predicted) this.predict(CmSegment.#scratch, 0);
     this.#predicted = false;
-    // 2. Match model.
+    // 2. Secondary estimation.
+    if (this.#sseTop >= 0) {
+      const err = ((byte === this.#sseTop ? 1 : 0) - this.#sseH) * SSE_RATE;
+      const node = this.#sseNode;
+      const alpha = this.#sseAlpha;
+      this.#sse[node]! += (1 - alpha) * err;
+      this.#sse[node + 1]! += alpha * err;
+      const err2 = ((byte === this.#sseTop ? 1 : 0) - this.#sseH2) * SSE_RATE2;
+      this.#sse2[this.#sseNode2]! += (1 - alpha) * err2;
+      this.#sse2[this.#sseNode2 + 1]! += alpha * err2;
+    }
+    // 2b. Match model.
     if (this.#matchSym >= 0) {
       const ctx = this.#matchCtx;
+      const n = this.#matchHitN[ctx]!;
+      if (n < MH_N) this.#matchHitN[ctx] = n + 1;
       const h = this.#matchHit[ctx]! +
-        ((this.#matchSym === byte ? 1 : 0) - this.#matchHit[ctx]!) / 32;
+        ((this.#matchSym === byte ? 1 : 0) - this.#matchHit[ctx]!) /
+          (n < MH_N ? n + 1.5 : MH_N + 1.5);
       this.#matchHit[ctx] = h < P_MIN ? P_MIN : h > 1 - P_MIN ? 1 - P_MIN : h;
     }
     if (this.#matchLen > 0) {
       if (this.#hist[this.#matchPtr] === byte) {
-        this.#matchLen++;
+        if (this.#matchLen < 65535) this.#matchLen++;
         this.#matchPtr++;
       } else {
         this.#matchLen = 0;
@@ -244,7 +425,7 @@ export class CmSegment {
       this.#grow();
     }
     const hits = this.#hits;
-    for (let k = 1; k <= MAX_ORDER; k++) {
+    for (let k = 2; k <= MAX_ORDER; k++) {
       const slot = this.#slots[k]!;
       if (slot >= 0) hits[k] = this.#update(slot, k, byte);
       else {
@@ -254,16 +435,30 @@ export class CmSegment {
     }
     // 4. Escapes: an order escaped when its context had been seen but not this byte; learn only
     //    on the orders that coding reached (highest first, down to the first hit).
-    for (let k = MAX_ORDER; k >= 1; k--) {
+    for (let k = MAX_ORDER; k >= 2; k--) {
       const hit = hits[k]!;
       if (hit === 2) continue; // context not seen before
       const b = this.#buckets[k]!;
       const n = this.#escN[b]!;
-      const rate = n < 60 ? 1 / (n + 2) : 1 / 62;
-      if (n < 60) this.#escN[b] = n + 1;
+      const rate = n < ESC_N ? 1 / (n + 2) : 1 / (ESC_N + 2);
+      if (n < ESC_N) this.#escN[b] = n + 1;
       const e = this.#esc[b]! + ((hit === 1 ? 0 : 1) - this.#esc[b]!) * rate;
       this.#esc[b] = e < P_MIN ? P_MIN : e > 1 - P_MIN ? 1 - P_MIN : e;
       if (hit === 1) break;
+    }
+    if (this.#len > 0) {
+      const c1 = this.#c4 & 255;
+      const t1 = this.#o1Total[c1]!;
+      if (t1 > 0) {
+        // Gradient step on w for −log P(byte) of the order-0/1 blend.
+        const a = this.#o1[c1 * ALPHABET + byte]! / t1;
+        const b = this.#o0[byte]! / this.#o0Sum;
+        const b1 = this.#o1Bucket;
+        const w0 = this.#o1Weight[b1]!;
+        const w = w0 + (O1_RATE * (b - a)) / ((1 - w0) * a + w0 * b);
+        this.#o1Weight[b1] = w < 0.02 ? 0.02 : w > 0.98 ? 0.98 : w;
+      }
+      this.#updateOrder1(c1, byte);
     }
     this.#o0[byte]! += 1;
     this.#o0Sum += 1;
@@ -288,8 +483,8 @@ export class CmSegment {
     this.#c4 = ((this.#c4 << 8) | byte) | 0;
     // 6. Match lookup.
     if (this.#len >= MATCH_MIN) {
-      const mh = Math.imul(this.#c4 ^ Math.imul(this.#c8 & 0xffff, 0x2f0b3c5d), 0x9e3779b1) >>>
-        (32 - MATCH_BITS);
+      const hi = MATCH_MIN >= 8 ? this.#c8 : this.#c8 & ((1 << (8 * (MATCH_MIN - 4))) - 1);
+      const mh = Math.imul(this.#c4 ^ Math.imul(hi, 0x2f0b3c5d), 0x9e3779b1) >>> (32 - MATCH_BITS);
       if (this.#matchLen === 0) {
         const cand = this.#matchTab[mh]!;
         if (cand >= 0) {
@@ -313,7 +508,6 @@ export class CmSegment {
     const c8 = this.#c8;
     const len = this.#len;
     const slots = this.#slots;
-    slots[1] = len >= 1 ? (c4 & 0xff) * 4 : -1;
     slots[2] = len >= 2 ? (256 + (c4 & 0xffff)) * 4 : -1;
     // Hashed orders: first the keys, then the probes (their cache misses overlap).
     const keys = this.#keys;
@@ -323,6 +517,27 @@ export class CmSegment {
         : hashKey(k, c4, k === 8 ? c8 : c8 & ((1 << (8 * (k - 4))) - 1));
     }
     for (let k = 3; k <= MAX_ORDER; k++) slots[k] = k <= len ? this.#find(keys[k]!) : -1;
+  }
+
+  #updateOrder1(c1: number, byte: number): void {
+    const o1 = this.#o1;
+    const row = c1 * ALPHABET;
+    if (o1[row + byte] === 0) this.#o1Distinct[c1]!++;
+    o1[row + byte]! += O1_INC;
+    if (o1[row + byte]! > o1[row + this.#o1Top[c1]!]!) this.#o1Top[c1] = byte;
+    let t = this.#o1Total[c1]! + O1_INC;
+    if (t > O1_LIMIT) {
+      t = 0;
+      let d = 0;
+      for (let v = row; v < row + ALPHABET; v++) {
+        const c = o1[v]! >>> 1;
+        o1[v] = c;
+        t += c;
+        if (c > 0) d++;
+      }
+      this.#o1Distinct[c1] = d;
+    }
+    this.#o1Total[c1] = t;
   }
 
   /** The slot (×4) of hashed context `key`, or −1. */
