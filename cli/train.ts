@@ -1,14 +1,422 @@
 /**
- * `megazip train`: PLACEHOLDER until lib/train lands.
+ * `megazip train`: train a MEGABYTE model, continue a run, or export a run's checkpoint as a
+ * model file (with the engine fixture beside it).
+ *
+ * ```sh
+ * deno task train --config tiny --steps 2000 --out runs/tiny     # new run
+ * deno task train --resume runs/tiny --max-seconds 540           # continue, stop in time
+ * deno task train --resume runs/tiny --export models/tiny.mgb    # finish (if needed), export
+ * ```
+ *
+ * Runnable on its own (`deno task train`, which grants read, write and `xz` only) or as the
+ * `train` subcommand of `cli/main.ts`.
  *
  * @module
  */
-import { Command } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { type MegabyteConfig, validateConfig } from "../lib/model/config.ts";
+import { LEVELS } from "../lib/model/configs.ts";
+import { exportModel, type ExportResult } from "../lib/train/export.ts";
+import { loadCheckpoint } from "../lib/train/checkpoint.ts";
+import { train, type TrainResult } from "../lib/train/train.ts";
+import {
+  TRAIN_BACKENDS,
+  type TrainBackendName,
+  useTrainBackend,
+} from "../lib/train/train_backend.ts";
+import { CliError, EXIT, oneLine, printError } from "./_errors.ts";
 
-/** Builds the `train` subcommand. */
+/** The options of `megazip train`, as commander parses them. */
+export interface TrainCommandOptions {
+  /** `--config LEVEL`. */
+  config?: string;
+  /** `--data PATH...`. */
+  data?: string[];
+  /** `--valid PATH...`. */
+  valid?: string[];
+  /** `--steps N`. */
+  steps?: number;
+  /** `--batch N`. */
+  batch?: number;
+  /** `--lr X`. */
+  lr?: number;
+  /** `--seed N`. */
+  seed?: number;
+  /** `--eval-every N`. */
+  evalEvery?: number;
+  /** `--valid-windows N`. */
+  validWindows?: number;
+  /** `--backend NAME`. */
+  backend: TrainBackendName;
+  /** `--out DIR`. */
+  out?: string;
+  /** `--resume DIR`. */
+  resume?: string;
+  /** `--max-seconds S`. */
+  maxSeconds?: number;
+  /** `--stop-at STEP`. */
+  stopAt?: number;
+  /** `--export FILE`. */
+  export?: string;
+  /** `--name NAME`. */
+  name?: string;
+  /** `--json`. */
+  json?: boolean;
+}
+
+/** What `megazip train --json` prints. */
+export interface TrainReport {
+  /** The training part, or null when the run had nothing left to do. */
+  train: TrainResult | null;
+  /** The export, or null without `--export`. */
+  export: ExportResult | null;
+}
+
+const DEFAULT_LEVEL = "tiny";
+const SHARED = new URL("../../shared/corpora/", import.meta.url);
+
+function positiveInt(text: string): number {
+  if (!/^\s*\d+\s*$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
+    throw new InvalidArgumentError("expected a whole number, at least 1");
+  }
+  return Number(text);
+}
+
+function naturalInt(text: string): number {
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new InvalidArgumentError("expected a whole number, at least 0");
+  }
+  return Number(text);
+}
+
+function positiveNumber(text: string): number {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidArgumentError("expected a number above 0");
+  }
+  return value;
+}
+
+function nonNegativeNumber(text: string): number {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value) || value < 0) {
+    throw new InvalidArgumentError("expected a number, at least 0");
+  }
+  return value;
+}
+
+/** `--data a --data b,c` gives [a, b, c]. */
+function pathList(text: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...text.split(",").filter((p) => p !== "")];
+}
+
+/** The training corpus by default: the decompressed copies in data/ if there, else the .xz files. */
+async function defaultData(): Promise<string[]> {
+  const local = decodeURIComponent(new URL("../data", import.meta.url).pathname);
+  try {
+    for await (const entry of Deno.readDir(local)) if (entry.isFile) return [local];
+  } catch {
+    // No data/ folder.
+  }
+  return [decodeURIComponent(new URL("train", SHARED).pathname)];
+}
+
+async function isDir(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/** A level name of lib/model/configs.ts, or a config as inline JSON (named "custom"). */
+function resolveConfig(text: string): { name: string; config: MegabyteConfig } {
+  if (text.trimStart().startsWith("{")) {
+    let config: MegabyteConfig;
+    try {
+      config = JSON.parse(text);
+      validateConfig(config);
+    } catch (error) {
+      throw new CliError(`cannot train: bad --config JSON: ${oneLine(error)}`, EXIT.usage);
+    }
+    return { name: "custom", config };
+  }
+  if (!Object.hasOwn(LEVELS, text)) {
+    throw new CliError(
+      `cannot train: unknown --config ${text} (levels: ${
+        Object.keys(LEVELS).join(", ")
+      }, or a JSON config)`,
+      EXIT.usage,
+    );
+  }
+  return { name: text, config: LEVELS[text] };
+}
+
+/**
+ * Runs `megazip train` with parsed options and prints its report on stdout.
+ *
+ * @param options The parsed options.
+ * @returns The report (also printed).
+ */
+export async function runTrain(options: TrainCommandOptions): Promise<TrainReport> {
+  // 1) What to do: a new run, a resumed one, and/or an export.
+  if (options.resume !== undefined && options.out !== undefined) {
+    throw new CliError(
+      "cannot train: use either --out (new run) or --resume (existing run)",
+      EXIT.usage,
+    );
+  }
+  if (options.resume !== undefined) {
+    const fixed = (["config", "batch", "lr", "seed", "evalEvery", "validWindows"] as const)
+      .filter((key) => options[key] !== undefined);
+    if (fixed.length > 0) {
+      const flag = fixed[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      throw new CliError(`cannot resume: --${flag} is fixed by the run's checkpoint`, EXIT.usage);
+    }
+  }
+  const model = options.resume === undefined
+    ? resolveConfig(options.config ?? DEFAULT_LEVEL)
+    : undefined;
+  const level = model?.name ?? "";
+  let runDir = options.resume?.replace(/\/+$/, "").replace(/\/ckpt$/, "");
+  let needTraining = true;
+  if (runDir !== undefined) {
+    if (!(await isDir(`${runDir}/ckpt`))) {
+      throw new CliError(
+        `cannot resume ${runDir}: no checkpoint there (expected ${runDir}/ckpt/)`,
+        EXIT.fileSystem,
+      );
+    }
+    const ckpt = await loadCheckpoint(`${runDir}/ckpt`).catch((error) => {
+      throw new CliError(`cannot resume ${runDir}: ${oneLine(error)}`, EXIT.badInput);
+    });
+    const steps = options.steps ?? ckpt.settings.steps;
+    needTraining = ckpt.step < steps &&
+      (options.stopAt === undefined || ckpt.step < options.stopAt);
+  }
+
+  // 2) Train.
+  let trained: TrainResult | null = null;
+  if (needTraining) {
+    try {
+      await useTrainBackend(options.backend);
+    } catch (error) {
+      throw new CliError(`cannot train: ${oneLine(error)}`, EXIT.usage);
+    }
+    runDir ??= options.out ??
+      `runs/${level}-${new Date().toISOString().replace(/[-:]/g, "").slice(0, 15)}`;
+    try {
+      trained = await train({
+        config: model,
+        data: options.data ?? (options.resume === undefined ? await defaultData() : undefined),
+        valid: options.valid ??
+          (options.resume === undefined
+            ? [decodeURIComponent(new URL("valid", SHARED).pathname)]
+            : undefined),
+        out: options.resume === undefined ? runDir : undefined,
+        resume: options.resume,
+        steps: options.steps,
+        batch: options.batch,
+        lr: options.lr,
+        seed: options.seed,
+        evalEvery: options.evalEvery,
+        validWindows: options.validWindows,
+        maxSeconds: options.maxSeconds,
+        stopAt: options.stopAt,
+        backendName: options.backend,
+      });
+    } catch (error) {
+      throw new CliError(`cannot train ${runDir}: ${oneLine(error)}`, classify(error));
+    }
+    if (!options.json) {
+      const valid = trained.valid === null
+        ? ""
+        : `, valid ${trained.valid.bpb.toFixed(4)} bpb at step ${trained.valid.step}`;
+      console.log(
+        `${trained.runDir}: step ${trained.step}/${trained.steps}${
+          trained.finished ? " (finished)" : ""
+        }, ` +
+          `${trained.bytesSeen} bytes seen, train ${trained.trainBpb.toFixed(4)} bpb${valid}; ` +
+          `${trained.bytesPerSecond.toFixed(0)} B/s, ${
+            (trained.tflops * 1000).toFixed(3)
+          } GFLOP/s` +
+          (trained.stoppedBy === "steps"
+            ? ""
+            : `; stopped by ${trained.stoppedBy === "stopAt" ? "--stop-at" : "--max-seconds"}`),
+      );
+    }
+  }
+
+  // 3) Export.
+  let exported: ExportResult | null = null;
+  if (options.export !== undefined) {
+    try {
+      await useTrainBackend(options.backend);
+      exported = await exportModel(runDir!, options.export, { name: options.name });
+    } catch (error) {
+      throw new CliError(
+        `cannot export ${runDir} to ${options.export}: ${oneLine(error)}`,
+        classify(error),
+      );
+    }
+    if (!options.json) {
+      console.log(
+        `${exported.path}: model "${exported.name}", ${exported.bytes} bytes, step ${exported.step}, ` +
+          `valid ${
+            Number.isNaN(exported.validBpb) ? "not measured" : `${exported.validBpb.toFixed(4)} bpb`
+          }, ` +
+          `sha256 ${exported.hash}` +
+          (exported.fixturePath === null
+            ? ""
+            : `; fixture ${exported.fixturePath} (${exported.fixtureBpb.toFixed(4)} bpb)`),
+      );
+    }
+  }
+  const report = { train: trained, export: exported };
+  if (options.json) console.log(JSON.stringify(report, (_k, v) => (Number.isNaN(v) ? null : v), 2));
+  return report;
+}
+
+/** Exit code for a failure of the trainer or the export. */
+function classify(error: unknown): (typeof EXIT)[keyof typeof EXIT] {
+  if (
+    error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied ||
+    error instanceof Deno.errors.AlreadyExists || error instanceof Deno.errors.IsADirectory
+  ) return EXIT.fileSystem;
+  if (error instanceof Deno.errors.NotCapable) return EXIT.usage;
+  const text = oneLine(error);
+  if (/^cannot (load the corpus|decompress|read the checkpoint|start a run in)/i.test(text)) {
+    return EXIT.fileSystem;
+  }
+  if (error instanceof RangeError || error instanceof TypeError) return EXIT.usage;
+  return EXIT.internal;
+}
+
+/**
+ * Builds the `train` subcommand.
+ *
+ * @returns The command; its action prints the report and throws a CliError on failure.
+ */
 export function trainCommand(): Command {
-  return new Command("train").description("Train a MEGABYTE model (not available yet)").action(() => {
-    console.error("megazip: train is not available yet");
-    Deno.exit(2);
-  });
+  return new Command("train")
+    .description(
+      "Train a MEGABYTE model (tfjs), continue a run, or export a run as a model file.\n" +
+        "A run folder holds log.jsonl, loss.svg and ckpt/ (weights, optimizer state, step, RNG, data identity).",
+    )
+    .addOption(
+      new Option(
+        "--config <level>",
+        `model level of lib/model/configs.ts, or a JSON MegabyteConfig (default: ${DEFAULT_LEVEL})`,
+      ),
+    )
+    .addOption(
+      new Option(
+        "--data <paths>",
+        "training files or folders, comma-separated or repeated; .xz is read with xz -dc " +
+          "(default: data/ if it holds files, else ../shared/corpora/train)",
+      ).argParser(pathList),
+    )
+    .addOption(
+      new Option(
+        "--valid <paths>",
+        "validation files or folders, one category per file (default: ../shared/corpora/valid)",
+      )
+        .argParser(pathList),
+    )
+    .addOption(
+      new Option(
+        "--steps <n>",
+        "optimizer steps of the whole run (default: 1000); may extend a resumed run",
+      ).argParser(positiveInt),
+    )
+    .addOption(
+      new Option("--batch <n>", "windows of one context per step (default: 8)").argParser(
+        positiveInt,
+      ),
+    )
+    .addOption(
+      new Option("--lr <x>", "peak learning rate (default: 1e-3); warmup, then cosine to lr/10")
+        .argParser(positiveNumber),
+    )
+    .addOption(
+      new Option("--seed <n>", "seed of the initial weights and the windows (default: 1337)")
+        .argParser(naturalInt),
+    )
+    .addOption(
+      new Option(
+        "--eval-every <n>",
+        "steps between validations and checkpoints (default: min(steps, 250))",
+      ).argParser(positiveInt),
+    )
+    .addOption(
+      new Option("--valid-windows <n>", "validation windows per validation file (default: 8)")
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option(
+        "--backend <name>",
+        "tfjs backend: webgpu on a GPU (run Deno with --unstable-webgpu), wasm is the fastest on a CPU",
+      )
+        .choices(TRAIN_BACKENDS).default("cpu"),
+    )
+    .addOption(new Option("--out <dir>", "folder of a new run (default: runs/LEVEL-TIME)"))
+    .addOption(new Option("--resume <dir>", "continue the run in this folder, with its settings"))
+    .addOption(
+      new Option("--max-seconds <s>", "stop, with a checkpoint, before this much time has passed")
+        .argParser(nonNegativeNumber),
+    )
+    .addOption(
+      new Option("--stop-at <step>", "pause the run after this step (checkpoint, resume later)")
+        .argParser(naturalInt),
+    )
+    .addOption(
+      new Option(
+        "--export <file>",
+        "then write the run's checkpoint as a model file (.mgb), and NAME_fixture.json beside it",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--name <name>",
+        "model name inside the exported file (default: the file's base name)",
+      ),
+    )
+    .addOption(new Option("--json", "print the report as JSON"))
+    .addHelpText(
+      "after",
+      `
+Examples:
+  megazip train --config tiny --steps 2000 --out runs/tiny
+  megazip train --resume runs/tiny --max-seconds 540
+  megazip train --resume runs/tiny --export tests/fixtures/tiny.mgb
+
+Progress goes to stderr: a bar on a terminal, a line every few seconds otherwise.`,
+    )
+    .action(async (options: TrainCommandOptions) => {
+      await runTrain(options);
+    });
+}
+
+if (import.meta.main) {
+  const program = trainCommand()
+    .name("megazip train")
+    .exitOverride()
+    .configureOutput({
+      outputError: (text, write) =>
+        write(`megazip: ${text.replace(/^error:\s*/i, "").replace(/\s*\n\s*/g, " ").trim()}\n`),
+    });
+  let code: number = EXIT.ok;
+  try {
+    await program.parseAsync(Deno.args, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) code = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    else if (error instanceof CliError) {
+      printError(error.message);
+      code = error.exitCode;
+    } else {
+      printError(`cannot train: internal error: ${oneLine(error)}`);
+      code = EXIT.internal;
+    }
+  }
+  Deno.exit(code);
 }

@@ -16,6 +16,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { MegabyteConfig } from "../model/config.ts";
+import type { ModelTensor } from "../model/model_file_types.ts";
 import { flopsPerByte, Megabyte } from "../model/megabyte.ts";
 import "./_cpu_kernels.ts";
 import { AdamW, clipByGlobalNorm } from "./adamw.ts";
@@ -226,7 +227,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       valid: corpusIdentity(validCorpus),
       paths: { data, valid },
       lastValid,
-      params: model.exportTensors(),
+      params: await readWeights(model),
       moments: state.moments,
     });
     await Deno.writeTextFile(`${runDir}/loss.svg`, lossCurveSvg(log.records, runName));
@@ -337,6 +338,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     bytesPerSecond,
     tflops: (6 * flops * bytesPerSecond) / 1e12,
   };
+}
+
+/** The model's weights as float32 copies, read asynchronously (webgpu cannot read synchronously). */
+async function readWeights(model: Megabyte): Promise<Map<string, ModelTensor>> {
+  const out = new Map<string, ModelTensor>();
+  for (const [name, v] of model.variables) {
+    out.set(name, { shape: [...v.shape], data: new Float32Array(await v.data()) });
+  }
+  return out;
 }
 
 function newSettings(configName: string, o: TrainOptions): TrainSettings {

@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import { loadModel } from "../lib/model/model_file_read.ts";
+import { decodeFixture } from "../lib/train/fixture.ts";
+
+const TRAIN_TS = new URL("./train.ts", import.meta.url).pathname;
+/** The permissions of `deno task train`. */
+const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-run=xz", "--unstable-webgpu"];
+const CONFIG = JSON.stringify({
+  patchSize: 4,
+  globalDim: 8,
+  globalLayers: 1,
+  globalHeads: 2,
+  localDim: 16,
+  localLayers: 1,
+  localHeads: 2,
+  context: 32,
+  mlpRatio: 2,
+});
+
+async function megazipTrain(
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMISSIONS, TRAIN_TS, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: text(output.stdout), stderr: text(output.stderr) };
+}
+
+async function tinyCorpus(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "megazip_cli_train_test_" });
+  await Deno.writeTextFile(
+    `${dir}/train.txt`,
+    "She sells sea shells by the sea shore. ".repeat(20),
+  );
+  await Deno.mkdir(`${dir}/valid`);
+  await Deno.writeTextFile(
+    `${dir}/valid/prose-en.txt`,
+    "The shells she sells are sea shells. ".repeat(3),
+  );
+  const xz = await new Deno.Command("xz", { args: ["-k", `${dir}/train.txt`] }).output();
+  assert.ok(xz.success);
+  return dir;
+}
+
+Deno.test("megazip train runs 3 steps on a tiny .xz file, checkpoints, and exports a model file", async () => {
+  const dir = await tinyCorpus();
+  try {
+    const run = `${dir}/run`;
+    const result = await megazipTrain([
+      "--config",
+      CONFIG,
+      "--data",
+      `${dir}/train.txt.xz`,
+      "--valid",
+      `${dir}/valid`,
+      "--steps",
+      "3",
+      "--batch",
+      "2",
+      "--valid-windows",
+      "2",
+      "--out",
+      run,
+      "--export",
+      `${dir}/tiny.mgb`,
+      "--json",
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    assert.equal(report.train.step, 3);
+    assert.equal(report.train.finished, true);
+    assert.ok(report.train.valid.bpb > 0 && report.train.valid.bpb < 9);
+    assert.equal(report.export.step, 3);
+    const log = (await Deno.readTextFile(`${run}/log.jsonl`)).trim().split("\n").map((l) =>
+      JSON.parse(l)
+    );
+    assert.deepEqual(log.filter((r) => r.kind === "train").map((r) => r.step), [1, 2, 3]);
+    assert.ok((await Deno.stat(`${run}/loss.svg`)).size > 0);
+    assert.ok((await Deno.stat(`${run}/ckpt/state.json`)).isFile);
+    const model = await loadModel(`${dir}/tiny.mgb`);
+    assert.equal(model.name, "tiny");
+    assert.equal(model.metadata.steps, 3);
+    const fixture = decodeFixture(await Deno.readTextFile(`${dir}/tiny_fixture.json`));
+    assert.equal(fixture.modelHash, report.export.hash);
+
+    // Resuming a finished run with --export only exports again: no training, the same bytes.
+    const again = await megazipTrain([
+      "--resume",
+      run,
+      "--export",
+      `${dir}/again.mgb`,
+      "--name",
+      "tiny",
+      "--json",
+    ]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).train, null);
+    assert.deepEqual(
+      await Deno.readFile(`${dir}/again.mgb`),
+      await Deno.readFile(`${dir}/tiny.mgb`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("megazip train reports bad options as one line with exit code 2", async () => {
+  const dir = await tinyCorpus();
+  try {
+    const cases = [
+      ["--config", "no-such-level", "--out", `${dir}/a`],
+      ["--steps", "0"],
+      ["--backend", "gpu"],
+      ["--resume", `${dir}/nothing`, "--batch", "4"],
+    ];
+    for (const args of cases) {
+      const result = await megazipTrain(args);
+      assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+      assert.match(result.stderr, /^megazip: [^\n]+\n$/, args.join(" "));
+    }
+    const missing = await megazipTrain(["--resume", `${dir}/nothing`]);
+    assert.equal(missing.code, 3, missing.stderr);
+    assert.match(missing.stderr, /^megazip: cannot resume .*nothing: no checkpoint there/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
