@@ -74,6 +74,13 @@ function matMul(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boo
   return tf.matMul(at, bt); // (..., M, X) @ (..., X, N) -> (..., M, N)
 }
 
+/**
+ * Backends where the gather gradient is a one-hot matmul rather than UnsortedSegmentSum: wasm
+ * has no such kernel, and the cpu one runs a loop of tensor ops per table row (40 Adam steps of
+ * the tiny model took 25 s with it here; the matmul is cheap for tables of 256 rows).
+ */
+const ONE_HOT_GATHER_GRAD = new Set(["cpu", "wasm"]);
+
 const configs: tf.GradConfig[] = [
   {
     kernelName: tf.Add,
@@ -231,10 +238,9 @@ const configs: tf.GradConfig[] = [
           const inner = x.shape.slice(1);
           const values = tf.reshape(dy as tf.Tensor, [indices.size, ...inner]); // (..., inner) -> (n, inner)
           const flat = tf.reshape(indices, [indices.size]) as tf.Tensor1D; // (...) -> (n)
-          if (tf.getKernel(tf.UnsortedSegmentSum, tf.getBackend()) !== undefined) {
+          if (!ONE_HOT_GATHER_GRAD.has(tf.getBackend())) {
             return tf.unsortedSegmentSum(values, flat, x.shape[0]); // (n, inner) -> (rows, inner)
           }
-          // Backends without UnsortedSegmentSum (wasm): the same sums as a one-hot matmul.
           const width = inner.reduce((a, b) => a * b, 1);
           const oneHot = tf.cast(tf.oneHot(flat, x.shape[0]), "float32"); // (n) -> (n, rows)
           const sums = matMul(oneHot, tf.reshape(values, [indices.size, width]), true, false); // (n, rows)ᵀ @ (n, W) -> (rows, W)

@@ -78,9 +78,8 @@ function attention(
   const [N, S, D] = u.shape;
   const hs = D / heads;
   const qkv = tf.matMul(tf.reshape(u, [N * S, D]), w.wqkv); // (N·S, D) @ (D, 3D) -> (N·S, 3D)
-  const [q, k, v] = tf.split(qkv, 3, 1).map((t) =>
-    tf.transpose(tf.reshape(t, [N, S, heads, hs]), [0, 2, 1, 3]) // (N·S, D) -> (N, H, S, hs)
-  );
+  const heads5 = tf.transpose(tf.reshape(qkv, [N, S, 3, heads, hs]), [2, 0, 3, 1, 4]); // (N·S, 3D) -> (3, N, H, S, hs)
+  const [q, k, v] = tf.split(heads5, 3, 0).map((t) => tf.reshape(t, [N, heads, S, hs])); // (3, N, H, S, hs) -> 3 × (N, H, S, hs)
   const scores = tf.add(tf.mul(batchMatMul(q, k, true), 1 / Math.sqrt(hs)), mask); // (N, H, S, hs) @ (N, H, hs, S) -> (N, H, S, S)
   const probs = tf.softmax(scores, -1); // (N, H, S, S), rows sum to 1 over keys j ≤ i
   const y = batchMatMul(probs, v, false); // (N, H, S, S) @ (N, H, S, hs) -> (N, H, S, hs)

@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { dequantizeInt8, fromFloat16, quantizeInt8, toFloat16 } from "./_format.ts";
+
+Deno.test("toFloat16() and fromFloat16() round-trip every finite half exactly", () => {
+  for (let h = 0; h < 0x10000; h++) {
+    if (((h >>> 10) & 0x1f) === 31) {
+      assert.ok(Number.isNaN(fromFloat16(h)));
+      continue;
+    }
+    assert.equal(toFloat16(fromFloat16(h)), h, `bits 0x${h.toString(16)}`);
+  }
+});
+
+Deno.test("toFloat16() rounds to nearest, ties to even, and clamps to ±65504", () => {
+  assert.equal(fromFloat16(toFloat16(1 + 2 ** -11)), 1); // tie: 1 has the even mantissa
+  assert.equal(fromFloat16(toFloat16(1 + 3 * 2 ** -11)), 1 + 2 ** -9); // tie: goes up to even
+  assert.equal(fromFloat16(toFloat16(1 + 2 ** -11 + 2 ** -20)), 1 + 2 ** -10); // above the tie
+  assert.equal(fromFloat16(toFloat16(2 ** -25)), 0); // half the smallest subnormal: to even (0)
+  assert.equal(fromFloat16(toFloat16(3 * 2 ** -25)), 2 * 2 ** -24);
+  assert.equal(fromFloat16(toFloat16(2 ** -14 - 2 ** -26)), 2 ** -14); // rounds up into the normals
+  assert.equal(fromFloat16(toFloat16(65519)), 65504);
+  assert.equal(fromFloat16(toFloat16(1e9)), 65504);
+  assert.equal(fromFloat16(toFloat16(-1e9)), -65504);
+  assert.equal(toFloat16(-0), 0x8000);
+  assert.equal(fromFloat16(toFloat16(0.1)), 0.0999755859375);
+});
+
+Deno.test("quantizeInt8() gives every column its own scale, ±127 at the column's largest magnitude", () => {
+  const data = new Float32Array([
+    1.0,
+    0,
+    -127 / 128, //
+    -0.5,
+    0,
+    63.5 / 128, //
+    0.25,
+    0,
+    0.01, //
+  ]);
+  const { values, scales } = quantizeInt8(data, 3, 3);
+  assert.deepEqual([...scales], [Math.fround(1 / 127), 0, 1 / 128]);
+  assert.deepEqual([...values], [127, 0, -127, -64, 0, 64, 32, 0, 1]); // 63.5 rounds away from 0
+  const back = dequantizeInt8(values, scales);
+  for (let i = 0; i < data.length; i++) {
+    assert.ok(Math.abs(back[i] - data[i]) <= scales[i % 3] / 2 + 1e-9, `index ${i}`);
+    assert.equal(back[i], Math.fround(values[i] * scales[i % 3]));
+  }
+});
+
+Deno.test("quantizeInt8() rounds halves away from zero, on both sides", () => {
+  const scale = Math.fround(127 / 127); // column max 127 → scale 1
+  const { values } = quantizeInt8(new Float32Array([127, 2.5, -2.5, -0.5, 0.5, 0.49]), 6, 1);
+  assert.equal(scale, 1);
+  assert.deepEqual([...values], [127, 3, -3, -1, 1, 0]);
+});

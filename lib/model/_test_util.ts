@@ -1,0 +1,52 @@
+// This module imports no tfjs.
+/**
+ * Internal test helpers: random model contents without tfjs.
+ *
+ * @module
+ */
+import type { MegabyteConfig } from "./config.ts";
+import type { ModelFile, ModelTensor } from "./model_file_types.ts";
+import { tensorShapes } from "./tensor_shapes.ts";
+
+/** mulberry32: a seeded PRNG in [0, 1). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Every tensor of `config`, filled with seeded values of about ±scale. */
+export function randomTensors(
+  config: MegabyteConfig,
+  seed: number,
+  scale = 0.1,
+): Map<string, ModelTensor> {
+  const random = prng(seed);
+  const tensors = new Map<string, ModelTensor>();
+  for (const [name, shape] of tensorShapes(config)) {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < data.length; i++) data[i] = (random() * 2 - 1) * scale;
+    tensors.set(name, { shape, data });
+  }
+  return tensors;
+}
+
+/** A whole model (without hash) with random tensors. */
+export function randomModel(config: MegabyteConfig, seed: number): Omit<ModelFile, "hash"> {
+  return {
+    name: "tiny-test",
+    config,
+    tensors: randomTensors(config, seed),
+    metadata: {
+      data: "random weights for tests",
+      steps: 1234,
+      bytesSeen: 5_000_000_000,
+      validBpb: 2.5,
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import { validateConfig } from "./config.ts";
+import { LEVELS } from "./configs.ts";
+import { flopsPerByte, paramCount } from "./flops.ts";
+
+Deno.test("LEVELS holds valid tiny, small and default configs", () => {
+  assert.deepEqual(Object.keys(LEVELS), ["tiny", "small", "default"]);
+  for (const config of Object.values(LEVELS)) validateConfig(config);
+  assert.throws(() => {
+    (LEVELS as Record<string, unknown>).huge = {};
+  }, TypeError);
+});
+
+Deno.test("LEVELS.default fits the CPU engine: ≤ 3 MFLOP per byte, mostly global, ≤ 24 MiB as int8 or float16", () => {
+  const config = LEVELS.default;
+  const n = paramCount(config);
+  assert.ok(flopsPerByte(config) <= 3e6, `${flopsPerByte(config)} FLOP per byte`);
+  assert.ok(n.global > 0.8 * n.total, `global ${n.global} of ${n.total}`);
+  assert.ok(2 * n.total < 24 * 2 ** 20, `${n.total} parameters`);
+});
+
+Deno.test("LEVELS.tiny keeps the sizes the engine fixtures are built on", () => {
+  assert.deepEqual(LEVELS.tiny, {
+    patchSize: 4,
+    globalDim: 8,
+    globalLayers: 2,
+    globalHeads: 2,
+    localDim: 16,
+    localLayers: 2,
+    localHeads: 2,
+    context: 64,
+    mlpRatio: 4,
+  });
+});
