@@ -44,7 +44,9 @@ export function validateConfig(config: MegabyteConfig): void {
   for (const key of ints) {
     const v = config[key];
     if (!Number.isInteger(v) || v < 1 || v > 1 << 24) {
-      throw new RangeError(`Cannot use the model config: ${key} must be an integer in 1..2^24, got ${v}`);
+      throw new RangeError(
+        `Cannot use the model config: ${key} must be an integer in 1..2^24, got ${v}`,
+      );
     }
   }
   if (config.context % config.patchSize !== 0) {
@@ -53,7 +55,9 @@ export function validateConfig(config: MegabyteConfig): void {
     );
   }
   if ((config.patchSize * config.globalDim) % config.globalHeads !== 0) {
-    throw new RangeError("Cannot use the model config: globalHeads must divide patchSize·globalDim");
+    throw new RangeError(
+      "Cannot use the model config: globalHeads must divide patchSize·globalDim",
+    );
   }
   if (config.localDim % config.localHeads !== 0) {
     throw new RangeError("Cannot use the model config: localHeads must divide localDim");
