@@ -169,3 +169,26 @@ Deno.test("megazip -v prints the sizes of each file on stderr", async () => {
     `megazip: v: 4000 -> ${size} bytes, ${(8 * size / 4000).toFixed(3)} bits per byte -> v.mbz`,
   );
 });
+
+const DEFAULT_MODEL = new URL("../models/default.mgb", import.meta.url);
+const hasDefaultModel = await Deno.stat(DEFAULT_MODEL).then(() => true, () => false);
+
+Deno.test({
+  name: "megazip round-trips with the shipped default model and names it in the archive",
+  ignore: !hasDefaultModel,
+  fn: async () => {
+    await using tmp = await tempDir();
+    const original = sampleBytes(3000, 51);
+    await Deno.writeFile(`${tmp.dir}/m.txt`, original);
+    const compressed = await megazip(["m.txt"], { cwd: tmp.dir });
+    assert.equal(compressed.code, 0, compressed.stderr);
+    const info = await megazip(["info", "--json", "m.txt.mbz"], { cwd: tmp.dir });
+    assert.equal(info.code, 0, info.stderr);
+    assert.notEqual(JSON.parse(new TextDecoder().decode(info.stdout)).modelHash, "");
+    const back = await megazip(["-d", "m.txt.mbz", "-o", "back.txt"], { cwd: tmp.dir });
+    assert.equal(back.code, 0, back.stderr);
+    assert.deepEqual(await Deno.readFile(`${tmp.dir}/back.txt`), original);
+    const without = await megazip(["-d", "m.txt.mbz", "-c", "--no-model"], { cwd: tmp.dir });
+    assert.equal(without.code, 4, without.stderr);
+  },
+});
