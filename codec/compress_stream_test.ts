@@ -1,0 +1,87 @@
+// This module imports no tfjs.
+import assert from "node:assert/strict";
+import { Random } from "./_testing/random.ts";
+import { compress } from "./compress.ts";
+import { compressStream } from "./compress_stream.ts";
+import { decompress } from "./decompress.ts";
+
+/** `bytes` cut into chunks of 1 to `most` bytes (seeded). */
+function chunks(bytes: Uint8Array, most: number, seed: number): Uint8Array[] {
+  const random = new Random(seed);
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length;) {
+    const n = 1 + random.below(most);
+    out.push(bytes.slice(at, at + n));
+    at += n;
+  }
+  return out;
+}
+
+async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  return await new Response(stream).bytes();
+}
+
+Deno.test("compressStream() writes the same archive as compress(), whatever the chunks", async () => {
+  const input = new Random(1).text(25_000);
+  const options = { blockSize: 4000, segmentSize: 1500 };
+  const expected = await compress(input, options);
+  for (const most of [1, 777, 100_000]) {
+    const archive = await collect(
+      ReadableStream.from(chunks(input, most, most)).pipeThrough(compressStream(options)),
+    );
+    assert.deepEqual(archive, expected, `chunks of up to ${most} bytes`);
+  }
+  assert.deepEqual(
+    await collect(ReadableStream.from([]).pipeThrough(compressStream())),
+    await compress(new Uint8Array(0)),
+  );
+});
+
+Deno.test("compressStream() with 2 workers writes the same archive", async () => {
+  const input = new Random(2).text(30_000);
+  const options = { blockSize: 5000, segmentSize: 2000 };
+  const archive = await collect(
+    ReadableStream.from(chunks(input, 3000, 2)).pipeThrough(
+      compressStream({ ...options, workers: 2 }),
+    ),
+  );
+  assert.deepEqual(archive, await compress(input, options));
+  assert.deepEqual(await decompress(archive), input);
+});
+
+Deno.test("compressStream() passes blocks on before its input ends", async () => {
+  const blockSize = 2000;
+  const input = new Random(3).text(blockSize * 4);
+  const stream = compressStream({ blockSize, methods: ["stored"] });
+  const writer = stream.writable.getWriter();
+  const reader = stream.readable.getReader();
+  const read: Uint8Array[] = [];
+  const reading = (async () => {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read.push(value);
+    }
+  })();
+  // Write three blocks and a byte: the first two blocks must come out before the writer closes.
+  await writer.write(input.subarray(0, 3 * blockSize + 1));
+  await writer.write(input.subarray(3 * blockSize + 1, 3 * blockSize + 2));
+  const before = read.reduce((n, c) => n + c.length, 0);
+  assert.ok(before >= 2 * blockSize, `only ${before} archive bytes before the end of input`);
+  await writer.write(input.subarray(3 * blockSize + 2));
+  await writer.close();
+  await reading;
+  assert.deepEqual(await decompress(new Uint8Array(read.flatMap((c) => [...c]))), input);
+});
+
+Deno.test("compressStream() throws a RangeError at once for bad options", () => {
+  assert.throws(() => compressStream({ blockSize: 0 }), RangeError);
+  assert.throws(() => compressStream({ workers: 1000 }), RangeError);
+});
+
+Deno.test("compressStream() errors the stream on a chunk that is not bytes", async () => {
+  const stream = ReadableStream.from(["text" as unknown as Uint8Array]).pipeThrough(
+    compressStream(),
+  );
+  await assert.rejects(collect(stream), TypeError);
+});
