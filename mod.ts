@@ -4,8 +4,8 @@
  * Compress bytes into a `.mbz` archive and get them back; stream forms keep memory flat on
  * inputs of any size. Without a model, blocks are coded by an adaptive context-mixing model (or
  * stored when that does not pay); with a model file (`loadModel`), blocks may use the neural
- * method, and decompression then needs the same model. The format is specified in
- * `codec/FORMAT.md`.
+ * method, and decompression then needs the same model. The archive format is specified in
+ * `codec/FORMAT.md`, the model file format in `lib/model/FORMAT.md`.
  *
  * @example Compress and decompress
  * ```ts
@@ -74,6 +74,12 @@ export type { CorruptArchiveErrorOptions } from "./codec/errors.ts";
 export { ModelMismatchError } from "./codec/errors.ts";
 /** Options of compression and decompression, and the block methods. */
 export type { BlockMethod, CompressOptions, DecompressOptions } from "./codec/options.ts";
+/** Reads a model file (`.mgb`, `lib/model/FORMAT.md`) from disk; throws ModelFileError if bad. */
+export { loadModel } from "./lib/model/model_file_read.ts";
+/** Parses the bytes of a model file; throws ModelFileError for one the spec rejects. */
+export { readModelFile } from "./lib/model/model_file_read.ts";
+/** Thrown for a model file that is not one, is truncated or corrupt; carries offset and field. */
+export { ModelFileError } from "./lib/model/model_file_error.ts";
 /** A model file in memory, its tensors and training metadata. */
 export type { ModelFile, ModelTensor, TrainingMetadata } from "./lib/model/model_file_types.ts";
 /** The sizes of a MEGABYTE model. */

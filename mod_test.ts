@@ -4,12 +4,15 @@ import * as megazip from "./mod.ts";
 Deno.test("mod.ts exports exactly the public API", () => {
   assert.deepEqual(Object.keys(megazip).sort(), [
     "CorruptArchiveError",
+    "ModelFileError",
     "ModelMismatchError",
     "compress",
     "compressStream",
     "decompress",
     "decompressStream",
     "inspectArchive",
+    "loadModel",
+    "readModelFile",
     "score",
   ]);
 });

@@ -88,7 +88,7 @@ export function oneLine(error: unknown): string {
 export function codecDetail(error: Error): string {
   const text = oneLine(error);
   const rest = text.replace(
-    /^cannot (?:decode|read|decompress|inspect|parse)(?: the archive| the header)?(?::\s*|\s+)/i,
+    /^cannot (?:decode|read|decompress|inspect|parse)(?: the archive| the header| the model file)?(?::\s*|\s+)/i,
     "",
   );
   return rest.length > 0 ? lowerFirst(rest) : text;
@@ -114,7 +114,8 @@ export function describeError(
     return { message: `${what}: ${codecDetail(error)}`, exitCode: EXIT.badInput };
   }
   if (error instanceof ModelMismatchError) {
-    return { message: `${what}: ${codecDetail(error)}`, exitCode: EXIT.model };
+    const hint = " (give the archive's model with --model PATH)";
+    return { message: `${what}: ${codecDetail(error)}${hint}`, exitCode: EXIT.model };
   }
   if (error instanceof Deno.errors.NotCapable) {
     return { message: `${what}: ${oneLine(error)}`, exitCode: EXIT.usage };

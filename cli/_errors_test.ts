@@ -18,7 +18,8 @@ Deno.test("describeError() maps a model mismatch to exit 4", () => {
     "Cannot decode: the archive needs model default, none given",
   );
   assert.deepEqual(describeError(error, "decompress", "a.mbz"), {
-    message: "cannot decompress a.mbz: the archive needs model default, none given",
+    message: "cannot decompress a.mbz: the archive needs model default, none given" +
+      " (give the archive's model with --model PATH)",
     exitCode: EXIT.model,
   });
 });

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { loadModel, type ModelFile } from "./_codec.ts";
-import { CliError, EXIT, oneLine } from "./_errors.ts";
+import { loadModel, type ModelFile, ModelFileError } from "./_codec.ts";
+import { CliError, codecDetail, EXIT, oneLine } from "./_errors.ts";
 
 /** The shipped default model, next to this module's folder. */
 export const DEFAULT_MODEL_URL: URL = new URL("../models/default.mgb", import.meta.url);
@@ -28,7 +28,13 @@ async function loadNamed(path: string | URL): Promise<ModelFile> {
   try {
     return await loadModel(path);
   } catch (error) {
-    const why = error instanceof Deno.errors.NotFound ? "no such file" : oneLine(error);
+    const why = error instanceof Deno.errors.NotFound
+      ? "no such file"
+      : error instanceof Deno.errors.IsADirectory
+      ? "is a directory"
+      : error instanceof ModelFileError
+      ? codecDetail(error)
+      : oneLine(error);
     throw new CliError(`cannot load model ${name}: ${why}`, EXIT.model);
   }
 }

@@ -6,6 +6,10 @@
  */
 import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
+import { LEVELS } from "../lib/model/configs.ts";
+import type { ModelTensor } from "../lib/model/model_file_types.ts";
+import { writeModelFile } from "../lib/model/model_file_write.ts";
+import { tensorShapes } from "../lib/model/tensor_shapes.ts";
 
 /** The CLI's entry point. */
 export const MAIN_PATH: string = new URL("../cli/main.ts", import.meta.url).pathname;
@@ -147,4 +151,32 @@ export function sampleBytes(size: number, seed = 1): Uint8Array {
     for (let j = 0; j < word.length && i < size; j++) out[i++] = word.charCodeAt(j);
   }
   return out;
+}
+
+/**
+ * The bytes of a small model file (the "tiny" level) with seeded random weights: enough for an
+ * archive to name a model, and for the codec to run it if the engine can.
+ *
+ * @param seed Seeds the weights: different seeds give different models (different hashes).
+ * @param name The model's name.
+ * @returns The `.mgb` bytes.
+ */
+export function tinyModelBytes(seed: number, name = `tiny-${seed}`): Uint8Array {
+  const config = LEVELS.tiny!;
+  let state = seed >>> 0 || 1;
+  const tensors = new Map<string, ModelTensor>();
+  for (const [tensor, shape] of tensorShapes(config)) {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < data.length; i++) {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      data[i] = (state / 2 ** 32 - 0.5) * 0.2;
+    }
+    tensors.set(tensor, { shape, data });
+  }
+  return writeModelFile({
+    name,
+    config,
+    tensors,
+    metadata: { data: "random weights for CLI tests", steps: 0, bytesSeen: 0, validBpb: NaN },
+  });
 }

@@ -10,6 +10,7 @@ import {
   sampleBytes,
   spawnMegazip,
   tempDir,
+  tinyModelBytes,
 } from "./_cli_helpers.ts";
 
 const NO_MODEL = ["--no-model", "--workers", "1"];
@@ -220,4 +221,30 @@ Deno.test("megazip removes its temporary output when interrupted", async () => {
     /^megazip: interrupted$/,
   );
   assert.deepEqual(await listDir(tmp.dir), ["big"]);
+});
+
+Deno.test("megazip names the model in the archive and refuses another or a missing model", async () => {
+  await using tmp = await tempDir();
+  await Deno.writeFile(`${tmp.dir}/a.mgb`, tinyModelBytes(1, "model-a"));
+  await Deno.writeFile(`${tmp.dir}/b.mgb`, tinyModelBytes(2, "model-b"));
+  const original = sampleBytes(1500, 61);
+  await Deno.writeFile(`${tmp.dir}/in`, original);
+
+  const compressed = await megazip(["in", "--model", "a.mgb", "-T", "1"], { cwd: tmp.dir });
+  assert.equal(compressed.code, 0, compressed.stderr);
+  const info = await megazip(["info", "--json", "--no-model", "in.mbz"], { cwd: tmp.dir });
+  assert.equal(info.code, 0, info.stderr);
+  const report = JSON.parse(new TextDecoder().decode(info.stdout));
+  assert.equal(report.modelName, "model-a");
+  assert.match(report.modelHash, /^[0-9a-f]{64}$/);
+
+  for (const model of [["--no-model"], ["--model", "b.mgb"]]) {
+    const result = await megazip(["-d", "in.mbz", "-o", "out", ...model], { cwd: tmp.dir });
+    assertCleanFailure(result, 4, /^megazip: cannot decompress in\.mbz: .*model/);
+    assert.deepEqual(await listDir(tmp.dir), ["a.mgb", "b.mgb", "in", "in.mbz"]);
+  }
+  const env = { MEGAZIP_MODEL: "a.mgb" };
+  const back = await megazip(["-d", "in.mbz", "-o", "out", "-T", "1"], { cwd: tmp.dir, env });
+  assert.equal(back.code, 0, back.stderr);
+  assert.deepEqual(await Deno.readFile(`${tmp.dir}/out`), original);
 });
