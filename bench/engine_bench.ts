@@ -73,21 +73,9 @@ function shapes(c: MegabyteConfig): Shape[] {
 /** The engine's product for one shape: quantize M rows, then the int16 kernel (store epilogue). */
 function engineProduct(kern: WasmKernels, s: Shape, rng: Rng): () => void {
   const wm = quantizeMatrix(rng.floats(s.k * s.n, 0.05), s.k, s.n);
-  const kp = s.k + (s.k & 1), np = Math.ceil(s.n / 8) * 8;
-  const w = kern.alloc(kp * np * 2), ws = kern.alloc(np * 4);
+  const { w, ws, kp } = kern.packMatrix(wm);
   const x = kern.alloc(s.m * s.k * 4), aq = kern.alloc(s.m * kp * 2), as = kern.alloc(s.m * 4);
   const out = kern.alloc(s.m * s.n * 4);
-  const dst = kern.i16(w, kp * np);
-  dst.fill(0);
-  for (let i = 0; i < s.k; i++) {
-    for (let j = 0; j < s.n; j++) {
-      const c = j & 7;
-      dst[((j >> 3) * (kp / 2) + (i >> 1)) * 16 + (c >> 2) * 8 + (c & 3) * 2 + (i & 1)] =
-        wm.q[i * s.n + j];
-    }
-  }
-  kern.f32(ws, np).fill(0);
-  kern.f32(ws, np).set(wm.scale);
   kern.f32(x, s.m * s.k).set(rng.floats(s.m * s.k));
   return () => {
     kern.quantize(x, s.k, s.m, s.k, kp, wm.qa, aq, as); // (M, K) -> int16 (M, Kp)

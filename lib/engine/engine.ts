@@ -14,13 +14,8 @@
 import type { MegabyteConfig } from "../model/config.ts";
 import type { ModelFile } from "../model/model_file_types.ts";
 import { ALPHABET, type PredictorBatch } from "../predict/predictor.ts";
-import { WasmKernels } from "./kernels.ts";
-import {
-  type PreparedBlock,
-  type PreparedModel,
-  prepareModel,
-  type QuantMatrix,
-} from "./prepared_model.ts";
+import { type PackedMatrix, WasmKernels } from "./kernels.ts";
+import { type PreparedBlock, type PreparedModel, prepareModel } from "./prepared_model.ts";
 
 /** A batch of segments advanced one byte at a time (the decoder's path). */
 export interface EngineBatch extends PredictorBatch {
@@ -47,23 +42,13 @@ export interface Engine {
   close(): void;
 }
 
-/** A matrix in kernel memory. */
-interface Packed {
-  w: number;
-  ws: number;
-  k: number;
-  kp: number;
-  n: number;
-  qa: number;
-}
-
 interface PackedBlock {
   ln1: number;
-  wqkv: Packed;
-  wo: Packed;
+  wqkv: PackedMatrix;
+  wo: PackedMatrix;
   ln2: number;
-  w1: Packed;
-  w2: Packed;
+  w1: PackedMatrix;
+  w2: PackedMatrix;
 }
 
 /** Key/value caches of one layer, per sequence: keys (H, cap/16, hs, 16), values (H, cap, hs). */
@@ -82,29 +67,6 @@ interface AttendGroup {
 }
 
 const ceil = (x: number, m: number) => Math.ceil(x / m) * m;
-
-function packMatrix(kern: WasmKernels, m: QuantMatrix): Packed {
-  const kp = ceil(m.k, 2);
-  const np = ceil(m.n, 8);
-  const w = kern.alloc(kp * np * 2);
-  const ws = kern.alloc(np * 4);
-  const dst = kern.i16(w, kp * np);
-  dst.fill(0);
-  const half = kp / 2;
-  for (let i = 0; i < m.k; i++) {
-    for (let j = 0; j < m.n; j++) {
-      // Panel j/8, row pair i/2: columns 0-3 then 4-7, each as (row 2i, row 2i+1).
-      const c = j & 7;
-      dst[((j >> 3) * half + (i >> 1)) * 16 + (c >> 2) * 8 + (c & 3) * 2 + (i & 1)] =
-        m.q[i * m.n + j];
-    }
-  }
-  const scales = kern.f32(ws, np);
-  scales.fill(0);
-  scales.set(m.scale);
-  return { w, ws, k: m.k, kp, n: m.n, qa: m.qa };
-}
-
 function putF32(kern: WasmKernels, data: Float32Array): number {
   const ptr = kern.alloc(data.length * 4);
   kern.f32(ptr, data.length).set(data);
@@ -122,8 +84,8 @@ class WasmEngine implements Engine {
   readonly localBlocks: PackedBlock[];
   #globalLnF: number;
   #localLnF: number;
-  #g2l: Packed;
-  #head: Packed;
+  #g2l: PackedMatrix;
+  #head: PackedMatrix;
   #scratch = new Map<string, { ptr: number; bytes: number }>();
   /** Global cache capacity in patches (context / P, rounded up to 16). */
   #kcap: number;
@@ -137,18 +99,18 @@ class WasmEngine implements Engine {
     this.#k = kern;
     const block = (b: PreparedBlock): PackedBlock => ({
       ln1: putF32(kern, b.ln1),
-      wqkv: packMatrix(kern, b.wqkv),
-      wo: packMatrix(kern, b.wo),
+      wqkv: kern.packMatrix(b.wqkv),
+      wo: kern.packMatrix(b.wo),
       ln2: putF32(kern, b.ln2),
-      w1: packMatrix(kern, b.w1),
-      w2: packMatrix(kern, b.w2),
+      w1: kern.packMatrix(b.w1),
+      w2: kern.packMatrix(b.w2),
     });
     this.globalBlocks = pm.global.map(block);
     this.localBlocks = pm.local.map(block);
     this.#globalLnF = putF32(kern, pm.globalLnF);
     this.#localLnF = putF32(kern, pm.localLnF);
-    this.#g2l = packMatrix(kern, pm.g2l);
-    this.#head = packMatrix(kern, pm.head);
+    this.#g2l = kern.packMatrix(pm.g2l);
+    this.#head = kern.packMatrix(pm.head);
     const { patchSize: P, globalDim: DG, localDim: DL, context: T } = pm.config;
     this.#kcap = ceil(T / P, 16);
     this.#pcap = ceil(P, 16);

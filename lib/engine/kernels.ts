@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { QuantMatrix } from "./prepared_model.ts";
 import { KERNELS_WASM_BASE64 } from "./wasm/kernels_wasm.ts";
 
 /** Addresses below this belong to the module's static data (scratch of a few KiB). */
@@ -70,6 +71,22 @@ interface KernelExports {
     sc: number,
   ): void;
   freqs(x: number, m: number, out: number): void;
+}
+
+/** A quantized matrix in kernel memory, as `qmatmul` reads it. */
+export interface PackedMatrix {
+  /** Address of the int16 panels. */
+  w: number;
+  /** Address of the column scales (padded to a multiple of 8 with zeros). */
+  ws: number;
+  /** Rows. */
+  k: number;
+  /** Rows rounded up to even: the row length of quantized activations. */
+  kp: number;
+  /** Columns. */
+  n: number;
+  /** The activation range of its inputs. */
+  qa: number;
 }
 
 /** Operations of the `mapF32` test hook. */
@@ -190,6 +207,31 @@ export class WasmKernels {
   /** A uint32 view of `n` values at `ptr`. */
   u32(ptr: number, n: number): Uint32Array {
     return new Uint32Array(this.memory.buffer, ptr, n);
+  }
+
+  /**
+   * Copies a quantized matrix into kernel memory in `qmatmul`'s layout: panels of 8 columns; in a
+   * panel, for each pair of rows (2i, 2i+1), columns 0-3 then 4-7, each as (W[2i][c], W[2i+1][c]).
+   */
+  packMatrix(m: QuantMatrix): PackedMatrix {
+    const kp = m.k + (m.k & 1);
+    const np = Math.ceil(m.n / 8) * 8;
+    const w = this.alloc(kp * np * 2);
+    const ws = this.alloc(np * 4);
+    const dst = this.i16(w, kp * np);
+    dst.fill(0);
+    const half = kp / 2;
+    for (let i = 0; i < m.k; i++) {
+      for (let j = 0; j < m.n; j++) {
+        const c = j & 7;
+        dst[((j >> 3) * half + (i >> 1)) * 16 + (c >> 2) * 8 + (c & 3) * 2 + (i & 1)] =
+          m.q[i * m.n + j];
+      }
+    }
+    const scales = this.f32(ws, np);
+    scales.fill(0);
+    scales.set(m.scale);
+    return { w, ws, k: m.k, kp, n: m.n, qa: m.qa };
   }
 
   /** Test hook: `out[i] = op(x[i])`, lanes of four with a scalar tail. */

@@ -1,7 +1,8 @@
 // This module imports no tfjs.
 /**
  * A model file made ready for exact inference: shapes checked, every matrix quantized to 16-bit
- * integers with one scale per output column, the attention scale folded into the query columns.
+ * integers with one scale per output column (or taken as stored when the file holds it as int8),
+ * the attention scale folded into the query columns.
  *
  * Both engines start from this object: the scalar reference (`reference.ts`) reads it directly,
  * the WebAssembly engine (`engine.ts`) packs it into its memory. Quantization happens once, here,
@@ -175,6 +176,46 @@ export function quantizeMatrix(
 }
 
 /**
+ * Takes a matrix stored as int8 with one scale per column (`ModelTensor.quantized`, the model
+ * file's int8 dtype) as it is: `q = values`, `scale[j] = f32(scales[j] · columnFactor(j))`, so the
+ * engine multiplies by exactly the stored weights. Needs `quantLevels(k).qw ≥ 127`, true for
+ * k ≤ 2^17; returns undefined otherwise (the caller quantizes the float values instead).
+ *
+ * @param values The stored integers, row-major (k, n), each in −127..127.
+ * @param scales The stored column scales, (n).
+ * @param k Rows.
+ * @param n Columns.
+ * @param columnFactor Optional float32 factor applied to column j's scale.
+ * @returns The matrix, or undefined when k is too large for int8 values.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { int8Matrix } from "./prepared_model.ts";
+ *
+ * const m = int8Matrix(new Int8Array([127, -3]), new Float32Array([0.5, 2]), 1, 2)!;
+ * assert.deepEqual([...m.q], [127, -3]);
+ * assert.deepEqual([...m.scale], [0.5, 2]);
+ * ```
+ */
+export function int8Matrix(
+  values: Int8Array,
+  scales: Float32Array,
+  k: number,
+  n: number,
+  columnFactor?: (column: number) => number,
+): QuantMatrix | undefined {
+  if (values.length !== k * n || scales.length !== n) {
+    throw new RangeError(`Cannot use an int8 matrix: expected ${k}×${n} values and ${n} scales`);
+  }
+  const { qw, qa } = quantLevels(k);
+  if (qw < 127) return undefined;
+  const scale = new Float32Array(n);
+  for (let j = 0; j < n; j++) scale[j] = f(scales[j] * (columnFactor ? f(columnFactor(j)) : 1));
+  return { k, n, qw, qa, q: Int16Array.from(values), scale };
+}
+
+/**
  * Checks `model` against the tensor table of its config and prepares it for the engines.
  * Throws a RangeError for a missing, extra or misshapen tensor, or a non-finite weight.
  *
@@ -213,6 +254,17 @@ export function prepareModel(model: ModelFile): PreparedModel {
     if (!shapes.has(name)) fail(`unexpected tensor ${name}`);
   }
   const get = (name: string): Float32Array => model.tensors.get(name)!.data;
+  /** A weight matrix: its stored int8 integers when it has them, else quantized here. */
+  const matrix = (
+    name: string,
+    k: number,
+    n: number,
+    factor?: (j: number) => number,
+  ): QuantMatrix => {
+    const t = model.tensors.get(name)!;
+    const stored = t.quantized && int8Matrix(t.quantized.values, t.quantized.scales, k, n, factor);
+    return stored || quantizeMatrix(t.data, k, n, factor);
+  };
   const { patchSize: P, globalDim: DG, localDim: DL, mlpRatio: r } = config;
   const E = P * DG;
   const block = (prefix: string, i: number, d: number, heads: number): PreparedBlock => {
@@ -220,11 +272,11 @@ export function prepareModel(model: ModelFile): PreparedModel {
     const p = `${prefix}.h${i}.`;
     return {
       ln1: get(p + "ln1"),
-      wqkv: quantizeMatrix(get(p + "wqkv"), d, 3 * d, (j) => (j < d ? qScale : 1)), // (D, 3D)
-      wo: quantizeMatrix(get(p + "wo"), d, d), // (D, D)
+      wqkv: matrix(p + "wqkv", d, 3 * d, (j) => (j < d ? qScale : 1)), // (D, 3D)
+      wo: matrix(p + "wo", d, d), // (D, D)
       ln2: get(p + "ln2"),
-      w1: quantizeMatrix(get(p + "w1"), d, r * d), // (D, rD)
-      w2: quantizeMatrix(get(p + "w2"), r * d, d), // (rD, D)
+      w1: matrix(p + "w1", d, r * d), // (D, rD)
+      w2: matrix(p + "w2", r * d, d), // (rD, D)
     };
   };
   const global: PreparedBlock[] = [];
@@ -241,12 +293,12 @@ export function prepareModel(model: ModelFile): PreparedModel {
     globalPad: get("global.pad"),
     global,
     globalLnF: get("global.ln_f"),
-    g2l: quantizeMatrix(get("g2l.w"), DG, DL), // (DG, DL)
+    g2l: matrix("g2l.w", DG, DL), // (DG, DL)
     localByteEmb: get("local.byte_emb"),
     localPosEmb: get("local.pos_emb"),
     localPad: get("local.pad"),
     local,
     localLnF: get("local.ln_f"),
-    head: quantizeMatrix(get("local.head"), DL, 256), // (DL, 256)
+    head: matrix("local.head", DL, 256), // (DL, 256)
   };
 }

@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { ODD_CONFIG, randomModel, Rng, SMALL_CONFIG } from "../../tests/engine/_random_model.ts";
+import { createEngine } from "./engine.ts";
+import { referenceLogits } from "./reference.ts";
+
+Deno.test("createEngine() logits() equal referenceLogits() bit for bit", () => {
+  for (const config of [SMALL_CONFIG, ODD_CONFIG]) {
+    const model = randomModel(config, 1);
+    const engine = createEngine(model);
+    const bytes = new Rng(2).bytes(config.context - 2);
+    const a = engine.logits(bytes), b = referenceLogits(model, bytes);
+    assert.deepEqual(new Uint32Array(a.buffer), new Uint32Array(b.buffer));
+    engine.close();
+  }
+});
+
+Deno.test("createEngine() reports the key/value cache bytes a segment of a batch holds", () => {
+  const engine = createEngine(randomModel(SMALL_CONFIG, 3));
+  // Global: 2 layers · (K, V) · E = 32 · 16 patches; local: 2 layers · (K, V) · DL = 16 · 16 slots.
+  assert.equal(engine.cacheBytesPerSegment, 4 * (2 * 2 * 32 * 16 + 2 * 2 * 16 * 16));
+  assert.equal(engine.config.context, 64);
+  engine.close();
+});
+
+Deno.test("createEngine() batches free their memory on close, so repeated batches do not grow it", () => {
+  const engine = createEngine(randomModel(SMALL_CONFIG, 4));
+  const run = () => {
+    const batch = engine.start(5);
+    const tables = new Uint32Array(5 * 256);
+    for (let t = 0; t < 10; t++) {
+      batch.predict(tables);
+      batch.advance(new Uint8Array(5).fill(t));
+    }
+    batch.close();
+    batch.close(); // twice is harmless
+  };
+  run();
+  const first = engine.predictSegment(new Uint8Array([1, 2, 3]));
+  for (let i = 0; i < 20; i++) run();
+  assert.deepEqual(engine.predictSegment(new Uint8Array([1, 2, 3])), first);
+  engine.close();
+});

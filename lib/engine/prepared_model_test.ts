@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { readModelFile } from "../model/model_file_read.ts";
+import { writeModelFile } from "../model/model_file_write.ts";
+import { randomModel, Rng, SMALL_CONFIG } from "../../tests/engine/_random_model.ts";
+import { createEngine } from "./engine.ts";
+import { int8Matrix, prepareModel, quantizeMatrix, quantLevels } from "./prepared_model.ts";
+import { referenceTables } from "./reference.ts";
+
+Deno.test("quantLevels() keeps k·qa·qw within int32 and both ranges within int16", () => {
+  for (const k of [1, 2, 3, 64, 80, 127, 128, 320, 512, 2048, 4096, 65536, 1 << 20]) {
+    const { qw, qa } = quantLevels(k);
+    assert.ok(k * qa * qw <= 2 ** 31 - 1, `k=${k}: ${k}·${qa}·${qw} overflows`);
+    assert.ok(qw >= 1 && qw <= 32767 && qa >= 1 && qa <= 32767, `k=${k}`);
+    assert.ok(k * (qa + 1) * qw > 2 ** 31 - 1 || qa === 32767, `k=${k}: qa could be larger`);
+  }
+  assert.throws(() => quantLevels(0), RangeError);
+});
+
+Deno.test("quantizeMatrix() maps each column's largest magnitude to ±qw and keeps zero columns zero", () => {
+  const rng = new Rng(1);
+  const k = 33, n = 9;
+  const data = rng.floats(k * n);
+  for (let i = 0; i < k; i++) data[i * n + 4] = 0;
+  const m = quantizeMatrix(data, k, n);
+  for (let j = 0; j < n; j++) {
+    let max = 0;
+    for (let i = 0; i < k; i++) max = Math.max(max, Math.abs(m.q[i * n + j]));
+    assert.equal(max, j === 4 ? 0 : m.qw, `column ${j}`);
+    for (let i = 0; i < k; i++) {
+      const err = Math.abs(m.q[i * n + j] * m.scale[j] - data[i * n + j]);
+      assert.ok(err <= m.scale[j] * 0.5 + 1e-6, `entry ${i},${j}: error ${err}`);
+    }
+  }
+  assert.throws(() => quantizeMatrix(data, k, n + 1), RangeError);
+});
+
+Deno.test("int8Matrix() takes stored int8 weights as they are, with the column factor on the scales", () => {
+  const values = new Int8Array([1, -127, 5, 64, 0, 127]);
+  const scales = new Float32Array([0.25, 0.5, 0.125]);
+  const m = int8Matrix(values, scales, 2, 3, (j) => (j === 0 ? 0.5 : 1))!;
+  assert.deepEqual([...m.q], [1, -127, 5, 64, 0, 127]);
+  assert.deepEqual([...m.scale], [0.125, 0.5, 0.125]);
+  assert.equal(int8Matrix(new Int8Array(1 << 18), new Float32Array(1), 1 << 18, 1), undefined);
+});
+
+Deno.test("prepareModel() uses an int8 model file's integers, and the engine stays exact on it", () => {
+  const model = randomModel(SMALL_CONFIG, 2);
+  const { hash: _hash, ...rest } = model;
+  const stored = readModelFile(writeModelFile(rest, { dtype: "int8" }));
+  const pm = prepareModel(stored);
+  const w1 = stored.tensors.get("global.h1.w1")!.quantized!;
+  assert.deepEqual([...pm.global[1].w1.q], [...w1.values]);
+  assert.deepEqual(pm.global[1].w1.scale, w1.scales);
+  const bytes = new TextEncoder().encode(
+    "an int8 model file, run exactly as it is stored".repeat(2),
+  );
+  const engine = createEngine(stored);
+  assert.deepEqual(
+    engine.predictSegment(bytes.subarray(0, 64)),
+    referenceTables(pm, bytes.subarray(0, 64)),
+  );
+  engine.close();
+});
+
+Deno.test("prepareModel() names the tensor that does not fit the config", () => {
+  const model = randomModel(SMALL_CONFIG, 3);
+  model.tensors.set("local.h0.w1", { shape: [16, 60], data: new Float32Array(960) });
+  assert.throws(
+    () => prepareModel(model),
+    /tensor local.h0.w1 has shape \[16,60\], expected \[16,64\]/,
+  );
+  const extra = randomModel(SMALL_CONFIG, 3);
+  extra.tensors.set("local.bias", { shape: [1], data: new Float32Array(1) });
+  assert.throws(() => prepareModel(extra), /unexpected tensor local.bias/);
+});
