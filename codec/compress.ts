@@ -31,7 +31,7 @@ import type { CompressOptions } from "./options.ts";
 export async function compress(
   input: Uint8Array,
   options: CompressOptions = {},
-): Promise<Uint8Array> {
+): Promise<Uint8Array<ArrayBuffer>> {
   if (!(input instanceof Uint8Array)) {
     throw new TypeError("Cannot compress: input must be a Uint8Array");
   }

@@ -31,7 +31,7 @@ import type { DecompressOptions } from "./options.ts";
 export async function decompress(
   archive: Uint8Array,
   options: DecompressOptions = {},
-): Promise<Uint8Array> {
+): Promise<Uint8Array<ArrayBuffer>> {
   if (!(archive instanceof Uint8Array)) {
     throw new TypeError("Cannot decompress: archive must be a Uint8Array");
   }

@@ -1,0 +1,55 @@
+// This module imports no tfjs.
+// Archives do not depend on how the work was spread: batch size, workers, whole array or stream.
+import assert from "node:assert/strict";
+import { compress } from "../codec/compress.ts";
+import { compressStream } from "../codec/compress_stream.ts";
+import { decompress } from "../codec/decompress.ts";
+import { sampleFromModel, tinyModel } from "../codec/_testing/tiny_model.ts";
+
+const CORPORA = new URL("../../shared/corpora/", import.meta.url);
+
+async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+Deno.test("compress() writes identical cm archives for batchSize 1 and 3, workers 1 and 2, array or stream", async () => {
+  const input = await Deno.readFile(new URL("calgary/paper1", CORPORA));
+  const base = { blockSize: 16_384, segmentSize: 4096 }; // 4 blocks of 4 segments
+  const reference = await sha256(await compress(input, { ...base, batchSize: 1 }));
+  for (const options of [{ batchSize: 3 }, { workers: 2 }, { workers: 2, batchSize: 3 }]) {
+    const archive = await compress(input, { ...base, ...options });
+    assert.equal(await sha256(archive), reference, JSON.stringify(options));
+  }
+  const streamed = await new Response(
+    ReadableStream.from([input.subarray(0, 10_000), input.subarray(10_000)]).pipeThrough(
+      compressStream({ ...base, workers: 2 }),
+    ),
+  ).bytes();
+  assert.equal(await sha256(streamed), reference, "stream");
+  const archive = await compress(input, base);
+  for (const options of [{ batchSize: 1 }, { batchSize: 3, workers: 2 }]) {
+    assert.deepEqual(await decompress(archive, options), input, JSON.stringify(options));
+  }
+});
+
+Deno.test("compress() writes identical neural archives for batchSize 1 and 3, workers 1 and 2", async () => {
+  const model = tinyModel(51);
+  const input = sampleFromModel(model, 2500, 3);
+  const base = { model, blockSize: 1000 };
+  const archive = await compress(input, { ...base, batchSize: 1 });
+  for (const options of [{ batchSize: 3 }, { workers: 2, batchSize: 3 }]) {
+    assert.deepEqual(
+      await compress(input, { ...base, ...options }),
+      archive,
+      JSON.stringify(options),
+    );
+  }
+  for (const options of [{ batchSize: 1 }, { batchSize: 5, workers: 2 }]) {
+    assert.deepEqual(
+      await decompress(archive, { model, ...options }),
+      input,
+      JSON.stringify(options),
+    );
+  }
+});

@@ -1,0 +1,16 @@
+// This module imports no tfjs.
+/**
+ * The model of the golden neural archive: the tiny random model of `codec/_testing/`, seeded.
+ *
+ * @module
+ */
+import type { ModelFile } from "../../lib/model/model_file_types.ts";
+import { tinyModel } from "../../codec/_testing/tiny_model.ts";
+
+/** Seed of {@link goldenModel} and of its sampled content. */
+export const GOLDEN_MODEL_SEED = 1128;
+
+/** The tiny random model that `ok/neural_tiny_model.mbz` needs (hash: 0x68 repeated). */
+export function goldenModel(): ModelFile {
+  return tinyModel(GOLDEN_MODEL_SEED, "golden-tiny");
+}
