@@ -6,9 +6,11 @@ import assert from "node:assert/strict";
 import {
   assertCleanFailure,
   listDir,
+  MAIN_PATH,
   megazip,
   sampleBytes,
   spawnMegazip,
+  TASK_FLAGS,
   tempDir,
   tinyModelBytes,
 } from "./_cli_helpers.ts";
@@ -247,4 +249,38 @@ Deno.test("megazip names the model in the archive and refuses another or a missi
   const back = await megazip(["-d", "in.mbz", "-o", "out", "-T", "1"], { cwd: tmp.dir, env });
   assert.equal(back.code, 0, back.stderr);
   assert.deepEqual(await Deno.readFile(`${tmp.dir}/out`), original);
+});
+
+/** Whether util-linux `script` is here to give the CLI a terminal. */
+const hasScript = await new Deno.Command("script", { args: ["--version"], stdout: "null" })
+  .output().then((o) => o.success, () => false);
+
+Deno.test({
+  name: "megazip refuses to write compressed data to a terminal but decompresses to one",
+  ignore: !hasScript,
+  fn: async () => {
+    await using tmp = await tempDir();
+    await Deno.writeFile(`${tmp.dir}/t`, sampleBytes(500, 71));
+    const run = (args: string) =>
+      new Deno.Command("script", {
+        args: [
+          "-qec",
+          `'${Deno.execPath()}' run --quiet ${TASK_FLAGS.join(" ")} '${MAIN_PATH}' ${args}`,
+          "/dev/null",
+        ],
+        cwd: tmp.dir,
+        stdin: "null",
+        env: { MEGAZIP_MODEL: "", NO_COLOR: "1" },
+      }).output();
+    const refused = await run("-c --no-model t");
+    const text = new TextDecoder().decode(refused.stdout).replace(/\r/g, "").trim();
+    assert.equal(refused.code, 2, text);
+    assert.match(text, /^megazip: refusing to write compressed data to a terminal/);
+    assert.deepEqual(await listDir(tmp.dir), ["t"]);
+
+    const made = await megazip(["t", "--no-model"], { cwd: tmp.dir });
+    assert.equal(made.code, 0, made.stderr);
+    const shown = await run("-dc --no-model t.mbz");
+    assert.equal(shown.code, 0, new TextDecoder().decode(shown.stdout));
+  },
 });

@@ -56,6 +56,12 @@ Deno.test("megazip round-trips stdin to stdout, with no input name and with -", 
   assert.deepEqual(dash.stdout, archive.stdout, "same input, same archive");
   const dashBack = await megazip(["decompress", "-", ...NO_MODEL], { stdin: dash.stdout });
   assert.deepEqual(dashBack.stdout, original);
+
+  await using tmp = await tempDir();
+  const named = await megazip(["-o", "s.mbz", ...NO_MODEL], { cwd: tmp.dir, stdin: original });
+  assert.equal(named.code, 0, named.stderr);
+  assert.equal(named.stdout.length, 0);
+  assert.deepEqual(await Deno.readFile(`${tmp.dir}/s.mbz`), archive.stdout);
 });
 
 Deno.test("megazip -c writes stdout and keeps the input; -o writes the named file", async () => {
