@@ -63,7 +63,7 @@ function commanderLine(text: string): string {
  */
 async function runTrain(args: string[], settings: Command): Promise<void> {
   const { trainCommand } = await import("./train.ts");
-  const command = trainCommand();
+  const command = trainCommand().name("megazip train");
   command.copyInheritedSettings(settings);
   await command.parseAsync(args, { from: "user" });
 }
