@@ -45,7 +45,7 @@ export interface EngineFixture {
  * Serializes a fixture as JSON text.
  *
  * @param fixture The fixture.
- * @returns JSON, one field per line.
+ * @returns JSON as `deno fmt` formats it.
  */
 export function encodeFixture(fixture: EngineFixture): string {
   const T = fixture.input.length;
@@ -69,7 +69,7 @@ export function encodeFixture(fixture: EngineFixture): string {
       bitsPerByte: fixture.bitsPerByte,
     },
     null,
-    1,
+    2, // as deno fmt writes JSON, so a committed fixture passes `deno fmt --check`
   ) + "\n";
 }
 
