@@ -1,15 +1,17 @@
 // This module imports no tfjs.
 /**
  * Training checkpoints: everything a run needs to continue exactly where it stopped, in one
- * folder of two files.
+ * folder.
  *
  * - `state.json`: format and version, step, bytes seen, elapsed seconds, the generator's state,
  *   the model config, the run's settings, the identity of the training and validation data
- *   (and the paths they were read from), the last validation result, and a table of the tensors (name, shape, byte offsets).
- * - `tensors-STEP.bin`: for each tensor in table order its weights, Adam's first moment and its
- *   second moment, float32 little-endian, back to back. Its SHA-256 is in `state.json`.
+ *   (and the paths they were read from), the last validation result, a table of the tensors
+ *   (name, shape, byte offset) and the list of tensor files with their sizes and SHA-256.
+ * - `tensors-STEP-PART.bin`: for each tensor in table order its weights, Adam's first moment and
+ *   its second moment, float32 little-endian, back to back, cut into files of at most 15 MiB
+ *   (what one device call brings back per file) and read back as one byte string.
  *
- * Writing is crash-safe: the tensors go to a new file first, then `state.json` is replaced by an
+ * Writing is crash-safe: the tensors go to new files first, then `state.json` is replaced by an
  * atomic rename, and only then are older tensor files removed. A folder therefore always holds one
  * complete checkpoint.
  *
@@ -21,7 +23,7 @@ import type { CorpusIdentity } from "./corpus.ts";
 import { sha256Hex } from "./_sha256.ts";
 
 /** The checkpoint format version this module writes and reads. */
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
 
 /** The settings that define a run; a resumed run keeps them (only `steps` may be extended). */
 export interface TrainSettings {
@@ -99,14 +101,24 @@ interface TensorEntry {
   offset: number;
 }
 
+interface PartEntry {
+  name: string;
+  bytes: number;
+  sha256: string;
+}
+
 interface StateFile extends Omit<Checkpoint, "params" | "moments"> {
   format: "megazip-checkpoint";
   version: number;
-  tensorsFile: string;
-  tensorsBytes: number;
-  tensorsSha256: string;
+  tensorsFiles: PartEntry[];
   tensors: TensorEntry[];
 }
+
+/**
+ * Largest tensor file: 15 MiB, below the 16 MiB a device call brings back per file
+ * (../shared/DEVICE.md).
+ */
+const PART_BYTES = 15 * 1024 * 1024;
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -144,23 +156,29 @@ export async function saveCheckpoint(dir: string, checkpoint: Checkpoint): Promi
       at += part.byteLength;
     }
   }
-  const tensorsFile = `tensors-${String(checkpoint.step).padStart(8, "0")}.bin`;
-  await Deno.writeFile(`${dir}/${tensorsFile}.tmp`, blob);
-  await Deno.rename(`${dir}/${tensorsFile}.tmp`, `${dir}/${tensorsFile}`);
+  // Parts of at most PART_BYTES each, so that every file fits the device machine's transfers.
+  const step = String(checkpoint.step).padStart(8, "0");
+  const tensorsFiles: PartEntry[] = [];
+  for (let at = 0, i = 0; at < bytes || i === 0; at += PART_BYTES, i++) {
+    const part = blob.subarray(at, Math.min(bytes, at + PART_BYTES));
+    const name = `tensors-${step}-${String(i).padStart(3, "0")}.bin`;
+    await Deno.writeFile(`${dir}/${name}.tmp`, part);
+    await Deno.rename(`${dir}/${name}.tmp`, `${dir}/${name}`);
+    tensorsFiles.push({ name, bytes: part.length, sha256: await sha256Hex(part) });
+  }
   const { params: _params, moments: _moments, ...rest } = checkpoint;
   const state: StateFile = {
     format: "megazip-checkpoint",
     version: CHECKPOINT_VERSION,
     ...rest,
-    tensorsFile,
-    tensorsBytes: bytes,
-    tensorsSha256: await sha256Hex(blob),
+    tensorsFiles,
     tensors: entries,
   };
   await Deno.writeTextFile(`${dir}/state.json.tmp`, JSON.stringify(state, null, 1) + "\n");
   await Deno.rename(`${dir}/state.json.tmp`, `${dir}/state.json`);
+  const keep = new Set(tensorsFiles.map((f) => f.name));
   for await (const entry of Deno.readDir(dir)) {
-    if (entry.name !== tensorsFile && /^tensors-\d+\.bin(\.tmp)?$/.test(entry.name)) {
+    if (!keep.has(entry.name) && /^tensors-[\d-]+\.bin(\.tmp)?$/.test(entry.name)) {
       await Deno.remove(`${dir}/${entry.name}`);
     }
   }
@@ -202,12 +220,18 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
       `Cannot read the checkpoint in ${dir}: version ${state.version} is not supported (expected ${CHECKPOINT_VERSION})`,
     );
   }
-  const blob = await Deno.readFile(`${dir}/${state.tensorsFile}`);
-  if (blob.length !== state.tensorsBytes || (await sha256Hex(blob)) !== state.tensorsSha256) {
-    throw new Error(
-      `Cannot read the checkpoint in ${dir}: ${state.tensorsFile} is damaged (checksum mismatch)`,
-    );
+  const parts: Uint8Array[] = [];
+  for (const part of state.tensorsFiles) {
+    const bytes = await Deno.readFile(`${dir}/${part.name}`);
+    if (bytes.length !== part.bytes || (await sha256Hex(bytes)) !== part.sha256) {
+      throw new Error(
+        `Cannot read the checkpoint in ${dir}: ${part.name} is damaged (checksum mismatch)`,
+      );
+    }
+    parts.push(bytes);
   }
+  const blob = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
+  parts.reduce((at, p) => (blob.set(p, at), at + p.length), 0);
   const params = new Map<string, ModelTensor>();
   const moments = new Map<string, { m: Float32Array; v: Float32Array }>();
   for (const entry of state.tensors) {
@@ -227,9 +251,7 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   const {
     format: _format,
     version: _version,
-    tensorsFile: _file,
-    tensorsBytes: _bytes,
-    tensorsSha256: _sha,
+    tensorsFiles: _files,
     tensors: _tensors,
     ...rest
   } = state;

@@ -66,8 +66,33 @@ Deno.test("saveCheckpoint() replaces the previous checkpoint and leaves one tens
     await saveCheckpoint(dir, sample(5));
     const names = [];
     for await (const e of Deno.readDir(dir)) names.push(e.name);
-    assert.deepEqual(names.sort(), ["state.json", "tensors-00000005.bin"]);
+    assert.deepEqual(names.sort(), ["state.json", "tensors-00000005-000.bin"]);
     assert.equal((await loadCheckpoint(dir)).step, 5);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("saveCheckpoint() cuts tensors into files of at most 15 MiB that load back as one", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const ckpt = sample(9);
+    const n = 1_500_000; // 3 × 4 × n bytes = 18 MB: two files
+    const big = Float32Array.from({ length: n }, (_, i) => i);
+    ckpt.params.set("x.big", { shape: [n], data: big });
+    ckpt.moments.set("x.big", { m: big.map((v) => -v), v: big.map((v) => v / 2) });
+    await saveCheckpoint(dir, ckpt);
+    const sizes = [];
+    for await (const e of Deno.readDir(dir)) {
+      if (e.name.endsWith(".bin")) sizes.push([e.name, (await Deno.stat(`${dir}/${e.name}`)).size]);
+    }
+    sizes.sort();
+    assert.deepEqual(sizes.map((s) => s[0]), [
+      "tensors-00000009-000.bin",
+      "tensors-00000009-001.bin",
+    ]);
+    assert.equal(sizes[0][1], 15 * 1024 * 1024);
+    assert.deepEqual(await loadCheckpoint(dir), ckpt);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -77,7 +102,7 @@ Deno.test("loadCheckpoint() rejects damaged tensors, another version and a missi
   const dir = await Deno.makeTempDir();
   try {
     await saveCheckpoint(dir, sample(3));
-    const bin = `${dir}/tensors-00000003.bin`;
+    const bin = `${dir}/tensors-00000003-000.bin`;
     const bytes = await Deno.readFile(bin);
     bytes[10] ^= 1;
     await Deno.writeFile(bin, bytes);

@@ -13,6 +13,8 @@ const LEFT = 60;
 const RIGHT = 20;
 const TOP = 36;
 const BOTTOM = 48;
+/** Points drawn per training series: enough for 640 pixels, and a long run's SVG stays small. */
+const MAX_POINTS = 1500;
 
 /**
  * Draws the loss curve of a run's log records.
@@ -28,8 +30,8 @@ const BOTTOM = 48;
  * ```
  */
 export function lossCurveSvg(records: readonly LogRecord[], title: string): string {
-  const train: [number, number][] = [];
-  const smooth: [number, number][] = [];
+  let train: [number, number][] = [];
+  let smooth: [number, number][] = [];
   const valid: [number, number][] = [];
   let ema = NaN;
   let count = 0;
@@ -44,6 +46,12 @@ export function lossCurveSvg(records: readonly LogRecord[], title: string): stri
       valid.push([r.bytesSeen, r.bpb]);
     }
   }
+  // Long runs: draw at most MAX_POINTS of each training series (the average is over every step).
+  const stride = Math.ceil(train.length / MAX_POINTS);
+  const thin = (points: [number, number][]) =>
+    stride <= 1 ? points : points.filter((_, i) => i % stride === 0 || i === points.length - 1);
+  train = thin(train);
+  smooth = thin(smooth);
   const xs = [...train, ...valid].map((p) => p[0]);
   const ys = [...smooth, ...valid].map((p) => p[1]);
   const xMax = niceCeil(Math.max(1, ...xs));

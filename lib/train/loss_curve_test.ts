@@ -29,3 +29,23 @@ Deno.test("lossCurveSvg() draws the training and validation series inside the pl
   }
   assert.match(svg, /<\/svg>\n$/);
 });
+
+Deno.test("lossCurveSvg() draws at most 1500 points per training series of a long run", () => {
+  const records: LogRecord[] = [];
+  for (let s = 1; s <= 10_000; s++) {
+    records.push({
+      kind: "train",
+      step: s,
+      bytesSeen: s * 64,
+      lr: 1e-3,
+      bpb: 8 - s / 2000,
+      gradNorm: 1,
+      bytesPerSecond: 1,
+    });
+  }
+  const svg = lossCurveSvg(records, "long");
+  const paths = [...svg.matchAll(/<path d="([^"]*)"/g)].map((m) => m[1].split(/[ML]/).length - 1);
+  assert.equal(paths.length, 2);
+  for (const n of paths) assert.ok(n > 1000 && n <= 1501, `${n} points`);
+  assert.ok(svg.length < 100_000, `${svg.length} characters`);
+});
