@@ -14,7 +14,7 @@
 import type { MegabyteConfig } from "../model/config.ts";
 import type { ModelFile } from "../model/model_file_types.ts";
 import { ALPHABET, type PredictorBatch } from "../predict/predictor.ts";
-import { type PackedMatrix, WasmKernels } from "./kernels.ts";
+import { attentionScratchBytes, kvCacheBytes, type PackedMatrix, WasmKernels } from "./kernels.ts";
 import { type PreparedBlock, type PreparedModel, prepareModel } from "./prepared_model.ts";
 
 /** A batch of segments advanced one byte at a time (the decoder's path). */
@@ -51,11 +51,8 @@ interface PackedBlock {
   w2: PackedMatrix;
 }
 
-/** Key/value caches of one layer, per sequence: keys (H, cap/16, hs, 16), values (H, cap, hs). */
-interface LayerCache {
-  kt: number;
-  v: number;
-}
+/** A layer's key/value cache: `kvCacheBytes` per sequence, sequences one after another. */
+type LayerCache = number;
 
 /** Rows of a layer that attend together: nb sequences of nr rows from row `row0`, caches from `seq0`. */
 interface AttendGroup {
@@ -114,8 +111,9 @@ class WasmEngine implements Engine {
     const { patchSize: P, globalDim: DG, localDim: DL, context: T } = pm.config;
     this.#kcap = ceil(T / P, 16);
     this.#pcap = ceil(P, 16);
-    this.cacheBytesPerSegment = 2 * 4 *
-      (pm.global.length * P * DG * this.#kcap + pm.local.length * DL * this.#pcap);
+    const { globalHeads: GH, localHeads: LH } = pm.config;
+    this.cacheBytesPerSegment = pm.global.length * kvCacheBytes(GH, (P * DG) / GH, this.#kcap) +
+      pm.local.length * kvCacheBytes(LH, DL / LH, this.#pcap);
   }
 
   get kern(): WasmKernels {
@@ -136,23 +134,17 @@ class WasmEngine implements Engine {
     return ptr;
   }
 
-  /** Allocates the caches of `layers` layers for `seqs` sequences of width `d` and capacity `cap`. */
-  allocCaches(layers: number, seqs: number, d: number, cap: number): LayerCache[] {
+  /** Allocates the caches of `layers` layers for `seqs` sequences (heads of size hs, `cap` positions). */
+  allocCaches(layers: number, seqs: number, heads: number, hs: number, cap: number): LayerCache[] {
     const caches: LayerCache[] = [];
     for (let l = 0; l < layers; l++) {
-      caches.push({
-        kt: this.kern.alloc(seqs * d * cap * 4),
-        v: this.kern.alloc(seqs * d * cap * 4),
-      });
+      caches.push(this.kern.alloc(seqs * kvCacheBytes(heads, hs, cap)));
     }
     return caches;
   }
 
   freeCaches(caches: LayerCache[]): void {
-    for (const c of caches) {
-      this.kern.free(c.kt);
-      this.kern.free(c.v);
-    }
+    for (const c of caches) this.kern.free(c);
   }
 
   /**
@@ -179,9 +171,9 @@ class WasmEngine implements Engine {
     const qkv = this.scratch("qkv", M * 3 * D * 4);
     const att = this.scratch("att", M * D * 4);
     const hid = this.scratch("hid", M * hidden * 4);
-    const sc = this.scratch("sc", cap * 4);
     const hs = D / heads;
-    const seqBytes = D * cap * 4;
+    const sc = this.scratch("sc", attentionScratchBytes(cap, hs));
+    const seqBytes = kvCacheBytes(heads, hs, cap);
     for (let l = 0; l < blocks.length; l++) {
       const b = blocks[l];
       k.rmsnorm(a, D, M, D, b.ln1, xn, D); // (M, D) -> (M, D)
@@ -195,14 +187,13 @@ class WasmEngine implements Engine {
           g.nr,
           heads,
           hs,
-          caches[l].kt + g.seq0 * seqBytes,
-          caches[l].v + g.seq0 * seqBytes,
+          caches[l] + g.seq0 * seqBytes,
           cap,
           g.pos0,
           att + g.row0 * D * 4,
           D,
           sc,
-        ); // (nb·nr, 3D) -> (nb·nr, D), caches (nb, D, cap)
+        ); // (nb·nr, 3D) -> (nb·nr, D), caches of nb sequences
       }
       k.quantize(att, D, M, D, b.wo.kp, b.wo.qa, aq, as);
       k.qmatmul(aq, as, M, b.wo.kp, b.wo.w, b.wo.ws, D, a, D, "residual"); // a += (M, D) @ (D, D)
@@ -305,7 +296,13 @@ class WasmEngine implements Engine {
     const K = Math.ceil(L / P);
     // Global model over all K patches at once (one sequence, causal over its rows).
     const gcap = ceil(K, 16);
-    const gCaches = this.allocCaches(this.globalBlocks.length, 1, E, gcap);
+    const gCaches = this.allocCaches(
+      this.globalBlocks.length,
+      1,
+      c.globalHeads,
+      E / c.globalHeads,
+      gcap,
+    );
     const a = this.scratch("ga", K * E * 4);
     const lg = this.kern.alloc(K * P * DL * 4);
     this.globalInput(a, Array.from({ length: K }, (_, k) => ({ seq: bytes, patch: k })));
@@ -313,7 +310,13 @@ class WasmEngine implements Engine {
     this.freeCaches(gCaches);
     // Local model over all L positions, each patch its own sequence.
     const full = Math.floor(L / P);
-    const lCaches = this.allocCaches(this.localBlocks.length, K, DL, this.#pcap);
+    const lCaches = this.allocCaches(
+      this.localBlocks.length,
+      K,
+      c.localHeads,
+      DL / c.localHeads,
+      this.#pcap,
+    );
     const x = this.kern.alloc(L * DL * 4);
     this.localInput(
       x,
@@ -383,8 +386,21 @@ class WasmBatch implements EngineBatch {
     this.#pcap = pcap;
     const c = engine.config;
     this.#hist = new Uint8Array(count * c.context);
-    this.#gCaches = engine.allocCaches(c.globalLayers, count, c.patchSize * c.globalDim, kcap);
-    this.#lCaches = engine.allocCaches(c.localLayers, count, c.localDim, pcap);
+    const E = c.patchSize * c.globalDim;
+    this.#gCaches = engine.allocCaches(
+      c.globalLayers,
+      count,
+      c.globalHeads,
+      E / c.globalHeads,
+      kcap,
+    );
+    this.#lCaches = engine.allocCaches(
+      c.localLayers,
+      count,
+      c.localHeads,
+      c.localDim / c.localHeads,
+      pcap,
+    );
     this.#lg = engine.kern.alloc(count * c.patchSize * c.localDim * 4);
     this.#x = engine.kern.alloc(count * c.localDim * 4);
   }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { QuantMatrix } from "./prepared_model.ts";
+import { quantLevels, type QuantMatrix } from "./prepared_model.ts";
 import { KERNELS_WASM_BASE64 } from "./wasm/kernels_wasm.ts";
 
 /** Addresses below this belong to the module's static data (scratch of a few KiB). */
@@ -62,13 +62,14 @@ interface KernelExports {
     nr: number,
     heads: number,
     hs: number,
-    kt: number,
-    vc: number,
+    kv: number,
     cap: number,
     pos0: number,
     out: number,
     os: number,
     sc: number,
+    qk: number,
+    qq: number,
   ): void;
   freqs(x: number, m: number, out: number): void;
 }
@@ -87,6 +88,31 @@ export interface PackedMatrix {
   n: number;
   /** The activation range of its inputs. */
   qa: number;
+}
+
+/**
+ * Bytes of one sequence's key/value cache for one layer: int16 keys and int8 values of `cap`
+ * positions (a multiple of 16) with a float32 scale per position and head.
+ *
+ * @param heads Heads of the layer.
+ * @param hs Head size.
+ * @param cap Positions.
+ * @returns Bytes (a multiple of 16).
+ */
+export function kvCacheBytes(heads: number, hs: number, cap: number): number {
+  const hsp = hs + (hs & 1);
+  return heads * cap * (hsp * 2 + 4 + hs + 4);
+}
+
+/**
+ * Bytes of scratch the attention kernel needs for caches of `cap` positions and head size `hs`.
+ *
+ * @param cap Positions.
+ * @param hs Head size.
+ * @returns Bytes.
+ */
+export function attentionScratchBytes(cap: number, hs: number): number {
+  return cap * 4 + (cap + 16) * 2 + (hs + 1) * 2 + 16;
 }
 
 /** Operations of the `mapF32` test hook. */
@@ -274,7 +300,12 @@ export class WasmKernels {
     this.#ex.qmatmul(aq, as, m, kp, w, ws, n, out, os, out, os, MODES[mode]);
   }
 
-  /** Causal attention with caches: `reference.attendRow` per new row and head. */
+  /**
+   * Causal attention with integer key/value caches (layout in `wasm/kernels.ts`): stores the new
+   * rows' keys and values of nb sequences at positions pos0.., then `reference.attendRow` per new
+   * row and head. `kv` is the first sequence's cache ({@link kvCacheBytes} per sequence); `sc` a
+   * scratch of {@link attentionScratchBytes}.
+   */
   attention(
     qkv: number,
     qs: number,
@@ -282,15 +313,15 @@ export class WasmKernels {
     nr: number,
     heads: number,
     hs: number,
-    kt: number,
-    vc: number,
+    kv: number,
     cap: number,
     pos0: number,
     out: number,
     os: number,
     sc: number,
   ): void {
-    this.#ex.attention(qkv, qs, nb, nr, heads, hs, kt, vc, cap, pos0, out, os, sc);
+    const { qw, qa } = quantLevels(hs);
+    this.#ex.attention(qkv, qs, nb, nr, heads, hs, kv, cap, pos0, out, os, sc, qw, qa);
   }
 
   /** Frequency tables of m rows of 256 logits: `reference.freqsFromLogits` per row. */

@@ -26,6 +26,7 @@ import {
   type PreparedBlock,
   type PreparedModel,
   prepareModel,
+  quantLevels,
   type QuantMatrix,
 } from "./prepared_model.ts";
 
@@ -139,44 +140,89 @@ export function qmatmulRow(
   }
 }
 
+/** Largest |value| in the value cache: values are kept as int8. */
+export const V_RANGE = 127;
+
+/** One position's key and value of one head, as the engine's caches hold them. */
+export interface KVEntry {
+  /** The key quantized to [−qw, qw], qw = `quantLevels(hs).qw`. */
+  k: Int16Array;
+  /** The key's scale. */
+  kScale: number;
+  /** The value quantized to [−127, 127]. */
+  v: Int16Array;
+  /** The value's scale. */
+  vScale: number;
+}
+
 /**
- * Causal attention of one query over `n` keys and values, one head: scores
- * `s[j] = Σ_d q[d]·k_j[d]` (d from 0 up; q already carries 1/sqrt(hs)), `m = max s`,
- * `e[j] = expf(f32(s[j] − m))`, `S = Σ_j e[j]` (j from 0 up), then
- * `out[d] = f32(f32(Σ_j e[j]·v_j[d]) · f32(1 / S))` (j from 0 up).
+ * Quantizes one position's key and value of one head for the cache, each like an activation row
+ * (`quantizeRow`): the key to `quantLevels(hs).qw` (int16), the value to 127 (int8).
+ *
+ * @param k The key, (hs).
+ * @param v The value, (hs).
+ * @returns The cache entry.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { quantizeKV } from "./reference.ts";
+ *
+ * const e = quantizeKV(new Float32Array([1, -2]), new Float32Array([0.5, 0.25]));
+ * assert.deepEqual([...e.v], [127, 64]);
+ * ```
+ */
+export function quantizeKV(k: Float32Array, v: Float32Array): KVEntry {
+  const { qw } = quantLevels(k.length);
+  const kq = new Int16Array(k.length);
+  const vq = new Int16Array(v.length);
+  const kScale = quantizeRow(k, qw, kq);
+  const vScale = quantizeRow(v, V_RANGE, vq);
+  return { k: kq, kScale, v: vq, vScale };
+}
+
+/**
+ * Causal attention of one query over the cache entries of positions 0..n−1, one head, in integer
+ * dot products:
+ * 1. the query is quantized to `quantLevels(hs).qa` (scale sq; it already carries 1/sqrt(hs));
+ * 2. scores `s[j] = f32(f32(f32(Σ_d qq[d]·k_j[d]) · kScale_j) · sq)`;
+ * 3. `m = max s`, `e[j] = expf(f32(s[j] − m))`, `S = Σ_j e[j]` (j from 0 up);
+ * 4. weights `w[j] = f32(e[j] · vScale_j)`, quantized as a row to `min(32767, floor((2^31 − 1) /
+ *    (127·n)))` (scale sw), so the value sums cannot overflow;
+ * 5. `out[d] = f32(f32(f32(Σ_j wq[j]·v_j[d]) · sw) · f32(1 / S))`.
  *
  * @param q The query, (hs).
- * @param key Returns key j as a (hs) view.
- * @param value Returns value j as a (hs) view.
- * @param n Number of keys (positions 0..n−1).
+ * @param entry Returns the cache entry of position j.
+ * @param n Number of positions.
  * @param out Receives the head's output, (hs).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { attendRow } from "./reference.ts";
+ * import { attendRow, quantizeKV } from "./reference.ts";
  *
- * const v = [new Float32Array([1, 2]), new Float32Array([3, 4])];
- * const k = [new Float32Array([0, 0]), new Float32Array([0, 0])];
+ * const zero = new Float32Array(2);
+ * const cache = [quantizeKV(zero, new Float32Array([1, 2])), quantizeKV(zero, new Float32Array([3, 4]))];
  * const out = new Float32Array(2);
- * attendRow(new Float32Array([1, 1]), (j) => k[j], (j) => v[j], 2, out);
- * assert.deepEqual([...out], [2, 3]); // equal scores: the mean of the values
+ * attendRow(new Float32Array([1, 1]), (j) => cache[j], 2, out);
+ * assert.ok(Math.abs(out[0] - 2) < 1e-3 && Math.abs(out[1] - 3) < 1e-3); // equal scores: the mean
  * ```
  */
 export function attendRow(
   q: Float32Array,
-  key: (j: number) => Float32Array,
-  value: (j: number) => Float32Array,
+  entry: (j: number) => KVEntry,
   n: number,
   out: Float32Array,
 ): void {
   const hs = q.length;
+  const qq = new Int16Array(hs);
+  const sq = quantizeRow(q, quantLevels(hs).qa, qq);
   const s = new Float32Array(n);
   for (let j = 0; j < n; j++) {
-    const kj = key(j);
-    let acc = 0;
-    for (let d = 0; d < hs; d++) acc = f(acc + f(q[d] * kj[d]));
-    s[j] = acc;
+    const { k, kScale } = entry(j);
+    let acc = 0; // exact: |acc| ≤ hs·qa·qw ≤ 2^31 − 1
+    for (let d = 0; d < hs; d++) acc += qq[d] * k[d];
+    s[j] = f(f(f(acc) * kScale) * sq);
   }
   let m = s[0];
   for (let j = 1; j < n; j++) if (s[j] > m) m = s[j];
@@ -186,10 +232,13 @@ export function attendRow(
     sum = f(sum + s[j]);
   }
   const inv = f(1 / sum);
+  for (let j = 0; j < n; j++) s[j] = f(s[j] * entry(j).vScale);
+  const wq = new Int16Array(n);
+  const sw = quantizeRow(s, Math.min(32767, Math.floor(2147483647 / (n * V_RANGE))), wq);
   for (let d = 0; d < hs; d++) {
-    let acc = 0;
-    for (let j = 0; j < n; j++) acc = f(acc + f(s[j] * value(j)[d]));
-    out[d] = f(acc * inv);
+    let acc = 0; // exact: |acc| ≤ n·qw·127 ≤ 2^31 − 1
+    for (let j = 0; j < n; j++) acc += wq[j] * entry(j).v[d];
+    out[d] = f(f(f(acc) * sw) * inv);
   }
 }
 
@@ -254,18 +303,24 @@ function blockForward(
     const s = quantizeRow(norm, blk.wqkv.qa, qx);
     qmatmulRow(qx, s, blk.wqkv, qkv[t], "store"); // (D) @ (D, 3D) -> (3D)
   }
+  // The caches: every row's key and value of every head, quantized.
+  const cache = qkv.map((row) =>
+    Array.from({ length: heads }, (_, h) =>
+      quantizeKV(
+        row.subarray(D + h * hs, D + (h + 1) * hs),
+        row.subarray(2 * D + h * hs, 2 * D + (h + 1) * hs),
+      ))
+  ); // (R, H) entries
   const att = new Float32Array(D);
   for (let t = 0; t < R; t++) {
     const first = t - (t % groupSize); // causal within the group of rows (a patch, or all rows)
     for (let h = 0; h < heads; h++) {
-      const q = qkv[t].subarray(h * hs, (h + 1) * hs);
       attendRow(
-        q,
-        (j) => qkv[first + j].subarray(D + h * hs, D + (h + 1) * hs),
-        (j) => qkv[first + j].subarray(2 * D + h * hs, 2 * D + (h + 1) * hs),
+        qkv[t].subarray(h * hs, (h + 1) * hs),
+        (j) => cache[first + j][h],
         t - first + 1,
         att.subarray(h * hs, (h + 1) * hs),
-      ); // (hs) x (n, hs) x (n, hs) -> (hs)
+      ); // (hs) x (n) entries -> (hs)
     }
     const s = quantizeRow(att, blk.wo.qa, qx);
     qmatmulRow(qx, s, blk.wo, a[t], "residual"); // a += (D) @ (D, D)

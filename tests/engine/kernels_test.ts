@@ -5,7 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { WasmKernels } from "../../lib/engine/kernels.ts";
+import { attentionScratchBytes, kvCacheBytes, WasmKernels } from "../../lib/engine/kernels.ts";
 import { expf, geluf, rsqrtf, tanhf } from "../../lib/engine/f32_math.ts";
 import { quantizeMatrix } from "../../lib/engine/prepared_model.ts";
 import {
@@ -13,6 +13,7 @@ import {
   type Epilogue,
   freqsFromLogits,
   qmatmulRow,
+  quantizeKV,
   quantizeRow,
   rmsnormRow,
 } from "../../lib/engine/reference.ts";
@@ -183,57 +184,42 @@ Deno.test("qmatmul() accumulates the worst case k·qa·qw without overflow", () 
   }
 });
 
-Deno.test("attention() matches reference.attendRow bit for bit, with caches filled earlier", () => {
+Deno.test("attention() matches reference.attendRow bit for bit, with caches filled by earlier calls", () => {
   const k = new WasmKernels();
   const rng = new Rng(7);
   for (let trial = 0; trial < 30; trial++) {
-    const heads = 1 + rng.int(3), hs = 1 + rng.int(20), w = heads * hs;
+    const heads = 1 + rng.int(3), hs = 1 + rng.int(trial < 20 ? 20 : 70), w = heads * hs;
     const nb = 1 + rng.int(3), nr = 1 + rng.int(5), pos0 = rng.int(trial < 25 ? 20 : 70);
     const cap = Math.ceil((pos0 + nr) / 16) * 16 + 16 * rng.int(2);
-    // Earlier positions 0..pos0−1 of every sequence, as if stored by previous calls.
-    const oldK = rng.floats(nb * pos0 * w, 1.5), oldV = rng.floats(nb * pos0 * w);
-    const qkv = rng.floats(nb * nr * 3 * w, 1.5);
-    const kt = k.alloc(nb * w * cap * 4), vc = k.alloc(nb * cap * w * 4);
-    k.f32(kt, nb * w * cap).fill(NaN); // never-written slots must not matter
-    // The cache layout of wasm/kernels.ts: keys [head][cap/16][hs][16], values [head][cap][hs].
-    const kts = k.f32(kt, nb * w * cap), vcs = k.f32(vc, nb * w * cap);
-    for (let b = 0; b < nb; b++) {
-      for (let j = 0; j < pos0; j++) {
-        for (let h = 0; h < heads; h++) {
-          for (let d = 0; d < hs; d++) {
-            const head = b * w * cap + h * hs * cap;
-            kts[head + (j >> 4) * hs * 16 + d * 16 + (j & 15)] =
-              oldK[(b * pos0 + j) * w + h * hs + d];
-            vcs[head + j * hs + d] = oldV[(b * pos0 + j) * w + h * hs + d];
-          }
-        }
-      }
+    // Rows of positions 0..pos0−1 (one earlier call), then nr new rows, for each sequence.
+    const old = rng.floats(nb * pos0 * 3 * w, [0.1, 1.5, 20][trial % 3]);
+    const rows = rng.floats(nb * nr * 3 * w, [0.1, 1.5, 20][trial % 3]);
+    const kv = k.alloc(nb * kvCacheBytes(heads, hs, cap));
+    const sc = k.alloc(attentionScratchBytes(cap, hs));
+    const op = k.alloc(nb * Math.max(pos0, nr) * w * 4);
+    if (pos0 > 0) {
+      const oldp = put(k, old);
+      k.attention(oldp, 3 * w, nb, pos0, heads, hs, kv, cap, 0, op, w, sc);
+      k.free(oldp);
     }
-    const qp = put(k, qkv), op = k.alloc(nb * nr * w * 4), sc = k.alloc(cap * 4);
-    k.attention(qp, 3 * w, nb, nr, heads, hs, kt, vc, cap, pos0, op, w, sc);
+    const qp = put(k, rows);
+    k.attention(qp, 3 * w, nb, nr, heads, hs, kv, cap, pos0, op, w, sc);
     const expected = new Float32Array(nb * nr * w);
     for (let b = 0; b < nb; b++) {
-      const key = (j: number, h: number) =>
+      const row = (j: number) =>
         j < pos0
-          ? oldK.subarray((b * pos0 + j) * w + h * hs, (b * pos0 + j) * w + (h + 1) * hs)
-          : qkv.subarray(
-            (b * nr + j - pos0) * 3 * w + w + h * hs,
-            (b * nr + j - pos0) * 3 * w + w + (h + 1) * hs,
-          );
-      const value = (j: number, h: number) =>
-        j < pos0
-          ? oldV.subarray((b * pos0 + j) * w + h * hs, (b * pos0 + j) * w + (h + 1) * hs)
-          : qkv.subarray(
-            (b * nr + j - pos0) * 3 * w + 2 * w + h * hs,
-            (b * nr + j - pos0) * 3 * w + 2 * w + (h + 1) * hs,
-          );
-      for (let i = 0; i < nr; i++) {
-        const row = (b * nr + i) * 3 * w;
-        for (let h = 0; h < heads; h++) {
+          ? old.subarray((b * pos0 + j) * 3 * w, (b * pos0 + j + 1) * 3 * w)
+          : rows.subarray((b * nr + j - pos0) * 3 * w, (b * nr + j - pos0 + 1) * 3 * w);
+      for (let h = 0; h < heads; h++) {
+        const cache = Array.from({ length: pos0 + nr }, (_, j) =>
+          quantizeKV(
+            row(j).subarray(w + h * hs, w + (h + 1) * hs),
+            row(j).subarray(2 * w + h * hs, 2 * w + (h + 1) * hs),
+          ));
+        for (let i = 0; i < nr; i++) {
           attendRow(
-            qkv.subarray(row + h * hs, row + (h + 1) * hs),
-            (j) => key(j, h),
-            (j) => value(j, h),
+            row(pos0 + i).subarray(h * hs, (h + 1) * hs),
+            (j) => cache[j],
             pos0 + i + 1,
             expected.subarray((b * nr + i) * w + h * hs, (b * nr + i) * w + (h + 1) * hs),
           );
@@ -245,8 +231,35 @@ Deno.test("attention() matches reference.attendRow bit for bit, with caches fill
       expected,
       `attention heads=${heads} hs=${hs} nb=${nb} nr=${nr} pos0=${pos0}`,
     );
-    for (const p of [kt, vc, qp, op, sc]) k.free(p);
+    for (const p of [kv, qp, op, sc]) k.free(p);
   }
+});
+
+Deno.test("attention() keeps the worst-case integer sums of a long cache exact", () => {
+  const k = new WasmKernels();
+  const heads = 1, hs = 64, w = 64, n = 1040, cap = 1040;
+  // Every key −1 and query 1: each score sum is −hs·qa·qw; every value 3: each value sum n·qw·127.
+  const rows = new Float32Array(n * 3 * w);
+  for (let j = 0; j < n; j++) {
+    rows.fill(1, j * 3 * w, j * 3 * w + w);
+    rows.fill(-1, j * 3 * w + w, j * 3 * w + 2 * w);
+    rows.fill(3, j * 3 * w + 2 * w, (j + 1) * 3 * w);
+  }
+  const kv = k.alloc(kvCacheBytes(heads, hs, cap)), sc = k.alloc(attentionScratchBytes(cap, hs));
+  const rp = put(k, rows), op = k.alloc(n * w * 4);
+  k.attention(rp, 3 * w, 1, n, heads, hs, kv, cap, 0, op, w, sc);
+  const cache = Array.from(
+    { length: n },
+    (_, j) =>
+      quantizeKV(
+        rows.subarray(j * 3 * w + w, j * 3 * w + 2 * w),
+        rows.subarray(j * 3 * w + 2 * w, (j + 1) * 3 * w),
+      ),
+  );
+  const expected = new Float32Array(w);
+  attendRow(rows.subarray((n - 1) * 3 * w, (n - 1) * 3 * w + w), (j) => cache[j], n, expected);
+  assertBits(k.f32(op + (n - 1) * w * 4, w), expected, "long cache");
+  assert.ok(Math.abs(expected[0] - 3) < 1e-3, `mean of equal values: ${expected[0]}`);
 });
 
 Deno.test("freqs() matches reference.freqsFromLogits bit for bit; tables are ≥ 1 and sum to 65536", () => {

@@ -1,3 +1,4 @@
+// This module imports no tfjs.
 /**
  * Builds the engine's WebAssembly kernels (`deno task build:wasm`): compiles `kernels.ts` with
  * AssemblyScript and writes `kernels.wasm` and `kernels_wasm.ts` (the same bytes in base64, so

@@ -319,40 +319,86 @@ export function qmatmul(
 
 // ---- attention with key/value caches ----
 //
-// Cache layout of one sequence, one layer (cap positions, cap a multiple of 16), chosen so that
-// every pass below reads memory front to back:
-//   keys   [head][cap / 16][hs][16]  (16 positions side by side for each dimension)
-//   values [head][cap][hs]
+// The caches hold integers: each position's key and value, per head, quantized like an activation
+// row (max|x| → ±range): keys to int16 (range qk), values to int8 (range 127), with one float32
+// scale per position and head. Scores and weighted sums are then exact int32 sums
+// (reference.attendRow). Layout of one sequence, one layer (cap positions, a multiple of 16; hsp =
+// hs rounded up to even, the extra dimension 0), every pass reading memory front to back:
+//   keys        int16 [head][cap / 16][hsp / 2][16 positions][2 dims]
+//   key scales  f32   [head][cap]
+//   values      int8  [head][cap / 2][hs][2 positions]
+//   value scales f32  [head][cap]
+
+/** Largest |value| in the value cache. */
+const V_RANGE: f32 = 127;
+
+/** Bytes of one sequence's cache for one layer (reference: kernels.ts kvCacheBytes). */
+// @ts-ignore: decorator
+@inline function kvBytes(heads: i32, hs: i32, cap: i32): usize {
+  const hsp = hs + (hs & 1);
+  return <usize>heads * <usize>cap * (<usize>hsp * 2 + 4 + <usize>hs + 4);
+}
+
+/**
+ * Quantizes n floats at x (reference.quantizeRow with range q): writes integer i at
+ * dst + (i >> 1)·pairStep + (i & 1)·elem, as int16 (wide) or int8; returns the scale.
+ */
+// @ts-ignore: decorator
+@inline function quantizeTo(x: usize, n: i32, q: f32, dst: usize, pairStep: usize, elem: usize, wide: bool): f32 {
+  let top: f32 = 0;
+  for (let i = 0; i < n; i++) {
+    const a = abs<f32>(load<f32>(x + (<usize>i << 2)));
+    if (a > top) top = a;
+  }
+  const inv = top == 0 ? <f32>0 : q / top;
+  for (let i = 0; i < n; i++) {
+    let v = nearest<f32>(load<f32>(x + (<usize>i << 2)) * inv);
+    if (v > q) v = q;
+    if (v < -q) v = -q;
+    const at = dst + (<usize>(i >> 1)) * pairStep + <usize>(i & 1) * elem;
+    if (wide) store<i16>(at, <i16><i32>v);
+    else store<i8>(at, <i8><i32>v);
+  }
+  return top == 0 ? <f32>0 : top / q;
+}
 
 /**
  * Causal attention for nb sequences of nr new rows each (row b·nr + i at position pos0 + i).
  * qkv rows hold [q | k | v] of width w = heads·hs each (row stride qs floats); out rows (stride os
- * floats) receive the concatenated heads. Sequence b's caches start at kt + b·w·cap floats and
- * vc + b·w·cap floats. First the new rows' keys and values are stored, then every new row attends
- * to positions 0..its own: reference.attendRow per (row, head). sc: scratch of cap floats.
+ * floats) receive the concatenated heads. Sequence b's cache starts at kv + b·kvBytes. First the
+ * new rows' keys and values are quantized into the cache, then every new row attends to positions
+ * 0..its own: reference.attendRow per (row, head), with qk, qq = quantLevels(hs).qw, .qa.
+ * sc: scratch of cap·4 + (cap + 16)·2 + hsp·2 + 16 bytes.
  */
 export function attention(
   qkv: usize, qs: i32, nb: i32, nr: i32, heads: i32, hs: i32,
-  kt: usize, vc: usize, cap: i32, pos0: i32, out: usize, os: i32, sc: usize,
+  kv: usize, cap: i32, pos0: i32, out: usize, os: i32, sc: usize, qk: f32, qq: f32,
 ): void {
   const w = heads * hs;
-  const seqB = (<usize>w * <usize>cap) << 2;
-  const headB = (<usize>hs * <usize>cap) << 2;
-  const hsB = <usize>hs << 2;
-  const blockB = <usize>hs << 6; // one block of 16 positions: hs·16 floats
+  const hsp = hs + (hs & 1);
+  const seqB = kvBytes(heads, hs, cap);
+  const kHeadB = <usize>cap * <usize>hsp * 2; // int16 keys of one head
+  const blockB = <usize>hsp << 5; // one block of 16 positions: hsp·16 int16
+  const ksOff = <usize>heads * kHeadB;
+  const vOff = ksOff + (<usize>heads * <usize>cap << 2);
+  const vHeadB = <usize>cap * <usize>hs; // int8 values of one head
+  const vsOff = vOff + <usize>heads * vHeadB;
+  const wq = sc + (<usize>cap << 2); // quantized softmax weights, int16
+  const qp = wq + ((<usize>cap + 16) << 1); // quantized query, int16 (hsp)
   for (let b = 0; b < nb; b++) {
-    const ktb = kt + <usize>b * seqB;
-    const vcb = vc + <usize>b * seqB;
+    const base = kv + <usize>b * seqB;
+    // 1. Store: quantize each new row's key and value of every head into the cache.
     for (let i = 0; i < nr; i++) {
       const row = qkv + ((<usize>(b * nr + i) * <usize>qs) << 2);
       const j = <usize>(pos0 + i);
-      const kj = ktb + (j >> 4) * blockB + ((j & 15) << 2);
-      const vj = vcb + j * hsB;
       for (let h = 0; h < heads; h++) {
-        const src = row + (<usize>(w + h * hs) << 2);
-        const kd = kj + <usize>h * headB;
-        for (let d = 0; d < hs; d++) store<f32>(kd + (<usize>d << 6), load<f32>(src + (<usize>d << 2)));
-        memory.copy(vj + <usize>h * headB, row + (<usize>(2 * w + h * hs) << 2), hsB);
+        const kd = base + <usize>h * kHeadB + (j >> 4) * blockB + ((j & 15) << 2);
+        const ks = quantizeTo(row + (<usize>(w + h * hs) << 2), hs, qk, kd, 64, 2, true);
+        if (hs & 1) store<i16>(kd + (<usize>(hs >> 1)) * 64 + 2, 0);
+        store<f32>(base + ksOff + ((<usize>h * <usize>cap + j) << 2), ks);
+        const vd = base + vOff + <usize>h * vHeadB + (j >> 1) * (<usize>hs << 1) + (j & 1);
+        const vs = quantizeTo(row + (<usize>(2 * w + h * hs) << 2), hs, V_RANGE, vd, 4, 2, false);
+        store<f32>(base + vsOff + ((<usize>h * <usize>cap + j) << 2), vs);
       }
     }
     for (let i = 0; i < nr; i++) {
@@ -360,33 +406,40 @@ export function attention(
       const orow = out + ((<usize>(b * nr + i) * <usize>os) << 2);
       const n = pos0 + i + 1;
       for (let h = 0; h < heads; h++) {
-        const q = row + (<usize>(h * hs) << 2);
-        // 1. Scores: s[j] = Σ_d q[d]·k[d][j], d from 0 up, 16 positions per pass (the last pass
-        //    also computes positions ≥ n of its block, never used).
-        let kp = ktb + <usize>h * headB;
+        // 2. Scores: s[j] = f32(f32(f32(Σ_d qq[d]·kq[j][d]) · ks[j]) · sq), 16 positions per pass
+        //    (the last pass also scores positions ≥ n of its block, never used).
+        const sq = quantizeTo(row + (<usize>(h * hs) << 2), hs, qq, qp, 4, 2, true);
+        if (hs & 1) store<i16>(qp + (<usize>hs << 1), 0);
+        const sqv = f32x4.splat(sq);
+        const ksh = base + ksOff + ((<usize>h * <usize>cap) << 2);
+        let kp = base + <usize>h * kHeadB;
+        const pairs = hsp >> 1;
         for (let j = 0; j < n; j += 16) {
-          let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-          for (let d = 0; d < hs; d++) {
-            const qd = f32x4.splat(load<f32>(q + (<usize>d << 2)));
-            s0 = f32x4.add(s0, f32x4.mul(qd, v128.load(kp)));
-            s1 = f32x4.add(s1, f32x4.mul(qd, v128.load(kp, 16)));
-            s2 = f32x4.add(s2, f32x4.mul(qd, v128.load(kp, 32)));
-            s3 = f32x4.add(s3, f32x4.mul(qd, v128.load(kp, 48)));
+          let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+          for (let dp = 0; dp < pairs; dp++) {
+            const x = i32x4.splat(load<i32>(qp + (<usize>dp << 2)));
+            a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x, v128.load(kp)));
+            a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x, v128.load(kp, 16)));
+            a2 = i32x4.add(a2, i32x4.dot_i16x8_s(x, v128.load(kp, 32)));
+            a3 = i32x4.add(a3, i32x4.dot_i16x8_s(x, v128.load(kp, 48)));
             kp += 64;
           }
           const so = sc + (<usize>j << 2);
-          v128.store(so, s0);
-          v128.store(so, s1, 16);
-          v128.store(so, s2, 32);
-          v128.store(so, s3, 48);
+          const ko = ksh + (<usize>j << 2);
+          v128.store(so, f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(a0), v128.load(ko)), sqv));
+          v128.store(so, f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(a1), v128.load(ko, 16)), sqv), 16);
+          v128.store(so, f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(a2), v128.load(ko, 32)), sqv), 32);
+          v128.store(so, f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(a3), v128.load(ko, 48)), sqv), 48);
         }
-        // 2. Softmax weights: e[j] = expf(s[j] − max), S = Σ e[j], j from 0 up.
+        // 3. Softmax: e[j] = expf(s[j] − max), S = Σ e[j] (j from 0 up), then the weights
+        //    w[j] = f32(e[j] · vs[j]), quantized to int16 (range qw(n)) with scale sw.
         let m = load<f32>(sc);
         for (let j = 1; j < n; j++) {
           const s = load<f32>(sc + (<usize>j << 2));
           if (s > m) m = s;
         }
         const mv = f32x4.splat(m);
+        const vsh = base + vsOff + ((<usize>h * <usize>cap) << 2);
         let j = 0;
         for (; j + 4 <= n; j += 4) {
           const o = sc + (<usize>j << 2);
@@ -399,54 +452,77 @@ export function attention(
         let sum: f32 = 0;
         for (j = 0; j < n; j++) sum = sum + load<f32>(sc + (<usize>j << 2));
         const inv = <f32>1 / sum;
+        for (j = 0; j + 4 <= n; j += 4) {
+          const o = sc + (<usize>j << 2);
+          v128.store(o, f32x4.mul(v128.load(o), v128.load(vsh + (<usize>j << 2))));
+        }
+        for (; j < n; j++) {
+          const o = sc + (<usize>j << 2);
+          store<f32>(o, load<f32>(o) * load<f32>(vsh + (<usize>j << 2)));
+        }
+        const qw = <f32>min<i32>(32767, <i32>(2147483647 / (<u32>n * 127)));
+        const sw = quantizeTo(sc, n, qw, wq, 4, 2, true);
+        store<i16>(wq + (<usize>n << 1), 0); // the pair partner of an odd last position
+        const swv = f32x4.splat(sw);
         const iv = f32x4.splat(inv);
-        // 3. out[d] = (Σ_j e[j]·v[j][d]) · (1/S), j from 0 up; 32, 16, 4 then 1 dims per pass.
-        const vh = vcb + <usize>h * headB;
+        // 4. out[d] = f32(f32(f32(Σ_j wq[j]·vq[j][d]) · sw) · (1/S)), 32, 8 then 1 dims per pass.
+        const vh = base + vOff + <usize>h * vHeadB;
         const oh = orow + (<usize>(h * hs) << 2);
+        const npairs = (n + 1) >> 1;
+        const pairB = <usize>hs << 1;
         let d = 0;
         for (; d + 32 <= hs; d += 32) {
-          let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-          let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
-          let vp = vh + (<usize>d << 2);
-          for (j = 0; j < n; j++) {
-            const e = f32x4.splat(load<f32>(sc + (<usize>j << 2)));
-            a0 = f32x4.add(a0, f32x4.mul(e, v128.load(vp)));
-            a1 = f32x4.add(a1, f32x4.mul(e, v128.load(vp, 16)));
-            a2 = f32x4.add(a2, f32x4.mul(e, v128.load(vp, 32)));
-            a3 = f32x4.add(a3, f32x4.mul(e, v128.load(vp, 48)));
-            a4 = f32x4.add(a4, f32x4.mul(e, v128.load(vp, 64)));
-            a5 = f32x4.add(a5, f32x4.mul(e, v128.load(vp, 80)));
-            a6 = f32x4.add(a6, f32x4.mul(e, v128.load(vp, 96)));
-            a7 = f32x4.add(a7, f32x4.mul(e, v128.load(vp, 112)));
-            vp += hsB;
+          let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+          let a4 = i32x4.splat(0), a5 = i32x4.splat(0), a6 = i32x4.splat(0), a7 = i32x4.splat(0);
+          let vp = vh + (<usize>d << 1);
+          for (let p = 0; p < npairs; p++) {
+            const x = i32x4.splat(load<i32>(wq + (<usize>p << 2)));
+            const r0 = v128.load(vp);
+            const r1 = v128.load(vp, 16);
+            const r2 = v128.load(vp, 32);
+            const r3 = v128.load(vp, 48);
+            a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x, i16x8.extend_low_i8x16_s(r0)));
+            a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x, i16x8.extend_high_i8x16_s(r0)));
+            a2 = i32x4.add(a2, i32x4.dot_i16x8_s(x, i16x8.extend_low_i8x16_s(r1)));
+            a3 = i32x4.add(a3, i32x4.dot_i16x8_s(x, i16x8.extend_high_i8x16_s(r1)));
+            a4 = i32x4.add(a4, i32x4.dot_i16x8_s(x, i16x8.extend_low_i8x16_s(r2)));
+            a5 = i32x4.add(a5, i32x4.dot_i16x8_s(x, i16x8.extend_high_i8x16_s(r2)));
+            a6 = i32x4.add(a6, i32x4.dot_i16x8_s(x, i16x8.extend_low_i8x16_s(r3)));
+            a7 = i32x4.add(a7, i32x4.dot_i16x8_s(x, i16x8.extend_high_i8x16_s(r3)));
+            vp += pairB;
           }
           const o = oh + (<usize>d << 2);
-          v128.store(o, f32x4.mul(a0, iv));
-          v128.store(o, f32x4.mul(a1, iv), 16);
-          v128.store(o, f32x4.mul(a2, iv), 32);
-          v128.store(o, f32x4.mul(a3, iv), 48);
-          v128.store(o, f32x4.mul(a4, iv), 64);
-          v128.store(o, f32x4.mul(a5, iv), 80);
-          v128.store(o, f32x4.mul(a6, iv), 96);
-          v128.store(o, f32x4.mul(a7, iv), 112);
+          v128.store(o, f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(a0), swv), iv));
+          v128.store(o, f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(a1), swv), iv), 16);
+          v128.store(o, f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(a2), swv), iv), 32);
+          v128.store(o, f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(a3), swv), iv), 48);
+          v128.store(o, f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(a4), swv), iv), 64);
+          v128.store(o, f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(a5), swv), iv), 80);
+          v128.store(o, f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(a6), swv), iv), 96);
+          v128.store(o, f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(a7), swv), iv), 112);
         }
-        for (; d + 4 <= hs; d += 4) {
-          let a0 = f32x4.splat(0);
-          let vp = vh + (<usize>d << 2);
-          for (j = 0; j < n; j++) {
-            a0 = f32x4.add(a0, f32x4.mul(f32x4.splat(load<f32>(sc + (<usize>j << 2))), v128.load(vp)));
-            vp += hsB;
+        for (; d + 8 <= hs; d += 8) {
+          let a0 = i32x4.splat(0), a1 = i32x4.splat(0);
+          let vp = vh + (<usize>d << 1);
+          for (let p = 0; p < npairs; p++) {
+            const x = i32x4.splat(load<i32>(wq + (<usize>p << 2)));
+            const r0 = v128.load64_zero(vp);
+            const r1 = v128.load64_zero(vp, 8);
+            a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x, i16x8.extend_low_i8x16_s(r0)));
+            a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x, i16x8.extend_low_i8x16_s(r1)));
+            vp += pairB;
           }
-          v128.store(oh + (<usize>d << 2), f32x4.mul(a0, iv));
+          const o = oh + (<usize>d << 2);
+          v128.store(o, f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(a0), swv), iv));
+          v128.store(o, f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(a1), swv), iv), 16);
         }
         for (; d < hs; d++) {
-          let a: f32 = 0;
-          let vp = vh + (<usize>d << 2);
+          let a: i32 = 0;
+          let vp = vh + (<usize>d << 1);
           for (j = 0; j < n; j++) {
-            a = a + load<f32>(sc + (<usize>j << 2)) * load<f32>(vp);
-            vp += hsB;
+            a += <i32>load<i16>(wq + (<usize>j << 1)) * <i32>load<i8>(vp + (<usize>(j >> 1)) * pairB + <usize>(j & 1));
           }
-          store<f32>(oh + (<usize>d << 2), a * inv);
+          store<f32>(oh + (<usize>d << 2), (<f32>a * sw) * inv);
         }
       }
     }
