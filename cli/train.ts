@@ -190,9 +190,18 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
     const ckpt = await loadCheckpoint(`${runDir}/ckpt`).catch((error) => {
       throw new CliError(`cannot resume ${runDir}: ${oneLine(error)}`, EXIT.badInput);
     });
+    if (options.steps !== undefined && options.steps < ckpt.step) {
+      throw new CliError(
+        `cannot resume ${runDir} with --steps ${options.steps}: it has taken ${ckpt.step} steps`,
+        EXIT.usage,
+      );
+    }
     const steps = options.steps ?? ckpt.settings.steps;
     needTraining = ckpt.step < steps &&
       (options.stopAt === undefined || ckpt.step < options.stopAt);
+    if (!needTraining && !options.json) {
+      console.log(`${runDir}: step ${ckpt.step}/${steps}, no step to take`);
+    }
   }
 
   // 2) Train.
@@ -228,23 +237,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
     } catch (error) {
       throw new CliError(`cannot train ${runDir}: ${oneLine(error)}`, classify(error));
     }
-    if (!options.json) {
-      const valid = trained.valid === null
-        ? ""
-        : `, valid ${trained.valid.bpb.toFixed(4)} bpb at step ${trained.valid.step}`;
-      console.log(
-        `${trained.runDir}: step ${trained.step}/${trained.steps}${
-          trained.finished ? " (finished)" : ""
-        }, ` +
-          `${trained.bytesSeen} bytes seen, train ${trained.trainBpb.toFixed(4)} bpb${valid}; ` +
-          `${trained.bytesPerSecond.toFixed(0)} B/s, ${
-            (trained.tflops * 1000).toFixed(3)
-          } GFLOP/s` +
-          (trained.stoppedBy === "steps"
-            ? ""
-            : `; stopped by ${trained.stoppedBy === "stopAt" ? "--stop-at" : "--max-seconds"}`),
-      );
-    }
+    if (!options.json) console.log(trainLine(trained));
   }
 
   // 3) Export.
@@ -259,22 +252,34 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
         classify(error),
       );
     }
-    if (!options.json) {
-      console.log(
-        `${exported.path}: model "${exported.name}", ${exported.bytes} bytes, step ${exported.step}, ` +
-          `valid ${
-            Number.isNaN(exported.validBpb) ? "not measured" : `${exported.validBpb.toFixed(4)} bpb`
-          }, ` +
-          `sha256 ${exported.hash}` +
-          (exported.fixturePath === null
-            ? ""
-            : `; fixture ${exported.fixturePath} (${exported.fixtureBpb.toFixed(4)} bpb)`),
-      );
-    }
+    if (!options.json) console.log(exportLine(exported));
   }
   const report = { train: trained, export: exported };
   if (options.json) console.log(JSON.stringify(report, (_k, v) => (Number.isNaN(v) ? null : v), 2));
   return report;
+}
+
+/** "runs/x: step 30/30 (finished), 7680 bytes seen, train 5.5451 bpb, valid …; 365 B/s, …". */
+function trainLine(r: TrainResult): string {
+  const valid = r.valid === null
+    ? ""
+    : `, valid ${r.valid.bpb.toFixed(4)} bpb at step ${r.valid.step}`;
+  const stopped = r.stoppedBy === "steps"
+    ? ""
+    : `; stopped by ${r.stoppedBy === "stopAt" ? "--stop-at" : "--max-seconds"}`;
+  return `${r.runDir}: step ${r.step}/${r.steps}${r.finished ? " (finished)" : ""}, ` +
+    `${r.bytesSeen} bytes seen, train ${r.trainBpb.toFixed(4)} bpb${valid}; ` +
+    `${r.bytesPerSecond.toFixed(0)} B/s, ${(r.tflops * 1000).toFixed(3)} GFLOP/s${stopped}`;
+}
+
+/** "m.mgb: model "m", 49184 bytes, step 2000, valid 3.9902 bpb, sha256 …; fixture … (… bpb)". */
+function exportLine(e: ExportResult): string {
+  const valid = Number.isNaN(e.validBpb) ? "not measured" : `${e.validBpb.toFixed(4)} bpb`;
+  const fixture = e.fixturePath === null
+    ? ""
+    : `; fixture ${e.fixturePath} (${e.fixtureBpb.toFixed(4)} bpb)`;
+  return `${e.path}: model "${e.name}", ${e.bytes} bytes, step ${e.step}, valid ${valid}, ` +
+    `sha256 ${e.hash}${fixture}`;
 }
 
 /** Exit code for a failure of the trainer or the export. */

@@ -73,7 +73,7 @@ export interface Checkpoint {
   step: number;
   /** Training bytes seen (steps × batch × context). */
   bytesSeen: number;
-  /** Seconds spent training over all sessions of the run. */
+  /** Wall-clock seconds of the run's sessions up to this checkpoint (corpus loading included). */
   elapsedSeconds: number;
   /** State of the window generator. */
   rng: number[];

@@ -96,7 +96,7 @@ export interface TrainResult {
   trainBpb: number;
   /** The latest validation, or null. */
   valid: ValidationResult | null;
-  /** Seconds of training over all sessions of the run. */
+  /** Wall-clock seconds of all sessions of the run (corpus loading included). */
   elapsedSeconds: number;
   /** Training bytes per second in this call (steps only, no validation), NaN without steps. */
   bytesPerSecond: number;
