@@ -36,12 +36,13 @@ export function compressStream(
   const queue = new ChunkQueue();
   let task: Promise<void> = Promise.resolve();
   let failure: { error: unknown } | undefined;
+  let cancelled = false; // by the stream's other end: it errors the stream itself
   return new TransformStream<Uint8Array, Uint8Array>({
     start(controller) {
       task = encodeArchive(queue, (bytes) => controller.enqueue(bytes), options).catch((error) => {
         failure ??= { error };
         queue.fail(error);
-        controller.error(error);
+        if (!cancelled) controller.error(error);
       });
     },
     async transform(chunk) {
@@ -57,6 +58,7 @@ export function compressStream(
       if (failure !== undefined) throw failure.error;
     },
     cancel(reason) {
+      cancelled = true;
       queue.fail(reason);
       return task;
     },

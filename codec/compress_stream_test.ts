@@ -85,3 +85,15 @@ Deno.test("compressStream() errors the stream on a chunk that is not bytes", asy
   );
   await assert.rejects(collect(stream), TypeError);
 });
+
+Deno.test("compressStream() stops its workers when the writer aborts", async () => {
+  const stream = compressStream({ workers: 2, blockSize: 4096 });
+  const writer = stream.writable.getWriter();
+  const reader = stream.readable.getReader();
+  const reading = (async () => {
+    while (!(await reader.read()).done);
+  })();
+  await writer.write(new Random(4).text(20_000));
+  await writer.abort(new RangeError("stop"));
+  await assert.rejects(reading, RangeError);
+});

@@ -41,6 +41,7 @@ export function decompressStream(
   const queue = new ChunkQueue();
   let task: Promise<void> = Promise.resolve();
   let failure: { error: unknown } | undefined;
+  let cancelled = false; // by the stream's other end: it errors the stream itself
   return new TransformStream<Uint8Array, Uint8Array>({
     start(controller) {
       task = decodeArchive(queue, {
@@ -52,7 +53,7 @@ export function decompressStream(
       }).then(() => {}, (error) => {
         failure ??= { error };
         queue.fail(error);
-        controller.error(error);
+        if (!cancelled) controller.error(error);
       });
     },
     async transform(chunk) {
@@ -68,6 +69,7 @@ export function decompressStream(
       if (failure !== undefined) throw failure.error;
     },
     cancel(reason) {
+      cancelled = true;
       queue.fail(reason);
       return task;
     },

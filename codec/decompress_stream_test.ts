@@ -102,3 +102,16 @@ Deno.test("decompressStream() passes blocks on before the archive ends", async (
   await reading;
   assert.equal(received, 8000);
 });
+
+Deno.test("decompressStream() stops when its reader cancels", async () => {
+  const archive = await compress(new Random(6).text(20_000), { blockSize: 4096 });
+  const stream = decompressStream({ workers: 2 });
+  const writer = stream.writable.getWriter();
+  const reader = stream.readable.getReader();
+  const first = reader.read();
+  const writing = writer.write(archive.subarray(0, 3000));
+  assert.equal((await first).done, false);
+  await reader.cancel(new RangeError("enough"));
+  await writing.catch(() => {});
+  await assert.rejects(writer.write(archive.subarray(3000)), RangeError);
+});
