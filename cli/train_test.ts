@@ -1,21 +1,11 @@
 import assert from "node:assert/strict";
+import { LEVELS } from "../lib/model/configs.ts";
 import { loadModel } from "../lib/model/model_file_read.ts";
 import { decodeFixture } from "../lib/train/fixture.ts";
 
 const TRAIN_TS = new URL("./train.ts", import.meta.url).pathname;
 /** The permissions of `deno task train`. */
 const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-run=xz", "--unstable-webgpu"];
-const CONFIG = JSON.stringify({
-  patchSize: 4,
-  globalDim: 8,
-  globalLayers: 1,
-  globalHeads: 2,
-  localDim: 16,
-  localLayers: 1,
-  localHeads: 2,
-  context: 32,
-  mlpRatio: 2,
-});
 
 async function megazipTrain(
   args: string[],
@@ -51,7 +41,7 @@ Deno.test("megazip train runs 3 steps on a tiny .xz file, checkpoints, and expor
     const run = `${dir}/run`;
     const result = await megazipTrain([
       "--config",
-      CONFIG,
+      "tiny",
       "--data",
       `${dir}/train.txt.xz`,
       "--valid",
@@ -82,6 +72,7 @@ Deno.test("megazip train runs 3 steps on a tiny .xz file, checkpoints, and expor
     assert.ok((await Deno.stat(`${run}/ckpt/state.json`)).isFile);
     const model = await loadModel(`${dir}/tiny.mgb`);
     assert.equal(model.name, "tiny");
+    assert.deepEqual(model.config, LEVELS.tiny);
     assert.equal(model.metadata.steps, 3);
     const fixture = decodeFixture(await Deno.readTextFile(`${dir}/tiny_fixture.json`));
     assert.equal(fixture.modelHash, report.export.hash);
@@ -112,6 +103,7 @@ Deno.test("megazip train reports bad options as one line with exit code 2", asyn
   try {
     const cases = [
       ["--config", "no-such-level", "--out", `${dir}/a`],
+      ["--config", '{"patchSize": 3, "context": 64}', "--out", `${dir}/b`],
       ["--steps", "0"],
       ["--backend", "gpu"],
       ["--resume", `${dir}/nothing`, "--batch", "4"],
