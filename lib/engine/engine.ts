@@ -518,10 +518,14 @@ class WasmBatch implements EngineBatch {
  * @returns The engine.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { createEngine } from "./engine.ts";
- * const engine = createEngine(model);
+ * import { loadModel } from "../model/model_file_read.ts";
+ *
+ * const engine = createEngine(await loadModel("tests/fixtures/tiny.mgb"));
  * const tables = engine.predictSegment(new TextEncoder().encode("hello")); // (5, 256)
+ * assert.equal(tables.subarray(0, 256).reduce((a, b) => a + b, 0), 65536);
  * engine.close();
  * ```
  */

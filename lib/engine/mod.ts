@@ -4,12 +4,12 @@
  * `README.md` in this folder for the arithmetic and the determinism argument).
  *
  * @example Tables of a segment, whole and byte by byte
- * ```ts ignore
+ * ```ts
  * import assert from "node:assert/strict";
  * import { createEngine } from "./mod.ts";
  * import { loadModel } from "../model/model_file_read.ts";
  *
- * const engine = createEngine(await loadModel("models/default.mgb"));
+ * const engine = createEngine(await loadModel("tests/fixtures/tiny.mgb"));
  * const bytes = new TextEncoder().encode("hello");
  * const whole = engine.predictSegment(bytes); // (5, 256)
  * const batch = engine.start(1);

@@ -223,11 +223,13 @@ export function int8Matrix(
  * @returns The prepared model.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { prepareModel } from "./prepared_model.ts";
  * import { loadModel } from "../model/model_file_read.ts";
  *
  * const prepared = prepareModel(await loadModel("tests/fixtures/tiny.mgb"));
+ * assert.equal(prepared.global.length, prepared.config.globalLayers);
  * ```
  */
 export function prepareModel(model: ModelFile): PreparedModel {

@@ -344,9 +344,14 @@ function blockForward(
  * @returns Logits, (T, 256) row-major.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { referenceLogits } from "./reference.ts";
+ * import { loadModel } from "../model/model_file_read.ts";
+ *
+ * const model = await loadModel("tests/fixtures/tiny.mgb");
  * const logits = referenceLogits(model, new TextEncoder().encode("abc")); // (3, 256)
+ * assert.equal(logits.length, 3 * 256);
  * ```
  */
 export function referenceLogits(model: ModelFile | PreparedModel, bytes: Uint8Array): Float32Array {
@@ -426,9 +431,14 @@ export function referenceLogits(model: ModelFile | PreparedModel, bytes: Uint8Ar
  * @returns Tables, (T, 256) row-major.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { referenceTables } from "./reference.ts";
- * const tables = referenceTables(model, bytes); // tables[t * 256 + v]
+ * import { loadModel } from "../model/model_file_read.ts";
+ *
+ * const model = await loadModel("tests/fixtures/tiny.mgb");
+ * const tables = referenceTables(model, new TextEncoder().encode("the")); // tables[t * 256 + v]
+ * assert.ok(tables[2 * 256 + 101] > 256); // after "th", "e" is likelier than uniform
  * ```
  */
 export function referenceTables(model: ModelFile | PreparedModel, bytes: Uint8Array): Uint32Array {

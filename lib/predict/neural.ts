@@ -31,7 +31,7 @@ const ENGINES = new WeakMap<ModelFile, Engine>();
  * @returns The predictor, named "neural".
  *
  * @example Encoder and decoder paths agree
- * ```ts ignore
+ * ```ts
  * import assert from "node:assert/strict";
  * import { createNeuralPredictor } from "./neural.ts";
  * import { loadModel } from "../model/model_file_read.ts";

@@ -2,8 +2,9 @@
  * The determinism contract of DESIGN.md: for one model and one prefix, the engine yields the
  * reference's frequency tables bit for bit, whatever the batch size, the segment's slot, the
  * segment lengths in the batch, the engine instance, and parallel (predictSegment) vs incremental
- * (predict/advance) evaluation. Random seeded models: SMALL_CONFIG hits the vector paths,
- * ODD_CONFIG (P = 3, head sizes 6 and 5) the scalar tails.
+ * (predict/advance) evaluation. Models: the committed tiny model (`tests/fixtures/tiny.mgb`,
+ * trained, int8), and seeded random ones: SMALL_CONFIG hits the vector paths, ODD_CONFIG (P = 3,
+ * head sizes 6 and 5) the scalar tails.
  *
  * @module
  */
@@ -11,7 +12,10 @@ import assert from "node:assert/strict";
 import { createEngine, type Engine } from "../../lib/engine/engine.ts";
 import { referenceTables } from "../../lib/engine/reference.ts";
 import type { MegabyteConfig } from "../../lib/model/config.ts";
+import { loadModel } from "../../lib/model/model_file_read.ts";
 import { ODD_CONFIG, randomModel, Rng, SMALL_CONFIG } from "./_random_model.ts";
+
+const TINY = await loadModel(new URL("../fixtures/tiny.mgb", import.meta.url));
 
 /** Runs `segments` through one batch (shorter ones padded with junk), returns each one's tables. */
 function incremental(engine: Engine, segments: Uint8Array[], rng: Rng): Uint32Array[] {
@@ -67,12 +71,16 @@ function segmentsFor(config: MegabyteConfig, rng: Rng): Uint8Array[] {
 }
 
 for (
-  const [label, config, seed] of [["small", SMALL_CONFIG, 11], ["odd", ODD_CONFIG, 12]] as const
+  const [label, model, seed] of [
+    ["tiny.mgb", TINY, 10],
+    ["small", randomModel(SMALL_CONFIG, 11), 11],
+    ["odd", randomModel(ODD_CONFIG, 12), 12],
+  ] as const
 ) {
-  const model = randomModel(config, seed);
+  const config = model.config;
   const segments = segmentsFor(config, new Rng(seed + 100));
 
-  Deno.test(`predictSegment() equals the reference tables (${label} config)`, () => {
+  Deno.test(`predictSegment() equals the reference tables (${label})`, () => {
     const engine = createEngine(model);
     for (const s of segments) {
       assertSameTables(engine.predictSegment(s), referenceTables(model, s), `length ${s.length}`);
@@ -81,7 +89,7 @@ for (
     engine.close();
   });
 
-  Deno.test(`a batch of 1 (predict/advance) equals predictSegment() (${label} config)`, () => {
+  Deno.test(`a batch of 1 (predict/advance) equals predictSegment() (${label})`, () => {
     const engine = createEngine(model);
     const rng = new Rng(seed + 200);
     for (const s of segments) {
@@ -91,7 +99,7 @@ for (
     engine.close();
   });
 
-  Deno.test(`a batch of N gives every segment its batch-of-1 tables, in any slot (${label} config)`, () => {
+  Deno.test(`a batch of N gives every segment its batch-of-1 tables, in any slot (${label})`, () => {
     const engine = createEngine(model);
     const rng = new Rng(seed + 300);
     const alone = segments.map((s) => engine.predictSegment(s));

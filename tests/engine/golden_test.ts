@@ -1,5 +1,6 @@
 /**
- * Golden digests: the SHA-256 of the frequency tables of fixed inputs under fixed models,
+ * Golden digests: the SHA-256 of the frequency tables of fixed inputs under fixed models (the
+ * committed tiny model, and seeded random models whose odd sizes reach every scalar tail),
  * committed here, so that any numeric drift (a kernel, the reference, the frequency rule, the
  * weight quantization, a Deno or V8 upgrade) fails CI. A change that moves these on purpose is a
  * format change: archives made before it no longer decode.
@@ -9,6 +10,8 @@
 import assert from "node:assert/strict";
 import { createEngine } from "../../lib/engine/engine.ts";
 import { referenceTables } from "../../lib/engine/reference.ts";
+import { loadModel } from "../../lib/model/model_file_read.ts";
+import type { ModelFile } from "../../lib/model/model_file_types.ts";
 import { ODD_CONFIG, randomModel, Rng, SMALL_CONFIG } from "./_random_model.ts";
 
 async function sha256(tables: Uint32Array): Promise<string> {
@@ -24,7 +27,18 @@ const TEXT = new TextEncoder().encode(
   "It was the best of times, it was the worst of times, it was the age of wisdom...",
 );
 
-const GOLDEN = [
+const GOLDEN: {
+  name: string;
+  model: () => ModelFile | Promise<ModelFile>;
+  input: Uint8Array;
+  sha256: string;
+}[] = [
+  {
+    name: "the committed tiny model (tests/fixtures/tiny.mgb), 64 bytes of text",
+    model: () => loadModel(new URL("../fixtures/tiny.mgb", import.meta.url)),
+    input: TEXT.subarray(0, 64),
+    sha256: "511a663efcaeb78b94cfd62d837f36be7c92a847b93dedf5eb7a008f687caa98",
+  },
   {
     name: "seeded random model (small config, seed 1234), 64 bytes of text",
     model: () => randomModel(SMALL_CONFIG, 1234),
@@ -41,7 +55,7 @@ const GOLDEN = [
 
 for (const g of GOLDEN) {
   Deno.test(`the engine's tables keep their golden SHA-256: ${g.name}`, async () => {
-    const model = g.model();
+    const model = await g.model();
     const engine = createEngine(model);
     const parallel = engine.predictSegment(g.input);
     const batch = engine.start(1);

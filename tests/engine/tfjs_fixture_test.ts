@@ -1,0 +1,59 @@
+/**
+ * The engine against the committed tfjs fixture of the committed tiny model
+ * (`tests/fixtures/tiny.mgb`, `tiny_fixture.json`: the tfjs cpu-backend logits of the model file's
+ * weights for 64 bytes). The engine computes in its own exact arithmetic (integer products), so
+ * the two agree within a tolerance, never bit for bit: the max abs difference of the
+ * log-probabilities is printed, and the bits per byte must agree within 1%, both from the logits
+ * and as coded through the engine's frequency tables.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { createEngine } from "../../lib/engine/engine.ts";
+import { loadModel } from "../../lib/model/model_file_read.ts";
+import { decodeFixture } from "../../lib/train/fixture.ts";
+
+const FIXTURES = new URL("../fixtures/", import.meta.url);
+
+/** log-softmax of one row of 256 logits, in float64. */
+function logSoftmax(row: Float32Array): Float64Array {
+  let m = -Infinity;
+  for (const v of row) m = Math.max(m, v);
+  let s = 0;
+  for (const v of row) s += Math.exp(v - m);
+  const lse = m + Math.log(s);
+  return Float64Array.from(row, (v) => v - lse);
+}
+
+Deno.test("the engine agrees with tests/fixtures/tiny_fixture.json: log-probs close, bpb within 1%", async () => {
+  const model = await loadModel(new URL("tiny.mgb", FIXTURES));
+  const fixture = decodeFixture(await Deno.readTextFile(new URL("tiny_fixture.json", FIXTURES)));
+  const hash = Array.from(model.hash, (b) => b.toString(16).padStart(2, "0")).join("");
+  assert.equal(hash, fixture.modelHash, "the fixture belongs to this model file");
+  const engine = createEngine(model);
+  const bytes = fixture.input;
+  const logits = engine.logits(bytes);
+  const tables = engine.predictSegment(bytes);
+  engine.close();
+  let maxDiff = 0, engineBits = 0, floatBits = 0, codedBits = 0;
+  for (let t = 0; t < bytes.length; t++) {
+    const a = logSoftmax(logits.subarray(t * 256, (t + 1) * 256));
+    const b = logSoftmax(fixture.logits.subarray(t * 256, (t + 1) * 256));
+    for (let v = 0; v < 256; v++) maxDiff = Math.max(maxDiff, Math.abs(a[v] - b[v]));
+    engineBits -= a[bytes[t]] / Math.LN2;
+    floatBits -= b[bytes[t]] / Math.LN2;
+    codedBits -= Math.log2(tables[t * 256 + bytes[t]] / 65536);
+  }
+  const n = bytes.length;
+  console.log(
+    `tiny.mgb, ${n} bytes: max |Δ log p| = ${maxDiff.toExponential(2)} nats; bpb tfjs ${
+      (floatBits / n).toFixed(4)
+    } (fixture ${fixture.bitsPerByte.toFixed(4)}), engine ${(engineBits / n).toFixed(4)}, coded ${
+      (codedBits / n).toFixed(4)
+    }`,
+  );
+  assert.ok(Math.abs(floatBits / n - fixture.bitsPerByte) < 1e-3, "the fixture's own bpb");
+  assert.ok(Math.abs(engineBits / floatBits - 1) < 0.01, "engine bpb within 1% of tfjs");
+  assert.ok(Math.abs(codedBits / floatBits - 1) < 0.01, "coded bpb within 1% of tfjs");
+  assert.ok(maxDiff < 0.1, `log-probabilities differ by ${maxDiff} nats`);
+});
