@@ -21,3 +21,5 @@ export * from "./score.ts";
 export * from "./inspect_archive.ts";
 export * from "./errors.ts";
 export * from "./options.ts";
+export type { ModelFile, ModelTensor, TrainingMetadata } from "../lib/model/model_file_types.ts";
+export type { MegabyteConfig } from "../lib/model/config.ts";

@@ -28,7 +28,7 @@ export const FOOTER_BYTES = 16;
 /** Segment ratio limit: raw ≤ RATIO_LIMIT × Coded_Size + RATIO_SLACK. */
 export const RATIO_LIMIT = 2048;
 /** See {@link RATIO_LIMIT}. */
-export const RATIO_SLACK = 8192;
+export const RATIO_SLACK = 65536;
 
 /** `Block_Descriptor` bit 0. */
 export const LAST_BLOCK_BIT = 0x01;
