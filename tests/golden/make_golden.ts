@@ -231,8 +231,8 @@ async function main(): Promise<void> {
       header: { ...c().header, blockMaximumSize: 1 << 20 },
       blocks: [{
         descriptor: 1 | (1 << 1),
-        rawSize: 20_000,
-        segmentSize: 20_000,
+        rawSize: 200_000,
+        segmentSize: 200_000,
         codedSizes: [5],
         data: new Uint8Array(5).fill(3),
         checksum: 0n,
