@@ -3,7 +3,8 @@
  * Writes the golden archives of `tests/golden/`: `ok/` (archives with the content they must
  * decode to, and the options that made them) and `errors/` (archives that break one rule of
  * `codec/FORMAT.md` each, with the error they must raise). Each file is named after what it
- * catches. Run it only on purpose, when the format or a method's predictions change (and bump
+ * catches; an error archive puts its defect in the first block where it can, so that its error
+ * does not depend on the predictions of the blocks before it. Run it only on purpose, when the format or a method's predictions change (and bump
  * the format version then):
  *
  * ```sh
@@ -205,8 +206,8 @@ async function main(): Promise<void> {
   );
   await writeError(
     "segment_size_over_raw_size",
-    await withBlock(c(), 2, { segmentSize: 501 }),
-    corrupt("Segment_Table", "Segment_Size 501 is out of range 1..500"),
+    await withBlock(c(), 0, { segmentSize: 1001 }),
+    corrupt("Segment_Table", "Segment_Size 1001 is out of range 1..1000"),
   );
   const cmBlock = c().blocks[0]!;
   await writeError(
@@ -216,7 +217,7 @@ async function main(): Promise<void> {
   );
   await writeError(
     "coded_block_not_smaller_than_raw",
-    await withBlock(c(), 2, {
+    await withBlock(c(), 0, {
       rawSize: 10,
       segmentSize: 10,
       codedSizes: [9],
@@ -241,18 +242,18 @@ async function main(): Promise<void> {
     corrupt("Segment_Table", "over the ratio limit"),
   );
   const lastByteZero = c();
-  lastByteZero.blocks[1]!.data[lastByteZero.blocks[1]!.codedSizes![0]! - 1] = 0;
+  lastByteZero.blocks[0]!.data[lastByteZero.blocks[0]!.codedSizes![0]! - 1] = 0;
   await writeError(
     "segment_last_byte_zero",
     await build(lastByteZero),
     corrupt("Segment", "segment 0 does not end in a non-zero byte"),
   );
   const flipped = c();
-  flipped.blocks[1]!.data[7]! ^= 0x20;
+  flipped.blocks[0]!.data[7]! ^= 0x20;
   await writeError(
     "coded_byte_changed",
     await build(flipped),
-    corrupt("Block_Checksum", "Cannot decode block 1: checksum mismatch"),
+    corrupt("Block_Checksum", "Cannot decode block 0: checksum mismatch"),
   );
   await writeError(
     "block_checksum_mismatch",
