@@ -27,8 +27,8 @@
  */
 import { ALPHABET, FREQ_TOTAL } from "./predictor.ts";
 
-/** Highest context order (bytes of context). */
-const MAX_ORDER = 5;
+/** Highest context order (bytes of context); 4 measured better than 5 or 6 (the match model covers longer contexts). */
+const MAX_ORDER = 4;
 /** Slots of the directly indexed region: one per order-1 context, then one per order-2 context. */
 const LOW_SLOTS = 256 + 65536;
 /** Slots of the hashed region (orders 3 and up) at the start; it grows by doubling. */
@@ -162,6 +162,20 @@ function buildSseNodes(states = SSE_STATES): Float64Array {
   return nodes;
 }
 
+/** Escape buckets: class of the previous byte (letter, digit or space, punctuation, other). */
+const C_CLASSES = 4;
+const C_CLASS = Uint8Array.from(
+  { length: 256 },
+  (_, c) =>
+    (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+      ? 0
+      : (c >= 48 && c <= 57) || c === 32 || c === 10 || c === 9
+      ? 1
+      : c > 32 && c < 127
+      ? 2
+      : 3,
+);
+
 /** Distinct-count class of d, for d = 0..256. */
 const D_CLASS = buildDClass();
 /** Total-count class of T, indexed by min(T, 1023) >> 1. */
@@ -216,8 +230,10 @@ export class CmSegment {
   #hits = new Uint8Array(MAX_ORDER + 1);
 
   // Learned escape probabilities per (order, d class, T class).
-  #esc = new Float64Array((MAX_ORDER + 1) * D_CLASSES * T_CLASSES * X_CLASSES).fill(0.3);
-  #escN = new Uint16Array((MAX_ORDER + 1) * D_CLASSES * T_CLASSES * X_CLASSES);
+  #esc = new Float64Array((MAX_ORDER + 1) * D_CLASSES * T_CLASSES * C_CLASSES * X_CLASSES).fill(
+    0.3,
+  );
+  #escN = new Uint16Array((MAX_ORDER + 1) * D_CLASSES * T_CLASSES * C_CLASSES * X_CLASSES);
 
   // Match model.
   #matchTab = new Int32Array(1 << MATCH_BITS).fill(-1);
@@ -277,6 +293,7 @@ export class CmSegment {
       top = this.#o1Top[c1]!;
     }
     let hiK = t1 === 0 ? 0 : 1;
+    const cc = C_CLASS[c1]!;
     for (let k = 2; k <= MAX_ORDER; k++) {
       const slot = this.#slots[k]!;
       if (slot < 0) continue;
@@ -284,8 +301,8 @@ export class CmSegment {
       if (d === 0) continue;
       hiK = k;
       const t = tab[slot + 2]!;
-      const b0 = ((k * D_CLASSES + D_CLASS[d]!) * T_CLASSES + T_CLASS[t > 1023 ? 511 : t >> 1]!) *
-        X_CLASSES;
+      const b0 = (((k * D_CLASSES + D_CLASS[d]!) * T_CLASSES + T_CLASS[t > 1023 ? 511 : t >> 1]!) *
+          C_CLASSES + cc) * X_CLASSES;
       if (d === 1) {
         const v = tab[slot + 1]! & 255;
         const m = s * p[v]!;
