@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { CorruptArchiveError, ModelMismatchError } from "./_codec.ts";
+import { CorruptArchiveError, ModelMismatchError } from "../codec/errors.ts";
 
 /**
  * The exit codes of `megazip`, documented in `--help` and the README.
@@ -15,7 +15,7 @@ import { CorruptArchiveError, ModelMismatchError } from "./_codec.ts";
  * - 1: bad input: not an archive, truncated or corrupted archive, checksum mismatch
  * - 2: usage: unknown option, bad value, missing argument, wrong suffix, missing permission
  * - 3: file system: input missing or unreadable or a directory, output exists (without -f),
- *   output not writable
+ *   output not writable (a pipe closed early too, silently)
  * - 4: model: the model file is missing or invalid, or the archive needs another model
  * - 70: internal error (a bug: please report it)
  * - 130: interrupted (Ctrl-C); temporary output files are removed
@@ -39,6 +39,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   1    bad input: not an archive, truncated or corrupted archive, checksum mismatch
   2    usage: bad option or argument, wrong suffix, refused terminal, missing permission
   3    file system: input missing, unreadable or a directory; output exists (use -f)
+       or not writable (a closed pipe exits 3 silently)
   4    model: model file missing or invalid, or the archive needs another model
   70   internal error
   130  interrupted`;

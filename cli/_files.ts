@@ -28,9 +28,12 @@ export interface Output {
   name: string;
   /** The final path, or null for stdout. */
   path: string | null;
-  /** Where to write; piping into it with `preventClose: false` is expected for files. */
+  /**
+   * Where to write. Pipe into it normally (without `preventClose`): for stdout, closing it
+   * only releases stdout for the next file, after every write has succeeded.
+   */
   writable: WritableStream<Uint8Array>;
-  /** Whether `writable` is stdout (pipe into it with `preventClose: true`). */
+  /** Whether the output is stdout. */
   isStdout: boolean;
   /** Renames the temporary file into place (after the writable has closed). */
   commit(): Promise<void>;
@@ -51,6 +54,20 @@ export function removePendingSync(): void {
     }
   }
   pending.clear();
+}
+
+/**
+ * A writable over stdout that never closes stdout and reports a failed write (e.g. a broken
+ * pipe): `pipeTo(Deno.stdout.writable, { preventClose: true })` may resolve even when the last
+ * writes fail, because the source closed first.
+ */
+function stdoutSink(): WritableStream<Uint8Array> {
+  const writer = Deno.stdout.writable.getWriter();
+  return new WritableStream<Uint8Array>({
+    write: (chunk) => writer.write(chunk),
+    close: () => writer.releaseLock(),
+    abort: () => writer.releaseLock(),
+  });
 }
 
 /** Whether `name` means stdin/stdout. */
@@ -143,7 +160,7 @@ export async function openOutput(path: string | null, options: OpenOutputOptions
     return {
       name: "stdout",
       path: null,
-      writable: Deno.stdout.writable,
+      writable: stdoutSink(),
       isStdout: true,
       commit: () => Promise.resolve(),
       abort: () => Promise.resolve(),

@@ -121,7 +121,7 @@ async function transferOne(
         if (byCodec) progress.update(n);
       }))
       .pipeThrough(counter((n) => bytesOut = n))
-      .pipeTo(output.writable, { preventClose: output.isStdout });
+      .pipeTo(output.writable);
     await output.commit();
   } catch (error) {
     await output.abort();

@@ -284,3 +284,34 @@ Deno.test({
     assert.equal(shown.code, 0, new TextDecoder().decode(shown.stdout));
   },
 });
+
+Deno.test("megazip -dc exits 3 without a word when its stdout is closed early", async () => {
+  await using tmp = await tempDir();
+  const original = sampleBytes(400_000, 81);
+  await Deno.writeFile(`${tmp.dir}/x`, original);
+  const made = await megazip(["x", "--no-model"], { cwd: tmp.dir });
+  assert.equal(made.code, 0, made.stderr);
+  const child = spawnMegazip(["-dc", "--no-model", "x.mbz"], tmp.dir);
+  const stderr = new Response(child.stderr).text();
+  const reader = child.stdout.getReader();
+  const first = await reader.read();
+  assert.ok(!first.done && first.value.length > 0);
+  await reader.cancel();
+  const status = await child.status;
+  assert.equal(status.code, 3);
+  assert.equal(await stderr, "");
+});
+
+Deno.test("megazip -dc writes several archives one after the other to stdout", async () => {
+  await using tmp = await tempDir();
+  await Deno.writeFile(`${tmp.dir}/p`, sampleBytes(3000, 82));
+  await Deno.writeFile(`${tmp.dir}/q`, sampleBytes(2000, 83));
+  const made = await megazip(["p", "q", "--no-model"], { cwd: tmp.dir });
+  assert.equal(made.code, 0, made.stderr);
+  const both = await megazip(["-dc", "p.mbz", "q.mbz", "--no-model"], { cwd: tmp.dir });
+  assert.equal(both.code, 0, both.stderr);
+  assert.deepEqual(
+    both.stdout,
+    new Uint8Array([...sampleBytes(3000, 82), ...sampleBytes(2000, 83)]),
+  );
+});
