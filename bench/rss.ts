@@ -206,8 +206,7 @@ export async function measureRss(
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
-      "--allow-read",
-      "--allow-env",
+      "--allow-all", // reading /proc/self/status needs it
       new URL(import.meta.url).pathname,
       "--child",
       `--size=${size}`,

@@ -80,8 +80,17 @@ export interface FileResult {
   sizes: Record<string, number>;
   /** megazip's block methods: how many blocks took each. */
   methods: Record<string, number>;
-  /** megazip's speeds in KB/s (1000 bytes per second of wall time), per worker count. */
-  speed: { workers: number; compressKBps: number; decompressKBps: number }[];
+  /**
+   * megazip's speeds per worker count: KB/s = 1000 input bytes per second of wall time, and per
+   * second of this process's CPU time (all its threads), which other load disturbs less.
+   */
+  speed: {
+    workers: number;
+    compressKBps: number;
+    decompressKBps: number;
+    compressCpuKBps: number;
+    decompressCpuKBps: number;
+  }[];
 }
 
 /** Everything a bench run measured. */
@@ -89,7 +98,15 @@ export interface BenchReport {
   /** ISO date of the run. */
   date: string;
   /** The machine and runtime. */
-  machine: { cpu: string; cores: number; deno: string; v8: string; os: string };
+  machine: {
+    cpu: string;
+    cores: number;
+    deno: string;
+    v8: string;
+    os: string;
+    /** The 1-minute load average at the start and at the end (other processes running). */
+    load: [number, number];
+  };
   /** "none" or the model file's name and hash. */
   model: string;
   /** The compressors compared, found or not. */
@@ -102,6 +119,8 @@ export interface BenchReport {
     sizes: Record<string, number>;
     compressKBps: number;
     decompressKBps: number;
+    compressCpuKBps: number;
+    decompressCpuKBps: number;
   };
   /** Corpus text files where megazip's archive is not smaller than gzip -9's. */
   textFilesNotBeatingGzip: string[];
@@ -149,6 +168,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const tools: ToolInfo[] = [];
   for (const tool of TOOLS) tools.push({ ...tool, version: await toolVersion(tool.command[0]!) });
 
+  const loadStart = loadAverage();
   const inputs = await listInputs(options.corpora, quick);
   const files: FileResult[] = [];
   for (const input of inputs) {
@@ -164,11 +184,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     };
     let archive: Uint8Array | null = null;
     for (const w of workers) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const packed = await codec.compress(bytes, { model, workers: w });
       const t1 = performance.now();
+      const c1 = process.cpuUsage();
       const unpacked = await codec.decompress(packed, { model, workers: w });
       const t2 = performance.now();
+      const c2 = process.cpuUsage();
       if (!equalBytes(unpacked, bytes)) {
         throw new Error(`Cannot bench ${input.file}: megazip did not round-trip it`);
       }
@@ -180,6 +203,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         workers: w,
         compressKBps: kBps(bytes.length, t1 - t0),
         decompressKBps: kBps(bytes.length, t2 - t1),
+        compressCpuKBps: kBps(bytes.length, cpuMs(c0, c1)),
+        decompressCpuKBps: kBps(bytes.length, cpuMs(c1, c2)),
       });
     }
     result.sizes["megazip"] = archive!.length;
@@ -201,7 +226,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 
   const report: BenchReport = {
     date: new Date().toISOString(),
-    machine: machineInfo(),
+    machine: { ...machineInfo(), load: [loadStart, loadAverage()] },
     model: model === null ? "none" : `${model.name} (${model.hash})`,
     tools,
     files,
@@ -343,6 +368,19 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+function cpuMs(from: { user: number; system: number }, to: { user: number; system: number }) {
+  return (to.user - from.user + to.system - from.system) / 1000;
+}
+
+/** The 1-minute load average (Linux), or −1. */
+function loadAverage(): number {
+  try {
+    return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
+  } catch {
+    return -1;
+  }
+}
+
 function kBps(bytes: number, ms: number): number {
   return Math.round(bytes / Math.max(ms, 0.001));
 }
@@ -350,24 +388,27 @@ function kBps(bytes: number, ms: number): number {
 function totalsOf(files: FileResult[], workers: number): BenchReport["totals"] {
   const sizes: Record<string, number> = {};
   let bytes = 0;
-  let compressMs = 0;
-  let decompressMs = 0;
+  const ms = [0, 0, 0, 0];
   for (const f of files) {
     bytes += f.bytes;
     for (const [name, size] of Object.entries(f.sizes)) sizes[name] = (sizes[name] ?? 0) + size;
     const speed = f.speed.find((s) => s.workers === workers)!;
-    compressMs += f.bytes / speed.compressKBps;
-    decompressMs += f.bytes / speed.decompressKBps;
+    ms[0] += f.bytes / speed.compressKBps;
+    ms[1] += f.bytes / speed.decompressKBps;
+    ms[2] += f.bytes / speed.compressCpuKBps;
+    ms[3] += f.bytes / speed.decompressCpuKBps;
   }
   return {
     bytes,
     sizes,
-    compressKBps: kBps(bytes, compressMs),
-    decompressKBps: kBps(bytes, decompressMs),
+    compressKBps: kBps(bytes, ms[0]!),
+    decompressKBps: kBps(bytes, ms[1]!),
+    compressCpuKBps: kBps(bytes, ms[2]!),
+    decompressCpuKBps: kBps(bytes, ms[3]!),
   };
 }
 
-function machineInfo(): BenchReport["machine"] {
+function machineInfo(): Omit<BenchReport["machine"], "load"> {
   let cpu = "unknown";
   try {
     const info = Deno.readTextFileSync("/proc/cpuinfo");
@@ -424,7 +465,8 @@ function formatRow(f: FileResult, tools: ToolInfo[]): string {
       bpb(f.sizes[t.name], f.bytes).padStart(t.name.length)
     ),
     ...f.speed.map((s) =>
-      `${String(s.compressKBps).padStart(5)}/${String(s.decompressKBps).padStart(5)}`
+      `${String(s.compressKBps).padStart(5)}/${String(s.decompressKBps).padStart(5)}` +
+      ` (${String(s.compressCpuKBps).padStart(5)}/${String(s.decompressCpuKBps).padStart(5)})`
     ),
   ];
   return cols.join("  ");
@@ -433,14 +475,14 @@ function formatRow(f: FileResult, tools: ToolInfo[]): string {
 function formatTable(report: BenchReport): string {
   const present = report.tools.filter((t) => t.version !== null);
   const lines = [
-    "bits per byte (lower is better); megazip speed in KB/s compress/decompress" +
-    ` (workers ${report.files[0]?.speed.map((s) => s.workers).join(", ") ?? "-"})`,
+    "bits per byte (lower is better); megazip speed in KB/s compress/decompress, wall time" +
+    " (CPU time)",
     [
       "file".padEnd(24),
       "bytes".padStart(8),
       "megazip".padStart(7),
       ...present.map((t) => t.name),
-      ...(report.files[0]?.speed.map((s) => `w${s.workers} c/d KB/s`.padStart(11)) ?? []),
+      ...(report.files[0]?.speed.map((s) => `${s.workers} worker(s): c/d KB/s (CPU)`) ?? []),
     ].join("  "),
     ...report.files.map((f) => formatRow(f, report.tools)),
   ];
@@ -451,7 +493,8 @@ function formatTable(report: BenchReport): string {
       String(t.bytes).padStart(8),
       bpb(t.sizes["megazip"], t.bytes).padStart(7),
       ...present.map((tool) => bpb(t.sizes[tool.name], t.bytes).padStart(tool.name.length)),
-      `${String(t.compressKBps).padStart(5)}/${String(t.decompressKBps).padStart(5)}`,
+      `${String(t.compressKBps).padStart(5)}/${String(t.decompressKBps).padStart(5)}` +
+      ` (${String(t.compressCpuKBps).padStart(5)}/${String(t.decompressCpuKBps).padStart(5)})`,
     ].join("  "),
   );
   const missing = report.tools.filter((tool) => tool.version === null).map((tool) => tool.name);
@@ -473,13 +516,20 @@ function formatMarkdown(report: BenchReport, rss: RssResult | null): string {
   out.push(
     "Written by `deno task bench` (bench/run.ts); do not edit by hand. Sizes are whole files",
     "(archives include megazip's header and checksums); bits per byte = 8 × compressed size /",
-    "input size. Speed: KB/s = 1000 input bytes per second of wall time, one process, every",
-    "archive decoded and compared with its input.",
+    "input size. Speed: KB/s = 1000 input bytes per second of wall time, and in brackets per",
+    "second of the bench process's CPU time (all threads), which the other processes of a shared",
+    "machine disturb less; every archive is decoded and compared with its input.",
     "",
   );
   out.push(`- Date: ${report.date}`);
   out.push(`- Machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.os}`);
   out.push(`- Deno ${report.machine.deno} (V8 ${report.machine.v8})`);
+  out.push(
+    `- Load average (1 min) at the start and the end: ${report.machine.load[0]}, ` +
+      `${
+        report.machine.load[1]
+      } (other processes were running on the ${report.machine.cores} cores)`,
+  );
   out.push(
     `- megazip model: ${
       report.model === "none" ? "none (context mixing and stored blocks)" : report.model
@@ -496,8 +546,8 @@ function formatMarkdown(report: BenchReport, rss: RssResult | null): string {
     "text",
     "megazip",
     ...present.map((t) => t.name),
-    ...widths.map((w) => `compress KB/s (${w}w)`),
-    ...widths.map((w) => `decompress KB/s (${w}w)`),
+    ...widths.map((w) => `compress KB/s, ${w} worker${w === 1 ? "" : "s"} (CPU)`),
+    ...widths.map((w) => `decompress KB/s, ${w} worker${w === 1 ? "" : "s"} (CPU)`),
   ];
   out.push(`| ${header.join(" | ")} |`);
   out.push(`| ${header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`);
@@ -515,8 +565,8 @@ function formatMarkdown(report: BenchReport, rss: RssResult | null): string {
           f.text ? "yes" : "no",
           cell("megazip"),
           ...present.map((t) => cell(t.name)),
-          ...f.speed.map((s) => String(s.compressKBps)),
-          ...f.speed.map((s) => String(s.decompressKBps)),
+          ...f.speed.map((s) => `${s.compressKBps} (${s.compressCpuKBps})`),
+          ...f.speed.map((s) => `${s.decompressKBps} (${s.decompressCpuKBps})`),
         ].join(" | ")
       } |`,
     );
@@ -530,9 +580,9 @@ function formatMarkdown(report: BenchReport, rss: RssResult | null): string {
         "",
         bpb(t.sizes["megazip"], t.bytes),
         ...present.map((tool) => bpb(t.sizes[tool.name], t.bytes)),
-        String(t.compressKBps),
+        `${t.compressKBps} (${t.compressCpuKBps})`,
         ...widths.slice(1).map(() => ""),
-        String(t.decompressKBps),
+        `${t.decompressKBps} (${t.decompressCpuKBps})`,
         ...widths.slice(1).map(() => ""),
       ].join(" | ")
     } |`,
@@ -546,7 +596,8 @@ function formatMarkdown(report: BenchReport, rss: RssResult | null): string {
   );
   out.push(
     `- Speed over the corpora: ${t.compressKBps} KB/s compressing, ${t.decompressKBps} KB/s` +
-      ` decompressing (${widths[0]} worker${widths[0] === 1 ? "" : "s"}).`,
+      ` decompressing (wall time, ${widths[0]} worker${widths[0] === 1 ? "" : "s"}); per second` +
+      ` of CPU time ${t.compressCpuKBps} and ${t.decompressCpuKBps} KB/s.`,
   );
   const random = report.files.find((f) => f.corpus === "generated");
   if (random !== undefined) {
