@@ -17,11 +17,18 @@ import process from "node:process";
 /** Options of {@link runBench}. */
 export interface BenchOptions {
   /**
-   * Only a few small files (and write `bench/results/quick.json`, never `RESULTS.md`).
+   * Only a few small files of the default corpora (all files of corpora given explicitly), a
+   * smaller random input, and write `bench/results/quick.json`, never `RESULTS.md`.
    *
    * @default false
    */
   quick?: boolean;
+  /**
+   * Print the table (or the JSON) to stdout.
+   *
+   * @default true
+   */
+  print?: boolean;
   /**
    * Print the report as JSON instead of the table.
    *
@@ -237,8 +244,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       .map((f) => `${f.corpus}/${f.file}`),
   };
 
-  if (options.json) console.log(JSON.stringify(report, null, 2));
-  else console.log(formatTable(report));
+  if (options.print ?? true) {
+    console.log(options.json ? JSON.stringify(report, null, 2) : formatTable(report));
+  }
   if (options.write ?? true) {
     const results = new URL("bench/results/", ROOT);
     await Deno.mkdir(results, { recursive: true });
@@ -265,6 +273,7 @@ interface BenchInput {
 
 async function listInputs(corpora: string[] | undefined, quick: boolean): Promise<BenchInput[]> {
   const dirs = corpora ?? ["../shared/corpora/canterbury", "../shared/corpora/calgary"];
+  const pick = quick && corpora === undefined;
   const inputs: BenchInput[] = [];
   for (const dir of dirs) {
     const url = dir.startsWith("/") ? new URL(`file://${dir}/`) : new URL(`${dir}/`, ROOT);
@@ -273,7 +282,7 @@ async function listInputs(corpora: string[] | undefined, quick: boolean): Promis
     for await (const entry of Deno.readDir(url)) if (entry.isFile) names.push(entry.name);
     names.sort();
     for (const file of names) {
-      if (quick && !QUICK_FILES.includes(file)) continue;
+      if (pick && !QUICK_FILES.includes(file)) continue;
       const path = new URL(file, url).pathname;
       inputs.push({ corpus, file, path, bytes: await Deno.readFile(path) });
     }

@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { isText, parseBenchArgs, runBench } from "./run.ts";
+
+Deno.test("parseBenchArgs() reads every flag and rejects unknown ones", () => {
+  assert.deepEqual(parseBenchArgs([]), {});
+  assert.deepEqual(
+    parseBenchArgs(["--quick", "--json", "--no-write", "--workers=1,2", "--model=m.mgb"]),
+    { quick: true, json: true, write: false, workers: [1, 2], model: "m.mgb" },
+  );
+  assert.deepEqual(parseBenchArgs(["--corpus=a", "--corpus=/b"]), { corpora: ["a", "/b"] });
+  assert.throws(() => parseBenchArgs(["--fast"]), TypeError);
+  assert.throws(() => parseBenchArgs(["--workers"]), TypeError);
+});
+
+Deno.test("isText() tells text from binary", () => {
+  const encode = (s: string) => new TextEncoder().encode(s);
+  assert.equal(isText(encode("Hello, world.\n\tIndented line\r\n")), true);
+  assert.equal(isText(new Uint8Array([72, 105, 0, 33])), false);
+  assert.equal(isText(Uint8Array.from({ length: 100 }, (_, i) => (i < 90 ? 97 : 200))), false);
+  assert.equal(isText(new Uint8Array(0)), true);
+});
+
+Deno.test("runBench() measures a small corpus, round-trips it and writes nothing when told", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/a.txt`,
+      "the quick brown fox jumps over the lazy dog\n".repeat(50),
+    );
+    await Deno.writeFile(
+      `${dir}/b.bin`,
+      Uint8Array.from({ length: 3000 }, (_, i) => (i * 7) & 255),
+    );
+    const lines: string[] = [];
+    const report = await runBench({
+      corpora: [dir],
+      quick: true,
+      write: false,
+      print: false,
+      log: (line) => lines.push(line),
+    });
+    const names = report.files.map((f) => `${f.corpus}/${f.file}`);
+    const corpus = dir.split("/").pop();
+    assert.deepEqual(names, [`${corpus}/a.txt`, `${corpus}/b.bin`, "generated/random-64KiB"]);
+    assert.equal(lines.length, 3);
+    const text = report.files[0]!;
+    assert.equal(text.text, true);
+    assert.equal(report.files[1]!.text, false);
+    assert.ok(text.sizes["megazip"]! < text.bytes / 4, `megazip: ${text.sizes["megazip"]} bytes`);
+    for (const tool of report.tools.filter((t) => t.version !== null)) {
+      assert.ok(text.sizes[tool.name]! > 0, tool.name);
+    }
+    const random = report.files[2]!;
+    const growth = random.sizes["megazip"]! - random.bytes;
+    assert.ok(growth < 256, `random input grew by ${growth} bytes`);
+    assert.equal(report.totals.bytes, text.bytes + report.files[1]!.bytes);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
