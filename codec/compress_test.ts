@@ -38,6 +38,13 @@ Deno.test("compress() keeps 1 MiB of random bytes stored, within 0.1% of their s
   assert.deepEqual(info.blocks.map((b) => b.method), ["stored"]);
 });
 
+Deno.test("compress() round-trips 1 MiB of one byte value, near the format's ratio limit", async () => {
+  const input = new Uint8Array(1 << 20).fill(0x61);
+  const archive = await assertRoundTrip(input, { methods: ["stored", "cm"] });
+  // 2048 raw bytes per coded byte is the limit (FORMAT.md, Segment_Table); cm reaches ~1400.
+  assert.ok(archive.length < 2000, `${archive.length} bytes`);
+});
+
 Deno.test("compress() round-trips a multi-block input with a small blockSize", async () => {
   const input = new Random(2).text(20_000);
   const archive = await assertRoundTrip(input, { blockSize: 3000, segmentSize: 1000 });
