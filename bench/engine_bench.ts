@@ -17,11 +17,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { createEngine } from "../lib/engine/engine.ts";
 import { WasmKernels } from "../lib/engine/kernels.ts";
-import { quantizeMatrix } from "../lib/engine/prepared_model.ts";
+import { int8Matrix, quantizeMatrix } from "../lib/engine/prepared_model.ts";
 import type { MegabyteConfig } from "../lib/model/config.ts";
 import { LEVELS } from "../lib/model/configs.ts";
 import { flopsPerByte } from "../lib/model/flops.ts";
-import { loadModel } from "../lib/model/model_file_read.ts";
+import { loadModel, readModelFile } from "../lib/model/model_file_read.ts";
+import { writeModelFile } from "../lib/model/model_file_write.ts";
 import type { ModelFile } from "../lib/model/model_file_types.ts";
 import { ALPHABET } from "../lib/predict/predictor.ts";
 import { randomModel, Rng } from "../tests/engine/_random_model.ts";
@@ -29,12 +30,13 @@ import { randomModel, Rng } from "../tests/engine/_random_model.ts";
 setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
 await tf.setBackend("wasm");
 
-/** The shipped model, or a random model of the same level. */
+/** The shipped model, or a random model of the same level stored as the writer's default (int8). */
 async function benchModel(): Promise<ModelFile> {
   try {
     return await loadModel(new URL("../models/default.mgb", import.meta.url));
   } catch {
-    return randomModel(LEVELS.default, 1, "random-default");
+    const { hash: _, ...model } = randomModel(LEVELS.default, 1, "random-default");
+    return readModelFile(writeModelFile(model, { dtype: "int8" }));
   }
 }
 
@@ -70,16 +72,27 @@ function shapes(c: MegabyteConfig): Shape[] {
   return out;
 }
 
-/** The engine's product for one shape: quantize M rows, then the int16 kernel (store epilogue). */
-function engineProduct(kern: WasmKernels, s: Shape, rng: Rng): () => void {
-  const wm = quantizeMatrix(rng.floats(s.k * s.n, 0.05), s.k, s.n);
-  const { w, ws, kp } = kern.packMatrix(wm);
+/**
+ * The engine's product for one shape: quantize M rows, then the integer kernel (store epilogue),
+ * with int16 weight panels (a float model file) or int8 ones (an int8 model file, the default).
+ */
+function engineProduct(kern: WasmKernels, s: Shape, rng: Rng, int8: boolean): () => void {
+  const wm = int8
+    ? int8Matrix(
+      Int8Array.from({ length: s.k * s.n }, () => rng.int(255) - 127),
+      rng.floats(s.n, 1e-4, 4e-4),
+      s.k,
+      s.n,
+    )!
+    : quantizeMatrix(rng.floats(s.k * s.n, 0.05), s.k, s.n);
+  const packed = kern.packMatrix(wm);
+  const kp = packed.kp;
   const x = kern.alloc(s.m * s.k * 4), aq = kern.alloc(s.m * kp * 2), as = kern.alloc(s.m * 4);
   const out = kern.alloc(s.m * s.n * 4);
   kern.f32(x, s.m * s.k).set(rng.floats(s.m * s.k));
   return () => {
     kern.quantize(x, s.k, s.m, s.k, kp, wm.qa, aq, as); // (M, K) -> int16 (M, Kp)
-    kern.qmatmul(aq, as, s.m, kp, w, ws, s.n, out, s.n, "store"); // (M, Kp) @ (Kp, N) -> (M, N)
+    kern.qmatmul(aq, as, s.m, packed, out, s.n, "store"); // (M, Kp) @ (Kp, N) -> (M, N)
   };
 }
 
@@ -95,16 +108,18 @@ const SHAPES = shapes(CONFIG);
 const rng = new Rng(7);
 const PRODUCTS = SHAPES.map((s) => ({
   s,
-  ours: engineProduct(KERN, s, rng),
+  int16: engineProduct(KERN, s, rng, false),
+  int8: engineProduct(KERN, s, rng, true),
   xnn: xnnpackProduct(s, rng),
 }));
 
-for (const { s, ours, xnn } of PRODUCTS) {
+for (const { s, int16, int8, xnn } of PRODUCTS) {
   const group = `${s.label} (${s.m}×${s.k} @ ${s.k}×${s.n}, ${
     (2 * s.m * s.k * s.n / 1e6).toFixed(1)
   } MFLOP)`;
   Deno.bench({ name: `xnnpack f32 ${s.label}`, group, baseline: true, fn: xnn });
-  Deno.bench({ name: `engine int16 ${s.label}`, group, fn: ours });
+  Deno.bench({ name: `engine int16 weights ${s.label}`, group, fn: int16 });
+  Deno.bench({ name: `engine int8 weights ${s.label}`, group, fn: int8 });
 }
 
 /** Text for the end-to-end runs (a corpus file the model never trained on when present). */
@@ -185,23 +200,27 @@ if (import.meta.main) {
       (flopsPerByte(CONFIG) / 1e6).toFixed(2)
     } MFLOP/byte`,
   );
-  console.log("| product | M×K×N | engine int16 GFLOP/s | XNNPACK f32 GFLOP/s | ratio |");
-  console.log("| --- | --- | ---: | ---: | ---: |");
-  let oursTotal = 0, xnnTotal = 0;
-  for (const { s, ours, xnn } of PRODUCTS) {
+  console.log(
+    "| product | M×K×N | engine, int16 weights | engine, int8 weights | XNNPACK f32 | ratios |",
+  );
+  console.log("| --- | --- | ---: | ---: | ---: | ---: |");
+  let t16 = 0, t8 = 0, tx = 0;
+  const gf = (flops: number, t: number) => (flops / t / 1e9).toFixed(1);
+  for (const { s, int16, int8, xnn } of PRODUCTS) {
     const flops = 2 * s.m * s.k * s.n;
-    const a = timePerCall(ours, 0.3), b = timePerCall(xnn, 0.3);
-    oursTotal += a;
-    xnnTotal += b;
+    const a = timePerCall(int16, 0.3), b = timePerCall(int8, 0.3), c = timePerCall(xnn, 0.3);
+    t16 += a;
+    t8 += b;
+    tx += c;
+    const ratios = `${(c / a).toFixed(2)}, ${(c / b).toFixed(2)}`;
     console.log(
-      `| ${s.label} | ${s.m}×${s.k}×${s.n} | ${(flops / a / 1e9).toFixed(1)} | ${
-        (flops / b / 1e9).toFixed(1)
-      } | ${(b / a).toFixed(2)} |`,
+      `| ${s.label} | ${s.m}×${s.k}×${s.n} | ${gf(flops, a)} | ${gf(flops, b)} | ${
+        gf(flops, c)
+      } | ${ratios} |`,
     );
   }
-  console.log(
-    `all products, summed time: engine/XNNPACK speed ratio ${(xnnTotal / oursTotal).toFixed(2)}`,
-  );
+  const all = `int16 ${(tx / t16).toFixed(2)}, int8 ${(tx / t8).toFixed(2)}`;
+  console.log(`all products, summed time, speed over XNNPACK: ${all}`);
   const kbs = (bytes: number, seconds: number) => (bytes / seconds / 1000).toFixed(1);
   const enc = timePerCall(() => ENGINE.predictSegment(SEGMENT), 2);
   console.log(`predictSegment (encoder): ${kbs(SEGMENT.length, enc)} KB/s per core`);

@@ -178,7 +178,7 @@ class WasmEngine implements Engine {
       const b = blocks[l];
       k.rmsnorm(a, D, M, D, b.ln1, xn, D); // (M, D) -> (M, D)
       k.quantize(xn, D, M, D, b.wqkv.kp, b.wqkv.qa, aq, as);
-      k.qmatmul(aq, as, M, b.wqkv.kp, b.wqkv.w, b.wqkv.ws, 3 * D, qkv, 3 * D, "store"); // (M, D) @ (D, 3D) -> (M, 3D)
+      k.qmatmul(aq, as, M, b.wqkv, qkv, 3 * D, "store"); // (M, D) @ (D, 3D) -> (M, 3D)
       for (const g of groups) {
         k.attention(
           qkv + g.row0 * 3 * D * 4,
@@ -196,12 +196,12 @@ class WasmEngine implements Engine {
         ); // (nb·nr, 3D) -> (nb·nr, D), caches of nb sequences
       }
       k.quantize(att, D, M, D, b.wo.kp, b.wo.qa, aq, as);
-      k.qmatmul(aq, as, M, b.wo.kp, b.wo.w, b.wo.ws, D, a, D, "residual"); // a += (M, D) @ (D, D)
+      k.qmatmul(aq, as, M, b.wo, a, D, "residual"); // a += (M, D) @ (D, D)
       k.rmsnorm(a, D, M, D, b.ln2, xn, D);
       k.quantize(xn, D, M, D, b.w1.kp, b.w1.qa, aq, as);
-      k.qmatmul(aq, as, M, b.w1.kp, b.w1.w, b.w1.ws, hidden, hid, hidden, "gelu"); // GELU((M, D) @ (D, rD)) -> (M, rD)
+      k.qmatmul(aq, as, M, b.w1, hid, hidden, "gelu"); // GELU((M, D) @ (D, rD)) -> (M, rD)
       k.quantize(hid, hidden, M, hidden, b.w2.kp, b.w2.qa, aq, as);
-      k.qmatmul(aq, as, M, b.w2.kp, b.w2.w, b.w2.ws, D, a, D, "residual"); // a += (M, rD) @ (rD, D)
+      k.qmatmul(aq, as, M, b.w2, a, D, "residual"); // a += (M, rD) @ (rD, D)
     }
   }
 
@@ -246,7 +246,7 @@ class WasmEngine implements Engine {
     const k = this.kern;
     k.rmsnorm(a, E, M, E, this.#globalLnF, xn, E); // (M, E) -> (M, E)
     k.quantize(xn, DG, M * P, DG, this.#g2l.kp, this.#g2l.qa, aq, as); // (M, E) -> (M·P, DG)
-    k.qmatmul(aq, as, M * P, this.#g2l.kp, this.#g2l.w, this.#g2l.ws, DL, lg, DL, "store"); // (M·P, DG) @ (DG, DL) -> (M·P, DL)
+    k.qmatmul(aq, as, M * P, this.#g2l, lg, DL, "store"); // (M·P, DG) @ (DG, DL) -> (M·P, DL)
   }
 
   /** Final local norm, head and frequency rule over M rows at `x`; returns the tables' address. */
@@ -261,7 +261,7 @@ class WasmEngine implements Engine {
     const k = this.kern;
     k.rmsnorm(x, DL, M, DL, this.#localLnF, xn, DL); // (M, DL) -> (M, DL)
     k.quantize(xn, DL, M, DL, h.kp, h.qa, aq, as);
-    k.qmatmul(aq, as, M, h.kp, h.w, h.ws, ALPHABET, logits, ALPHABET, "store"); // (M, DL) @ (DL, V) -> (M, V)
+    k.qmatmul(aq, as, M, h, logits, ALPHABET, "store"); // (M, DL) @ (DL, V) -> (M, V)
     k.freqs(logits, M, tables); // (M, V) -> (M, V)
     return { logits, tables };
   }

@@ -55,6 +55,20 @@ interface KernelExports {
     rs: number,
     mode: number,
   ): void;
+  qmatmul8(
+    aq: number,
+    as: number,
+    m: number,
+    kp: number,
+    w: number,
+    ws: number,
+    n: number,
+    out: number,
+    os: number,
+    res: number,
+    rs: number,
+    mode: number,
+  ): void;
   attention(
     qkv: number,
     qs: number,
@@ -88,6 +102,8 @@ export interface PackedMatrix {
   n: number;
   /** The activation range of its inputs. */
   qa: number;
+  /** True when the panels hold int8 (every integer within −127..127), else int16. */
+  int8: boolean;
 }
 
 /**
@@ -238,13 +254,16 @@ export class WasmKernels {
   /**
    * Copies a quantized matrix into kernel memory in `qmatmul`'s layout: panels of 8 columns; in a
    * panel, for each pair of rows (2i, 2i+1), columns 0-3 then 4-7, each as (W[2i][c], W[2i+1][c]).
+   * Integers within −127..127 (a model file's int8 tensors) are stored as int8, half the memory;
+   * `qmatmul` reads either exactly.
    */
   packMatrix(m: QuantMatrix): PackedMatrix {
     const kp = m.k + (m.k & 1);
     const np = Math.ceil(m.n / 8) * 8;
-    const w = this.alloc(kp * np * 2);
+    const int8 = m.q.every((v) => v >= -127 && v <= 127);
+    const w = this.alloc(kp * np * (int8 ? 1 : 2));
     const ws = this.alloc(np * 4);
-    const dst = this.i16(w, kp * np);
+    const dst = int8 ? new Int8Array(this.memory.buffer, w, kp * np) : this.i16(w, kp * np);
     dst.fill(0);
     const half = kp / 2;
     for (let i = 0; i < m.k; i++) {
@@ -257,7 +276,7 @@ export class WasmKernels {
     const scales = this.f32(ws, np);
     scales.fill(0);
     scales.set(m.scale);
-    return { w, ws, k: m.k, kp, n: m.n, qa: m.qa };
+    return { w, ws, k: m.k, kp, n: m.n, qa: m.qa, int8 };
   }
 
   /** Test hook: `out[i] = op(x[i])`, lanes of four with a scalar tail. */
@@ -284,20 +303,21 @@ export class WasmKernels {
     this.#ex.quantize(x, xs, m, k, kp, qa, aq, sc);
   }
 
-  /** Integer matrix product with epilogue: `reference.qmatmulRow` per row. */
+  /**
+   * `out = epilogue(dequant(aq @ W))` for m quantized rows (row stride `os` floats; "residual" adds
+   * to what `out` holds): `reference.qmatmulRow` per row.
+   */
   qmatmul(
     aq: number,
     as: number,
     m: number,
-    kp: number,
-    w: number,
-    ws: number,
-    n: number,
+    w: PackedMatrix,
     out: number,
     os: number,
     mode: MatmulMode,
   ): void {
-    this.#ex.qmatmul(aq, as, m, kp, w, ws, n, out, os, out, os, MODES[mode]);
+    const fn = w.int8 ? this.#ex.qmatmul8 : this.#ex.qmatmul;
+    fn(aq, as, m, w.kp, w.w, w.ws, w.n, out, os, out, os, MODES[mode]);
   }
 
   /**

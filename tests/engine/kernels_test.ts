@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { attentionScratchBytes, kvCacheBytes, WasmKernels } from "../../lib/engine/kernels.ts";
 import { expf, geluf, rsqrtf, tanhf } from "../../lib/engine/f32_math.ts";
-import { quantizeMatrix } from "../../lib/engine/prepared_model.ts";
+import { int8Matrix, quantizeMatrix } from "../../lib/engine/prepared_model.ts";
 import {
   attendRow,
   type Epilogue,
@@ -141,41 +141,58 @@ Deno.test("quantize() matches reference.quantizeRow bit for bit, zero rows and p
   }
 });
 
-Deno.test("qmatmul() matches reference.qmatmulRow bit for bit for every epilogue and tail", () => {
+Deno.test("qmatmul() matches reference.qmatmulRow bit for bit for every epilogue, tail and weight width", () => {
   const k = new WasmKernels();
   const rng = new Rng(6);
   const epilogues: Epilogue[] = ["store", "residual", "gelu"];
-  for (let trial = 0; trial < 45; trial++) {
+  for (let trial = 0; trial < 60; trial++) {
     const m = 1 + rng.int(11), kk = 1 + rng.int(80), n = 1 + rng.int(40);
     const epilogue = epilogues[trial % 3];
-    const wm = quantizeMatrix(rng.floats(kk * n, 0.5), kk, n);
-    const { w, ws, kp } = k.packMatrix(wm);
+    const int8 = trial % 2 === 1; // a model file's int8 tensor: panels of int8
+    const wm = int8
+      ? int8Matrix(
+        Int8Array.from({ length: kk * n }, () => rng.int(255) - 127),
+        rng.floats(n, 0.01, 0.02),
+        kk,
+        n,
+      )!
+      : quantizeMatrix(rng.floats(kk * n, 0.5), kk, n);
+    const packed = k.packMatrix(wm);
+    assert.equal(packed.int8, int8);
+    const { w, ws, kp } = packed;
     const x = rng.floats(m * kk, 2);
     const res = rng.floats(m * n);
     const xp = put(k, x), aq = k.alloc(m * kp * 2), sc = k.alloc(m * 4), op = put(k, res);
     k.quantize(xp, kk, m, kk, kp, wm.qa, aq, sc);
-    k.qmatmul(aq, sc, m, kp, w, ws, n, op, n, epilogue);
+    k.qmatmul(aq, sc, m, packed, op, n, epilogue);
     const expected = res.slice();
     const q = new Int16Array(kp);
     for (let r = 0; r < m; r++) {
       const s = quantizeRow(x.subarray(r * kk, (r + 1) * kk), wm.qa, q);
       qmatmulRow(q, s, wm, expected.subarray(r * n, (r + 1) * n), epilogue);
     }
-    assertBits(k.f32(op, m * n), expected, `qmatmul ${epilogue} m=${m} k=${kk} n=${n}`);
+    assertBits(
+      k.f32(op, m * n),
+      expected,
+      `qmatmul ${epilogue} int8=${int8} m=${m} k=${kk} n=${n}`,
+    );
     for (const p of [w, ws, xp, aq, sc, op]) k.free(p);
   }
 });
 
 Deno.test("qmatmul() accumulates the worst case k·qa·qw without overflow", () => {
   const k = new WasmKernels();
-  for (const kk of [1, 127, 128, 2048]) {
+  for (const kk of [1, 127, 128, 2048, 2049]) {
     const n = 8;
-    const wm = quantizeMatrix(new Float32Array(kk * n).fill(-1), kk, n); // every q = −qw
-    const { w, ws, kp } = k.packMatrix(wm);
+    const wm = kk === 2049 // int8 panels: every q = −127
+      ? int8Matrix(new Int8Array(kk * n).fill(-127), new Float32Array(n).fill(1 / 127), kk, n)!
+      : quantizeMatrix(new Float32Array(kk * n).fill(-1), kk, n); // every q = −qw
+    const packed = k.packMatrix(wm);
+    const { w, ws, kp } = packed;
     const x = new Float32Array(kk).fill(3); // every q = qa
     const xp = put(k, x), aq = k.alloc(kp * 2), sc = k.alloc(4), op = k.alloc(n * 4);
     k.quantize(xp, kk, 1, kk, kp, wm.qa, aq, sc);
-    k.qmatmul(aq, sc, 1, kp, w, ws, n, op, n, "store");
+    k.qmatmul(aq, sc, 1, packed, op, n, "store");
     const expected = new Float32Array(n);
     const q = new Int16Array(kp);
     qmatmulRow(q, quantizeRow(x, wm.qa, q), wm, expected, "store");

@@ -193,9 +193,10 @@ export function quantize(x: usize, xs: i32, m: i32, k: i32, kp: i32, qa: f32, aq
 // ---- integer matrix product with a float32 epilogue ----
 //
 // Weights are packed in panels of 8 columns: panel p (columns 8p..8p+7) holds, for each pair of
-// rows (2i, 2i+1), 16 int16 values: for columns c = 0..7, (W[2i][8p+c], W[2i+1][8p+c]); that is
-// two v128, columns 0-3 then 4-7, ready for i32x4.dot_i16x8_s against a splat of the activation
-// pair (x[2i], x[2i+1]). A panel is kp·16 bytes. Column scales are padded to a multiple of 8.
+// rows (2i, 2i+1), 16 values: for columns c = 0..7, (W[2i][8p+c], W[2i+1][8p+c]); that is, as
+// int16, two v128, columns 0-3 then 4-7, ready for i32x4.dot_i16x8_s against a splat of the
+// activation pair (x[2i], x[2i+1]). A panel is kp·16 bytes (int16) or kp·8 bytes (int8, widened
+// to int16 on load). Column scales are padded to a multiple of 8.
 
 // @ts-ignore: decorator
 @inline function epilogue(acc: v128, ws: v128, as: v128, out: usize, res: usize, mode: i32, cols: i32): void {
@@ -225,18 +226,14 @@ export function quantize(x: usize, xs: i32, m: i32, k: i32, kp: i32, qa: f32, aq
   }
 }
 
-/**
- * out[m×n] = epilogue(dequant(aq[m×kp] @ W[kp×n])): `y = f32(f32(f32(acc)·ws[j])·as[r])`; mode 0
- * stores y, mode 1 stores `res + y` (res may equal out), mode 2 stores GELU(y). Row strides os and
- * rs are in floats. reference.qmatmulRow, for every row.
- */
-export function qmatmul(
+// @ts-ignore: decorator
+@inline function qmatmulImpl<W>(
   aq: usize, as: usize, m: i32, kp: i32, w: usize, ws: usize, n: i32,
   out: usize, os: i32, res: usize, rs: i32, mode: i32,
 ): void {
   const kpairs = kp >> 1;
   const arow = <usize>kp << 1;
-  const panel = <usize>kp << 4;
+  const panel = (<usize>kp << 3) * sizeof<W>(); // kp/2 row pairs × 8 columns × 2 rows
   const ostep = <usize>os << 2;
   const rstep = <usize>rs << 2;
   for (let p = 0; p < n; p += 8) {
@@ -255,8 +252,15 @@ export function qmatmul(
       let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
       let wq = wp;
       for (let k = 0; k < kpairs; k++) {
-        const w0 = v128.load(wq);
-        const w1 = v128.load(wq, 16);
+        let w0: v128, w1: v128;
+        if (sizeof<W>() == 2) {
+          w0 = v128.load(wq);
+          w1 = v128.load(wq, 16);
+        } else {
+          const raw = v128.load(wq);
+          w0 = i16x8.extend_low_i8x16_s(raw);
+          w1 = i16x8.extend_high_i8x16_s(raw);
+        }
         const o = <usize>k << 2;
         const x0 = i32x4.splat(load<i32>(a0 + o));
         c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x0, w0));
@@ -270,7 +274,7 @@ export function qmatmul(
         const x3 = i32x4.splat(load<i32>(a3 + o));
         c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x3, w0));
         c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x3, w1));
-        wq += 32;
+        wq += 16 * sizeof<W>();
       }
       const o0 = out + <usize>r * ostep + (<usize>p << 2);
       const r0 = res + <usize>r * rstep + (<usize>p << 2);
@@ -297,16 +301,31 @@ export function qmatmul(
         const o = <usize>k << 2;
         const x0 = i32x4.splat(load<i32>(a0 + o));
         const x1 = i32x4.splat(load<i32>(a0 + o, 4));
-        e0 = i32x4.add(e0, i32x4.dot_i16x8_s(x0, v128.load(wq)));
-        e1 = i32x4.add(e1, i32x4.dot_i16x8_s(x0, v128.load(wq, 16)));
-        d0 = i32x4.add(d0, i32x4.dot_i16x8_s(x1, v128.load(wq, 32)));
-        d1 = i32x4.add(d1, i32x4.dot_i16x8_s(x1, v128.load(wq, 48)));
-        wq += 64;
+        if (sizeof<W>() == 2) {
+          e0 = i32x4.add(e0, i32x4.dot_i16x8_s(x0, v128.load(wq)));
+          e1 = i32x4.add(e1, i32x4.dot_i16x8_s(x0, v128.load(wq, 16)));
+          d0 = i32x4.add(d0, i32x4.dot_i16x8_s(x1, v128.load(wq, 32)));
+          d1 = i32x4.add(d1, i32x4.dot_i16x8_s(x1, v128.load(wq, 48)));
+        } else {
+          const r0 = v128.load(wq);
+          const r1 = v128.load(wq, 16);
+          e0 = i32x4.add(e0, i32x4.dot_i16x8_s(x0, i16x8.extend_low_i8x16_s(r0)));
+          e1 = i32x4.add(e1, i32x4.dot_i16x8_s(x0, i16x8.extend_high_i8x16_s(r0)));
+          d0 = i32x4.add(d0, i32x4.dot_i16x8_s(x1, i16x8.extend_low_i8x16_s(r1)));
+          d1 = i32x4.add(d1, i32x4.dot_i16x8_s(x1, i16x8.extend_high_i8x16_s(r1)));
+        }
+        wq += 32 * sizeof<W>();
       }
       if (k < kpairs) {
         const x0 = i32x4.splat(load<i32>(a0 + (<usize>k << 2)));
-        e0 = i32x4.add(e0, i32x4.dot_i16x8_s(x0, v128.load(wq)));
-        e1 = i32x4.add(e1, i32x4.dot_i16x8_s(x0, v128.load(wq, 16)));
+        if (sizeof<W>() == 2) {
+          e0 = i32x4.add(e0, i32x4.dot_i16x8_s(x0, v128.load(wq)));
+          e1 = i32x4.add(e1, i32x4.dot_i16x8_s(x0, v128.load(wq, 16)));
+        } else {
+          const r0 = v128.load(wq);
+          e0 = i32x4.add(e0, i32x4.dot_i16x8_s(x0, i16x8.extend_low_i8x16_s(r0)));
+          e1 = i32x4.add(e1, i32x4.dot_i16x8_s(x0, i16x8.extend_high_i8x16_s(r0)));
+        }
       }
       const o0 = out + <usize>r * ostep + (<usize>p << 2);
       const r0 = res + <usize>r * rstep + (<usize>p << 2);
@@ -315,6 +334,29 @@ export function qmatmul(
       if (cols1 > 0) epilogue(i32x4.add(e1, d1), ws1, s0, o0 + 16, r0 + 16, mode, cols1);
     }
   }
+}
+
+/**
+ * out[m×n] = epilogue(dequant(aq[m×kp] @ W[kp×n])): `y = f32(f32(f32(acc)·ws[j])·as[r])`; mode 0
+ * stores y, mode 1 stores `res + y` (res may equal out), mode 2 stores GELU(y). Row strides os and
+ * rs are in floats. reference.qmatmulRow, for every row. Weights in int16 panels.
+ */
+export function qmatmul(
+  aq: usize, as: usize, m: i32, kp: i32, w: usize, ws: usize, n: i32,
+  out: usize, os: i32, res: usize, rs: i32, mode: i32,
+): void {
+  qmatmulImpl<i16>(aq, as, m, kp, w, ws, n, out, os, res, rs, mode);
+}
+
+/**
+ * `qmatmul` with weights in int8 panels (the same element order, one byte each; for matrices
+ * whose integers fit −127..127, such as a model file's int8 tensors): half the memory to read.
+ */
+export function qmatmul8(
+  aq: usize, as: usize, m: i32, kp: i32, w: usize, ws: usize, n: i32,
+  out: usize, os: i32, res: usize, rs: i32, mode: i32,
+): void {
+  qmatmulImpl<i8>(aq, as, m, kp, w, ws, n, out, os, res, rs, mode);
 }
 
 // ---- attention with key/value caches ----
