@@ -207,7 +207,7 @@ export class CmSegment {
 
   // Order 1: counts per (previous byte, byte), and per previous byte its total, distinct symbols
   // and most frequent symbol. Its prediction blends in order 0 (interpolation, no exclusion).
-  #o1 = new Uint16Array(ALPHABET * ALPHABET);
+  #o1 = new Float64Array(ALPHABET * ALPHABET); // whole counts, as doubles: the blend is faster
   #o1Total = new Int32Array(ALPHABET);
   #o1Distinct = new Int32Array(ALPHABET);
   #o1Top = new Uint8Array(ALPHABET);
@@ -547,7 +547,7 @@ export class CmSegment {
       t = 0;
       let d = 0;
       for (let v = row; v < row + ALPHABET; v++) {
-        const c = o1[v]! >>> 1;
+        const c = Math.floor(o1[v]! / 2);
         o1[v] = c;
         t += c;
         if (c > 0) d++;
@@ -708,13 +708,14 @@ function quantize(p: Float64Array, scale: number, top: number, out: Uint32Array,
   const spare = FREQ_TOTAL - ALPHABET;
   const f = scale * spare;
   let sum = 0;
+  let bits = 0; // OR of every q: bits above 15 reveal a q out of range
   for (let v = 0; v < ALPHABET; v++) {
-    const x = p[v]! * f;
-    const q = x < spare ? x | 0 : spare; // x ≥ 0; NaN gives spare, and the slow path below
+    const q = (p[v]! * f) | 0; // p ≥ 0; NaN gives 0
     out[at + v] = q + 1;
     sum = (sum + q) | 0;
+    bits |= q;
   }
-  if (sum <= spare) {
+  if (bits >>> 16 === 0 && sum <= spare) {
     out[at + top]! += spare - sum;
     return;
   }

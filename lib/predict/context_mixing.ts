@@ -2,10 +2,12 @@
 /**
  * The context-mixing predictor: an adaptive byte model that needs no GPU and no model file.
  *
- * Each segment runs its own model (`_cm_model.ts`): PPM-style contexts of orders 0 to 5 with
- * exclusion and learned escape probabilities, a match model for long repeats, and a fixed rule
- * that turns probabilities into integer frequencies. Memory grows with the segment and stays
- * below about 36 MiB per segment. Tables depend only on the segment's own bytes.
+ * Each segment runs its own model (`_cm_model.ts`): orders 0 and 1 blended with a learned weight,
+ * PPM-style contexts of orders 2 to 4 with exclusion and learned escape probabilities, a match
+ * model for long repeats, a secondary estimation of the likely byte, and a fixed rule that turns
+ * probabilities into integer frequencies. Memory grows with the segment: about 2 MiB at the start,
+ * at most about 36 MiB plus the segment's length. Tables depend only on the segment's own bytes,
+ * never on the batch or the slot.
  *
  * @module
  */
