@@ -114,6 +114,14 @@ export interface PackedMatrix {
  * @param hs Head size.
  * @param cap Positions.
  * @returns Bytes (a multiple of 16).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { kvCacheBytes } from "./kernels.ts";
+ *
+ * assert.equal(kvCacheBytes(8, 64, 512), 8 * 512 * (2 * 64 + 64 + 8)); // 800 KiB
+ * ```
  */
 export function kvCacheBytes(heads: number, hs: number, cap: number): number {
   const hsp = hs + (hs & 1);
@@ -126,6 +134,14 @@ export function kvCacheBytes(heads: number, hs: number, cap: number): number {
  * @param cap Positions.
  * @param hs Head size.
  * @returns Bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { attentionScratchBytes } from "./kernels.ts";
+ *
+ * assert.ok(attentionScratchBytes(512, 64) > 512 * 4);
+ * ```
  */
 export function attentionScratchBytes(cap: number, hs: number): number {
   return cap * 4 + (cap + 16) * 2 + (hs + 1) * 2 + 16;
