@@ -269,6 +269,10 @@ async function readHeader(reader: FieldReader, checksums: Checksums): Promise<He
   return { formatVersion, blockMaximumSize, modelHash, modelName };
 }
 
+/**
+ * Reads the `Magic_Number` a byte at a time, so that a short input that is not an archive is
+ * reported as such rather than as truncated.
+ */
 async function readMagic(reader: FieldReader): Promise<Uint8Array> {
   const where = "Cannot read the archive";
   const got: number[] = [];
