@@ -18,7 +18,8 @@
  *    that followed it; the probability of that byte is set to a learned hit rate (per match length
  *    and prior probability), the others rescaled.
  * 4. Secondary estimation: the probability q of the likely value is mapped through two learned
- *    piecewise-linear curves (per state and per previous byte) and mixed with q; others rescaled.
+ *    piecewise-linear curves (per state, and per previous byte and match state) and mixed with q;
+ *    the others rescaled.
  * 5. Frequencies: `1 + floor(p · (FREQ_TOTAL − 256))`, the remainder added to the likely value.
  *
  * Determinism: only +, −, ×, ÷, floor and integer operations on IEEE doubles and int32, in a fixed
@@ -266,7 +267,7 @@ export class CmSegment {
   #sseNode = 0;
   #sseAlpha = 0;
   #sseH = 0;
-  #sse2 = buildSseNodes(256);
+  #sse2 = buildSseNodes(256 * 3); // per (previous byte, match state)
   #sseNode2 = 0;
   #sseH2 = 0;
 
@@ -408,7 +409,7 @@ export class CmSegment {
       const node = (hiK * 3 + mstate) * SSE_NODES + i;
       const v = this.#sse;
       const h = (1 - alpha) * v[node]! + alpha * v[node + 1]!;
-      const node2 = (this.#c4 & 0xff) * SSE_NODES + i;
+      const node2 = ((this.#c4 & 0xff) * 3 + mstate) * SSE_NODES + i;
       const v2 = this.#sse2;
       const hb = (1 - alpha) * v2[node2]! + alpha * v2[node2 + 1]!;
       let h2 = (q * SSE_KEEP + h * SSE_A + hb * (4 - SSE_KEEP - SSE_A)) / 4;
