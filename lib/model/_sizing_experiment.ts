@@ -5,7 +5,7 @@
  * `data/*` (the decompressed training corpus) and reports validation bits per byte on fixed
  * windows of `../shared/corpora/valid`, every category alike.
  *
- *     deno run -A lib/model/_sizing_experiment.ts NAME 'CONFIG_JSON' [STEPS] [BATCH]
+ *     deno run -A lib/model/_sizing_experiment.ts NAME 'CONFIG_JSON' [STEPS] [BATCH] [SEED]
  *
  * It runs on tfjs's wasm backend (about 5× the cpu backend here) and saves the final weights as
  * `runs/sizing/NAME/model.mgb` (float32) for the dtype comparison of FORMAT.md.
@@ -18,14 +18,15 @@ import type { MegabyteConfig } from "./config.ts";
 import { flopsPerByte, Megabyte, paramCount } from "./megabyte.ts";
 import { writeModelFile } from "./model_file_write.ts";
 
-const [name, configJson, stepsArg, batchArg] = Deno.args;
+const [name, configJson, stepsArg, batchArg, seedArg] = Deno.args;
 if (name === undefined || configJson === undefined) {
-  console.error("usage: _sizing_experiment.ts NAME CONFIG_JSON [STEPS] [BATCH]");
+  console.error("usage: _sizing_experiment.ts NAME CONFIG_JSON [STEPS] [BATCH] [SEED]");
   Deno.exit(2);
 }
 const config = JSON.parse(configJson) as MegabyteConfig;
 const steps = Number(stepsArg ?? 250);
 const batch = Number(batchArg ?? 16);
+const seed = Number(seedArg ?? 1337); // init weights and training windows; validation is fixed
 const T = config.context;
 const MAX_LR = 3e-3;
 const MIN_LR = 3e-4;
@@ -98,9 +99,9 @@ function validBpb(model: Megabyte): number {
   return nats / n / Math.LN2;
 }
 
-const model = new Megabyte(config, { seed: 1337 });
+const model = new Megabyte(config, { seed });
 const optimizer = tf.train.adam(MAX_LR, 0.9, 0.98, 1e-8);
-const random = rng(1337);
+const random = rng(seed);
 const params = paramCount(config);
 console.log(
   JSON.stringify({ name, config, params, flopsPerByte: flopsPerByte(config), steps, batch }),

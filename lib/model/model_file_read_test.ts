@@ -76,6 +76,14 @@ Deno.test("readModelFile() of float16 and int8 files returns values within their
   }
 });
 
+Deno.test("readModelFile() reads a file held in the middle of a larger buffer", () => {
+  const bytes = writeModelFile(randomModel(tiny, 3), { dtype: "int8" });
+  const big = new Uint8Array(bytes.length + 13);
+  big.set(bytes, 5);
+  const read = readModelFile(big.subarray(5, 5 + bytes.length));
+  assert.deepEqual(read.tensors, readModelFile(bytes).tensors);
+});
+
 Deno.test("readModelFile() gives different models different hashes", () => {
   const a = readModelFile(writeModelFile(randomModel(tiny, 1)));
   const b = readModelFile(writeModelFile({ ...randomModel(tiny, 1), name: "other" }));
