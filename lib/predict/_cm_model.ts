@@ -115,9 +115,16 @@ function buildTClass(): Uint8Array {
 const X_EDGES = [0.05, 0.15, 0.3, 0.5, 0.7, 0.9];
 const X_CLASSES = X_EDGES.length + 1;
 
-/** The class of probability `q` among X_EDGES. */
-function xClass(q: number): number {
+/** X_INDEX[floor(q · 256)]: the class of q, or one below it (refined by a comparison). */
+const X_INDEX = Uint8Array.from({ length: 257 }, (_, j) => {
   let c = 0;
+  while (c < X_EDGES.length && j / 256 >= X_EDGES[c]!) c++;
+  return c;
+});
+
+/** The class of probability `q` among X_EDGES: how many edges are ≤ q. */
+function xClass(q: number): number {
+  let c = X_INDEX[q < 1 ? Math.floor(q * 256) : 256]!;
   while (c < X_EDGES.length && q >= X_EDGES[c]!) c++;
   return c;
 }
@@ -227,6 +234,7 @@ export class CmSegment {
   #o1Distinct = new Int32Array(ALPHABET);
   #o1Top = new Uint8Array(ALPHABET);
   #o1Last = new Uint8Array(ALPHABET);
+  #o1Syms = new Uint8Array(ALPHABET * ALPHABET); // per context: its distinct symbols, d1 of them
   #o1Weight = new Float64Array(D_CLASSES * T_CLASSES).fill(0.5);
   #o1Bucket = 0;
 
@@ -302,14 +310,20 @@ export class CmSegment {
       const b1 = D_CLASS[d1 > 256 ? 256 : d1]! * T_CLASSES + T_CLASS[t1 > 1023 ? 511 : t1 >> 1]!;
       this.#o1Bucket = b1;
       const w = this.#o1Weight[b1]!;
-      const o0 = this.#o0;
+      // In units of order 0: p[v] = o0(v) + h · n1'(v), s = w / S0 (only the d1 symbols seen
+      // after c1 need adding to the copy of order 0).
       const o1 = this.#o1;
+      const syms = this.#o1Syms;
       const row = c1 * ALPHABET;
       const bonus = O1_RECENT_BONUS + O1_RECENT_SHARE * t1;
-      const g = (w * (t1 + bonus)) / ((1 - w) * this.#o0Sum);
-      for (let v = 0; v < ALPHABET; v++) p[v] = o1[row + v]! + g * o0[v]!;
-      p[this.#o1Last[c1]!]! += bonus;
-      s = (1 - w) / (t1 + bonus);
+      const h = ((1 - w) * this.#o0Sum) / (w * (t1 + bonus));
+      p.set(this.#o0);
+      for (let i = row; i < row + d1; i++) {
+        const v = syms[i]!;
+        p[v]! += h * o1[row + v]!;
+      }
+      p[this.#o1Last[c1]!]! += h * bonus;
+      s = w / this.#o0Sum;
       top = this.#o1Top[c1]!;
     }
     let hiK = t1 === 0 ? 0 : 1;
@@ -565,7 +579,7 @@ export class CmSegment {
   #updateOrder1(c1: number, byte: number): void {
     const o1 = this.#o1;
     const row = c1 * ALPHABET;
-    if (o1[row + byte] === 0) this.#o1Distinct[c1]!++;
+    if (o1[row + byte] === 0) this.#o1Syms[row + this.#o1Distinct[c1]!++] = byte;
     o1[row + byte]! += O1_INC;
     if (o1[row + byte]! > o1[row + this.#o1Top[c1]!]!) this.#o1Top[c1] = byte;
     this.#o1Last[c1] = byte;
@@ -573,11 +587,11 @@ export class CmSegment {
     if (t > O1_LIMIT) {
       t = 0;
       let d = 0;
-      for (let v = row; v < row + ALPHABET; v++) {
-        const c = Math.floor(o1[v]! / 2);
-        o1[v] = c;
+      for (let v = 0; v < ALPHABET; v++) {
+        const c = Math.floor(o1[row + v]! / 2);
+        o1[row + v] = c;
         t += c;
-        if (c > 0) d++;
+        if (c > 0) this.#o1Syms[row + d++] = v;
       }
       this.#o1Distinct[c1] = d;
     }
