@@ -52,17 +52,23 @@ function reduceGrad(
 ): tf.Tensor {
   const expanded = x.shape.slice();
   for (const a of axesOf(axis, x.rank)) expanded[a] = 1;
-  const grad = tf.mul(tf.reshape(dy, expanded), tf.ones(x.shape, "float32")); // (reduced) -> (x)
+  // onesLike runs on the backend; tf.ones would build the array on the CPU and upload it every
+  // step, which on webgpu under Deno (getMappedRange) took most of a 10 s step (bench/train/).
+  const grad = tf.mul(tf.reshape(dy, expanded), tf.onesLike(x)); // (reduced) · (x) -> (x)
   return scale === 1 ? grad : tf.div(grad, scale);
 }
 
 /**
- * `tf.matMul`, except on the wasm backend, whose transposed products run far slower than plain
- * ones (measured here on 512×1024 by 512×256: 7.5 GFLOP/s plain, 0.6 with transposeA, 1.3 with
- * transposeB): there the operands are transposed first.
+ * Backends whose transposed products run far slower than plain ones, so the operands are
+ * transposed first. wasm, measured here on 512×1024 by 512×256: 7.5 GFLOP/s plain, 0.6 with
+ * transposeA, 1.3 with transposeB. webgpu on the H200 (bench/train/): the gradient products
+ * 8192×2048 by (512×2048)ᵀ took 38.6 ms (0.45 TFLOP/s), plain ones of that size run at ~5.
  */
+const TRANSPOSE_FIRST = new Set(["wasm", "webgpu"]);
+
+/** `tf.matMul`, with the operands transposed first on the backends of {@link TRANSPOSE_FIRST}. */
 function matMul(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
-  if (tf.getBackend() !== "wasm" || (!transposeA && !transposeB)) {
+  if (!TRANSPOSE_FIRST.has(tf.getBackend()) || (!transposeA && !transposeB)) {
     return tf.matMul(a, b, transposeA, transposeB);
   }
   const swapLast = (t: tf.Tensor) =>
@@ -77,9 +83,10 @@ function matMul(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boo
 /**
  * Backends where the gather gradient is a one-hot matmul rather than UnsortedSegmentSum: wasm
  * has no such kernel, and the cpu one runs a loop of tensor ops per table row (40 Adam steps of
- * the tiny model took 25 s with it here; the matmul is cheap for tables of 256 rows).
+ * the tiny model took 25 s with it here; the matmul is cheap for tables of 256 rows); webgpu's
+ * float atomics made it 103 ms of a 1.4 s step on the H200 (bench/train/).
  */
-const ONE_HOT_GATHER_GRAD = new Set(["cpu", "wasm"]);
+const ONE_HOT_GATHER_GRAD = new Set(["cpu", "wasm", "webgpu"]);
 
 const configs: tf.GradConfig[] = [
   {

@@ -178,7 +178,9 @@ export function clipByGlobalNorm(
   // tidy keeps tensors in arrays and plain objects, not in Maps: build the Map outside it.
   const { clipped, norm } = tf.tidy(() => {
     const squares = names.map((name) => tf.sum(tf.square(grads.get(name)!))); // each ()
-    const norm = tf.sqrt(tf.addN(squares)) as tf.Scalar; // ()
+    // A chain of adds, not tf.addN: webgpu's AddN gave 0 or garbage for this many inputs
+    // (llvmpipe and the H200), so the clipping never clipped there.
+    const norm = tf.sqrt(squares.reduce((a, b) => tf.add(a, b))) as tf.Scalar; // ()
     const factor = tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1); // ()
     return { clipped: names.map((name) => tf.mul(grads.get(name)!, factor)), norm };
   });

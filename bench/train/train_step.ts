@@ -1,0 +1,121 @@
+/**
+ * `deno task bench:train`: times one MEGABYTE training step (forward, backward, Adam) on a tfjs
+ * backend and, with `--profile`, lists where the kernel time goes (tf.profile; on webgpu the
+ * kernel times come from timestamp queries). Run on the GPU machine (../shared/DEVICE.md):
+ *
+ *   deno run --unstable-webgpu --allow-read --allow-write --allow-env bench/train/train_step.ts \
+ *     --backend webgpu --config '{"patchSize":8,...}' --batch 8 --steps 3 --profile --out x.json
+ *
+ * Effective TFLOP/s counts 6 × forward FLOPs per byte (lib/model/flops.ts) × bytes per second.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { parseArgs } from "node:util";
+import { type BackendName, setBackend } from "../../lib/model/backend.ts";
+import { flopsPerByte, Megabyte, paramCount } from "../../lib/model/megabyte.ts";
+import type { MegabyteConfig } from "../../lib/model/config.ts";
+
+/** The step DEVICE.md measured at ~20 s: global 4×512 over 1024 patches of 8, local 2×128. */
+const DEVICE_MD_CONFIG: MegabyteConfig = {
+  patchSize: 8,
+  globalDim: 64,
+  globalLayers: 4,
+  globalHeads: 8,
+  localDim: 128,
+  localLayers: 2,
+  localHeads: 4,
+  context: 8192,
+  mlpRatio: 4,
+};
+
+const { values } = parseArgs({
+  options: {
+    backend: { type: "string", default: "webgpu" },
+    config: { type: "string" },
+    batch: { type: "string", default: "8" },
+    steps: { type: "string", default: "3" },
+    profile: { type: "boolean", default: false },
+    out: { type: "string" },
+  },
+});
+const config: MegabyteConfig = values.config
+  ? { ...DEVICE_MD_CONFIG, ...JSON.parse(values.config) }
+  : DEVICE_MD_CONFIG;
+const B = Number(values.batch);
+const steps = Number(values.steps);
+await setBackend(values.backend as BackendName);
+
+const model = new Megabyte(config, { seed: 1 });
+const optimizer = tf.train.adam(3e-4, 0.9, 0.98, 1e-8);
+const T = config.context;
+const bytes = new Int32Array(B * T);
+for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919 + (i >> 5)) & 255;
+const x = tf.tensor2d(bytes, [B, T], "int32");
+const vars = [...model.variables.values()];
+
+async function step(): Promise<number> {
+  const cost = optimizer.minimize(() => model.loss(x), true, vars)!;
+  const v = (await cost.data())[0]; // one-element readback: waits for the GPU
+  cost.dispose();
+  return v;
+}
+
+const result: Record<string, unknown> = {
+  backend: tf.getBackend(),
+  config,
+  batch: B,
+  params: paramCount(config),
+  flopsPerByte: flopsPerByte(config),
+};
+let t0 = performance.now();
+const first = await step(); // warm-up: shader compilation
+result.warmupMs = performance.now() - t0;
+const times: number[] = [];
+for (let s = 0; s < steps; s++) {
+  t0 = performance.now();
+  await step();
+  times.push(performance.now() - t0);
+}
+const ms = times.reduce((a, b) => a + b, 0) / times.length;
+const bytesPerSecond = (B * T) / (ms / 1000);
+Object.assign(result, {
+  firstLoss: first,
+  stepMs: times,
+  meanStepMs: ms,
+  bytesPerSecond,
+  tflops: 6 * flopsPerByte(config) * bytesPerSecond / 1e12,
+});
+if (values.profile) {
+  const info = await tf.profile(async () => {
+    await step();
+  });
+  const byName = new Map<string, { count: number; ms: number }>();
+  for (const k of info.kernels) {
+    const e = byName.get(k.name) ?? { count: 0, ms: 0 };
+    e.count++;
+    const t = await (k.kernelTimeMs as number | Promise<number>);
+    e.ms += typeof t === "number" ? t : 0;
+    byName.set(k.name, e);
+  }
+  const rows = [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms);
+  result.kernels = info.kernels.length;
+  result.kernelTable = rows.map(([name, e]) => ({ name, ...e }));
+  // The 15 slowest single kernels with shapes: where a custom kernel would pay.
+  const singles = [];
+  for (const k of info.kernels) {
+    const t = await (k.kernelTimeMs as number | Promise<number>);
+    singles.push({
+      name: k.name,
+      ms: typeof t === "number" ? t : 0,
+      in: k.inputShapes,
+      out: k.outputShapes,
+    });
+  }
+  singles.sort((a, b) => b.ms - a.ms);
+  result.slowest = singles.slice(0, 15);
+}
+const json = JSON.stringify(result, null, 1);
+console.log(json);
+if (values.out) await Deno.writeTextFile(values.out, json);
+model.dispose();
