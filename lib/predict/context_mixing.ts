@@ -6,7 +6,7 @@
  * PPM-style contexts of orders 2 to 4 with exclusion and learned escape probabilities, a match
  * model for long repeats, a secondary estimation of the likely byte, and a fixed rule that turns
  * probabilities into integer frequencies. Memory grows with the segment: about 2 MiB at the start,
- * at most about 36 MiB plus the segment's length. Tables depend only on the segment's own bytes,
+ * at most about 20 MiB plus the segment's length. Tables depend only on the segment's own bytes,
  * never on the batch or the slot.
  *
  * @module

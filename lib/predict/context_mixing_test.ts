@@ -108,6 +108,28 @@ Deno.test("createContextMixingPredictor() yields tables of entries ≥ 1 summing
   }
 });
 
+Deno.test("createContextMixingPredictor() stays valid once its context table and pool are full", () => {
+  // 300 KB of noise: about 600,000 order-3/4 contexts, over the table's cap of 393,216.
+  const input = noise(300_000, 13);
+  const batch = createContextMixingPredictor().start(1);
+  const table = new Uint32Array(ALPHABET);
+  let bits = 0;
+  for (let i = 0; i < input.length; i++) {
+    batch.predict(table);
+    let sum = 0;
+    let min = FREQ_TOTAL;
+    for (let v = 0; v < ALPHABET; v++) {
+      sum += table[v]!;
+      if (table[v]! < min) min = table[v]!;
+    }
+    if (min < 1 || sum !== FREQ_TOTAL) assert.fail(`Table ${i}: smallest entry ${min}, sum ${sum}`);
+    bits += Math.log2(FREQ_TOTAL / table[input[i]!]!);
+    batch.advance(input.subarray(i, i + 1));
+  }
+  batch.close();
+  assert.ok(bits / input.length < 8.05, `noise: ${(bits / input.length).toFixed(4)} bits per byte`);
+});
+
 Deno.test("createContextMixingPredictor() gives the same tables in a batch of 1 and of N, in any slot", () => {
   const inputs = [textLike(6000, 3), noise(6000, 4), textLike(6000, 5), new Uint8Array(6000)];
   const alone = inputs.map((input) => runBatch([input])[0]!);
