@@ -25,9 +25,10 @@ function logSoftmax(row: Float32Array): Float64Array {
   return Float64Array.from(row, (v) => v - lse);
 }
 
-Deno.test("the engine agrees with tests/fixtures/tiny_fixture.json: log-probs close, bpb within 1%", async () => {
-  const model = await loadModel(new URL("tiny.mgb", FIXTURES));
-  const fixture = decodeFixture(await Deno.readTextFile(new URL("tiny_fixture.json", FIXTURES)));
+/** Checks the engine on `modelUrl` against the tfjs logits of `fixtureUrl`. */
+async function checkFixture(modelUrl: URL, fixtureUrl: URL): Promise<void> {
+  const model = await loadModel(modelUrl);
+  const fixture = decodeFixture(await Deno.readTextFile(fixtureUrl));
   const hash = Array.from(model.hash, (b) => b.toString(16).padStart(2, "0")).join("");
   assert.equal(hash, fixture.modelHash, "the fixture belongs to this model file");
   const engine = createEngine(model);
@@ -46,7 +47,7 @@ Deno.test("the engine agrees with tests/fixtures/tiny_fixture.json: log-probs cl
   }
   const n = bytes.length;
   console.log(
-    `tiny.mgb, ${n} bytes: max |Δ log p| = ${maxDiff.toExponential(2)} nats; bpb tfjs ${
+    `${model.name}, ${n} bytes: max |Δ log p| = ${maxDiff.toExponential(2)} nats; bpb tfjs ${
       (floatBits / n).toFixed(4)
     } (fixture ${fixture.bitsPerByte.toFixed(4)}), engine ${(engineBits / n).toFixed(4)}, coded ${
       (codedBits / n).toFixed(4)
@@ -56,4 +57,15 @@ Deno.test("the engine agrees with tests/fixtures/tiny_fixture.json: log-probs cl
   assert.ok(Math.abs(engineBits / floatBits - 1) < 0.01, "engine bpb within 1% of tfjs");
   assert.ok(Math.abs(codedBits / floatBits - 1) < 0.01, "coded bpb within 1% of tfjs");
   assert.ok(maxDiff < 0.1, `log-probabilities differ by ${maxDiff} nats`);
+}
+
+Deno.test("the engine agrees with tests/fixtures/tiny_fixture.json: log-probs close, bpb within 1%", async () => {
+  await checkFixture(new URL("tiny.mgb", FIXTURES), new URL("tiny_fixture.json", FIXTURES));
+});
+
+Deno.test("the engine agrees with the tfjs fixture of the shipped models/default.mgb within 1%", async () => {
+  await checkFixture(
+    new URL("../../models/default.mgb", import.meta.url),
+    new URL("default_fixture.json", FIXTURES),
+  );
 });
