@@ -3,8 +3,9 @@
  *
  * Compress bytes into a `.mbz` archive and get them back; stream forms keep memory flat on
  * inputs of any size. Without a model, blocks are coded by an adaptive context-mixing model (or
- * stored when that does not pay); with a model file (`loadModel`), blocks may use the neural
- * method, and decompression then needs the same model. The archive format is specified in
+ * stored when that does not pay); with a model file (`loadModel`), blocks may also use the mix
+ * method (context mixing and the neural model mixed byte by byte; pure neural on request), and
+ * decompression then needs the same model. The archive format is specified in
  * `codec/FORMAT.md`, the model file format in `lib/model/FORMAT.md`.
  *
  * @example Compress and decompress

@@ -26,7 +26,7 @@ export interface InfoReport extends ArchiveInfo {
   /** The archive's size in bytes. */
   archiveBytes: number;
   /**
-   * Whether every checksum was checked: false with `--no-verify`, or when neural blocks could
+   * Whether every checksum was checked: false with `--no-verify`, or when neural or mix blocks could
    * not be decoded for want of the archive's model. `checksumOk` means something only when true.
    */
   checksumChecked: boolean;
@@ -111,7 +111,8 @@ export async function infoFile(
     if (input.size !== null) archiveBytes = input.size;
     const modelOk = model !== null && toHex(model.hash) === info.modelHash;
     const checksumChecked = options.verify &&
-      (modelOk || info.blocks.every((block) => block.method !== "neural"));
+      (modelOk ||
+        info.blocks.every((block) => block.method !== "neural" && block.method !== "mix"));
     report = { file: name, archiveBytes, ...info, checksumChecked };
   } catch (error) {
     const { message, exitCode } = describeError(error, "inspect", subjectOf(name));

@@ -24,6 +24,7 @@ import {
   type MethodName,
   MODEL_HASH_BYTES,
   type ModelMethod,
+  needsModel,
   RATIO_LIMIT,
   RATIO_SLACK,
   Section,
@@ -370,9 +371,9 @@ async function parseBlock(
   if (method === undefined) {
     throw corrupt(`${where}: unknown Block_Method ${methodId}`, start, Section.blockDescriptor);
   }
-  if (method === "neural" && isZeroHash(header.modelHash)) {
+  if (needsModel(method) && isZeroHash(header.modelHash)) {
     throw corrupt(
-      `${where}: the neural method needs a model, but the archive names none`,
+      `${where}: the ${method} method needs a model, but the archive names none`,
       start,
       Section.blockDescriptor,
     );
@@ -419,7 +420,7 @@ async function parseBlock(
       offset += size;
     }
   }
-  const runnable = method !== "neural" || model !== null;
+  const runnable = !needsModel(method) || model !== null;
   const inspect = settings.inspect;
   const decode = inspect === undefined || (inspect.verify && runnable);
 

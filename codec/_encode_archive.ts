@@ -24,11 +24,12 @@ import {
   MODEL_HASH_BYTES,
   MODEL_NAME_LIMIT,
   type ModelMethod,
+  needsModel,
 } from "./_common/format.ts";
 import { createPredictor } from "./_common/methods.ts";
 import { createSegmentRunner, type SegmentRunner } from "./_common/segment_runner.ts";
 import { pushVarint, varintLength } from "./_common/varint.ts";
-import type { CompressOptions } from "./options.ts";
+import type { BlockMethod, CompressOptions } from "./options.ts";
 
 /** What the encoder reports about each block it wrote. */
 export interface EncodedBlockInfo {
@@ -74,9 +75,9 @@ export async function encodeArchive(
   const workers = checkWorkers(options.workers);
   const batchSize = checkBatchSize(options.batchSize);
   const { xxh64, createXxh64 } = await loadChecksums();
-  const neural = plan.methods.includes("neural");
+  const named = plan.methods.some(needsModel);
 
-  await sink(encodeHeader(plan.blockSize, neural ? plan.model : null, xxh64));
+  await sink(encodeHeader(plan.blockSize, named ? plan.model : null, xxh64));
   const runner = createSegmentRunner({ model: plan.model, workers, batchSize });
   // With workers, up to `workers` blocks are coded at once (each on its own worker), and written
   // in order; in this thread, one at a time.
@@ -136,7 +137,7 @@ function makePlan(options: CompressOptions): Plan {
   if (!Number.isInteger(segmentSize) || segmentSize < 1) {
     throw new RangeError(`Cannot use a segment size of ${segmentSize}: expected an integer ≥ 1`);
   }
-  const allowed = options.methods ?? [...METHOD_NAMES];
+  const allowed = options.methods ?? DEFAULT_METHODS;
   if (!Array.isArray(allowed)) throw new TypeError("Cannot use methods: expected an array");
   for (const m of allowed) {
     if (!(METHOD_NAMES as readonly string[]).includes(m)) {
@@ -146,9 +147,15 @@ function makePlan(options: CompressOptions): Plan {
   const model = checkModel(options.model);
   const methods: ModelMethod[] = [];
   if (allowed.includes("cm")) methods.push("cm");
-  if (allowed.includes("neural") && model !== null && canRun(model)) methods.push("neural");
+  const runs = model !== null && allowed.some(needsModel) && canRun(model);
+  // Tried in this order; on equal sizes the earlier one is kept.
+  if (runs && allowed.includes("mix")) methods.push("mix");
+  if (runs && allowed.includes("neural")) methods.push("neural");
   return { blockSize, segmentSize, model, methods };
 }
+
+/** The methods blocks try by default (`CompressOptions.methods`). */
+const DEFAULT_METHODS: readonly BlockMethod[] = ["stored", "cm", "mix"];
 
 /** True when the engine can run `model` (the placeholder predictor throws: skip the method). */
 function canRun(model: ModelFile): boolean {
@@ -196,8 +203,10 @@ async function encodeBlock(
   let best: { method: ModelMethod; segmentSize: number; coded: Uint8Array[]; size: number } | null =
     null;
   for (const method of raw.length === 0 ? [] : plan.methods) {
+    // cm and mix: long segments, since cm learns as it goes (the neural part of mix restarts
+    // every config.context bytes); neural: its context.
     const segmentSize = Math.min(
-      method === "cm" ? plan.segmentSize : plan.model!.config.context,
+      method === "neural" ? plan.model!.config.context : plan.segmentSize,
       raw.length,
     );
     const segments: Uint8Array[] = [];

@@ -4,6 +4,7 @@ import { Random } from "./_testing/random.ts";
 import { sampleFromModel, tinyModel } from "./_testing/tiny_model.ts";
 import { compress } from "./compress.ts";
 import { decompress } from "./decompress.ts";
+import { ModelMismatchError } from "./errors.ts";
 import { inspectArchive } from "./inspect_archive.ts";
 
 async function assertRoundTrip(input: Uint8Array, options: Parameters<typeof compress>[1] = {}) {
@@ -105,6 +106,48 @@ Deno.test("compress() codes blocks with the neural model when it is smaller, and
   assert.equal(info.modelHash, "15".repeat(32));
   assert.deepEqual(info.blocks.map((b) => [b.method, b.segments]), [["neural", 47]]);
   assert.ok(info.checksumOk);
+});
+
+Deno.test("compress() with a model tries stored, cm and mix by default, not neural", async () => {
+  const model = tinyModel(21);
+  const input = sampleFromModel(model, 3000, 1);
+  const archive = await assertRoundTrip(input, { model });
+  const info = await inspectArchive(archive, { model });
+  assert.equal(info.modelName, "tiny-random");
+  // One segment (Segment_Size = the block), 47 times the model's context of 64 bytes.
+  assert.deepEqual(info.blocks.map((b) => [b.method, b.segments]), [["mix", 1]]);
+  assert.ok(info.checksumOk);
+  // The mix of cm and the model beats cm alone on what the model knows.
+  const cm = await compress(input, { methods: ["stored", "cm"] });
+  assert.ok(archive.length < cm.length, `mix ${archive.length}, cm ${cm.length}`);
+  await assert.rejects(decompress(archive), ModelMismatchError);
+});
+
+Deno.test("compress() round-trips mix blocks of several segments, text and noise mixed", async () => {
+  const model = tinyModel(23);
+  const random = new Random(9);
+  const input = new Uint8Array([
+    ...sampleFromModel(model, 1300, 2),
+    ...random.text(1300),
+    ...random.bytes(1300),
+  ]);
+  const options = { model, blockSize: 1300, segmentSize: 500, methods: ["stored", "mix"] as const };
+  const archive = await assertRoundTrip(input, { ...options, methods: [...options.methods] });
+  const info = await inspectArchive(archive, { model });
+  assert.deepEqual(
+    info.blocks.map((b) => [b.method, b.segments]),
+    [["mix", 3], ["mix", 3], ["stored", 0]],
+  );
+});
+
+Deno.test("compress() with methods including neural tries it after mix", async () => {
+  const model = tinyModel(24);
+  const input = sampleFromModel(model, 1000, 3);
+  const methods = ["stored", "cm", "mix", "neural"] as const;
+  const archive = await assertRoundTrip(input, { model, methods: [...methods] });
+  const mix = await compress(input, { model });
+  const neural = await compress(input, { model, methods: ["stored", "neural"] });
+  assert.equal(archive.length, Math.min(mix.length, neural.length));
 });
 
 Deno.test("compress() skips the neural method when the model cannot run", async () => {

@@ -24,7 +24,7 @@ export interface ArchiveInfo {
   contentSize: number;
   /**
    * True when every block checksum and the content checksum were checked and matched; false
-   * when one did not match or could not be checked (a neural block without its model, or
+   * when one did not match or could not be checked (a neural or mix block without its model, or
    * `verify: false`).
    */
   checksumOk: boolean;
@@ -34,7 +34,7 @@ export interface ArchiveInfo {
 
 /** Options of {@link inspectArchive}. */
 export interface InspectOptions {
-  /** The archive's neural model, to check its neural blocks too. @default null */
+  /** The archive's neural model, to check its neural and mix blocks too. @default null */
   model?: ModelFile | null;
   /** Decode coded blocks to check their checksums (slow on large archives). @default true */
   verify?: boolean;
@@ -45,7 +45,7 @@ export interface InspectOptions {
 /**
  * Reads an archive's header and blocks. Structural damage (bad magic, truncation, bad fields,
  * trailing bytes) throws {@link CorruptArchiveError}; checksums that do not match are reported
- * in `checksumOk` instead. Needs no model: neural blocks are only listed without it.
+ * in `checksumOk` instead. Needs no model: neural and mix blocks are only listed without it.
  *
  * @param archive the archive, whole or as a stream
  * @param options model, verification, workers

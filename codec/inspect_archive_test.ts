@@ -45,13 +45,26 @@ Deno.test("inspectArchive() reports a checksum mismatch instead of throwing", as
 
 Deno.test("inspectArchive() lists neural blocks without the model, unverified", async () => {
   const model = tinyModel(41, "tiny-inspect");
-  const archive = await compress(sampleFromModel(model, 600, 1), { model });
+  const archive = await compress(sampleFromModel(model, 600, 1), {
+    model,
+    methods: ["stored", "neural"],
+  });
   const without = await inspectArchive(archive);
   assert.equal(without.modelName, "tiny-inspect");
   assert.equal(without.blocks[0]!.method, "neural");
   assert.equal(without.checksumOk, false);
   assert.equal((await inspectArchive(archive, { model })).checksumOk, true);
   assert.equal((await inspectArchive(archive, { model, verify: false })).checksumOk, false);
+});
+
+Deno.test("inspectArchive() lists mix blocks without the model, unverified", async () => {
+  const model = tinyModel(42, "tiny-inspect-mix");
+  const archive = await compress(sampleFromModel(model, 600, 2), { model });
+  const without = await inspectArchive(archive);
+  assert.equal(without.modelName, "tiny-inspect-mix");
+  assert.deepEqual(without.blocks.map((b) => b.method), ["mix"]);
+  assert.equal(without.checksumOk, false);
+  assert.equal((await inspectArchive(archive, { model })).checksumOk, true);
 });
 
 Deno.test("inspectArchive() throws CorruptArchiveError on structural damage", async () => {

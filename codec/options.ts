@@ -6,14 +6,17 @@
  */
 import type { ModelFile } from "../lib/model/model_file_types.ts";
 
-/** A block method's name (`codec/FORMAT.md`, Block_Descriptor). */
-export type BlockMethod = "stored" | "cm" | "neural";
+/**
+ * A block method's name (`codec/FORMAT.md`, Block_Descriptor): "stored" (raw bytes), "cm" (the
+ * context-mixing model), "neural" (the model alone), "mix" (cm and the model mixed byte by byte).
+ */
+export type BlockMethod = "stored" | "cm" | "neural" | "mix";
 
 /** Options of `compress`, `compressStream` and `score`. */
 export interface CompressOptions {
   /**
-   * The neural model (`lib/model/model_file_types.ts`). Null or undefined: no neural method.
-   * The archive then names this model, and decompression needs it.
+   * The neural model (`lib/model/model_file_types.ts`). Null or undefined: no "mix" or "neural"
+   * method. The archive then names this model, and decompression needs it.
    *
    * @default null
    */
@@ -32,11 +35,13 @@ export interface CompressOptions {
    */
   workers?: number;
   /**
-   * Methods each block may try; the block keeps the smallest result. "stored" is always tried
-   * (it bounds the growth of incompressible input); "neural" only when `model` is given and the
-   * engine can run it.
+   * Methods each block may try; the block keeps the smallest result (the earlier of "cm", "mix",
+   * "neural" on ties). "stored" is always tried (it bounds the growth of incompressible input);
+   * "mix" and "neural" only when `model` is given and the engine can run it. Pure "neural" is
+   * tried only when listed here: with the models so far it is never the smallest, and it costs
+   * as much time as "mix".
    *
-   * @default ["stored", "cm", "neural"]
+   * @default ["stored", "cm", "mix"]
    */
   methods?: BlockMethod[];
   /** Called after each block with the number of input bytes done so far. */
@@ -48,7 +53,7 @@ export interface CompressOptions {
    */
   batchSize?: number;
   /**
-   * Internal, for tests: `Segment_Size` of cm blocks (capped by the block's size).
+   * Internal, for tests: `Segment_Size` of cm and mix blocks (capped by the block's size).
    *
    * @default 1048576 (1 MiB)
    */

@@ -13,7 +13,7 @@ export const FORMAT_VERSION = 1;
 export const BLOCK_MAXIMUM_SIZE_LIMIT = 1 << 26;
 /** Default `Block_Maximum_Size` of the encoder: 1 MiB. */
 export const DEFAULT_BLOCK_SIZE = 1 << 20;
-/** `Segment_Size` the encoder writes for method 1 (cm), when the block is that long. */
+/** `Segment_Size` the encoder writes for methods 1 (cm) and 3 (mix), when the block is that long. */
 export const CM_SEGMENT_SIZE = 1 << 20;
 /** Bytes of `Model_Hash`. */
 export const MODEL_HASH_BYTES = 32;
@@ -32,19 +32,29 @@ export const RATIO_SLACK = 65536;
 
 /** `Block_Descriptor` bit 0. */
 export const LAST_BLOCK_BIT = 0x01;
-/** `Block_Descriptor` bits 1–2. */
-export const METHOD_MASK = 0x06;
-/** `Block_Descriptor` bits 3–7. */
-export const DESCRIPTOR_RESERVED_MASK = 0xf8;
+/** `Block_Descriptor` bits 1–3. */
+export const METHOD_MASK = 0x0e;
+/** `Block_Descriptor` bits 4–7. */
+export const DESCRIPTOR_RESERVED_MASK = 0xf0;
 
-/** The names of the block methods, by `Block_Method` value. */
-export const METHOD_NAMES = ["stored", "cm", "neural"] as const;
+/** The names of the block methods, by `Block_Method` value (4–7 are reserved). */
+export const METHOD_NAMES = ["stored", "cm", "neural", "mix"] as const;
 /** A block method's name. */
 export type MethodName = (typeof METHOD_NAMES)[number];
 /** A method that codes segments with a predictor. */
 export type ModelMethod = Exclude<MethodName, "stored">;
 /** `Block_Method` value of a method name. */
-export const METHOD_IDS: Readonly<Record<MethodName, number>> = { stored: 0, cm: 1, neural: 2 };
+export const METHOD_IDS: Readonly<Record<MethodName, number>> = {
+  stored: 0,
+  cm: 1,
+  neural: 2,
+  mix: 3,
+};
+
+/** True for the methods whose predictor runs the archive's model (`Model_Hash`). */
+export function needsModel(method: MethodName): boolean {
+  return method === "neural" || method === "mix";
+}
 
 /** The `codec/FORMAT.md` headings that errors name as their section. */
 export const Section = {

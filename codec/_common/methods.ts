@@ -6,16 +6,24 @@
  */
 import type { ModelFile } from "../../lib/model/model_file_types.ts";
 import { createContextMixingPredictor } from "../../lib/predict/context_mixing.ts";
+import { createMixingPredictor, createWindowedPredictor } from "../../lib/predict/mixer.ts";
 import { createNeuralPredictor } from "../../lib/predict/neural.ts";
 import type { Predictor } from "../../lib/predict/predictor.ts";
 import type { ModelMethod } from "./format.ts";
 
 /**
- * Creates the predictor of `method`. Throws when `method` is "neural" and `model` is null, or
- * when the neural predictor cannot run the model.
+ * Creates the predictor of `method` (FORMAT.md, Appendix D for "mix": the mixer's default
+ * options, over cm and the neural model restarted every `config.context` bytes). Throws when
+ * `method` needs a model ("neural", "mix") and `model` is null, or when the neural predictor
+ * cannot run the model.
  */
 export function createPredictor(method: ModelMethod, model: ModelFile | null): Predictor {
   if (method === "cm") return createContextMixingPredictor();
-  if (model === null) throw new TypeError("Cannot create the neural predictor: no model given");
-  return createNeuralPredictor(model);
+  if (model === null) throw new TypeError(`Cannot create the ${method} predictor: no model given`);
+  const neural = createNeuralPredictor(model);
+  if (method === "neural") return neural;
+  return createMixingPredictor([
+    createContextMixingPredictor(),
+    createWindowedPredictor(neural, model.config.context),
+  ]);
 }

@@ -116,7 +116,7 @@ export function splitArchive(archive: Uint8Array): ArchiveFields {
     const rawSize = varint();
     const block: BlockFields = { descriptor, rawSize, data: new Uint8Array(0) };
     let dataSize = rawSize;
-    if ((descriptor & 0x06) !== 0) {
+    if ((descriptor & 0x0e) !== 0) {
       block.segmentSize = varint();
       block.codedSizes = [];
       for (let i = 0; i < Math.ceil(rawSize / block.segmentSize); i++) {

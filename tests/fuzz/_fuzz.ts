@@ -23,7 +23,7 @@ export interface Sample {
   model: ModelFile | null;
 }
 
-/** The archives the fuzzers damage: cm blocks and segments, stored blocks, empty, neural. */
+/** The archives the fuzzers damage: cm blocks and segments, stored blocks, empty, neural, mix. */
 export async function samples(): Promise<Sample[]> {
   const random = new Random(20261128);
   const text = random.text(3000);
@@ -49,7 +49,18 @@ export async function samples(): Promise<Sample[]> {
       content: new Uint8Array(0),
       model: null,
     },
-    { name: "neural", archive: await compress(sampled, { model }), content: sampled, model },
+    {
+      name: "neural",
+      archive: await compress(sampled, { model, methods: ["stored", "neural"] }),
+      content: sampled,
+      model,
+    },
+    {
+      name: "mix",
+      archive: await compress(sampled, { model, segmentSize: 150 }),
+      content: sampled,
+      model,
+    },
   ];
 }
 

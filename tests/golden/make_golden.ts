@@ -69,6 +69,19 @@ async function main(): Promise<void> {
     model: "golden",
     methods: ["stored", "neural"],
   });
+  // Method 3 (format 1.1): blocks of several segments, each longer than the model's context.
+  await writeOk(
+    "mix_tiny_model",
+    new Uint8Array([
+      ...sampleFromModel(goldenModel(), 900, GOLDEN_MODEL_SEED + 1),
+      ...new TextEncoder().encode(
+        "the mixer weighs the context-mixing model against the neural model, byte by byte; ".repeat(
+          8,
+        ),
+      ),
+    ]),
+    { model: "golden", blockSize: 1000, segmentSize: 400 },
+  );
   await Deno.writeTextFile(new URL("ok/EXPECTED.json", HERE), JSON.stringify(ok, null, 2) + "\n");
 
   const errors: Record<string, ErrorEntry> = {};
@@ -160,13 +173,18 @@ async function main(): Promise<void> {
   };
   await writeError(
     "reserved_block_descriptor_bit_set",
-    await withBlock(s(), 1, { descriptor: 0x08 }),
+    await withBlock(s(), 1, { descriptor: 0x10 }),
     corrupt("Block_Descriptor", "Cannot decode block 1: reserved Block_Descriptor bits"),
   );
   await writeError(
-    "block_method_3",
-    await withBlock(s(), 0, { descriptor: 3 << 1 }),
-    corrupt("Block_Descriptor", "Cannot decode block 0: unknown Block_Method 3"),
+    "block_method_4",
+    await withBlock(s(), 0, { descriptor: 4 << 1 }),
+    corrupt("Block_Descriptor", "Cannot decode block 0: unknown Block_Method 4"),
+  );
+  await writeError(
+    "mix_block_without_model_hash",
+    await withBlock(c(), 0, { descriptor: 3 << 1 }),
+    corrupt("Block_Descriptor", "the mix method needs a model"),
   );
   await writeError(
     "neural_block_without_model_hash",
