@@ -9,19 +9,21 @@
  * The segment runs every part (n of them) on its own bytes. Before each byte, with `f_j` the
  * integer table of part j and `L(f) = log2(f / 65536)` (from {@link log2Table}):
  *
- * 1. **Weight set.** `c = (((b_0 · 3 + b_1) · 3 + …) · 3 + b_{n−1}) · 4 + k`, where `b_j` is the
- *    confidence of part j (0 when its largest frequency is ≥ 57053, i.e. a top probability above
- *    2^−0.2; 1 when it is ≥ 32769, above 1/2; 2 otherwise) and `k` the class of the previous byte
- *    (0: `a`–`z`; 1: space; 2: `A`–`Z` or `0`–`9`; 3: anything else, and the segment's start).
- *    Each segment holds 3^n · 4 weight vectors `w_c` of n float64 numbers, all starting at
+ * 1. **Weight sets.** `b_j` is the confidence of part j: 0 when its largest frequency is ≥ 57053
+ *    (a top probability above 2^−0.2), 1 when it is ≥ 32769 (above 1/2), 2 otherwise. `p` is the
+ *    previous byte (0 at the segment's start) and `k` its class (0: `a`–`z`; 1: space; 2: `A`–`Z`
+ *    or `0`–`9`; 3: anything else, and the segment's start). Mix A uses the weight vector
+ *    `a = (((b_0 · 3 + b_1) · 3 + …) · 3 + b_{n−1}) · 4 + k` of its 3^n · 4; mix B the vector
+ *    `b = p · 3 + b_0` of its 768. Every vector holds n float64 weights, starting at
  *    `initialWeights`.
- * 2. **Geometric mix.** `s[v] = Σ_j w_c[j] · L(f_j[v])` (summed j = 0, 1, …, in that order, from
- *    `0 + w_c[0] · L(f_0[v])`), `M = max_v s[v]`, `e[v] = exp2neg(M − s[v])` (below),
- *    `Z = Σ_v e[v]` (v = 0..255 in order), `g[v] = e[v] · (1 / Z)`.
- * 3. **Switching mix.** The segment also holds `λ_0 … λ_n` (starting at 1/2, then 1/(2n) each):
- *    `m[v] = λ_0 · g[v] + λ_1 · f_0[v] / 65536 + … + λ_n · f_{n−1}[v] / 65536`, summed left to
- *    right. It keeps a part's opinion, and the geometric mix's, available when the other is
- *    badly wrong.
+ * 2. **Geometric mixes.** For each of A and B, with its vector `w`: `s[v] = Σ_j w[j] · L(f_j[v])`
+ *    (summed j = 0, 1, …, in that order, from `0 + w[0] · L(f_0[v])`), `M = max_v s[v]`,
+ *    `e[v] = exp2neg(M − s[v])` (below), `Z = Σ_v e[v]` (v = 0..255 in order),
+ *    `g[v] = e[v] · (1 / Z)`: the distributions `gA` and `gB`.
+ * 3. **Switching mix.** The segment also holds `λ_0 … λ_{n+1}` (starting at 1/4, 1/4, then
+ *    1/(2n) each): `m[v] = λ_0 · gA[v] + λ_1 · gB[v] + λ_2 · f_0[v] / 65536 + … +
+ *    λ_{n+1} · f_{n−1}[v] / 65536`, summed left to right. It keeps each part's opinion available
+ *    when the geometric mixes are badly wrong, and the other way round.
  * 4. **Frequencies** (the rule of `lib/engine/FREQS.md`, steps 3–6): `u[v] = floor(m[v] · 2^22)`,
  *    `U = Σ_v u[v]`, `freq[v] = 1 + floor(u[v] · 65280 / U)`, then the remainder
  *    `65536 − Σ_v freq[v]` (0..255) is added to the first v with the largest `u[v]`. Every entry is
@@ -31,12 +33,12 @@
  *
  * After the byte x:
  *
- * 5. **Weights** (online gradient descent on `−log2 g[x]`): for each j in order,
- *    `G_j = Σ_v g[v] · L(f_j[v])` (v in order), `w_c[j] += learningRate · (L(f_j[x]) − G_j)`,
- *    then clamped to `[−weightLimit, weightLimit]`.
+ * 5. **Weights** (online gradient descent on `−log2 g[x]`), A then B, each with its own g and
+ *    vector w: for each j in order, `G_j = Σ_v g[v] · L(f_j[v])` (v in order),
+ *    `w[j] += learningRate · (L(f_j[x]) − G_j)`, then clamped to `[−weightLimit, weightLimit]`.
  * 6. **Switching weights** (Bayes, then a share for every model so that one can recover): with
- *    `P_0 = g[x]` and `P_{j+1} = f_j[x] / 65536`, `p = Σ_k λ_k · P_k` (k in order),
- *    `λ_k = λ_k · P_k / p`, then `λ_k = (1 − ε) · λ_k + ε / (n + 1)`, ε = `switchRate`.
+ *    `P_0 = gA[x]`, `P_1 = gB[x]` and `P_{j+2} = f_j[x] / 65536`, `q = Σ_k λ_k · P_k` (k in
+ *    order), `λ_k = (1 − ε) · (λ_k · P_k / q) + ε / (n + 2)`, ε = `switchRate`.
  *
  * `exp2neg(d)` for d ≥ 0 is 0 when d ≥ 32, else, with `i = floor(d · 4096)`:
  * `2^−(i >> 12) · F[i & 4095]`, where `F[r]` approximates `2^(−r/4096)` (a degree-20 Taylor
@@ -83,7 +85,7 @@ export interface MixerOptions {
   readonly weightLimit?: number;
 }
 
-/** Most parts a mixer takes (3^n · 4 weight sets per segment). */
+/** Most parts a mixer takes (3^n · 4 + 768 weight vectors per segment). */
 export const MAX_MIXER_PARTS = 6;
 
 const SCALE = 1 / FREQ_TOTAL;
@@ -170,6 +172,16 @@ let LOG2: Float64Array | undefined;
 let EXP_FRACTION: Float64Array | undefined;
 let EXP_INTEGER: Float64Array | undefined;
 
+/** A geometric mix: its weight vectors and its last distribution. */
+interface GeometricMix {
+  /** Weight vectors, (sets, n). */
+  readonly w: Float64Array;
+  /** The distribution of the last prediction. */
+  readonly g: Float64Array;
+  /** Offset in `w` of the vector of the last prediction. */
+  base: number;
+}
+
 /** The mixing state of one segment. */
 class SegmentMixer {
   readonly #n: number;
@@ -179,18 +191,15 @@ class SegmentMixer {
   readonly #log: Float64Array;
   readonly #expFraction: Float64Array;
   readonly #expInteger: Float64Array;
-  /** Geometric weights: (3^n · 4, n). */
-  readonly #w: Float64Array;
-  /** Switching weights: geometric mix, then each part. */
+  readonly #a: GeometricMix;
+  readonly #b: GeometricMix;
+  /** Switching weights: mix A, mix B, then each part. */
   readonly #lambda: Float64Array;
-  /** The geometric mix of the last prediction. */
-  readonly #g = new Float64Array(ALPHABET);
   readonly #s = new Float64Array(ALPHABET);
   readonly #m = new Float64Array(ALPHABET);
   readonly #u = new Float64Array(ALPHABET);
+  /** The previous byte, or −1 at the segment's start. */
   #prev = -1;
-  /** Offset of the weight set of the last prediction. */
-  #base = 0;
 
   constructor(n: number, rate: number, weights: readonly number[], epsilon: number, limit: number) {
     this.#n = n;
@@ -200,57 +209,45 @@ class SegmentMixer {
     this.#log = LOG2 ??= log2Table();
     this.#expFraction = EXP_FRACTION ??= exp2FractionTable();
     this.#expInteger = EXP_INTEGER ??= exp2IntegerTable();
-    const sets = 3 ** n * 4;
-    this.#w = new Float64Array(sets * n);
-    for (let c = 0; c < sets; c++) this.#w.set(weights, c * n);
-    this.#lambda = new Float64Array(n + 1);
-    this.#lambda[0] = 1 / 2;
-    for (let j = 1; j <= n; j++) this.#lambda[j] = 1 / (2 * n);
+    const mix = (sets: number): GeometricMix => {
+      const w = new Float64Array(sets * n);
+      for (let c = 0; c < sets; c++) w.set(weights, c * n);
+      return { w, g: new Float64Array(ALPHABET), base: 0 };
+    };
+    this.#a = mix(3 ** n * 4);
+    this.#b = mix(256 * 3);
+    this.#lambda = new Float64Array(n + 2);
+    this.#lambda[0] = 1 / 4;
+    this.#lambda[1] = 1 / 4;
+    for (let j = 2; j < n + 2; j++) this.#lambda[j] = 1 / (2 * n);
   }
 
   /** Writes the mixed table of the parts' tables `parts[j][at..at+256)` to `out[at..at+256)`. */
   predict(parts: readonly Uint32Array[], at: number, out: Uint32Array): void {
-    const n = this.#n, log = this.#log, s = this.#s, g = this.#g, m = this.#m, u = this.#u;
-    // 1. The weight set.
+    const n = this.#n, m = this.#m, u = this.#u, a = this.#a, b = this.#b;
+    // 1. The weight sets.
     let c = 0;
+    let first = 0;
     for (let j = 0; j < n; j++) {
       const f = parts[j]!;
       let peak = 0;
       for (let v = 0; v < ALPHABET; v++) if (f[at + v]! > peak) peak = f[at + v]!;
-      c = c * 3 + (peak >= SURE ? 0 : peak >= LIKELY ? 1 : 2);
+      const confidence = peak >= SURE ? 0 : peak >= LIKELY ? 1 : 2;
+      if (j === 0) first = confidence;
+      c = c * 3 + confidence;
     }
-    c = c * 4 + (this.#prev < 0 ? 3 : BYTE_CLASS[this.#prev]!);
-    const base = c * n;
-    this.#base = base;
-    const w = this.#w;
-    // 2. The geometric mix.
-    s.fill(0);
-    for (let j = 0; j < n; j++) {
-      const f = parts[j]!, wj = w[base + j]!;
-      for (let v = 0; v < ALPHABET; v++) s[v] = s[v]! + wj * log[f[at + v]!]!;
-    }
-    let top = s[0]!;
-    for (let v = 1; v < ALPHABET; v++) if (s[v]! > top) top = s[v]!;
-    const expFraction = this.#expFraction, expInteger = this.#expInteger;
-    let z = 0;
-    for (let v = 0; v < ALPHABET; v++) {
-      const d = top - s[v]!;
-      let e = 0;
-      if (d < EXP_CUTOFF) {
-        const i = Math.floor(d * 4096);
-        e = expInteger[i >>> 12]! * expFraction[i & 4095]!;
-      }
-      g[v] = e;
-      z += e;
-    }
-    const inverse = 1 / z;
-    for (let v = 0; v < ALPHABET; v++) g[v] = g[v]! * inverse;
+    const prev = this.#prev;
+    a.base = (c * 4 + (prev < 0 ? 3 : BYTE_CLASS[prev]!)) * n;
+    b.base = ((prev < 0 ? 0 : prev) * 3 + first) * n;
+    // 2. The geometric mixes.
+    this.#geometric(parts, at, a);
+    this.#geometric(parts, at, b);
     // 3. The switching mix.
-    const lambda = this.#lambda;
-    const l0 = lambda[0]!;
-    for (let v = 0; v < ALPHABET; v++) m[v] = l0 * g[v]!;
+    const lambda = this.#lambda, ga = a.g, gb = b.g;
+    const l0 = lambda[0]!, l1 = lambda[1]!;
+    for (let v = 0; v < ALPHABET; v++) m[v] = l0 * ga[v]! + l1 * gb[v]!;
     for (let j = 0; j < n; j++) {
-      const f = parts[j]!, lj = lambda[j + 1]!;
+      const f = parts[j]!, lj = lambda[j + 2]!;
       for (let v = 0; v < ALPHABET; v++) m[v] = m[v]! + lj * (f[at + v]! * SCALE);
     }
     // 4. Frequencies.
@@ -273,8 +270,54 @@ class SegmentMixer {
 
   /** Learns from byte `x`, after {@link predict} on the same tables. */
   update(parts: readonly Uint32Array[], at: number, x: number): void {
-    const n = this.#n, log = this.#log, g = this.#g, w = this.#w, base = this.#base;
+    const n = this.#n, a = this.#a, b = this.#b;
     // 5. The geometric weights.
+    this.#learn(parts, at, x, a);
+    this.#learn(parts, at, x, b);
+    // 6. The switching weights.
+    const lambda = this.#lambda;
+    const pa = a.g[x]!, pb = b.g[x]!;
+    let q = lambda[0]! * pa + lambda[1]! * pb;
+    for (let j = 0; j < n; j++) q = q + lambda[j + 2]! * (parts[j]![at + x]! * SCALE);
+    const keep = 1 - this.#epsilon, share = this.#epsilon / (n + 2);
+    lambda[0] = keep * ((lambda[0]! * pa) / q) + share;
+    lambda[1] = keep * ((lambda[1]! * pb) / q) + share;
+    for (let j = 0; j < n; j++) {
+      const pj = parts[j]![at + x]! * SCALE;
+      lambda[j + 2] = keep * ((lambda[j + 2]! * pj) / q) + share;
+    }
+    this.#prev = x;
+  }
+
+  /** Step 2 for one mix: its distribution `mix.g` from its current weight vector. */
+  #geometric(parts: readonly Uint32Array[], at: number, mix: GeometricMix): void {
+    const n = this.#n, log = this.#log, s = this.#s, g = mix.g, w = mix.w, base = mix.base;
+    s.fill(0);
+    for (let j = 0; j < n; j++) {
+      const f = parts[j]!, wj = w[base + j]!;
+      for (let v = 0; v < ALPHABET; v++) s[v] = s[v]! + wj * log[f[at + v]!]!;
+    }
+    let top = s[0]!;
+    for (let v = 1; v < ALPHABET; v++) if (s[v]! > top) top = s[v]!;
+    const expFraction = this.#expFraction, expInteger = this.#expInteger;
+    let z = 0;
+    for (let v = 0; v < ALPHABET; v++) {
+      const d = top - s[v]!;
+      let e = 0;
+      if (d < EXP_CUTOFF) {
+        const i = Math.floor(d * 4096);
+        e = expInteger[i >>> 12]! * expFraction[i & 4095]!;
+      }
+      g[v] = e;
+      z += e;
+    }
+    const inverse = 1 / z;
+    for (let v = 0; v < ALPHABET; v++) g[v] = g[v]! * inverse;
+  }
+
+  /** Step 5 for one mix. */
+  #learn(parts: readonly Uint32Array[], at: number, x: number, mix: GeometricMix): void {
+    const n = this.#n, log = this.#log, g = mix.g, w = mix.w, base = mix.base;
     for (let j = 0; j < n; j++) {
       const f = parts[j]!;
       let expected = 0;
@@ -284,25 +327,15 @@ class SegmentMixer {
       else if (wj < -this.#limit) wj = -this.#limit;
       w[base + j] = wj;
     }
-    // 6. The switching weights.
-    const lambda = this.#lambda;
-    let p = lambda[0]! * g[x]!;
-    for (let j = 0; j < n; j++) p = p + lambda[j + 1]! * (parts[j]![at + x]! * SCALE);
-    const keep = 1 - this.#epsilon, share = this.#epsilon / (n + 1);
-    lambda[0] = keep * ((lambda[0]! * g[x]!) / p) + share;
-    for (let j = 0; j < n; j++) {
-      const pj = parts[j]![at + x]! * SCALE;
-      lambda[j + 1] = keep * ((lambda[j + 1]! * pj) / p) + share;
-    }
-    this.#prev = x;
   }
 }
 
 /**
  * Creates a predictor that mixes the tables of `parts` byte by byte, as the module's
- * documentation specifies: a geometric mix with weights learned per segment (selected by each
- * part's confidence and the previous byte's class), then a switching mix of it with every part,
- * then the fixed rule of `lib/engine/FREQS.md` to integer frequencies.
+ * documentation specifies: two geometric mixes with weights learned per segment (selected by the
+ * parts' confidence and the previous byte's class, and by the previous byte and the first part's
+ * confidence), then a switching mix of them with every part, then the fixed rule of
+ * `lib/engine/FREQS.md` to integer frequencies.
  *
  * Each segment of a batch runs every part in a batch of its own (the parts see the same bytes).
  * `predictSegment` is offered when every part has it; it equals the step path bit for bit.
