@@ -135,7 +135,7 @@ export function log2Table(): Float64Array {
   table[0] = -16;
   for (let f = 1; f <= FREQ_TOTAL; f++) {
     let k = 31 - Math.clz32(f);
-    let m = f / 2 ** k; // exact: a division by a power of two
+    let m = f / (1 << k); // exact: a division by a power of two
     if (m > SQRT2) {
       m = m / 2;
       k += 1;
@@ -214,7 +214,9 @@ class SegmentMixer {
       for (let c = 0; c < sets; c++) w.set(weights, c * n);
       return { w, g: new Float64Array(ALPHABET), base: 0 };
     };
-    this.#a = mix(3 ** n * 4);
+    let sets = 4;
+    for (let j = 0; j < n; j++) sets *= 3;
+    this.#a = mix(sets);
     this.#b = mix(256 * 3);
     this.#lambda = new Float64Array(n + 2);
     this.#lambda[0] = 1 / 4;
