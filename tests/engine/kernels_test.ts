@@ -188,7 +188,7 @@ Deno.test("qmatmul() accumulates the worst case k·qa·qw without overflow", () 
       ? int8Matrix(new Int8Array(kk * n).fill(-127), new Float32Array(n).fill(1 / 127), kk, n)!
       : quantizeMatrix(new Float32Array(kk * n).fill(-1), kk, n); // every q = −qw
     const packed = k.packMatrix(wm);
-    const { w, ws, kp } = packed;
+    const { kp } = packed;
     const x = new Float32Array(kk).fill(3); // every q = qa
     const xp = put(k, x), aq = k.alloc(kp * 2), sc = k.alloc(4), op = k.alloc(n * 4);
     k.quantize(xp, kk, 1, kk, kp, wm.qa, aq, sc);
