@@ -23,7 +23,7 @@ export const LEVELS: Readonly<Record<string, MegabyteConfig>> = Object.freeze({
   /**
    * Tests and the committed engine fixture: every feature at its smallest useful size (two
    * layers and two heads in both models, so per-layer and per-head indexing is exercised;
-   * K = 16 patches). ~42 K parameters, ~35 KFLOP per byte: a CPU test trains it in seconds.
+   * K = 16 patches). ~42 K parameters, ~34 KFLOP per byte: a CPU test trains it in seconds.
    * Frozen: the committed tiny model and the engine's golden digests depend on it.
    */
   tiny: {
