@@ -2,8 +2,8 @@
  * Peak memory of streaming: generates mixed data on the fly (never stored), streams it through
  * `compressStream()` and straight on through `decompressStream()` in a child process, checks every
  * output byte against a second copy of the generator, and reports the child's peak resident set
- * (VmHWM from /proc/self/status). Writes `bench/results/rss.json`, which `bench/run.ts` puts in
- * `bench/RESULTS.md`.
+ * (VmHWM from /proc/self/status). Writes `bench/results/rss-wN.json` (N workers), which
+ * `bench/run.ts` puts in `bench/RESULTS.md`.
  *
  * Usage: `deno run -A bench/rss.ts [--size=BYTES|1GiB] [--workers=N] [--no-write]`
  *
@@ -254,7 +254,7 @@ if (import.meta.main) {
       } MiB, ${result.seconds.toFixed(0)} s`,
     );
     if (write) {
-      const url = new URL("results/rss.json", import.meta.url);
+      const url = new URL(`results/rss-w${workers}.json`, import.meta.url);
       await Deno.mkdir(new URL("results/", import.meta.url), { recursive: true });
       await Deno.writeTextFile(url, JSON.stringify(result, null, 2) + "\n");
     }

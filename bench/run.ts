@@ -6,7 +6,7 @@
  * For each file it prints the size and bits per byte of each compressor, and megazip's compress
  * and decompress speed (every archive is decoded and compared with its input). It writes
  * `bench/results/latest.json` and the table `bench/RESULTS.md`, which also carries the peak RSS
- * that `bench/rss.ts` measured last (`bench/results/rss.json`).
+ * that `bench/rss.ts` measured last (`bench/results/rss-wN.json`, per worker count).
  *
  * Usage: `deno task bench [--quick] [--json] [--workers=1,2] [--model=PATH] [--no-write]`
  *
@@ -266,7 +266,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       await Deno.writeTextFile(new URL("quick.json", results), json);
     } else {
       await Deno.writeTextFile(new URL("latest.json", results), json);
-      const rss = await readRss(new URL("rss.json", results));
+      const rss = await readRss(results);
       await Deno.writeTextFile(new URL("bench/RESULTS.md", ROOT), formatMarkdown(report, rss));
     }
   }
@@ -466,13 +466,16 @@ export interface RssResult {
   options: Record<string, unknown>;
 }
 
-async function readRss(url: URL): Promise<RssResult | null> {
-  try {
-    return JSON.parse(await Deno.readTextFile(url)) as RssResult;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    throw error;
+/** Every `rss-wN.json` in `dir`, by worker count. */
+async function readRss(dir: URL): Promise<RssResult[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isFile && /^rss-w\d+\.json$/.test(entry.name)) names.push(entry.name);
   }
+  names.sort((a, b) => Number(a.slice(5, -5)) - Number(b.slice(5, -5)));
+  return await Promise.all(
+    names.map(async (name) => JSON.parse(await Deno.readTextFile(new URL(name, dir))) as RssResult),
+  );
 }
 
 function bpb(size: number | undefined, bytes: number): string {
@@ -530,7 +533,7 @@ function formatTable(report: BenchReport): string {
   return lines.join("\n");
 }
 
-function formatMarkdown(report: BenchReport, rss: RssResult | null): string {
+function formatMarkdown(report: BenchReport, rss: RssResult[]): string {
   const present = report.tools.filter((t) => t.version !== null);
   const missing = report.tools.filter((t) => t.version === null);
   const widths = report.files[0]?.speed.map((s) => s.workers) ?? [];
@@ -631,17 +634,16 @@ function formatMarkdown(report: BenchReport, rss: RssResult | null): string {
         Object.entries(random.methods).map(([m, n]) => `${n} ${m}`).join(", ") + ".",
     );
   }
-  if (rss === null) {
+  if (rss.length === 0) {
     out.push("- Peak RSS when streaming 1 GiB: not measured yet (run `deno run -A bench/rss.ts`).");
-  } else {
+  }
+  for (const r of rss) {
     out.push(
-      `- Peak RSS streaming ${(rss.inputBytes / 2 ** 30).toFixed(2)} GiB of generated mixed data` +
-        ` through compressStream then decompressStream in one process: ` +
-        `${(rss.peakRssBytes / 2 ** 20).toFixed(0)} MiB (VmHWM; ${rss.date}; archive` +
-        ` ${(rss.archiveBytes / 2 ** 20).toFixed(1)} MiB; round trip ${
-          rss.roundTripOk ? "ok" : "FAILED"
-        };` +
-        ` ${rss.seconds.toFixed(0)} s; options ${JSON.stringify(rss.options)}).`,
+      `- Peak RSS streaming ${(r.inputBytes / 2 ** 30).toFixed(2)} GiB of generated mixed data` +
+        ` through compressStream then decompressStream in one process, ${r.options["workers"]}` +
+        ` worker(s) each: ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB (VmHWM; ${r.date};` +
+        ` archive ${(r.archiveBytes / 2 ** 20).toFixed(1)} MiB; round trip` +
+        ` ${r.roundTripOk ? "ok" : "FAILED"}; ${r.seconds.toFixed(0)} s).`,
     );
   }
   out.push("");
