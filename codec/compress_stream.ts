@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ChunkQueue } from "./_common/byte_source.ts";
+import { queueTransformStream } from "./_common/queue_stream.ts";
 import { checkCompressOptions, encodeArchive } from "./_encode_archive.ts";
 import type { CompressOptions } from "./options.ts";
 
@@ -33,34 +33,8 @@ export function compressStream(
   options: CompressOptions = {},
 ): TransformStream<Uint8Array, Uint8Array> {
   checkCompressOptions(options);
-  const queue = new ChunkQueue();
-  let task: Promise<void> = Promise.resolve();
-  let failure: { error: unknown } | undefined;
-  let cancelled = false; // by the stream's other end: it errors the stream itself
-  return new TransformStream<Uint8Array, Uint8Array>({
-    start(controller) {
-      task = encodeArchive(queue, (bytes) => controller.enqueue(bytes), options).catch((error) => {
-        failure ??= { error };
-        queue.fail(error);
-        if (!cancelled) controller.error(error);
-      });
-    },
-    async transform(chunk) {
-      if (!(chunk instanceof Uint8Array)) {
-        throw new TypeError("Cannot compress the chunk: expected a Uint8Array");
-      }
-      await queue.push(chunk);
-      if (failure !== undefined) throw failure.error;
-    },
-    async flush() {
-      queue.end();
-      await task;
-      if (failure !== undefined) throw failure.error;
-    },
-    cancel(reason) {
-      cancelled = true;
-      queue.fail(reason);
-      return task;
-    },
-  });
+  return queueTransformStream(
+    "compress",
+    (queue, enqueue) => encodeArchive(queue, enqueue, options),
+  );
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ChunkQueue } from "./_common/byte_source.ts";
+import { queueTransformStream } from "./_common/queue_stream.ts";
 import { checkBatchSize, checkModel, checkWorkers } from "./_common/check_options.ts";
 import { decodeArchive } from "./_decode_archive.ts";
 import type { DecompressOptions } from "./options.ts";
@@ -38,40 +38,13 @@ export function decompressStream(
   const model = checkModel(options.model);
   const workers = checkWorkers(options.workers);
   const batchSize = checkBatchSize(options.batchSize);
-  const queue = new ChunkQueue();
-  let task: Promise<void> = Promise.resolve();
-  let failure: { error: unknown } | undefined;
-  let cancelled = false; // by the stream's other end: it errors the stream itself
-  return new TransformStream<Uint8Array, Uint8Array>({
-    start(controller) {
-      task = decodeArchive(queue, {
-        model,
-        workers,
-        batchSize,
-        onProgress: options.onProgress,
-        onOutput: (bytes) => controller.enqueue(bytes),
-      }).then(() => {}, (error) => {
-        failure ??= { error };
-        queue.fail(error);
-        if (!cancelled) controller.error(error);
-      });
-    },
-    async transform(chunk) {
-      if (!(chunk instanceof Uint8Array)) {
-        throw new TypeError("Cannot decompress the chunk: expected a Uint8Array");
-      }
-      await queue.push(chunk);
-      if (failure !== undefined) throw failure.error;
-    },
-    async flush() {
-      queue.end();
-      await task;
-      if (failure !== undefined) throw failure.error;
-    },
-    cancel(reason) {
-      cancelled = true;
-      queue.fail(reason);
-      return task;
-    },
+  return queueTransformStream("decompress", async (queue, enqueue) => {
+    await decodeArchive(queue, {
+      model,
+      workers,
+      batchSize,
+      onProgress: options.onProgress,
+      onOutput: enqueue,
+    });
   });
 }
