@@ -1,27 +1,17 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { setBackend } from "../model/backend.ts";
-import type { MegabyteConfig } from "../model/config.ts";
 import { Megabyte } from "../model/megabyte.ts";
 import { loadModel } from "../model/model_file_read.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
 import { exportModel } from "./export.ts";
 import { decodeFixture } from "./fixture.ts";
 import { train } from "./train.ts";
+import { TEST_CONFIG } from "./_test_config.ts";
 
 await setBackend("cpu");
 
-const CONFIG: MegabyteConfig = {
-  patchSize: 4,
-  globalDim: 8,
-  globalLayers: 1,
-  globalHeads: 2,
-  localDim: 16,
-  localLayers: 1,
-  localHeads: 2,
-  context: 32,
-  mlpRatio: 2,
-};
+const CONFIG = TEST_CONFIG;
 
 Deno.test("exportModel() writes a readable model file with its training metadata, and a matching fixture", async () => {
   const dir = await Deno.makeTempDir({ prefix: "megazip_export_test_" });

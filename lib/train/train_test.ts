@@ -1,24 +1,13 @@
 import assert from "node:assert/strict";
 import { setBackend } from "../model/backend.ts";
-import type { MegabyteConfig } from "../model/config.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
 import type { LogRecord } from "./run_log.ts";
 import { train, type TrainOptions } from "./train.ts";
+import { TEST_CONFIG } from "./_test_config.ts";
 
 await setBackend("cpu");
 
-/** A model small enough for a step in a few milliseconds on the cpu backend. */
-const CONFIG: MegabyteConfig = {
-  patchSize: 4,
-  globalDim: 8,
-  globalLayers: 1,
-  globalHeads: 2,
-  localDim: 16,
-  localLayers: 1,
-  localHeads: 2,
-  context: 32,
-  mlpRatio: 2,
-};
+const CONFIG = TEST_CONFIG;
 
 /** A temporary folder with a small training file and two validation files. */
 async function corpora(): Promise<{ dir: string; data: string[]; valid: string[] }> {
