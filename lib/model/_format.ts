@@ -24,17 +24,7 @@ export const CHECKSUM_SIZE = 32;
 /** Alignment of every tensor's data. */
 export const ALIGN = 64;
 /** The order of the `Config` fields. */
-export const CONFIG_FIELDS = [
-  "patchSize",
-  "globalDim",
-  "globalLayers",
-  "globalHeads",
-  "localDim",
-  "localLayers",
-  "localHeads",
-  "context",
-  "mlpRatio",
-] as const;
+export { CONFIG_FIELDS } from "./config.ts";
 
 /** How a tensor's values are stored. */
 export type ModelDtype = "float32" | "float16" | "int8";

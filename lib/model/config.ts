@@ -28,20 +28,22 @@ export interface MegabyteConfig {
   mlpRatio: number;
 }
 
+/** Every field of {@link MegabyteConfig}, in the order the model file stores them. */
+export const CONFIG_FIELDS = [
+  "patchSize",
+  "globalDim",
+  "globalLayers",
+  "globalHeads",
+  "localDim",
+  "localLayers",
+  "localHeads",
+  "context",
+  "mlpRatio",
+] as const satisfies readonly (keyof MegabyteConfig)[];
+
 /** Throws a RangeError for the first broken invariant of `config`. */
 export function validateConfig(config: MegabyteConfig): void {
-  const ints: (keyof MegabyteConfig)[] = [
-    "patchSize",
-    "globalDim",
-    "globalLayers",
-    "globalHeads",
-    "localDim",
-    "localLayers",
-    "localHeads",
-    "context",
-    "mlpRatio",
-  ];
-  for (const key of ints) {
+  for (const key of CONFIG_FIELDS) {
     const v = config[key];
     if (!Number.isInteger(v) || v < 1 || v > 1 << 24) {
       throw new RangeError(

@@ -8,6 +8,7 @@
 import type { MegabyteConfig } from "../../lib/model/config.ts";
 import type { ModelFile, ModelTensor } from "../../lib/model/model_file_types.ts";
 import { tensorShapes } from "../../lib/model/tensor_shapes.ts";
+import { LEVELS } from "../../lib/model/configs.ts";
 import { rsqrtf } from "../../lib/engine/f32_math.ts";
 
 /** xorshift128+-style generator on 32-bit words (sfc32); exact on every engine. */
@@ -68,18 +69,8 @@ export class Rng {
   }
 }
 
-/** A small config whose sizes are multiples of 4 (the vector paths). */
-export const SMALL_CONFIG: MegabyteConfig = {
-  patchSize: 4,
-  globalDim: 8,
-  globalLayers: 2,
-  globalHeads: 2,
-  localDim: 16,
-  localLayers: 2,
-  localHeads: 2,
-  context: 64,
-  mlpRatio: 4,
-};
+/** A small config whose sizes are multiples of 4 (the vector paths): the frozen `tiny` level. */
+export const SMALL_CONFIG: MegabyteConfig = LEVELS.tiny;
 
 /** A config with odd sizes (P = 3, head sizes 6 and 5): the scalar tails of every kernel. */
 export const ODD_CONFIG: MegabyteConfig = {
