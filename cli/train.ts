@@ -14,7 +14,8 @@
  * @module
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { type MegabyteConfig, validateConfig } from "../lib/model/config.ts";
+import { CONFIG_FIELDS, type MegabyteConfig, validateConfig } from "../lib/model/config.ts";
+import { loadModel } from "../lib/model/model_file_read.ts";
 import { LEVELS } from "../lib/model/configs.ts";
 import { exportModel, type ExportResult } from "../lib/train/export.ts";
 import { loadCheckpoint } from "../lib/train/checkpoint.ts";
@@ -48,6 +49,10 @@ export interface TrainCommandOptions {
   validWindows?: number;
   /** `--backend NAME`. */
   backend: TrainBackendName;
+  /** `--init FILE`. */
+  init?: string;
+  /** `--warmup N`. */
+  warmup?: number;
   /** `--out DIR`. */
   out?: string;
   /** `--resume DIR`. */
@@ -152,6 +157,22 @@ function resolveConfig(text: string): { name: string; config: MegabyteConfig } {
   return { name: text, config: LEVELS[text] };
 }
 
+/** The config of `--init`'s model file, named after the level it equals ("custom" if none). */
+async function initConfig(path: string): Promise<{ name: string; config: MegabyteConfig }> {
+  let config: MegabyteConfig;
+  try {
+    config = (await loadModel(path)).config;
+  } catch (error) {
+    throw new CliError(
+      `cannot train: cannot read --init ${path}: ${oneLine(error)}`,
+      EXIT.badInput,
+    );
+  }
+  const same = (level: MegabyteConfig) => CONFIG_FIELDS.every((key) => level[key] === config[key]);
+  const name = Object.keys(LEVELS).find((level) => same(LEVELS[level])) ?? "custom";
+  return { name, config };
+}
+
 /**
  * Runs `megazip train` with parsed options and prints its report on stdout.
  *
@@ -167,16 +188,27 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
     );
   }
   if (options.resume !== undefined) {
-    const fixed = (["config", "batch", "lr", "seed", "evalEvery", "validWindows"] as const)
+    const fixed = ([
+      "config",
+      "batch",
+      "lr",
+      "warmup",
+      "seed",
+      "evalEvery",
+      "validWindows",
+      "init",
+    ] as const)
       .filter((key) => options[key] !== undefined);
     if (fixed.length > 0) {
       const flag = fixed[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
       throw new CliError(`cannot resume: --${flag} is fixed by the run's checkpoint`, EXIT.usage);
     }
   }
-  const model = options.resume === undefined
-    ? resolveConfig(options.config ?? DEFAULT_LEVEL)
-    : undefined;
+  const model = options.resume !== undefined
+    ? undefined
+    : options.config === undefined && options.init !== undefined
+    ? await initConfig(options.init)
+    : resolveConfig(options.config ?? DEFAULT_LEVEL);
   const level = model?.name ?? "";
   let runDir = options.resume?.replace(/\/+$/, "").replace(/\/ckpt$/, "");
   let needTraining = true;
@@ -227,6 +259,8 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
         steps: options.steps,
         batch: options.batch,
         lr: options.lr,
+        warmupSteps: options.warmup,
+        init: options.init,
         seed: options.seed,
         evalEvery: options.evalEvery,
         validWindows: options.validWindows,
@@ -342,6 +376,17 @@ export function trainCommand(): Command {
     .addOption(
       new Option("--lr <x>", "peak learning rate (default: 1e-3); warmup, then cosine to lr/10")
         .argParser(positiveNumber),
+    )
+    .addOption(
+      new Option("--warmup <n>", "warmup steps (default: min(200, steps/10))").argParser(
+        naturalInt,
+      ),
+    )
+    .addOption(
+      new Option(
+        "--init <model.mgb>",
+        "start a new run from this model file's weights (same config; fresh optimizer state)",
+      ),
     )
     .addOption(
       new Option("--seed <n>", "seed of the initial weights and the windows (default: 1337)")

@@ -55,6 +55,8 @@ export interface TrainSettings {
   evalEvery: number;
   /** Validation windows per validation file. */
   validWindows: number;
+  /** The model file whose weights the run started from (a warm start), if any. */
+  init?: { path: string; name: string; sha256: string };
 }
 
 /** Bits per byte on the validation set, overall and per category. */

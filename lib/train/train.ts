@@ -16,7 +16,9 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { MegabyteConfig } from "../model/config.ts";
-import type { ModelTensor } from "../model/model_file_types.ts";
+import { CONFIG_FIELDS } from "../model/config.ts";
+import { loadModel } from "../model/model_file_read.ts";
+import type { ModelFile, ModelTensor } from "../model/model_file_types.ts";
 import { flopsPerByte, Megabyte } from "../model/megabyte.ts";
 import "./_cpu_kernels.ts";
 import { AdamW, clipByGlobalNorm } from "./adamw.ts";
@@ -46,6 +48,11 @@ export interface TrainOptions {
   data?: string[];
   /** Validation corpus: files and folders, one category per file. On resume: the run's paths. */
   valid?: string[];
+  /**
+   * A new run starts from this model file's weights (a warm start: fresh optimizer state, the
+   * schedule from step 0) instead of random ones. Its config must equal `config`. Ignored on resume.
+   */
+  init?: string;
   /** Run folder of a new run; must not hold a checkpoint yet. */
   out?: string;
   /** Run folder (or its `ckpt/` folder) to continue. The run's settings come from its checkpoint. */
@@ -116,6 +123,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   // 1) Settings, data and the state to start from.
   let resumed: Checkpoint | null = null;
+  let initFile: ModelFile | null = null;
   let runDir: string;
   let settings: TrainSettings;
   let config: MegabyteConfig;
@@ -144,6 +152,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     config = options.config.config;
     settings = newSettings(options.config.name, options);
+    if (options.init !== undefined) {
+      initFile = await loadModel(options.init);
+      const differs = CONFIG_FIELDS.find((key) => initFile!.config[key] !== config[key]);
+      if (differs !== undefined) {
+        throw new RangeError(
+          `Cannot start from ${options.init}: its ${differs} is ${
+            initFile.config[differs]
+          }, the run's is ${config[differs]}`,
+        );
+      }
+      const sha256 = Array.from(initFile.hash, (b) => b.toString(16).padStart(2, "0")).join("");
+      settings.init = { path: options.init, name: initFile.name, sha256 };
+    }
   }
   const data = options.data ?? resumed?.paths.data;
   const valid = options.valid ?? resumed?.paths.valid;
@@ -173,6 +194,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let bytesSeen = 0;
   let previousSeconds = 0;
   let lastValid: ValidationResult | null = null;
+  if (initFile !== null) model.importTensors(initFile.tensors);
   if (resumed !== null) {
     model.importTensors(resumed.params);
     optimizer.setState({ step: resumed.step, moments: resumed.moments });

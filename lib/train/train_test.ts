@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { setBackend } from "../model/backend.ts";
+import { loadModel } from "../model/model_file_read.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
+import { exportModel } from "./export.ts";
 import type { LogRecord } from "./run_log.ts";
 import { train, type TrainOptions } from "./train.ts";
 import { TEST_CONFIG } from "./_test_config.ts";
@@ -122,6 +124,53 @@ Deno.test("train() refuses to overwrite a run or to resume on other data", async
     await assert.rejects(
       train({ resume: `${c.dir}/run`, data: [`${c.dir}/other.txt`], quiet: true }),
       /training data differ/,
+    );
+  } finally {
+    await Deno.remove(c.dir, { recursive: true });
+  }
+});
+
+Deno.test("train() with init starts from the model file's weights and records the file", async () => {
+  const c = await corpora();
+  try {
+    await train(options(c, `${c.dir}/first`));
+    const exported = await exportModel(`${c.dir}/first`, `${c.dir}/first.mgb`);
+    const file = await loadModel(`${c.dir}/first.mgb`);
+    const warm = await train({
+      ...options(c, `${c.dir}/warm`),
+      init: `${c.dir}/first.mgb`,
+      maxSeconds: 0,
+    });
+    assert.equal(warm.step, 0);
+    const ckpt = await loadCheckpoint(`${c.dir}/warm/ckpt`);
+    assert.deepEqual([...ckpt.params.keys()], [...file.tensors.keys()]);
+    for (const [name, t] of file.tensors) assert.deepEqual(ckpt.params.get(name)!.data, t.data);
+    assert.equal(ckpt.settings.init?.sha256, exported.hash);
+    // A cold run from the same seed starts elsewhere: the weights really came from the file.
+    const cold = await train({ ...options(c, `${c.dir}/cold`), maxSeconds: 0 });
+    assert.equal(cold.step, 0);
+    const coldCkpt = await loadCheckpoint(`${c.dir}/cold/ckpt`);
+    assert.notDeepEqual(
+      coldCkpt.params.get("local.head")!.data,
+      file.tensors.get("local.head")!.data,
+    );
+  } finally {
+    await Deno.remove(c.dir, { recursive: true });
+  }
+});
+
+Deno.test("train() refuses an init model of another config", async () => {
+  const c = await corpora();
+  try {
+    await train({ ...options(c, `${c.dir}/first`), steps: 1 });
+    await exportModel(`${c.dir}/first`, `${c.dir}/first.mgb`);
+    await assert.rejects(
+      train({
+        ...options(c, `${c.dir}/other`),
+        config: { name: "other", config: { ...CONFIG, localDim: 32 } },
+        init: `${c.dir}/first.mgb`,
+      }),
+      /Cannot start from .*first\.mgb: its localDim is 16, the run's is 32/,
     );
   } finally {
     await Deno.remove(c.dir, { recursive: true });
