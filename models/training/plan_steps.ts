@@ -1,0 +1,59 @@
+/**
+ * Helper of `device_train.sh`, reading run logs (`lib/train/run_log.ts` records):
+ *
+ *   plan_steps.ts RUN SECONDS        the --steps that end RUN's cosine after SECONDS more training,
+ *                                    at the step time of its last 50 steps
+ *   plan_steps.ts --choose DIR A B…  the arms to keep, one per line: all of them if sharing the GPU
+ *                                    kept at least 75% of one arm's throughput per arm, else the
+ *                                    one with the lowest latest validation bpb
+ *
+ * @module
+ */
+interface Rec {
+  kind: string;
+  step: number;
+  bpb?: number;
+  bytesPerSecond?: number;
+}
+
+async function records(run: string): Promise<Rec[]> {
+  const text = await Deno.readTextFile(`${run}/log.jsonl`);
+  return text.trim().split("\n").map((line) => JSON.parse(line));
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.floor(s.length / 2)];
+}
+
+const rates = (log: Rec[]) => log.filter((r) => r.kind === "train").map((r) => r.bytesPerSecond!);
+
+if (Deno.args[0] === "--choose") {
+  const [dir, ...arms] = Deno.args.slice(1);
+  const logs = await Promise.all(arms.map((a) => records(`${dir}/${a}`)));
+  const first = rates(logs[0]);
+  // The first arm ran alone at first: its best sustained rate (median of 20 steps) is the baseline.
+  let alone = 0;
+  for (let i = 5; i + 20 <= first.length; i++) alone = Math.max(alone, median(first.slice(i, i + 20)));
+  if (alone === 0) alone = Math.max(...first); // a short run: its fastest step
+  const shared = logs.reduce((s, log) => s + median(rates(log).slice(-30)), 0);
+  const valid = logs.map((log) => log.filter((r) => r.kind === "valid").at(-1)?.bpb ?? Infinity);
+  const keepAll = arms.length > 1 && shared >= 0.75 * arms.length * alone;
+  console.error(
+    `alone ${alone.toFixed(0)} B/s, shared ${shared.toFixed(0)} B/s in all; valid ${
+      arms.map((a, i) => `${a} ${valid[i].toFixed(4)}`).join(", ")
+    }; keep ${keepAll ? "all" : "the best"}`,
+  );
+  const best = arms[valid.indexOf(Math.min(...valid))];
+  console.log((keepAll ? arms : [best]).join("\n"));
+} else {
+  const [run, seconds] = Deno.args;
+  const log = await records(run);
+  const train = log.filter((r) => r.kind === "train");
+  const state = JSON.parse(await Deno.readTextFile(`${run}/ckpt/state.json`));
+  const step: number = state.step;
+  const bytesPerStep: number = state.settings.batch * state.config.context;
+  const stepSeconds = bytesPerStep / median(train.slice(-50).map((r) => r.bytesPerSecond!));
+  const planned = step + Math.floor(Number(seconds) / stepSeconds);
+  console.log(Number.isFinite(planned) && planned > step ? planned : state.settings.steps);
+}
