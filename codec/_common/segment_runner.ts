@@ -3,6 +3,11 @@
  * Runs the segment coding of blocks in this thread or spread over Web Workers. Segments are
  * independent, so the result is the same byte for byte whatever `workers` and `batchSize` are.
  *
+ * Runners of one model in one thread share one worker pool (a `compressStream` piped into a
+ * `decompressStream` runs on one set of workers, not two): the pool has as many workers as the
+ * runners holding it ask for at most, starts them as requests need them, and stops them all when
+ * the last runner closes, so that nothing keeps the process alive.
+ *
  * @module
  */
 import type { ModelFile } from "../../lib/model/model_file_types.ts";
@@ -17,14 +22,19 @@ import { WorkerPool } from "./worker_pool.ts";
 export interface SegmentWorkerInit {
   /** The neural model, or null. */
   model: ModelFile | null;
-  /** Segments per predictor batch. */
-  batchSize: number;
 }
 
-/** One worker request: a run of consecutive segments of a block. */
+/** One worker request: a run of consecutive segments of a block, in batches of `batchSize`. */
 export type SegmentRequest =
-  | { kind: "encode"; method: ModelMethod; raw: Uint8Array; lengths: number[] }
-  | { kind: "decode"; method: ModelMethod; coded: Uint8Array; sizes: number[]; lengths: number[] };
+  | { kind: "encode"; method: ModelMethod; batchSize: number; raw: Uint8Array; lengths: number[] }
+  | {
+    kind: "decode";
+    method: ModelMethod;
+    batchSize: number;
+    coded: Uint8Array;
+    sizes: number[];
+    lengths: number[];
+  };
 
 /** A worker's answer: the coded segments (concatenated, with sizes) or the raw bytes. */
 export interface SegmentResponse {
@@ -58,14 +68,67 @@ export interface SegmentRunnerSettings {
   batchSize: number;
 }
 
+type SegmentPool = WorkerPool<SegmentWorkerInit, SegmentRequest, SegmentResponse>;
+
+/** A pool shared by the runners of one model: each holder and the workers it asked for. */
+interface SharedPool {
+  pool: SegmentPool;
+  holders: Map<object, number>;
+}
+
+/** The shared pools of this thread, by model (null: none). */
+const sharedPools = new Map<ModelFile | null, SharedPool>();
+
+/** Takes a share of the pool of `model` for `holder`, which asks for `workers` workers. */
+function holdPool(model: ModelFile | null, holder: object, workers: number): SegmentPool {
+  let shared = sharedPools.get(model);
+  if (shared === undefined || shared.pool.failed) {
+    const pool: SegmentPool = new WorkerPool(
+      new URL("./segment_worker.ts", import.meta.url),
+      workers,
+      { model },
+    );
+    shared = { pool, holders: new Map() };
+    sharedPools.set(model, shared);
+  }
+  shared.holders.set(holder, workers);
+  shared.pool.size = Math.max(...shared.holders.values());
+  return shared.pool;
+}
+
+/** Gives back `holder`'s share of `pool`: its queued requests reject; the last one stops it. */
+function releasePool(model: ModelFile | null, holder: object, pool: SegmentPool): void {
+  pool.cancel(holder, new Error("Cannot run the request: the segment runner was closed"));
+  const shared = sharedPools.get(model);
+  if (shared === undefined || shared.pool !== pool) {
+    pool.terminate(); // failed and replaced: its other holders fail too
+    return;
+  }
+  shared.holders.delete(holder);
+  if (shared.holders.size === 0) {
+    sharedPools.delete(model);
+    pool.terminate();
+  } else {
+    pool.size = Math.max(...shared.holders.values());
+  }
+}
+
+/** Workers running now in this thread's shared segment pools (for tests). */
+export function sharedWorkersStarted(): number {
+  let n = 0;
+  for (const shared of sharedPools.values()) n += shared.pool.started;
+  return n;
+}
+
 /**
- * Creates a runner. With more than one worker, every request goes to the pool (started on the
- * first request), its segments cut into up to `workers` runs: requests of several blocks then
- * run at once, each on its own worker.
+ * Creates a runner. With more than one worker, every request goes to the shared pool of the
+ * model (taken on the first request, given back by `close`), its segments cut into up to
+ * `workers` runs: requests of several blocks then run at once, each on its own worker.
  */
 export function createSegmentRunner(settings: SegmentRunnerSettings): SegmentRunner {
   const predictors = new Map<ModelMethod, Predictor>();
-  let pool: WorkerPool<SegmentWorkerInit, SegmentRequest, SegmentResponse> | undefined;
+  const holder = {};
+  let pool: SegmentPool | undefined;
 
   const local = (method: ModelMethod): Predictor => {
     let predictor = predictors.get(method);
@@ -78,10 +141,7 @@ export function createSegmentRunner(settings: SegmentRunnerSettings): SegmentRun
   const workersFor = (segments: number): number =>
     Math.max(1, Math.min(settings.workers, segments));
   const getPool = () => {
-    pool ??= new WorkerPool(new URL("./segment_worker.ts", import.meta.url), settings.workers, {
-      model: settings.model,
-      batchSize: settings.batchSize,
-    });
+    pool ??= holdPool(settings.model, holder, settings.workers);
     return pool;
   };
 
@@ -97,10 +157,11 @@ export function createSegmentRunner(settings: SegmentRunnerSettings): SegmentRun
           const request: SegmentRequest = {
             kind: "encode",
             method,
+            batchSize: settings.batchSize,
             raw,
             lengths: group.map((s) => s.length),
           };
-          return workers.run(request, [raw.buffer]);
+          return workers.run(request, [raw.buffer], holder);
         }),
       );
       return replies.flatMap((reply) => splitBytes(reply.bytes, reply.sizes));
@@ -119,18 +180,19 @@ export function createSegmentRunner(settings: SegmentRunnerSettings): SegmentRun
           const request: SegmentRequest = {
             kind: "decode",
             method,
+            batchSize: settings.batchSize,
             coded: bytes,
             sizes: group.map((c) => c.length),
             lengths: lengths.slice(from, to),
           };
-          return workers.run(request, [bytes.buffer]);
+          return workers.run(request, [bytes.buffer], holder);
         }),
       );
       return concatBytes(replies.map((reply) => reply.bytes));
     },
 
     close() {
-      pool?.terminate();
+      if (pool !== undefined) releasePool(settings.model, holder, pool);
       pool = undefined;
     },
   };

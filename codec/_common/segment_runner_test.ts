@@ -1,7 +1,7 @@
 // This module imports no tfjs.
 import assert from "node:assert/strict";
 import { Random } from "../_testing/random.ts";
-import { createSegmentRunner } from "./segment_runner.ts";
+import { createSegmentRunner, sharedWorkersStarted } from "./segment_runner.ts";
 
 Deno.test("createSegmentRunner() gives the same segments in this thread and on 2 or 3 workers", async () => {
   const random = new Random(11);
@@ -31,4 +31,29 @@ Deno.test("createSegmentRunner() passes a worker's error back as a rejection", a
   } finally {
     runner.close();
   }
+});
+
+Deno.test("createSegmentRunner(): runners of one model share one pool, stopped by the last close", async () => {
+  const random = new Random(12);
+  const segments = [2000, 2000, 2000, 2000].map((n) => random.text(n));
+  const local = createSegmentRunner({ model: null, workers: 1, batchSize: 8 });
+  const coded = await local.encode("cm", segments);
+  local.close();
+  assert.equal(sharedWorkersStarted(), 0); // in this thread: no pool
+  const a = createSegmentRunner({ model: null, workers: 2, batchSize: 8 });
+  const b = createSegmentRunner({ model: null, workers: 3, batchSize: 1 });
+  try {
+    const [fromA, fromB] = await Promise.all([a.encode("cm", segments), b.encode("cm", segments)]);
+    assert.deepEqual(fromA, coded);
+    assert.deepEqual(fromB, coded);
+    assert.ok(sharedWorkersStarted() <= 3, `${sharedWorkersStarted()} workers`);
+    b.close();
+    assert.ok(sharedWorkersStarted() <= 2, `${sharedWorkersStarted()} workers after b closed`);
+    const raw = await a.decode("cm", coded, segments.map((s) => s.length));
+    assert.deepEqual(raw, new Uint8Array(segments.flatMap((s) => [...s])));
+  } finally {
+    a.close();
+    b.close();
+  }
+  assert.equal(sharedWorkersStarted(), 0);
 });

@@ -1,13 +1,14 @@
 // This module imports no tfjs.
 /**
  * The worker of {@link ./segment_runner.ts}: recreates the block methods' predictors from the
- * model it is given once, then encodes or decodes runs of segments.
+ * model it is given once, then encodes or decodes runs of segments. A worker that codes only
+ * with "cm" never loads the neural engine: the other methods' module is imported on first use.
  *
  * @module
  */
 import type { Predictor } from "../../lib/predict/predictor.ts";
+import { createContextMixingPredictor } from "../../lib/predict/context_mixing.ts";
 import type { ModelMethod } from "./format.ts";
-import { createPredictor } from "./methods.ts";
 import { decodeSegments, encodeSegments } from "./segment_coding.ts";
 import type { SegmentRequest, SegmentResponse, SegmentWorkerInit } from "./segment_runner.ts";
 import { concatBytes, splitBytes } from "./bytes.ts";
@@ -15,23 +16,31 @@ import { serveWorker } from "./worker_pool.ts";
 
 const predictors = new Map<ModelMethod, Predictor>();
 
-serveWorker<SegmentWorkerInit, SegmentRequest, SegmentResponse>((init, request) => {
-  let predictor = predictors.get(request.method);
+/** The predictor of `method`, made on first use (as `createPredictor` of `methods.ts` does). */
+async function predictorOf(method: ModelMethod, init: SegmentWorkerInit): Promise<Predictor> {
+  let predictor = predictors.get(method);
   if (predictor === undefined) {
-    predictor = createPredictor(request.method, init.model);
-    predictors.set(request.method, predictor);
+    predictor = method === "cm"
+      ? createContextMixingPredictor()
+      : (await import("./methods.ts")).createPredictor(method, init.model);
+    predictors.set(method, predictor);
   }
+  return predictor;
+}
+
+serveWorker<SegmentWorkerInit, SegmentRequest, SegmentResponse>(async (init, request) => {
+  const predictor = await predictorOf(request.method, init);
   if (request.kind === "encode") {
     const coded = encodeSegments(
       predictor,
       splitBytes(request.raw, request.lengths),
-      init.batchSize,
+      request.batchSize,
     );
     const bytes = concatBytes(coded);
     const response: SegmentResponse = { bytes, sizes: coded.map((c) => c.length) };
-    return Promise.resolve([response, [bytes.buffer]]);
+    return [response, [bytes.buffer]];
   }
   const coded = splitBytes(request.coded, request.sizes);
-  const bytes = decodeSegments(predictor, coded, request.lengths, init.batchSize);
-  return Promise.resolve([{ bytes, sizes: request.lengths }, [bytes.buffer]]);
+  const bytes = decodeSegments(predictor, coded, request.lengths, request.batchSize);
+  return [{ bytes, sizes: request.lengths }, [bytes.buffer]];
 });

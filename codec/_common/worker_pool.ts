@@ -2,7 +2,9 @@
 /**
  * A small generic pool of Deno Web Workers. Each worker gets one `init` message when it starts
  * and then answers requests one at a time; the pool hands each request to an idle worker, or
- * queues it. A worker module serves requests with {@link serveWorker}.
+ * queues it. Workers start only when a request finds none idle (up to the pool's size), and a
+ * worker over the size, after the size was lowered, stops once idle. A worker module serves
+ * requests with {@link serveWorker}.
  *
  * @module
  */
@@ -15,6 +17,7 @@ type Reply<Response> =
 interface Job<Request, Response> {
   request: Request;
   transfer: Transferable[];
+  owner: unknown;
   resolve: (response: Response) => void;
   reject: (error: unknown) => void;
 }
@@ -24,49 +27,75 @@ interface Slot<Request, Response> {
   job: Job<Request, Response> | undefined;
 }
 
-/** A fixed number of workers running one module. */
+/** Up to `size` workers running one module, started as requests need them. */
 export class WorkerPool<Init, Request, Response> {
+  readonly #url: URL;
+  readonly #init: Init;
+  #size: number;
   readonly #slots: Slot<Request, Response>[] = [];
   readonly #queue: Job<Request, Response>[] = [];
   #nextId = 0;
   #failure: Error | undefined;
 
   /**
-   * Starts `size` workers of the module at `url`, each sent `init` first.
+   * A pool of up to `size` workers of the module at `url`, each sent `init` first. No worker
+   * starts before the first request.
    *
    * @param url the worker module (it calls {@link serveWorker})
-   * @param size number of workers (≥ 1)
+   * @param size most workers at once (≥ 1)
    * @param init the message every worker gets once, before any request
    */
   constructor(url: URL, size: number, init: Init) {
-    if (!Number.isInteger(size) || size < 1) {
-      throw new RangeError(`Cannot start a pool of ${size} workers: expected an integer ≥ 1`);
-    }
-    for (let i = 0; i < size; i++) {
-      const worker = new Worker(url.href, { type: "module" });
-      const slot: Slot<Request, Response> = { worker, job: undefined };
-      worker.onmessage = (event: MessageEvent<Reply<Response>>) => this.#settle(slot, event.data);
-      worker.onerror = (event: ErrorEvent) => {
-        event.preventDefault();
-        this.#fail(new Error(`Cannot run the worker: ${event.message}`));
-      };
-      worker.postMessage(init);
-      this.#slots.push(slot);
-    }
+    this.#url = url;
+    this.#init = init;
+    this.#size = checkSize(size);
   }
 
-  /** Number of workers. */
+  /** Most workers at once. */
   get size(): number {
+    return this.#size;
+  }
+
+  /**
+   * Sets the most workers at once: more start as requests need them; idle workers over the new
+   * size stop now, busy ones when they finish their request.
+   */
+  set size(size: number) {
+    this.#size = checkSize(size);
+    this.#trim();
+    this.#dispatch();
+  }
+
+  /** Workers running now (started and not stopped). */
+  get started(): number {
     return this.#slots.length;
   }
 
-  /** Runs `request` on the next idle worker; `transfer` lists buffers to move, not copy. */
-  run(request: Request, transfer: Transferable[] = []): Promise<Response> {
+  /** True once a worker failed or the pool was terminated: every request rejects. */
+  get failed(): boolean {
+    return this.#failure !== undefined;
+  }
+
+  /**
+   * Runs `request` on the next idle worker; `transfer` lists buffers to move, not copy. `owner`
+   * tags the request for {@link cancel}.
+   */
+  run(request: Request, transfer: Transferable[] = [], owner?: unknown): Promise<Response> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     return new Promise((resolve, reject) => {
-      this.#queue.push({ request, transfer, resolve, reject });
+      this.#queue.push({ request, transfer, owner, resolve, reject });
       this.#dispatch();
     });
+  }
+
+  /** Rejects with `reason` the requests of `owner` that no worker has started yet. */
+  cancel(owner: unknown, reason: unknown): void {
+    for (let i = this.#queue.length - 1; i >= 0; i--) {
+      const job = this.#queue[i]!;
+      if (job.owner !== owner) continue;
+      this.#queue.splice(i, 1);
+      job.reject(reason);
+    }
   }
 
   /** Stops every worker; pending requests reject. */
@@ -74,13 +103,40 @@ export class WorkerPool<Init, Request, Response> {
     this.#fail(new Error("Cannot run the request: the worker pool was terminated"));
   }
 
+  #start(): Slot<Request, Response> {
+    const worker = new Worker(this.#url.href, { type: "module" });
+    const slot: Slot<Request, Response> = { worker, job: undefined };
+    worker.onmessage = (event: MessageEvent<Reply<Response>>) => this.#settle(slot, event.data);
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      this.#fail(new Error(`Cannot run the worker: ${event.message}`));
+    };
+    worker.postMessage(this.#init);
+    this.#slots.push(slot);
+    return slot;
+  }
+
   #dispatch(): void {
-    for (const slot of this.#slots) {
-      if (slot.job !== undefined) continue;
-      const job = this.#queue.shift();
-      if (job === undefined) return;
+    if (this.#failure !== undefined) return;
+    while (this.#queue.length > 0) {
+      let slot = this.#slots.find((s) => s.job === undefined);
+      if (slot === undefined) {
+        if (this.#slots.length >= this.#size) return;
+        slot = this.#start();
+      }
+      const job = this.#queue.shift()!;
       slot.job = job;
       slot.worker.postMessage({ id: this.#nextId++, request: job.request }, job.transfer);
+    }
+  }
+
+  /** Stops idle workers while more than `size` run. */
+  #trim(): void {
+    for (let i = this.#slots.length - 1; i >= 0 && this.#slots.length > this.#size; i--) {
+      const slot = this.#slots[i]!;
+      if (slot.job !== undefined) continue;
+      slot.worker.terminate();
+      this.#slots.splice(i, 1);
     }
   }
 
@@ -96,18 +152,26 @@ export class WorkerPool<Init, Request, Response> {
         job.reject(error);
       }
     }
+    this.#trim();
     this.#dispatch();
   }
 
   #fail(error: Error): void {
     this.#failure ??= error;
-    for (const slot of this.#slots) {
+    for (const slot of this.#slots.splice(0)) {
       slot.job?.reject(this.#failure);
       slot.job = undefined;
       slot.worker.terminate();
     }
     for (const job of this.#queue.splice(0)) job.reject(this.#failure);
   }
+}
+
+function checkSize(size: number): number {
+  if (!Number.isInteger(size) || size < 1) {
+    throw new RangeError(`Cannot start a pool of ${size} workers: expected an integer ≥ 1`);
+  }
+  return size;
 }
 
 /**

@@ -1,0 +1,91 @@
+// This module imports no tfjs.
+/**
+ * Streams on workers: a compressStream piped into a decompressStream shares one worker pool,
+ * writes the same archive as compress() in this thread, and leaves no worker behind, so that a
+ * program that streams exits by itself.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { Random } from "../codec/_testing/random.ts";
+import { compress, compressStream, decompressStream } from "../codec/mod.ts";
+import { sharedWorkersStarted } from "../codec/_common/segment_runner.ts";
+
+const ROOT = new URL("../", import.meta.url);
+
+Deno.test("compressStream piped into decompressStream on 2 workers: same archive, no worker left", async () => {
+  const input = new Random(21).text(40_000);
+  const options = { blockSize: 6000, segmentSize: 2500 };
+  const expected = await compress(input, options);
+  const archive: Uint8Array<ArrayBuffer>[] = [];
+  const tap = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      archive.push(chunk.slice());
+      controller.enqueue(chunk);
+    },
+  });
+  let most = 0;
+  const watch = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      most = Math.max(most, sharedWorkersStarted());
+      controller.enqueue(chunk);
+    },
+  });
+  const output = await new Response(
+    ReadableStream.from([input.subarray(0, 15_000), input.subarray(15_000)])
+      .pipeThrough(compressStream({ ...options, workers: 2 }))
+      .pipeThrough(tap)
+      .pipeThrough(decompressStream({ workers: 2 }))
+      .pipeThrough(watch),
+  ).bytes();
+  assert.deepEqual(output, input);
+  assert.deepEqual(await new Blob(archive).bytes(), expected);
+  assert.ok(most >= 1 && most <= 2, `${most} workers for both streams`);
+  assert.equal(sharedWorkersStarted(), 0);
+});
+
+Deno.test("a cancelled stream on workers gives its workers back", async () => {
+  const input = new Random(22).text(30_000);
+  const stream = ReadableStream.from([input]).pipeThrough(
+    compressStream({ blockSize: 3000, workers: 2 }),
+  );
+  const reader = stream.getReader();
+  await reader.read(); // the header
+  await reader.read(); // the first block: the pool is held
+  assert.ok(sharedWorkersStarted() >= 1);
+  await reader.cancel("enough");
+  assert.equal(sharedWorkersStarted(), 0);
+});
+
+Deno.test("a program streaming on workers exits by itself once the streams are done", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const script = `${dir}/stream.ts`;
+    const mod = new URL("codec/mod.ts", ROOT).href;
+    await Deno.writeTextFile(
+      script,
+      `import { compressStream, decompressStream } from ${JSON.stringify(mod)};
+const input = new TextEncoder().encode("worker pools end with their streams ".repeat(2000));
+const output = await new Response(
+  ReadableStream.from([input])
+    .pipeThrough(compressStream({ blockSize: 10_000, workers: 2 }))
+    .pipeThrough(decompressStream({ workers: 2 })),
+).bytes();
+console.log(output.length === input.length ? "ok" : "bad");
+`,
+    );
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--config", new URL("deno.json", ROOT).pathname, "--allow-read", script],
+      cwd: ROOT.pathname,
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(60_000),
+    });
+    const result = await child.output();
+    const stderr = new TextDecoder().decode(result.stderr);
+    assert.equal(result.code, 0, stderr);
+    assert.equal(new TextDecoder().decode(result.stdout).trim(), "ok");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
