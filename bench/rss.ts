@@ -1,16 +1,21 @@
 /**
- * Peak memory of streaming: generates mixed data on the fly (never stored), streams it through
- * `compressStream()` and straight on through `decompressStream()` in a child process, checks every
- * output byte against a second copy of the generator, and reports the child's peak resident set
- * (VmHWM from /proc/self/status). Writes `bench/results/rss-wN.json` (N workers), which
- * `bench/run.ts` puts in `bench/RESULTS.md`.
+ * Peak memory of streaming: generates mixed data on the fly (never stored) and reports the peak
+ * resident set (VmHWM from /proc/self/status) of three child processes, each run alone:
  *
- * Usage: `deno run -A bench/rss.ts [--size=BYTES|1GiB] [--workers=N] [--no-write]`
+ * - piped: `compressStream()` straight on into `decompressStream()` in one process;
+ * - compress alone: `compressStream()` into an archive file, like one CLI compress;
+ * - decompress alone: that file through `decompressStream()`, like one CLI decompress.
+ *
+ * Every output byte is checked against a second copy of the generator. Writes
+ * `bench/results/rss-wN.json` (N workers) and, when `bench/results/latest.json` exists, rewrites
+ * `bench/RESULTS.md` from it and every `rss-wN.json` (through `bench/run.ts`'s writer).
+ *
+ * Usage: `deno run -A bench/rss.ts [--size=BYTES|1GiB] [--workers=N] [--piped-only] [--no-write]`
  *
  * @module
  */
 import process from "node:process";
-import type { RssResult } from "./run.ts";
+import { type RssAlone, type RssResult, writeResultsMarkdown } from "./run.ts";
 
 /** Bytes per generated chunk. */
 const CHUNK = 1 << 16;
@@ -125,34 +130,53 @@ function memoryStatus(): { peak: number; now: number } {
   return { peak: kb("VmHWM") * 1024, now: kb("VmRSS") * 1024 };
 }
 
-/** The child: streams, verifies, prints one JSON line of RssResult. */
-async function child(size: number, workers: number): Promise<void> {
-  const { compressStream, decompressStream } = await import("../codec/mod.ts");
+/** The generated input as a stream. */
+function generated(size: number): ReadableStream<Uint8Array> {
   const source = new MixedData(size);
-  const expected = new MixedData(size);
-  let archiveBytes = 0;
-  let outputBytes = 0;
-  let ok = true;
-  let pending: Uint8Array = new Uint8Array(0); // expected bytes not yet matched
-  const t0 = performance.now();
-  let lastReport = t0;
-  const input = new ReadableStream<Uint8Array>({
+  return new ReadableStream<Uint8Array>({
     pull(controller) {
       const chunk = source.chunk();
       if (chunk === null) controller.close();
       else controller.enqueue(chunk);
     },
   });
-  const counter = new TransformStream<Uint8Array, Uint8Array>({
+}
+
+/** A pass-through stream that counts bytes and logs memory on stderr every 10 s. */
+function meter(
+  label: string,
+): { stream: TransformStream<Uint8Array, Uint8Array>; bytes(): number } {
+  const t0 = performance.now();
+  let last = t0;
+  let bytes = 0;
+  const stream = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
-      archiveBytes += chunk.length;
+      bytes += chunk.length;
       controller.enqueue(chunk);
+      const now = performance.now();
+      if (now - last > 10_000) {
+        last = now;
+        const mem = memoryStatus();
+        console.error(
+          `rss ${label}: ${(bytes / 2 ** 20).toFixed(0)} MiB, rss ${
+            (mem.now / 2 ** 20).toFixed(0)
+          }` +
+            ` MiB, peak ${(mem.peak / 2 ** 20).toFixed(0)} MiB, ${
+              ((now - t0) / 1000).toFixed(0)
+            } s`,
+        );
+      }
     },
   });
-  const output = input
-    .pipeThrough(compressStream({ workers }))
-    .pipeThrough(counter)
-    .pipeThrough(decompressStream({ workers }));
+  return { stream, bytes: () => bytes };
+}
+
+/** Checks streamed output against the generator: true when it gave exactly `size` same bytes. */
+async function verify(output: ReadableStream<Uint8Array>, size: number): Promise<boolean> {
+  const expected = new MixedData(size);
+  let ok = true;
+  let outputBytes = 0;
+  let pending: Uint8Array = new Uint8Array(0); // expected bytes not yet matched
   for await (const chunk of output) {
     let at = 0;
     while (at < chunk.length) {
@@ -167,57 +191,129 @@ async function child(size: number, workers: number): Promise<void> {
       at += n;
     }
     outputBytes += chunk.length;
-    const now = performance.now();
-    if (now - lastReport > 10_000) {
-      lastReport = now;
-      const mem = memoryStatus();
-      console.error(
-        `rss: ${(outputBytes / 2 ** 20).toFixed(0)} MiB out, rss ${
-          (mem.now / 2 ** 20).toFixed(0)
-        }` +
-          ` MiB, peak ${(mem.peak / 2 ** 20).toFixed(0)} MiB, ${((now - t0) / 1000).toFixed(0)} s`,
-      );
-    }
   }
-  if (pending.length > 0 || expected.chunk() !== null || outputBytes !== size) ok = false;
-  const result: RssResult = {
-    date: new Date().toISOString(),
-    inputBytes: size,
-    archiveBytes,
+  return ok && pending.length === 0 && expected.chunk() === null && outputBytes === size;
+}
+
+/** What a child prints: one JSON line. */
+interface ChildResult {
+  peakRssBytes: number;
+  seconds: number;
+  ok: boolean;
+  archiveBytes: number;
+}
+
+/** Which measurement a child makes. */
+type ChildMode = "piped" | "compress" | "decompress";
+
+/** The child: streams, verifies, prints one JSON line of {@link ChildResult}. */
+async function child(mode: ChildMode, size: number, workers: number, archive: string) {
+  const { compressStream, decompressStream } = await import("../codec/mod.ts");
+  const t0 = performance.now();
+  let ok: boolean;
+  let archiveBytes: number;
+  if (mode === "piped") {
+    const counter = meter("piped, archive");
+    const output = generated(size)
+      .pipeThrough(compressStream({ workers }))
+      .pipeThrough(counter.stream)
+      .pipeThrough(decompressStream({ workers }));
+    ok = await verify(output, size);
+    archiveBytes = counter.bytes();
+  } else if (mode === "compress") {
+    const counter = meter("compress alone, archive");
+    const file = await Deno.open(archive, { write: true, create: true, truncate: true });
+    await generated(size)
+      .pipeThrough(compressStream({ workers }))
+      .pipeThrough(counter.stream)
+      .pipeTo(file.writable);
+    ok = true; // checked by the decompress child
+    archiveBytes = counter.bytes();
+  } else {
+    const counter = meter("decompress alone, output");
+    const file = await Deno.open(archive);
+    archiveBytes = (await file.stat()).size;
+    ok = await verify(
+      file.readable.pipeThrough(decompressStream({ workers })).pipeThrough(counter.stream),
+      size,
+    );
+  }
+  const result: ChildResult = {
     peakRssBytes: memoryStatus().peak,
-    roundTripOk: ok,
     seconds: (performance.now() - t0) / 1000,
-    options: { workers },
+    ok,
+    archiveBytes,
   };
   console.log(JSON.stringify(result));
 }
 
-/**
- * Runs the measurement in a child process and returns its result.
- *
- * @param options `size` in bytes (default 1 GiB), `workers` for the codec (default 1).
- * @returns What the child measured.
- */
-export async function measureRss(
-  options: { size?: number; workers?: number } = {},
-): Promise<RssResult> {
-  const size = options.size ?? 2 ** 30;
-  const workers = options.workers ?? 1;
+/** Runs one child process and returns what it measured. */
+async function runChild(
+  mode: ChildMode,
+  size: number,
+  workers: number,
+  archive: string,
+): Promise<ChildResult> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--allow-all", // reading /proc/self/status needs it
       new URL(import.meta.url).pathname,
-      "--child",
+      `--child=${mode}`,
       `--size=${size}`,
       `--workers=${workers}`,
+      `--archive=${archive}`,
     ],
     stdout: "piped",
     stderr: "inherit",
   }).output();
   const text = new TextDecoder().decode(out.stdout).trim();
-  if (!out.success) throw new Error(`Cannot measure RSS: the child failed (${out.code})`);
-  return JSON.parse(text.split("\n").pop()!) as RssResult;
+  if (!out.success) throw new Error(`Cannot measure RSS: the ${mode} child failed (${out.code})`);
+  return JSON.parse(text.split("\n").pop()!) as ChildResult;
+}
+
+/**
+ * Runs the measurements, each in its own child process, and returns their results: piped, then
+ * (unless `pipedOnly`) compress alone into a temporary file and decompress alone from it.
+ *
+ * @param options `size` in bytes (default 1 GiB), `workers` for the codec (default 1),
+ *   `pipedOnly` to skip the two measurements alone.
+ * @returns What the children measured.
+ */
+export async function measureRss(
+  options: { size?: number; workers?: number; pipedOnly?: boolean } = {},
+): Promise<RssResult> {
+  const size = options.size ?? 2 ** 30;
+  const workers = options.workers ?? 1;
+  const date = new Date().toISOString();
+  const piped = await runChild("piped", size, workers, "");
+  const result: RssResult = {
+    date,
+    inputBytes: size,
+    archiveBytes: piped.archiveBytes,
+    peakRssBytes: piped.peakRssBytes,
+    roundTripOk: piped.ok,
+    seconds: piped.seconds,
+    options: { workers },
+  };
+  if (options.pipedOnly) return result;
+  const archive = await Deno.makeTempFile({ prefix: "megazip-rss-", suffix: ".mbz" });
+  try {
+    const compress = await runChild("compress", size, workers, archive);
+    const decompress = await runChild("decompress", size, workers, archive);
+    const alone = (r: ChildResult, ok: boolean): RssAlone => ({
+      peakRssBytes: r.peakRssBytes,
+      seconds: r.seconds,
+      ok,
+    });
+    result.alone = {
+      compress: alone(compress, compress.archiveBytes === piped.archiveBytes),
+      decompress: alone(decompress, decompress.ok),
+    };
+  } finally {
+    await Deno.remove(archive).catch(() => {});
+  }
+  return result;
 }
 
 function parseSize(text: string): number {
@@ -227,37 +323,54 @@ function parseSize(text: string): number {
   return Math.round(Number(m[1]) * unit);
 }
 
+const MiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
 if (import.meta.main) {
   let size = 2 ** 30;
   let workers = 1;
-  let isChild = false;
+  let mode: ChildMode | undefined;
+  let archive = "";
   let write = true;
+  let pipedOnly = false;
   for (const arg of Deno.args) {
-    if (arg === "--child") isChild = true;
+    if (/^--child=(piped|compress|decompress)$/.test(arg)) mode = arg.slice(8) as ChildMode;
     else if (arg === "--no-write") write = false;
+    else if (arg === "--piped-only") pipedOnly = true;
     else if (arg.startsWith("--size=")) size = parseSize(arg.slice(7));
     else if (arg.startsWith("--workers=")) workers = Number(arg.slice(10));
+    else if (arg.startsWith("--archive=")) archive = arg.slice(10);
     else {
       console.error(`rss: Cannot parse the argument ${arg}`);
       Deno.exit(2);
     }
   }
-  if (isChild) {
-    await child(size, workers);
+  if (mode !== undefined) {
+    await child(mode, size, workers, archive);
   } else {
-    const result = await measureRss({ size, workers });
-    console.log(
-      `streamed ${(result.inputBytes / 2 ** 20).toFixed(0)} MiB -> ${
+    const result = await measureRss({ size, workers, pipedOnly });
+    const lines = [
+      `streamed ${MiB(result.inputBytes)} -> ${
         (result.archiveBytes / 2 ** 20).toFixed(1)
-      } MiB -> back: round trip ${result.roundTripOk ? "ok" : "FAILED"}, peak RSS ${
-        (result.peakRssBytes / 2 ** 20).toFixed(0)
-      } MiB, ${result.seconds.toFixed(0)} s`,
-    );
-    if (write) {
-      const url = new URL(`results/rss-w${workers}.json`, import.meta.url);
-      await Deno.mkdir(new URL("results/", import.meta.url), { recursive: true });
-      await Deno.writeTextFile(url, JSON.stringify(result, null, 2) + "\n");
+      } MiB -> back with ${workers} worker(s): round trip ${
+        result.roundTripOk ? "ok" : "FAILED"
+      }, peak RSS ${MiB(result.peakRssBytes)}, ${result.seconds.toFixed(0)} s`,
+    ];
+    for (const [name, r] of Object.entries(result.alone ?? {})) {
+      lines.push(
+        `${name} alone: ${r.ok ? "ok" : "FAILED"}, peak RSS ${MiB(r.peakRssBytes)}, ${
+          r.seconds.toFixed(0)
+        } s`,
+      );
     }
-    if (!result.roundTripOk) process.exitCode = 1;
+    console.log(lines.join("\n"));
+    if (write) {
+      const dir = new URL("results/", import.meta.url);
+      await Deno.mkdir(dir, { recursive: true });
+      const url = new URL(`rss-w${workers}.json`, dir);
+      await Deno.writeTextFile(url, JSON.stringify(result, null, 2) + "\n");
+      if (await writeResultsMarkdown()) console.log("rss: rewrote bench/RESULTS.md");
+    }
+    const allOk = result.roundTripOk && Object.values(result.alone ?? {}).every((r) => r.ok);
+    if (!allOk) process.exitCode = 1;
   }
 }

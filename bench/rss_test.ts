@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MixedData } from "./rss.ts";
+import { measureRss, MixedData } from "./rss.ts";
 
 function drain(data: MixedData): Uint8Array[] {
   const chunks: Uint8Array[] = [];
@@ -30,4 +30,17 @@ Deno.test("MixedData mixes compressible and incompressible stretches", () => {
   }
   assert.ok(printable > 0.2 * total && printable < 0.9 * total, `${printable} of ${total}`);
   assert.equal(seen.size, 256);
+});
+
+Deno.test("measureRss() runs piped, compress alone and decompress alone, each verified", async () => {
+  const result = await measureRss({ size: 300_000, workers: 2 });
+  assert.equal(result.inputBytes, 300_000);
+  assert.ok(result.archiveBytes > 0 && result.archiveBytes < 300_000);
+  assert.equal(result.roundTripOk, true);
+  assert.equal(result.alone?.compress.ok, true);
+  assert.equal(result.alone?.decompress.ok, true);
+  for (const r of [result, result.alone!.compress, result.alone!.decompress]) {
+    assert.ok(r.peakRssBytes > 0 && r.seconds > 0);
+  }
+  assert.deepEqual(result.options, { workers: 2 });
 });

@@ -266,8 +266,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       await Deno.writeTextFile(new URL("quick.json", results), json);
     } else {
       await Deno.writeTextFile(new URL("latest.json", results), json);
-      const rss = await readRss(results);
-      await Deno.writeTextFile(new URL("bench/RESULTS.md", ROOT), formatMarkdown(report, rss));
+      await writeResultsMarkdown();
     }
   }
   return report;
@@ -464,6 +463,41 @@ export interface RssResult {
   seconds: number;
   /** The options the codec ran with. */
   options: Record<string, unknown>;
+  /**
+   * Compress alone (generated data into an archive file) and decompress alone (that file back,
+   * verified), each in its own process like one CLI run; absent in older results.
+   */
+  alone?: { compress: RssAlone; decompress: RssAlone };
+}
+
+/** One measurement of `bench/rss.ts` in a process of its own. */
+export interface RssAlone {
+  /** Peak resident set (VmHWM) of the process, in bytes. */
+  peakRssBytes: number;
+  /** Wall time in seconds. */
+  seconds: number;
+  /** Compress: the archive is the piped one's size; decompress: the output matched the input. */
+  ok: boolean;
+}
+
+/**
+ * Rewrites `bench/RESULTS.md` from `bench/results/latest.json` and every `rss-wN.json`, so that
+ * `bench/rss.ts` can update the peak RSS lines without running the whole bench again.
+ *
+ * @returns false when there is no `latest.json` (nothing written)
+ */
+export async function writeResultsMarkdown(): Promise<boolean> {
+  const results = new URL("bench/results/", ROOT);
+  let report: BenchReport;
+  try {
+    report = JSON.parse(await Deno.readTextFile(new URL("latest.json", results)));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+  const rss = await readRss(results);
+  await Deno.writeTextFile(new URL("bench/RESULTS.md", ROOT), formatMarkdown(report, rss));
+  return true;
 }
 
 /** Every `rss-wN.json` in `dir`, by worker count. */
@@ -641,10 +675,20 @@ function formatMarkdown(report: BenchReport, rss: RssResult[]): string {
     out.push(
       `- Peak RSS streaming ${(r.inputBytes / 2 ** 30).toFixed(2)} GiB of generated mixed data` +
         ` through compressStream then decompressStream in one process, ${r.options["workers"]}` +
-        ` worker(s) each: ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB (VmHWM; ${r.date};` +
+        ` worker(s): ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB (VmHWM; ${r.date};` +
         ` archive ${(r.archiveBytes / 2 ** 20).toFixed(1)} MiB; round trip` +
         ` ${r.roundTripOk ? "ok" : "FAILED"}; ${r.seconds.toFixed(0)} s).`,
     );
+    if (r.alone !== undefined) {
+      const part = (a: RssAlone) =>
+        `${(a.peakRssBytes / 2 ** 20).toFixed(0)} MiB (${a.seconds.toFixed(0)} s` +
+        `${a.ok ? "" : "; FAILED"})`;
+      out.push(
+        `  Each alone in its own process, like one CLI run, ${r.options["workers"]} worker(s):` +
+          ` compress to a file ${part(r.alone.compress)}, decompress that file (verified)` +
+          ` ${part(r.alone.decompress)}.`,
+      );
+    }
   }
   out.push("");
   return out.join("\n");
