@@ -98,7 +98,23 @@ export interface FileResult {
     compressCpuKBps: number;
     decompressCpuKBps: number;
   }[];
+  /**
+   * With a model: megazip without it (context mixing and stored blocks, 1 worker), whose size is
+   * `sizes["megazip --no-model"]`; absent without a model.
+   */
+  noModel?: Speed;
 }
+
+/** Compress and decompress speeds of one configuration (see {@link FileResult.speed}). */
+export interface Speed {
+  compressKBps: number;
+  decompressKBps: number;
+  compressCpuKBps: number;
+  decompressCpuKBps: number;
+}
+
+/** The size key of megazip without its model, in {@link FileResult.sizes}. */
+export const NO_MODEL = "megazip --no-model";
 
 /** Everything a bench run measured. */
 export interface BenchReport {
@@ -128,9 +144,15 @@ export interface BenchReport {
     decompressKBps: number;
     compressCpuKBps: number;
     decompressCpuKBps: number;
+    /** Speeds of megazip without the model (1 worker), when a model was benched. */
+    noModel?: Speed;
   };
   /** Corpus text files where megazip's archive is not smaller than gzip -9's. */
   textFilesNotBeatingGzip: string[];
+  /** Corpus text files where megazip's archive is not smaller than xz -9e's. */
+  textFilesNotBeatingXz?: string[];
+  /** The largest growth of any input, (archive − input) / input, e.g. 0.0001 for +0.01%. */
+  maxGrowth?: number;
 }
 
 /** The compressors compared with megazip, in table order. */
@@ -226,6 +248,26 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       });
     }
     result.sizes["megazip"] = archive!.length;
+    if (model !== null) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      const packed = await codec.compress(bytes, { model: null, workers: 1 });
+      const t1 = performance.now();
+      const c1 = process.cpuUsage();
+      const unpacked = await codec.decompress(packed, { model: null, workers: 1 });
+      const t2 = performance.now();
+      const c2 = process.cpuUsage();
+      if (!equalBytes(unpacked, bytes)) {
+        throw new Error(`Cannot bench ${input.file}: megazip --no-model did not round-trip it`);
+      }
+      result.sizes[NO_MODEL] = packed.length;
+      result.noModel = {
+        compressKBps: kBps(bytes.length, t1 - t0),
+        decompressKBps: kBps(bytes.length, t2 - t1),
+        compressCpuKBps: kBps(bytes.length, cpuMs(c0, c1)),
+        decompressCpuKBps: kBps(bytes.length, cpuMs(c1, c2)),
+      };
+    }
     const info = await codec.inspectArchive(archive!);
     for (const block of info.blocks) {
       result.methods[block.method] = (result.methods[block.method] ?? 0) + 1;
@@ -253,6 +295,13 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       .filter((f) => f.corpus !== "generated" && f.text && f.sizes["gzip -9"] !== undefined)
       .filter((f) => f.sizes["megazip"]! >= f.sizes["gzip -9"]!)
       .map((f) => `${f.corpus}/${f.file}`),
+    textFilesNotBeatingXz: files
+      .filter((f) => f.corpus !== "generated" && f.text && f.sizes["xz -9e"] !== undefined)
+      .filter((f) => f.sizes["megazip"]! >= f.sizes["xz -9e"]!)
+      .map((f) => `${f.corpus}/${f.file}`),
+    maxGrowth: Math.max(
+      ...files.map((f) => (f.sizes["megazip"]! - f.bytes) / Math.max(f.bytes, 1)),
+    ),
   };
 
   if (options.print ?? true) {
@@ -404,19 +453,30 @@ function kBps(bytes: number, ms: number): number {
 function totalsOf(files: FileResult[], workers: number): BenchReport["totals"] {
   const sizes: Record<string, number> = {};
   let bytes = 0;
-  const ms = [0, 0, 0, 0];
   for (const f of files) {
     bytes += f.bytes;
     for (const [name, size] of Object.entries(f.sizes)) sizes[name] = (sizes[name] ?? 0) + size;
-    const speed = f.speed.find((s) => s.workers === workers)!;
-    ms[0] += f.bytes / speed.compressKBps;
-    ms[1] += f.bytes / speed.decompressKBps;
-    ms[2] += f.bytes / speed.compressCpuKBps;
-    ms[3] += f.bytes / speed.decompressCpuKBps;
+  }
+  const speed = totalSpeed(files, (f) => f.speed.find((s) => s.workers === workers)!);
+  const noModel = files.length > 0 && files.every((f) => f.noModel !== undefined)
+    ? totalSpeed(files, (f) => f.noModel!)
+    : undefined;
+  return { bytes, sizes, ...speed, ...(noModel === undefined ? {} : { noModel }) };
+}
+
+/** Speeds over several files: total bytes over total time, for each measure. */
+function totalSpeed(files: FileResult[], speedOf: (f: FileResult) => Speed): Speed {
+  let bytes = 0;
+  const ms = [0, 0, 0, 0];
+  for (const f of files) {
+    const s = speedOf(f);
+    bytes += f.bytes;
+    ms[0] += f.bytes / s.compressKBps;
+    ms[1] += f.bytes / s.decompressKBps;
+    ms[2] += f.bytes / s.compressCpuKBps;
+    ms[3] += f.bytes / s.decompressCpuKBps;
   }
   return {
-    bytes,
-    sizes,
     compressKBps: kBps(bytes, ms[0]!),
     decompressKBps: kBps(bytes, ms[1]!),
     compressCpuKBps: kBps(bytes, ms[2]!),
@@ -512,6 +572,10 @@ async function readRss(dir: URL): Promise<RssResult[]> {
   );
 }
 
+function speedPair(s: Speed): string {
+  return `${s.compressKBps} / ${s.decompressKBps} (${s.compressCpuKBps} / ${s.decompressCpuKBps})`;
+}
+
 function bpb(size: number | undefined, bytes: number): string {
   return size === undefined ? "—" : ((size * 8) / Math.max(bytes, 1)).toFixed(3);
 }
@@ -521,6 +585,7 @@ function formatRow(f: FileResult, tools: ToolInfo[]): string {
     `${f.corpus}/${f.file}`.padEnd(24),
     String(f.bytes).padStart(8),
     bpb(f.sizes["megazip"], f.bytes).padStart(7),
+    ...(f.sizes[NO_MODEL] === undefined ? [] : [bpb(f.sizes[NO_MODEL], f.bytes).padStart(10)]),
     ...tools.filter((t) => t.version !== null).map((t) =>
       bpb(f.sizes[t.name], f.bytes).padStart(t.name.length)
     ),
@@ -541,6 +606,7 @@ function formatTable(report: BenchReport): string {
       "file".padEnd(24),
       "bytes".padStart(8),
       "megazip".padStart(7),
+      ...(report.files.some((f) => f.noModel) ? ["--no-model"] : []),
       ...present.map((t) => t.name),
       ...(report.files[0]?.speed.map((s) => `${s.workers} worker(s): c/d KB/s (CPU)`) ?? []),
     ].join("  "),
@@ -552,6 +618,7 @@ function formatTable(report: BenchReport): string {
       "TOTAL (corpora)".padEnd(24),
       String(t.bytes).padStart(8),
       bpb(t.sizes["megazip"], t.bytes).padStart(7),
+      ...(t.sizes[NO_MODEL] === undefined ? [] : [bpb(t.sizes[NO_MODEL], t.bytes).padStart(10)]),
       ...present.map((tool) => bpb(t.sizes[tool.name], t.bytes).padStart(tool.name.length)),
       `${String(t.compressKBps).padStart(5)}/${String(t.decompressKBps).padStart(5)}` +
       ` (${String(t.compressCpuKBps).padStart(5)}/${String(t.decompressCpuKBps).padStart(5)})`,
@@ -571,6 +638,7 @@ function formatMarkdown(report: BenchReport, rss: RssResult[]): string {
   const present = report.tools.filter((t) => t.version !== null);
   const missing = report.tools.filter((t) => t.version === null);
   const widths = report.files[0]?.speed.map((s) => s.workers) ?? [];
+  const noModel = report.files.some((f) => f.sizes[NO_MODEL] !== undefined);
   const out: string[] = [];
   out.push("# megazip benchmark results", "");
   out.push(
@@ -605,9 +673,11 @@ function formatMarkdown(report: BenchReport, rss: RssResult[]): string {
     "bytes",
     "text",
     "megazip",
+    ...(noModel ? [NO_MODEL] : []),
     ...present.map((t) => t.name),
     ...widths.map((w) => `compress KB/s, ${w} worker${w === 1 ? "" : "s"} (CPU)`),
     ...widths.map((w) => `decompress KB/s, ${w} worker${w === 1 ? "" : "s"} (CPU)`),
+    ...(noModel ? [`${NO_MODEL} compress / decompress KB/s, 1 worker (CPU)`] : []),
   ];
   out.push(`| ${header.join(" | ")} |`);
   out.push(`| ${header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`);
@@ -624,9 +694,11 @@ function formatMarkdown(report: BenchReport, rss: RssResult[]): string {
           String(f.bytes),
           f.text ? "yes" : "no",
           cell("megazip"),
+          ...(noModel ? [cell(NO_MODEL)] : []),
           ...present.map((t) => cell(t.name)),
           ...f.speed.map((s) => `${s.compressKBps} (${s.compressCpuKBps})`),
           ...f.speed.map((s) => `${s.decompressKBps} (${s.decompressCpuKBps})`),
+          ...(f.noModel ? [speedPair(f.noModel)] : noModel ? [""] : []),
         ].join(" | ")
       } |`,
     );
@@ -639,11 +711,13 @@ function formatMarkdown(report: BenchReport, rss: RssResult[]): string {
         String(t.bytes),
         "",
         bpb(t.sizes["megazip"], t.bytes),
+        ...(noModel ? [bpb(t.sizes[NO_MODEL], t.bytes)] : []),
         ...present.map((tool) => bpb(t.sizes[tool.name], t.bytes)),
         `${t.compressKBps} (${t.compressCpuKBps})`,
         ...widths.slice(1).map(() => ""),
         `${t.decompressKBps} (${t.decompressCpuKBps})`,
         ...widths.slice(1).map(() => ""),
+        ...(t.noModel ? [speedPair(t.noModel)] : []),
       ].join(" | ")
     } |`,
   );
@@ -659,6 +733,31 @@ function formatMarkdown(report: BenchReport, rss: RssResult[]): string {
       ` decompressing (wall time, ${widths[0]} worker${widths[0] === 1 ? "" : "s"}); per second` +
       ` of CPU time ${t.compressCpuKBps} and ${t.decompressCpuKBps} KB/s.`,
   );
+  if (t.noModel !== undefined) {
+    out.push(
+      `- Without the model (\`--no-model\`: context mixing and stored blocks, 1 worker):` +
+        ` ${bpb(t.sizes[NO_MODEL], t.bytes)} bits per byte over the corpora,` +
+        ` ${t.noModel.compressKBps} KB/s compressing and ${t.noModel.decompressKBps} KB/s` +
+        ` decompressing (wall time; per second of CPU time ${t.noModel.compressCpuKBps} and` +
+        ` ${t.noModel.decompressCpuKBps} KB/s).`,
+    );
+  }
+  if (report.textFilesNotBeatingXz !== undefined) {
+    out.push(
+      report.textFilesNotBeatingXz.length === 0
+        ? "- megazip's archive is smaller than xz -9e's on every Canterbury and Calgary text file."
+        : `- megazip's archive is not smaller than xz -9e's on: ${
+          report.textFilesNotBeatingXz.join(", ")
+        }.`,
+    );
+  }
+  if (report.maxGrowth !== undefined) {
+    out.push(
+      `- Largest archive relative to its input: ${report.maxGrowth >= 0 ? "+" : ""}${
+        (report.maxGrowth * 100).toFixed(4)
+      }% of the input size.`,
+    );
+  }
   const random = report.files.find((f) => f.corpus === "generated");
   if (random !== undefined) {
     const growth = ((random.sizes["megazip"]! - random.bytes) / random.bytes) * 100;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isText, parseBenchArgs, runBench } from "./run.ts";
+import { isText, NO_MODEL, parseBenchArgs, runBench } from "./run.ts";
 
 Deno.test("parseBenchArgs() reads every flag and rejects unknown ones", () => {
   assert.deepEqual(parseBenchArgs([]), {});
@@ -54,6 +54,31 @@ Deno.test("runBench() measures a small corpus, round-trips it and writes nothing
     const growth = random.sizes["megazip"]! - random.bytes;
     assert.ok(growth < 256, `random input grew by ${growth} bytes`);
     assert.equal(report.totals.bytes, text.bytes + report.files[1]!.bytes);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runBench() with a model also measures megazip without it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/a.txt`, "a model and a mixer, byte by byte\n".repeat(40));
+    const report = await runBench({
+      corpora: [dir],
+      quick: true,
+      write: false,
+      print: false,
+      log: () => {},
+      model: new URL("../tests/fixtures/tiny.mgb", import.meta.url).pathname,
+    });
+    assert.match(report.model, /^tiny/);
+    for (const f of report.files) {
+      assert.ok(f.sizes[NO_MODEL]! > 0, `${f.file}: ${f.sizes[NO_MODEL]}`);
+      assert.ok(f.noModel!.compressKBps > 0 && f.noModel!.decompressKBps > 0);
+    }
+    assert.ok(report.totals.noModel !== undefined);
+    assert.equal(report.totals.sizes[NO_MODEL], report.files[0]!.sizes[NO_MODEL]);
+    assert.ok(report.maxGrowth! < 0.01, `max growth ${report.maxGrowth}`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
