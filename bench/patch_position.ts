@@ -1,0 +1,46 @@
+/**
+ * Bits per byte of a model by position within the patch (float evaluation, tfjs wasm backend), on
+ * the first windows of each file: a MEGABYTE model whose local model uses the bytes before it in
+ * the patch codes later positions better than position 0, which only the global model informs.
+ *
+ *   deno run --allow-read --allow-env bench/patch_position.ts [--model=PATH] [--windows=4] FILE...
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { parseArgs } from "node:util";
+import { loadModel } from "../lib/model/model_file_read.ts";
+import { Megabyte } from "../lib/model/megabyte.ts";
+import { useTrainBackend } from "../lib/train/train_backend.ts";
+
+const { values, positionals } = parseArgs({
+  options: {
+    model: { type: "string", default: new URL("../models/default.mgb", import.meta.url).pathname },
+    windows: { type: "string", default: "4" },
+  },
+  allowPositionals: true,
+});
+await useTrainBackend("wasm");
+const file = await loadModel(values.model!);
+const model = new Megabyte(file.config);
+model.importTensors(file.tensors);
+const { context: T, patchSize: P } = file.config;
+console.log(["file", "windows", ...Array.from({ length: P }, (_, p) => `p${p}`), "all"].join("\t"));
+for (const path of positionals) {
+  const bytes = await Deno.readFile(path);
+  const n = Math.min(Number(values.windows), Math.floor(bytes.length / T));
+  if (n === 0) continue; // shorter than one window
+  const bits = tf.tidy(() => {
+    const x = tf.tensor2d(Int32Array.from(bytes.subarray(0, n * T)), [n, T], "int32"); // (n, T)
+    const logp = tf.logSoftmax(model.logits(x), -1); // (n, T, 256)
+    return tf.div(tf.neg(tf.sum(tf.mul(logp, tf.oneHot(x, 256)), -1)), Math.LN2); // (n, T)
+  });
+  const v = await bits.data();
+  bits.dispose();
+  const sum = new Float64Array(P);
+  for (let i = 0; i < v.length; i++) sum[i % P] += v[i];
+  const perPos = Array.from(sum, (s) => (s / (v.length / P)).toFixed(3));
+  const all = (sum.reduce((a, b) => a + b, 0) / v.length).toFixed(3);
+  console.log([path.split("/").pop(), n, ...perPos, all].join("\t"));
+}
+model.dispose();
