@@ -287,7 +287,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const report: BenchReport = {
     date: new Date().toISOString(),
     machine: { ...(await machineInfo()), load: [loadStart, await loadAverage()] },
-    model: model === null ? "none" : `${model.name} (${model.hash})`,
+    model: model === null ? "none" : `${model.name} (SHA-256 ${hex(model.hash)})`,
     tools,
     files,
     totals: totalsOf(files.filter((f) => f.corpus !== "generated"), workers[0]!),
@@ -428,6 +428,10 @@ async function toolSizeOfBytes(command: string[], bytes: Uint8Array): Promise<nu
   ]);
   if (!out.success) throw new Error(`Cannot run ${command.join(" ")} on generated input`);
   return out.stdout.length;
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
