@@ -91,13 +91,7 @@ export interface FileResult {
    * megazip's speeds per worker count: KB/s = 1000 input bytes per second of wall time, and per
    * second of this process's CPU time (all its threads), which other load disturbs less.
    */
-  speed: {
-    workers: number;
-    compressKBps: number;
-    decompressKBps: number;
-    compressCpuKBps: number;
-    decompressCpuKBps: number;
-  }[];
+  speed: (Speed & { workers: number })[];
   /**
    * With a model: megazip without it (context mixing and stored blocks, 1 worker), whose size is
    * `sizes["megazip --no-model"]`; absent without a model.
@@ -224,49 +218,24 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     };
     let archive: Uint8Array | null = null;
     for (const w of workers) {
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      const packed = await codec.compress(bytes, { model, workers: w });
-      const t1 = performance.now();
-      const c1 = process.cpuUsage();
-      const unpacked = await codec.decompress(packed, { model, workers: w });
-      const t2 = performance.now();
-      const c2 = process.cpuUsage();
-      if (!equalBytes(unpacked, bytes)) {
-        throw new Error(`Cannot bench ${input.file}: megazip did not round-trip it`);
-      }
+      const { packed, speed } = await timedRoundTrip(codec, input.file, bytes, {
+        model,
+        workers: w,
+      });
       if (archive !== null && !equalBytes(archive, packed)) {
         throw new Error(`Cannot bench ${input.file}: the archive differs with ${w} workers`);
       }
       archive = packed;
-      result.speed.push({
-        workers: w,
-        compressKBps: kBps(bytes.length, t1 - t0),
-        decompressKBps: kBps(bytes.length, t2 - t1),
-        compressCpuKBps: kBps(bytes.length, cpuMs(c0, c1)),
-        decompressCpuKBps: kBps(bytes.length, cpuMs(c1, c2)),
-      });
+      result.speed.push({ workers: w, ...speed });
     }
     result.sizes["megazip"] = archive!.length;
     if (model !== null) {
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      const packed = await codec.compress(bytes, { model: null, workers: 1 });
-      const t1 = performance.now();
-      const c1 = process.cpuUsage();
-      const unpacked = await codec.decompress(packed, { model: null, workers: 1 });
-      const t2 = performance.now();
-      const c2 = process.cpuUsage();
-      if (!equalBytes(unpacked, bytes)) {
-        throw new Error(`Cannot bench ${input.file}: megazip --no-model did not round-trip it`);
-      }
+      const { packed, speed } = await timedRoundTrip(codec, input.file, bytes, {
+        model: null,
+        workers: 1,
+      });
       result.sizes[NO_MODEL] = packed.length;
-      result.noModel = {
-        compressKBps: kBps(bytes.length, t1 - t0),
-        decompressKBps: kBps(bytes.length, t2 - t1),
-        compressCpuKBps: kBps(bytes.length, cpuMs(c0, c1)),
-        decompressCpuKBps: kBps(bytes.length, cpuMs(c1, c2)),
-      };
+      result.noModel = speed;
     }
     const info = await codec.inspectArchive(archive!);
     for (const block of info.blocks) {
@@ -319,6 +288,39 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     }
   }
   return report;
+}
+
+/**
+ * Compresses and decompresses `bytes` (the file `name`) with `options`, checks the round trip and times both
+ * directions (wall and this process's CPU time).
+ */
+async function timedRoundTrip(
+  codec: typeof import("../codec/mod.ts"),
+  name: string,
+  bytes: Uint8Array,
+  options: { model: Awaited<ReturnType<typeof loadModelFile>> | null; workers: number },
+): Promise<{ packed: Uint8Array; speed: Speed }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const packed = await codec.compress(bytes, options);
+  const t1 = performance.now();
+  const c1 = process.cpuUsage();
+  const unpacked = await codec.decompress(packed, options);
+  const t2 = performance.now();
+  const c2 = process.cpuUsage();
+  if (!equalBytes(unpacked, bytes)) {
+    const what = options.model === null ? "megazip --no-model" : "megazip";
+    throw new Error(`Cannot bench ${name}: ${what} did not round-trip it`);
+  }
+  return {
+    packed,
+    speed: {
+      compressKBps: kBps(bytes.length, t1 - t0),
+      decompressKBps: kBps(bytes.length, t2 - t1),
+      compressCpuKBps: kBps(bytes.length, cpuMs(c0, c1)),
+      decompressCpuKBps: kBps(bytes.length, cpuMs(c1, c2)),
+    },
+  };
 }
 
 /** A file to compress: its bytes and where they came from. */

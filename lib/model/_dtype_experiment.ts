@@ -10,7 +10,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { useTrainBackend } from "../train/train_backend.ts";
 import { Megabyte } from "./megabyte.ts";
 import { readModelFile } from "./model_file_read.ts";
 import { writeModelFile } from "./model_file_write.ts";
@@ -21,15 +21,8 @@ if (path === undefined) {
   console.error("usage: _dtype_experiment.ts MODEL.mgb [WINDOWS_PER_FILE]");
   Deno.exit(2);
 }
-setWasmPaths(
-  new URL(
-    "../../node_modules/.deno/@tensorflow+tfjs-backend-wasm@4.22.0/node_modules/@tensorflow/tfjs-backend-wasm/dist/",
-    import.meta.url,
-  ).href,
-);
 tf.enableProdMode();
-await tf.setBackend("wasm");
-await tf.ready();
+await useTrainBackend("wasm");
 
 const source = readModelFile(Deno.readFileSync(path));
 const T = source.config.context;

@@ -13,10 +13,11 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { useTrainBackend } from "../train/train_backend.ts";
 import type { MegabyteConfig } from "./config.ts";
 import { flopsPerByte, Megabyte, paramCount } from "./megabyte.ts";
 import { writeModelFile } from "./model_file_write.ts";
+import { prng } from "./_test_util.ts";
 
 const [name, configJson, stepsArg, batchArg, seedArg] = Deno.args;
 if (name === undefined || configJson === undefined) {
@@ -33,27 +34,8 @@ const MIN_LR = 3e-4;
 const WARMUP = 20;
 const VALID_WINDOWS_PER_FILE = 12;
 
-setWasmPaths(
-  new URL(
-    "../../node_modules/.deno/@tensorflow+tfjs-backend-wasm@4.22.0/node_modules/@tensorflow/tfjs-backend-wasm/dist/",
-    import.meta.url,
-  ).href,
-);
 tf.enableProdMode();
-await tf.setBackend("wasm");
-await tf.ready();
-
-/** mulberry32: a small seeded PRNG, enough to pick windows. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+await useTrainBackend("wasm");
 
 const root = new URL("../../", import.meta.url);
 const trainFiles: Uint8Array[] = [];
@@ -78,7 +60,7 @@ function windows(files: Uint8Array[], count: number, random: () => number): Int3
   return out;
 }
 
-const validRandom = rng(4242);
+const validRandom = prng(4242);
 const valid = windows(
   validFiles.map((f) => Deno.readFileSync(new URL(f, validDir))),
   VALID_WINDOWS_PER_FILE * validFiles.length,
@@ -101,7 +83,7 @@ function validBpb(model: Megabyte): number {
 
 const model = new Megabyte(config, { seed });
 const optimizer = tf.train.adam(MAX_LR, 0.9, 0.98, 1e-8);
-const random = rng(seed);
+const random = prng(seed);
 const params = paramCount(config);
 console.log(
   JSON.stringify({ name, config, params, flopsPerByte: flopsPerByte(config), steps, batch }),

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { TEST_CONFIG } from "./_test_config.ts";
 
 function sample(step: number): Checkpoint {
   const f = (n: number, k: number) =>
@@ -9,17 +10,7 @@ function sample(step: number): Checkpoint {
     bytesSeen: step * 64,
     elapsedSeconds: 1.5,
     rng: [1, 2, 3, 4],
-    config: {
-      patchSize: 4,
-      globalDim: 8,
-      globalLayers: 1,
-      globalHeads: 2,
-      localDim: 16,
-      localLayers: 1,
-      localHeads: 2,
-      context: 32,
-      mlpRatio: 4,
-    },
+    config: { ...TEST_CONFIG },
     settings: {
       configName: "custom",
       steps: 10,
