@@ -13,7 +13,7 @@ Deno.test("inspectArchive() lists the header and every block", async () => {
   const archive = await compress(input, { blockSize: 2500, segmentSize: 1000 });
   const info = await inspectArchive(archive);
   assert.deepEqual(info, {
-    formatVersion: 1,
+    formatVersion: 2,
     modelName: "",
     modelHash: "",
     blockSize: 2500,

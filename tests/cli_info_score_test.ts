@@ -22,7 +22,7 @@ Deno.test("megazip info --json describes the archive's header and blocks", async
   const info = JSON.parse(new TextDecoder().decode(result.stdout));
   assert.equal(info.file, "f.mbz");
   assert.equal(info.archiveBytes, archiveBytes);
-  assert.equal(info.formatVersion, 1);
+  assert.equal(info.formatVersion, 2);
   assert.equal(info.modelHash, "");
   assert.equal(info.blockSize, 4096);
   assert.equal(info.contentSize, original.length);
@@ -40,7 +40,7 @@ Deno.test("megazip info --json describes the archive's header and blocks", async
   const text = await megazip(["info", "f.mbz"], { cwd: tmp.dir });
   assert.equal(text.code, 0, text.stderr);
   const lines = new TextDecoder().decode(text.stdout);
-  assert.match(lines, /^format\s+version 1$/m);
+  assert.match(lines, /^format\s+version 2$/m);
   assert.match(lines, new RegExp(`^content\\s+${original.length} bytes$`, "m"));
 
   const fromStdin = await megazip(["info", "--json"], {

@@ -8,7 +8,7 @@
 /** `Magic_Number`: 0x89 then "MBZ". */
 export const MAGIC_NUMBER: Uint8Array = new Uint8Array([0x89, 0x4d, 0x42, 0x5a]);
 /** `Format_Version` written and read by this code. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 /** Largest `Block_Maximum_Size`: 64 MiB. */
 export const BLOCK_MAXIMUM_SIZE_LIMIT = 1 << 26;
 /** Default `Block_Maximum_Size` of the encoder: 1 MiB. */

@@ -7,7 +7,7 @@
  * @module
  */
 import { loadChecksums, low32, readU64, writeU64 } from "../_common/checksum.ts";
-import { MAGIC_NUMBER } from "../_common/format.ts";
+import { FORMAT_VERSION, MAGIC_NUMBER } from "../_common/format.ts";
 import { addVarintByte, pushVarint } from "../_common/varint.ts";
 
 /** Header fields; each defaults to a valid value. */
@@ -57,7 +57,11 @@ export interface ArchiveFields {
 export async function buildArchive(fields: ArchiveFields): Promise<Uint8Array> {
   const { xxh64, createXxh64 } = await loadChecksums();
   const h = fields.header;
-  const head: number[] = [...(h.magic ?? MAGIC_NUMBER), h.formatVersion ?? 1, h.flags ?? 0];
+  const head: number[] = [
+    ...(h.magic ?? MAGIC_NUMBER),
+    h.formatVersion ?? FORMAT_VERSION,
+    h.flags ?? 0,
+  ];
   pushVarint(head, h.blockMaximumSize ?? 1 << 20);
   const name = h.modelName ?? new Uint8Array(0);
   head.push(...(h.modelHash ?? new Uint8Array(32)), name.length, ...name);

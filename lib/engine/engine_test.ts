@@ -16,11 +16,11 @@ Deno.test("createEngine() logits() equal referenceLogits() bit for bit", () => {
 
 Deno.test("createEngine() reports the key/value cache bytes a segment of a batch holds", () => {
   const engine = createEngine(randomModel(SMALL_CONFIG, 3));
-  // Per layer, head and position: an int16 key, an int8 value, two float32 scales. Global: 2 layers,
+  // Per layer, head and position: an int16 key, an int16 value, two float32 scales. Global: 2 layers,
   // 2 heads of 16, 16 patches; local: 2 layers, 2 heads of 8, 16 positions (P = 4 rounded up).
   assert.equal(
     engine.cacheBytesPerSegment,
-    2 * 2 * 16 * (2 * 16 + 16 + 8) + 2 * 2 * 16 * (2 * 8 + 8 + 8),
+    2 * 2 * 16 * (2 * 16 + 2 * 16 + 8) + 2 * 2 * 16 * (2 * 8 + 2 * 8 + 8),
   );
   assert.equal(engine.config.context, 64);
   engine.close();

@@ -107,7 +107,7 @@ export interface PackedMatrix {
 }
 
 /**
- * Bytes of one sequence's key/value cache for one layer: int16 keys and int8 values of `cap`
+ * Bytes of one sequence's key/value cache for one layer: int16 keys and int16 values of `cap`
  * positions (a multiple of 16) with a float32 scale per position and head.
  *
  * @param heads Heads of the layer.
@@ -120,12 +120,12 @@ export interface PackedMatrix {
  * import assert from "node:assert/strict";
  * import { kvCacheBytes } from "./kernels.ts";
  *
- * assert.equal(kvCacheBytes(8, 64, 512), 8 * 512 * (2 * 64 + 64 + 8)); // 800 KiB
+ * assert.equal(kvCacheBytes(8, 64, 512), 8 * 512 * (2 * 64 + 2 * 64 + 8)); // 1056 KiB
  * ```
  */
 export function kvCacheBytes(heads: number, hs: number, cap: number): number {
   const hsp = hs + (hs & 1);
-  return heads * cap * (hsp * 2 + 4 + hs + 4);
+  return heads * cap * (hsp * 2 + 4 + hs * 2 + 4);
 }
 
 /**

@@ -140,8 +140,13 @@ export function qmatmulRow(
   }
 }
 
-/** Largest |value| in the value cache: values are kept as int8. */
-export const V_RANGE = 127;
+/**
+ * Largest |value| in the value cache: values are kept as int16 in [−511, 511] (9 bits and a sign).
+ * Int8 values (range 127) were the largest source of disagreement with the float model
+ * (README.md, "Accuracy"); 511 leaves the softmax weights `floor((2^31 − 1)/(511·n))` levels, 8208
+ * at the longest global attention (n = 512).
+ */
+export const V_RANGE = 511;
 
 /** One position's key and value of one head, as the engine's caches hold them. */
 export interface KVEntry {
@@ -149,7 +154,7 @@ export interface KVEntry {
   k: Int16Array;
   /** The key's scale. */
   kScale: number;
-  /** The value quantized to [−127, 127]. */
+  /** The value quantized to [−V_RANGE, V_RANGE]. */
   v: Int16Array;
   /** The value's scale. */
   vScale: number;
@@ -157,7 +162,7 @@ export interface KVEntry {
 
 /**
  * Quantizes one position's key and value of one head for the cache, each like an activation row
- * (`quantizeRow`): the key to `quantLevels(hs).qw` (int16), the value to 127 (int8).
+ * (`quantizeRow`): the key to `quantLevels(hs).qw` (int16), the value to `V_RANGE` = 511 (int16).
  *
  * @param k The key, (hs).
  * @param v The value, (hs).
@@ -169,7 +174,7 @@ export interface KVEntry {
  * import { quantizeKV } from "./reference.ts";
  *
  * const e = quantizeKV(new Float32Array([1, -2]), new Float32Array([0.5, 0.25]));
- * assert.deepEqual([...e.v], [127, 64]);
+ * assert.deepEqual([...e.v], [511, 256]);
  * ```
  */
 export function quantizeKV(k: Float32Array, v: Float32Array): KVEntry {
@@ -188,7 +193,7 @@ export function quantizeKV(k: Float32Array, v: Float32Array): KVEntry {
  * 2. scores `s[j] = f32(f32(f32(Σ_d qq[d]·k_j[d]) · kScale_j) · sq)`;
  * 3. `m = max s`, `e[j] = expf(f32(s[j] − m))`, `S = Σ_j e[j]` (j from 0 up);
  * 4. weights `w[j] = f32(e[j] · vScale_j)`, quantized as a row to `min(32767, floor((2^31 − 1) /
- *    (127·n)))` (scale sw), so the value sums cannot overflow;
+ *    (511·n)))` (scale sw), so the value sums cannot overflow;
  * 5. `out[d] = f32(f32(f32(Σ_j wq[j]·v_j[d]) · sw) · f32(1 / S))`.
  *
  * @param q The query, (hs).
@@ -236,7 +241,7 @@ export function attendRow(
   const wq = new Int16Array(n);
   const sw = quantizeRow(s, Math.min(32767, Math.floor(2147483647 / (n * V_RANGE))), wq);
   for (let d = 0; d < hs; d++) {
-    let acc = 0; // exact: |acc| ≤ n·qw·127 ≤ 2^31 − 1
+    let acc = 0; // exact: |acc| ≤ n·qw·511 ≤ 2^31 − 1
     for (let j = 0; j < n; j++) acc += wq[j] * entry(j).v[d];
     out[d] = f(f(f(acc) * sw) * inv);
   }

@@ -255,7 +255,7 @@ Deno.test("attention() matches reference.attendRow bit for bit, with caches fill
 Deno.test("attention() keeps the worst-case integer sums of a long cache exact", () => {
   const k = new WasmKernels();
   const heads = 1, hs = 64, w = 64, n = 1040, cap = 1040;
-  // Every key −1 and query 1: each score sum is −hs·qa·qw; every value 3: each value sum n·qw·127.
+  // Every key −1 and query 1: each score sum is −hs·qa·qw; every value 3: each value sum n·qw·511.
   const rows = new Float32Array(n * 3 * w);
   for (let j = 0; j < n; j++) {
     rows.fill(1, j * 3 * w, j * 3 * w + w);

@@ -110,9 +110,14 @@ async function main(): Promise<void> {
   );
   await writeError("truncated_in_magic", stored.slice(0, 3), corrupt("Magic_Number", "truncated"));
   await writeError(
-    "format_version_2",
-    await build({ ...s(), header: { ...s().header, formatVersion: 2 } }),
-    corrupt("Format_Version", "unsupported Format_Version 2"),
+    "format_version_1",
+    await build({ ...s(), header: { ...s().header, formatVersion: 1 } }),
+    corrupt("Format_Version", "unsupported Format_Version 1"),
+  );
+  await writeError(
+    "format_version_3",
+    await build({ ...s(), header: { ...s().header, formatVersion: 3 } }),
+    corrupt("Format_Version", "unsupported Format_Version 3"),
   );
   await writeError(
     "reserved_header_flag_set",

@@ -362,23 +362,23 @@ export function qmatmul8(
 // ---- attention with key/value caches ----
 //
 // The caches hold integers: each position's key and value, per head, quantized like an activation
-// row (max|x| → ±range): keys to int16 (range qk), values to int8 (range 127), with one float32
+// row (max|x| → ±range): keys to int16 (range qk), values to int16 (range 511), with one float32
 // scale per position and head. Scores and weighted sums are then exact int32 sums
 // (reference.attendRow). Layout of one sequence, one layer (cap positions, a multiple of 16; hsp =
 // hs rounded up to even, the extra dimension 0), every pass reading memory front to back:
 //   keys        int16 [head][cap / 16][hsp / 2][16 positions][2 dims]
 //   key scales  f32   [head][cap]
-//   values      int8  [head][cap / 2][hs][2 positions]
+//   values      int16 [head][cap / 2][hs][2 positions]
 //   value scales f32  [head][cap]
 
 /** Largest |value| in the value cache. */
-const V_RANGE: f32 = 127;
+const V_RANGE: f32 = 511;
 
 /** Bytes of one sequence's cache for one layer (reference: kernels.ts kvCacheBytes). */
 // @ts-ignore: decorator
 @inline function kvBytes(heads: i32, hs: i32, cap: i32): usize {
   const hsp = hs + (hs & 1);
-  return <usize>heads * <usize>cap * (<usize>hsp * 2 + 4 + <usize>hs + 4);
+  return <usize>heads * <usize>cap * (<usize>hsp * 2 + 4 + <usize>hs * 2 + 4);
 }
 
 /**
@@ -423,7 +423,7 @@ export function attention(
   const blockB = <usize>hsp << 5; // one block of 16 positions: hsp·16 int16
   const ksOff = <usize>heads * kHeadB;
   const vOff = ksOff + (<usize>heads * <usize>cap << 2);
-  const vHeadB = <usize>cap * <usize>hs; // int8 values of one head
+  const vHeadB = <usize>cap * <usize>hs * 2; // int16 values of one head
   const vsOff = vOff + <usize>heads * vHeadB;
   const wq = sc + (<usize>cap << 2); // quantized softmax weights, int16
   const qp = wq + ((<usize>cap + 16) << 1); // quantized query, int16 (hsp)
@@ -438,8 +438,8 @@ export function attention(
         const ks = quantizeTo(row + (<usize>(w + h * hs) << 2), hs, qk, kd, 64, 2, true);
         if (hs & 1) store<i16>(kd + (<usize>(hs >> 1)) * 64 + 2, 0);
         store<f32>(base + ksOff + ((<usize>h * <usize>cap + j) << 2), ks);
-        const vd = base + vOff + <usize>h * vHeadB + (j >> 1) * (<usize>hs << 1) + (j & 1);
-        const vs = quantizeTo(row + (<usize>(2 * w + h * hs) << 2), hs, V_RANGE, vd, 4, 2, false);
+        const vd = base + vOff + <usize>h * vHeadB + (j >> 1) * (<usize>hs << 2) + ((j & 1) << 1);
+        const vs = quantizeTo(row + (<usize>(2 * w + h * hs) << 2), hs, V_RANGE, vd, 8, 4, true);
         store<f32>(base + vsOff + ((<usize>h * <usize>cap + j) << 2), vs);
       }
     }
@@ -502,7 +502,7 @@ export function attention(
           const o = sc + (<usize>j << 2);
           store<f32>(o, load<f32>(o) * load<f32>(vsh + (<usize>j << 2)));
         }
-        const qw = <f32>min<i32>(32767, <i32>(2147483647 / (<u32>n * 127)));
+        const qw = <f32>min<i32>(32767, <i32>(2147483647 / (<u32>n * 511)));
         const sw = quantizeTo(sc, n, qw, wq, 4, 2, true);
         store<i16>(wq + (<usize>n << 1), 0); // the pair partner of an odd last position
         const swv = f32x4.splat(sw);
@@ -511,26 +511,22 @@ export function attention(
         const vh = base + vOff + <usize>h * vHeadB;
         const oh = orow + (<usize>(h * hs) << 2);
         const npairs = (n + 1) >> 1;
-        const pairB = <usize>hs << 1;
+        const pairB = <usize>hs << 2;
         let d = 0;
         for (; d + 32 <= hs; d += 32) {
           let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
           let a4 = i32x4.splat(0), a5 = i32x4.splat(0), a6 = i32x4.splat(0), a7 = i32x4.splat(0);
-          let vp = vh + (<usize>d << 1);
+          let vp = vh + (<usize>d << 2);
           for (let p = 0; p < npairs; p++) {
             const x = i32x4.splat(load<i32>(wq + (<usize>p << 2)));
-            const r0 = v128.load(vp);
-            const r1 = v128.load(vp, 16);
-            const r2 = v128.load(vp, 32);
-            const r3 = v128.load(vp, 48);
-            a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x, i16x8.extend_low_i8x16_s(r0)));
-            a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x, i16x8.extend_high_i8x16_s(r0)));
-            a2 = i32x4.add(a2, i32x4.dot_i16x8_s(x, i16x8.extend_low_i8x16_s(r1)));
-            a3 = i32x4.add(a3, i32x4.dot_i16x8_s(x, i16x8.extend_high_i8x16_s(r1)));
-            a4 = i32x4.add(a4, i32x4.dot_i16x8_s(x, i16x8.extend_low_i8x16_s(r2)));
-            a5 = i32x4.add(a5, i32x4.dot_i16x8_s(x, i16x8.extend_high_i8x16_s(r2)));
-            a6 = i32x4.add(a6, i32x4.dot_i16x8_s(x, i16x8.extend_low_i8x16_s(r3)));
-            a7 = i32x4.add(a7, i32x4.dot_i16x8_s(x, i16x8.extend_high_i8x16_s(r3)));
+            a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x, v128.load(vp)));
+            a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x, v128.load(vp, 16)));
+            a2 = i32x4.add(a2, i32x4.dot_i16x8_s(x, v128.load(vp, 32)));
+            a3 = i32x4.add(a3, i32x4.dot_i16x8_s(x, v128.load(vp, 48)));
+            a4 = i32x4.add(a4, i32x4.dot_i16x8_s(x, v128.load(vp, 64)));
+            a5 = i32x4.add(a5, i32x4.dot_i16x8_s(x, v128.load(vp, 80)));
+            a6 = i32x4.add(a6, i32x4.dot_i16x8_s(x, v128.load(vp, 96)));
+            a7 = i32x4.add(a7, i32x4.dot_i16x8_s(x, v128.load(vp, 112)));
             vp += pairB;
           }
           const o = oh + (<usize>d << 2);
@@ -545,13 +541,11 @@ export function attention(
         }
         for (; d + 8 <= hs; d += 8) {
           let a0 = i32x4.splat(0), a1 = i32x4.splat(0);
-          let vp = vh + (<usize>d << 1);
+          let vp = vh + (<usize>d << 2);
           for (let p = 0; p < npairs; p++) {
             const x = i32x4.splat(load<i32>(wq + (<usize>p << 2)));
-            const r0 = v128.load64_zero(vp);
-            const r1 = v128.load64_zero(vp, 8);
-            a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x, i16x8.extend_low_i8x16_s(r0)));
-            a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x, i16x8.extend_low_i8x16_s(r1)));
+            a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x, v128.load(vp)));
+            a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x, v128.load(vp, 16)));
             vp += pairB;
           }
           const o = oh + (<usize>d << 2);
@@ -560,9 +554,9 @@ export function attention(
         }
         for (; d < hs; d++) {
           let a: i32 = 0;
-          let vp = vh + (<usize>d << 1);
+          let vp = vh + (<usize>d << 2);
           for (j = 0; j < n; j++) {
-            a += <i32>load<i16>(wq + (<usize>j << 1)) * <i32>load<i8>(vp + (<usize>(j >> 1)) * pairB + <usize>(j & 1));
+            a += <i32>load<i16>(wq + (<usize>j << 1)) * <i32>load<i16>(vp + (<usize>(j >> 1)) * pairB + (<usize>(j & 1) << 1));
           }
           store<f32>(oh + (<usize>d << 2), (<f32>a * sw) * inv);
         }
