@@ -6,6 +6,11 @@
  * deno task train --config tiny --steps 2000 --out runs/tiny     # new run
  * deno task train --resume runs/tiny --max-seconds 540           # continue, stop in time
  * deno task train --resume runs/tiny --export models/tiny.mgb    # finish (if needed), export
+ * # warmup-stable-decay: prolong a stable run, decay a copy of it for a model file
+ * deno task train --config tiny --schedule wsd --decay-steps 0 --steps 2000 --out runs/st
+ * deno task train --resume runs/st --steps 4000                  # still at the peak
+ * cp -r runs/st runs/st-decay
+ * deno task train --resume runs/st-decay --steps 4400 --decay-steps 400 --export models/st.mgb
  * ```
  *
  * Runnable on its own (`deno task train`, which grants read, write and `xz` only) or as the
@@ -19,6 +24,7 @@ import { loadModel } from "../lib/model/model_file_read.ts";
 import { LEVELS } from "../lib/model/configs.ts";
 import { exportModel, type ExportResult } from "../lib/train/export.ts";
 import { loadCheckpoint } from "../lib/train/checkpoint.ts";
+import { type ScheduleName, SCHEDULES } from "../lib/train/schedule.ts";
 import { train, type TrainResult } from "../lib/train/train.ts";
 import {
   TRAIN_BACKENDS,
@@ -53,6 +59,10 @@ export interface TrainCommandOptions {
   init?: string;
   /** `--warmup N`. */
   warmup?: number;
+  /** `--schedule NAME`. */
+  schedule?: ScheduleName;
+  /** `--decay-steps N`. */
+  decaySteps?: number;
   /** `--out DIR`. */
   out?: string;
   /** `--resume DIR`. */
@@ -193,6 +203,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
       "batch",
       "lr",
       "warmup",
+      "schedule",
       "seed",
       "evalEvery",
       "validWindows",
@@ -260,6 +271,8 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
         batch: options.batch,
         lr: options.lr,
         warmupSteps: options.warmup,
+        schedule: options.schedule,
+        decaySteps: options.decaySteps,
         init: options.init,
         seed: options.seed,
         evalEvery: options.evalEvery,
@@ -374,8 +387,23 @@ export function trainCommand(): Command {
       ),
     )
     .addOption(
-      new Option("--lr <x>", "peak learning rate (default: 1e-3); warmup, then cosine to lr/10")
+      new Option("--lr <x>", "peak learning rate (default: 1e-3); the floor is lr/10")
         .argParser(positiveNumber),
+    )
+    .addOption(
+      new Option(
+        "--schedule <name>",
+        "learning-rate schedule: cosine (warmup, then cosine to the floor at --steps) or wsd " +
+          "(warmup, the peak, then a 1-sqrt decay to the floor over the last --decay-steps of " +
+          "--steps); fixed by the checkpoint on resume (default: cosine)",
+      ).choices(SCHEDULES),
+    )
+    .addOption(
+      new Option(
+        "--decay-steps <n>",
+        "wsd: steps of the final decay, the last ones of --steps; 0 keeps the peak (a stable run " +
+          "to prolong); allowed on resume (default: steps/5 for a new run, the run's on resume)",
+      ).argParser(naturalInt),
     )
     .addOption(
       new Option("--warmup <n>", "warmup steps (default: min(200, steps/10))").argParser(
@@ -439,6 +467,16 @@ Examples:
   megazip train --config tiny --steps 2000 --out runs/tiny
   megazip train --resume runs/tiny --max-seconds 540
   megazip train --resume runs/tiny --export tests/fixtures/tiny.mgb
+
+Warmup-stable-decay (Hägele et al. 2024): a stable run continues exactly, session after
+session (--resume with a larger --steps); a copy of its folder is decayed for a model file
+while the stable run is kept:
+  megazip train --config tiny --schedule wsd --decay-steps 0 --steps 2000 --out runs/st
+  megazip train --resume runs/st --steps 4000
+  cp -r runs/st runs/st-decay
+  megazip train --resume runs/st-decay --steps 4400 --decay-steps 400 --export st.mgb
+(A wsd run started with --decay-steps D > 0 decays over the last D steps of --steps: extend
+--steps on resume before the decay begins to keep it stable.)
 
 Progress goes to stderr: a bar on a terminal, a line every few seconds otherwise.`,
     )

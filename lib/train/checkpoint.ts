@@ -15,11 +15,15 @@
  * atomic rename, and only then are older tensor files removed. A folder therefore always holds one
  * complete checkpoint.
  *
+ * Moving a checkpoint from one device session to the next, in parts that fit the device tool's
+ * calls: `checkpoint_transfer.ts`.
+ *
  * @module
  */
 import type { MegabyteConfig } from "../model/config.ts";
 import type { ModelTensor } from "../model/model_file_types.ts";
 import type { CorpusIdentity } from "./corpus.ts";
+import type { ScheduleName } from "./schedule.ts";
 import { sha256Hex } from "./_sha256.ts";
 
 /** The checkpoint format version this module writes and reads. */
@@ -29,8 +33,15 @@ export const CHECKPOINT_VERSION = 2;
 export interface TrainSettings {
   /** Named level of lib/model/configs.ts the config came from, or "custom". */
   configName: string;
-  /** Optimizer steps of the whole run; the cosine schedule ends here. */
+  /** Optimizer steps of the whole run; the schedule's decay reaches the floor here. */
   steps: number;
+  /**
+   * The learning-rate schedule (`schedule.ts`): "cosine", or "wsd" (warmup, stable, decay over the
+   * last `decaySteps` steps). Absent in checkpoints written before it existed: "cosine".
+   */
+  schedule?: ScheduleName;
+  /** wsd only: steps of the final decay (0: none); a resumed run may change it. */
+  decaySteps?: number;
   /** Windows per step. */
   batch: number;
   /** Peak learning rate. */
@@ -103,16 +114,20 @@ interface TensorEntry {
   offset: number;
 }
 
-interface PartEntry {
+/** One tensor file of a checkpoint, as `state.json` lists it. */
+export interface CheckpointFile {
+  /** File name inside the checkpoint folder, `tensors-STEP-PART.bin`. */
   name: string;
+  /** Its size. */
   bytes: number;
+  /** Its SHA-256, lowercase hex. */
   sha256: string;
 }
 
 interface StateFile extends Omit<Checkpoint, "params" | "moments"> {
   format: "megazip-checkpoint";
   version: number;
-  tensorsFiles: PartEntry[];
+  tensorsFiles: CheckpointFile[];
   tensors: TensorEntry[];
 }
 
@@ -160,7 +175,7 @@ export async function saveCheckpoint(dir: string, checkpoint: Checkpoint): Promi
   }
   // Parts of at most PART_BYTES each, so that every file fits the device machine's transfers.
   const step = String(checkpoint.step).padStart(8, "0");
-  const tensorsFiles: PartEntry[] = [];
+  const tensorsFiles: CheckpointFile[] = [];
   for (let at = 0, i = 0; at < bytes || i === 0; at += PART_BYTES, i++) {
     const part = blob.subarray(at, Math.min(bytes, at + PART_BYTES));
     const name = `tensors-${step}-${String(i).padStart(3, "0")}.bin`;
@@ -186,24 +201,55 @@ export async function saveCheckpoint(dir: string, checkpoint: Checkpoint): Promi
   }
 }
 
+/** A checkpoint's `state.json`, checked for format and version, without its tensors. */
+export interface CheckpointIndex {
+  /** The file's text, byte for byte. */
+  text: string;
+  /** Optimizer steps taken. */
+  step: number;
+  /** The tensor files the checkpoint needs, in order. */
+  files: CheckpointFile[];
+}
+
 /**
- * Reads the checkpoint in `dir`, verifying its format, version and tensor data.
+ * Reads `state.json` of the checkpoint in `dir` and checks its format and version.
  *
- * @param dir The checkpoint folder.
- * @returns The checkpoint.
+ * @param dir The checkpoint folder (or any folder holding a checkpoint's `state.json`).
+ * @returns Its text, step and tensor files.
  */
-export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
-  if (!LITTLE_ENDIAN) {
-    throw new Error("Cannot read a checkpoint: big-endian hosts are not supported");
+export async function readCheckpointIndex(dir: string): Promise<CheckpointIndex> {
+  return parseIndex(dir, await readState(dir));
+}
+
+/**
+ * Reads one tensor file of a checkpoint and checks its size and SHA-256 against `state.json`'s
+ * entry.
+ *
+ * @param dir The folder holding the file.
+ * @param file Its entry in `state.json`.
+ * @returns The file's bytes.
+ */
+export async function readCheckpointFile(dir: string, file: CheckpointFile): Promise<Uint8Array> {
+  const bytes = await Deno.readFile(`${dir}/${file.name}`);
+  if (bytes.length !== file.bytes || (await sha256Hex(bytes)) !== file.sha256) {
+    throw new Error(
+      `Cannot read the checkpoint in ${dir}: ${file.name} is damaged (checksum mismatch)`,
+    );
   }
-  let text: string;
+  return bytes;
+}
+
+async function readState(dir: string): Promise<string> {
   try {
-    text = await Deno.readTextFile(`${dir}/state.json`);
+    return await Deno.readTextFile(`${dir}/state.json`);
   } catch (error) {
     throw new Error(`Cannot read the checkpoint in ${dir}: ${(error as Error).message}`, {
       cause: error,
     });
   }
+}
+
+function parseState(dir: string, text: string): StateFile {
   let state: StateFile;
   try {
     state = JSON.parse(text);
@@ -222,16 +268,27 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
       `Cannot read the checkpoint in ${dir}: version ${state.version} is not supported (expected ${CHECKPOINT_VERSION})`,
     );
   }
-  const parts: Uint8Array[] = [];
-  for (const part of state.tensorsFiles) {
-    const bytes = await Deno.readFile(`${dir}/${part.name}`);
-    if (bytes.length !== part.bytes || (await sha256Hex(bytes)) !== part.sha256) {
-      throw new Error(
-        `Cannot read the checkpoint in ${dir}: ${part.name} is damaged (checksum mismatch)`,
-      );
-    }
-    parts.push(bytes);
+  return state;
+}
+
+function parseIndex(dir: string, text: string): CheckpointIndex {
+  const state = parseState(dir, text);
+  return { text, step: state.step, files: state.tensorsFiles };
+}
+
+/**
+ * Reads the checkpoint in `dir`, verifying its format, version and tensor data.
+ *
+ * @param dir The checkpoint folder.
+ * @returns The checkpoint.
+ */
+export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
+  if (!LITTLE_ENDIAN) {
+    throw new Error("Cannot read a checkpoint: big-endian hosts are not supported");
   }
+  const state = parseState(dir, await readState(dir));
+  const parts: Uint8Array[] = [];
+  for (const part of state.tensorsFiles) parts.push(await readCheckpointFile(dir, part));
   const blob = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
   parts.reduce((at, p) => (blob.set(p, at), at + p.length), 0);
   const params = new Map<string, ModelTensor>();

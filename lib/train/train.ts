@@ -3,7 +3,8 @@
  *
  * Each step draws `batch` random windows of `config.context` bytes from the training corpus,
  * takes the mean cross-entropy, clips the gradients to global norm 1.0 and takes an AdamW step
- * (β = (0.9, 0.98), as MEGABYTE's paper) at the learning rate of a warmup + cosine schedule. Every
+ * (β = (0.9, 0.98), as MEGABYTE's paper) at the learning rate of the schedule (`schedule.ts`:
+ * warmup + cosine, or warmup-stable-decay for a run to be prolonged across sessions). Every
  * `evalEvery` steps, and at the end, it measures bits per byte on fixed validation windows, saves
  * a checkpoint (weights, Adam's moments, step, generator state, config, settings, data identity)
  * and redraws the loss curve. A resumed run continues exactly: the same windows, the same
@@ -35,7 +36,7 @@ import { lossCurveSvg } from "./loss_curve.ts";
 import { Progress } from "./progress.ts";
 import { Rng } from "./rng.ts";
 import { RunLog } from "./run_log.ts";
-import { learningRate } from "./schedule.ts";
+import { learningRate, type ScheduleName, SCHEDULES } from "./schedule.ts";
 import { sampleWindows, validationWindows } from "./windows.ts";
 
 export type { TrainSettings, ValidationResult } from "./checkpoint.ts";
@@ -59,6 +60,18 @@ export interface TrainOptions {
   resume?: string;
   /** Optimizer steps of the whole run. On resume, may extend the run (changes the schedule from then on). @default {1000} */
   steps?: number;
+  /**
+   * The learning-rate schedule (`schedule.ts`): "cosine" decays to the floor at `steps`; "wsd"
+   * holds the peak until the last `decaySteps` steps. Fixed by the checkpoint on resume (must be
+   * left out or equal). @default {"cosine"}
+   */
+  schedule?: ScheduleName;
+  /**
+   * wsd only: steps of the final decay, the last ones of `steps` (0: none). On resume, replaces the
+   * run's: resume a copy of a stable run with `steps: step + D, decaySteps: D` to decay it.
+   * @default {ceil(steps / 5) for a new run (Hägele et al.'s 20%); the run's on resume}
+   */
+  decaySteps?: number;
   /** Windows per step. @default {8} */
   batch?: number;
   /** Peak learning rate. @default {1e-3} */
@@ -140,6 +153,21 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       settings.steps = options.steps;
     }
+    const schedule = settings.schedule ?? "cosine";
+    if (options.schedule !== undefined && options.schedule !== schedule) {
+      throw new RangeError(
+        `Cannot resume with the ${options.schedule} schedule: the run's is ${schedule}`,
+      );
+    }
+    if (options.decaySteps !== undefined) {
+      if (schedule !== "wsd") {
+        throw new RangeError(
+          `Cannot resume with decaySteps: the run's schedule is ${schedule} (only wsd has them)`,
+        );
+      }
+      settings.decaySteps = options.decaySteps;
+    }
+    checkDecaySteps("resume", settings);
   } else {
     if (options.config === undefined || options.out === undefined) {
       throw new TypeError("Cannot start a run: config and out are required (or resume)");
@@ -216,10 +244,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const progress = new Progress({ quiet: options.quiet });
   const runName = runDir.slice(runDir.lastIndexOf("/") + 1);
   const schedule = {
+    shape: settings.schedule ?? "cosine",
     maxLr: settings.maxLr,
     minLr: settings.minLr,
     warmupSteps: settings.warmupSteps,
-    decaySteps: settings.steps,
+    steps: settings.steps,
+    decaySteps: settings.decaySteps,
   };
   const names = [...model.variables.keys()];
   const varList = [...model.variables.values()];
@@ -374,9 +404,18 @@ async function readWeights(model: Megabyte): Promise<Map<string, ModelTensor>> {
 function newSettings(configName: string, o: TrainOptions): TrainSettings {
   const steps = o.steps ?? 1000;
   const lr = o.lr ?? 1e-3;
+  const schedule = o.schedule ?? "cosine";
+  if (!SCHEDULES.includes(schedule)) {
+    throw new RangeError(`Cannot start a run: unknown schedule ${schedule}`);
+  }
+  if (schedule !== "wsd" && o.decaySteps !== undefined) {
+    throw new RangeError(`Cannot start a run: decaySteps needs the wsd schedule, not ${schedule}`);
+  }
   const settings: TrainSettings = {
     configName,
     steps,
+    schedule,
+    ...(schedule === "wsd" ? { decaySteps: o.decaySteps ?? Math.ceil(steps / 5) } : {}),
     batch: o.batch ?? 8,
     maxLr: lr,
     minLr: o.minLr ?? lr / 10,
@@ -407,6 +446,7 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
       `Cannot start a run: warmupSteps must be a natural number, got ${settings.warmupSteps}`,
     );
   }
+  checkDecaySteps("start a run", settings);
   if (!(settings.weightDecay >= 0)) {
     throw new RangeError(
       `Cannot start a run: weightDecay must be ≥ 0, got ${settings.weightDecay}`,
@@ -416,6 +456,15 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
     throw new RangeError(`Cannot start a run: seed must be an integer, got ${settings.seed}`);
   }
   return settings;
+}
+
+function checkDecaySteps(what: string, settings: TrainSettings): void {
+  const d = settings.decaySteps;
+  if (d !== undefined && (!Number.isInteger(d) || d < 0 || d > settings.steps)) {
+    throw new RangeError(
+      `Cannot ${what}: decaySteps must be a whole number from 0 to steps (${settings.steps}), got ${d}`,
+    );
+  }
 }
 
 function checkSameData(what: string, saved: CorpusIdentity, now: CorpusIdentity): void {

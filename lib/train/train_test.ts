@@ -59,6 +59,12 @@ Deno.test("train() resumed from a checkpoint gives exactly the losses and weight
     assert.equal(first.step, 4);
     assert.equal(first.stoppedBy, "stopAt");
     assert.equal(first.finished, false);
+    // A checkpoint written before the schedule was recorded resumes with the cosine, unchanged.
+    const statePath = `${c.dir}/split/ckpt/state.json`;
+    const state = JSON.parse(await Deno.readTextFile(statePath));
+    assert.equal(state.settings.schedule, "cosine");
+    delete state.settings.schedule;
+    await Deno.writeTextFile(statePath, JSON.stringify(state));
     const second = await train({ resume: `${c.dir}/split`, quiet: true });
     assert.equal(second.step, 6);
     assert.equal(second.finished, true);
@@ -73,6 +79,7 @@ Deno.test("train() resumed from a checkpoint gives exactly the losses and weight
     const ckptA = await loadCheckpoint(`${c.dir}/whole/ckpt`);
     const ckptB = await loadCheckpoint(`${c.dir}/split/ckpt`);
     assert.deepEqual(ckptB.params, ckptA.params);
+    assert.equal(ckptB.settings.schedule, undefined);
     assert.deepEqual(ckptB.moments, ckptA.moments);
     assert.deepEqual(ckptB.rng, ckptA.rng);
     assert.deepEqual(ckptB.lastValid, ckptA.lastValid);
@@ -171,6 +178,102 @@ Deno.test("train() refuses an init model of another config", async () => {
         init: `${c.dir}/first.mgb`,
       }),
       /Cannot start from .*first\.mgb: its localDim is 16, the run's is 32/,
+    );
+  } finally {
+    await Deno.remove(c.dir, { recursive: true });
+  }
+});
+
+Deno.test("train() wsd: a stable run prolonged across resumes equals one long run; a decayed copy leaves it unchanged", async () => {
+  const c = await corpora();
+  const wsd = (out: string): TrainOptions => ({
+    ...options(c, out),
+    schedule: "wsd",
+    decaySteps: 0,
+    warmupSteps: 2,
+  });
+  try {
+    await train({ ...wsd(`${c.dir}/long`), steps: 8 });
+    // The same run in sessions that each extend --steps (as device_train.sh's resume does).
+    await train({ ...wsd(`${c.dir}/stable`), steps: 3 });
+    await train({ resume: `${c.dir}/stable`, steps: 5, quiet: true });
+    await train({ resume: `${c.dir}/stable`, steps: 8, quiet: true });
+    const long = steps(await readLog(`${c.dir}/long`));
+    const stable = steps(await readLog(`${c.dir}/stable`));
+    const trainOnly = (log: LogRecord[]) =>
+      log.flatMap((r) => r.kind === "train" ? [{ ...r, bytesPerSecond: 0 }] : []);
+    assert.deepEqual(trainOnly(stable), trainOnly(long));
+    assert.deepEqual(trainOnly(long).map((r) => r.lr), [
+      1e-3,
+      2e-3,
+      3e-3,
+      3e-3,
+      3e-3,
+      3e-3,
+      3e-3,
+      3e-3,
+    ]);
+    const ckptLong = await loadCheckpoint(`${c.dir}/long/ckpt`);
+    const ckptStable = await loadCheckpoint(`${c.dir}/stable/ckpt`);
+    assert.deepEqual(ckptStable.params, ckptLong.params);
+    assert.deepEqual(ckptStable.moments, ckptLong.moments);
+    assert.equal(ckptStable.settings.schedule, "wsd");
+    assert.equal(ckptStable.settings.decaySteps, 0);
+
+    // Decay a copy over 4 more steps; the stable run's checkpoint stays as it was.
+    await Deno.mkdir(`${c.dir}/decay/ckpt`, { recursive: true });
+    for await (const e of Deno.readDir(`${c.dir}/stable/ckpt`)) {
+      await Deno.copyFile(`${c.dir}/stable/ckpt/${e.name}`, `${c.dir}/decay/ckpt/${e.name}`);
+    }
+    await Deno.copyFile(`${c.dir}/stable/log.jsonl`, `${c.dir}/decay/log.jsonl`);
+    const decayed = await train({
+      resume: `${c.dir}/decay`,
+      steps: 12,
+      decaySteps: 4,
+      quiet: true,
+    });
+    assert.equal(decayed.step, 12);
+    const lrs = steps(await readLog(`${c.dir}/decay`)).flatMap((r) =>
+      r.kind === "train" && r.step > 8 ? [r.lr] : []
+    );
+    const minLr = 3e-4;
+    const expected = [1, 2, 3, 4].map((k) => minLr + (1 - Math.sqrt(k / 4)) * (3e-3 - minLr));
+    assert.equal(lrs.length, 4);
+    lrs.forEach((lr, i) => assert.ok(Math.abs(lr - expected[i]) < 1e-15, `${lrs} vs ${expected}`));
+    assert.equal((await loadCheckpoint(`${c.dir}/decay/ckpt`)).settings.decaySteps, 4);
+    const still = await loadCheckpoint(`${c.dir}/stable/ckpt`);
+    assert.equal(still.step, 8);
+    assert.deepEqual(still.params, ckptStable.params);
+  } finally {
+    await Deno.remove(c.dir, { recursive: true });
+  }
+});
+
+Deno.test("train() keeps the schedule of the checkpoint and checks decaySteps", async () => {
+  const c = await corpora();
+  try {
+    await train({ ...options(c, `${c.dir}/cos`), stopAt: 1 });
+    await assert.rejects(
+      train({ resume: `${c.dir}/cos`, decaySteps: 2, quiet: true }),
+      /only wsd has them/,
+    );
+    await assert.rejects(
+      train({ resume: `${c.dir}/cos`, schedule: "wsd", quiet: true }),
+      /the run's is cosine/,
+    );
+    await assert.rejects(
+      train({ ...options(c, `${c.dir}/bad`), decaySteps: 2 }),
+      /decaySteps needs the wsd schedule/,
+    );
+    await assert.rejects(
+      train({ ...options(c, `${c.dir}/bad`), schedule: "wsd", decaySteps: 7 }),
+      /decaySteps must be a whole number from 0 to steps \(6\), got 7/,
+    );
+    await train({ ...options(c, `${c.dir}/wsd`), schedule: "wsd", stopAt: 1 });
+    assert.equal((await loadCheckpoint(`${c.dir}/wsd/ckpt`)).settings.decaySteps, 2); // ceil(6/5)
+    await assert.rejects(
+      train({ resume: `${c.dir}/wsd`, decaySteps: 9, quiet: true }),
+      /from 0 to steps \(6\), got 9/,
     );
   } finally {
     await Deno.remove(c.dir, { recursive: true });

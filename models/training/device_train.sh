@@ -1,27 +1,87 @@
 #!/usr/bin/env bash
-# How models/default.mgb was trained on the device machine (one H200, ../shared/DEVICE.md), in
-# calls of at most 10 minutes that keep the run folders on the warm machine between them.
+# How models/default.mgb is trained on the device machine (one H200, ../shared/DEVICE.md), in
+# calls of at most 10 minutes that keep the run folders on the warm machine between them, and
+# how a run's checkpoint crosses from one device session to the next (README.md, "Session plan").
 #
-#   start   set up, run the engine's contract tests on the machine's CPUs (in the background),
-#           start one or more arms (ARMS="name:lr ..."), each warm-started from INIT (a model
-#           file), the first alone for ALONE seconds so its log shows the cost of sharing the GPU
-#   resume  continue the arms named in runs/keep.txt; STEPS_LEFT_S (training seconds left for
-#           the whole plan) sets each run's --steps so its cosine ends when the time does
-#   end     every call: export each kept arm to $OUT/NAME.mgb, pack logs and reports in
-#           $OUT/reports.tar.xz, and choose the arms to keep (runs/keep.txt)
+# Usage on the device: bash models/training/device_train.sh PHASE[+PHASE...] [SECONDS|GROUP]
+# e.g. `start 560`, `resume 560`, `resume+decay 560`, `pack 0`, `assemble+resume 560`.
+# Every call but DRY=1 ones first sources .device/setup.sh (idempotent).
 #
-# Usage on the device: bash models/training/device_train.sh start|resume SECONDS
+#   setup     only the setup (the first call of a session that carries .device, the checkpoint's
+#             parts following in the next calls)
+#   start     run the engine's contract tests on the machine's CPUs (in the background) and start
+#             one or more arms (ARMS="name:lr ..."), each warm-started from INIT (a model file;
+#             INIT=none: from scratch at CONFIG, a level or JSON), the first alone for ALONE
+#             seconds so its log shows the cost of sharing the GPU. SCHEDULE=wsd makes stable runs
+#             (--decay-steps 0), to be prolonged session after session and decayed in copies.
+#   resume    continue the arms named in runs/keep.txt. A cosine run's --steps is set so that its
+#             cosine ends when STEPS_LEFT_S (training seconds left for the whole plan) does; a wsd
+#             run's --steps is moved beyond this call (and beyond its decay), so it stays stable.
+#   decay     (after start or resume, in the same call) for each kept wsd arm NAME: copy runs/NAME
+#             to runs/NAME-decay and decay the copy over DECAY_STEPS steps (default: the steps
+#             that fit DECAY_S seconds, default 120), to the floor; the stable run is kept as it is.
+#   end       (after start, resume or decay) export each kept arm (its decayed copy if one was
+#             made in this call) to $OUT/NAME.mgb or $OUT/NAME-decay.mgb, pack logs and reports in
+#             $OUT/reports.tar.xz, and choose the arms to keep (runs/keep.txt)
+#   pack G    copy group G (0-based) of run RUN's checkpoint (default: the first kept arm) to
+#             $OUT/RUN: state.json and PACK_FILES (default 4) tensor files of <= 15 MiB, the last group
+#             with the run's log.jsonl; prints how many groups there are. No export, no reports: one pack
+#             call per group, at the end of a session (the default level: 8 files, groups 0 and 1)
+#   assemble  gather the checkpoint parts carried in under .ckpt/1/NAME, .ckpt/2/NAME, ... (laid
+#             out here by models/training/carry_ckpt.sh), check every file's size and SHA-256
+#             against state.json and, once all are there, install runs/NAME/ckpt (+ log.jsonl) and
+#             add NAME to runs/keep.txt; while parts are missing, say which and stop the call
+#
+# DRY=1: a rehearsal on this machine, with its own Deno and node_modules (set OUT, DATA_DIR and
+# BACKEND=wasm; STOP_AT=STEP pauses start and resume after that step, for exact comparisons).
 set -u
-phase=$1
-seconds=$2
+phases=$1
+arg=${2:-0}
+seconds=$arg
 D="deno run --no-lock --node-modules-dir=manual"
 T="$D --allow-read --allow-write --allow-run=xz --allow-env --unstable-webgpu cli/train.ts"
+C="$D --allow-read --allow-write models/training/ckpt.ts"
+P="$D --allow-read models/training/plan_steps.ts"
 t0=$(date +%s)
 mkdir -p runs "$OUT/rep"
+has() { [[ "+$phases+" == *"+$1+"* ]]; }
+left() { echo $((seconds - ($(date +%s) - t0) - ${1:-60})); }
+reserve=0 # seconds kept for the decay phase by start and resume
+has decay && reserve=${DECAY_S:-120}
+stop=()
+[ -n "${STOP_AT:-}" ] && stop=(--stop-at "$STOP_AT")
 
-if [ "$phase" = start ]; then
-  if [ -z "${DRY:-}" ]; then # DRY=1: a rehearsal on this machine, with its own Deno and node_modules
-    source .device/setup.sh > "$OUT/rep/setup.txt" 2>&1
+if [ -z "${DRY:-}" ]; then
+  if [ ! -f .device/setup.sh ]; then
+    echo "no .device/ here: a fresh machine (the warm one was given back); start from the first call"
+    exit 1
+  fi
+  source .device/setup.sh > "$OUT/rep/setup.txt" 2>&1
+fi
+
+if has assemble; then
+  names=$(ls -d .ckpt/*/*/ 2> /dev/null | xargs -r -n1 basename | sort -u)
+  [ -z "$names" ] && { echo "assemble: nothing carried in under .ckpt/N/NAME"; exit 1; }
+  for name in $names; do
+    if [ -f "runs/$name/ckpt/state.json" ]; then
+      echo "assemble: runs/$name is here already (step $($P --info "runs/$name" | cut -d' ' -f1)): kept"
+    else
+      $C assemble "runs/$name" .ckpt/*/"$name"
+      rc=$?
+      if [ $rc = 3 ]; then
+        echo "assemble: not complete; carry the next .ckpt/N and call again"
+        cat "$OUT/rep/setup.txt" 2> /dev/null
+        rm -rf "$OUT/rep"
+        exit 0
+      fi
+      [ $rc = 0 ] || exit 1
+    fi
+    grep -qx "$name" runs/keep.txt 2> /dev/null || echo "$name" >> runs/keep.txt
+  done
+fi
+
+if has start; then
+  if [ -z "${DRY:-}" ]; then
     rm -rf node_modules && tar xJf .device/node_modules.tar.xz
   fi
   (lscpu; deno --version) > "$OUT/rep/contract.txt" 2>&1
@@ -32,44 +92,89 @@ if [ "$phase" = start ]; then
     tests/engine/tfjs_fixture_test.ts tests/engine/tfjs_agreement_test.ts lib/engine \
     >> "$OUT/rep/contract.txt" 2>&1 &
   dd=${DATA_DIR:-.device/data}
-  TR=$(ls "$dd"/*.txt "$dd"/*.bin | grep -v /valid- | paste -sd,)
-  VA=$(ls "$dd"/valid-*.txt "$dd"/valid-*.bin | paste -sd,)
+  TR=$(ls "$dd"/*.txt "$dd"/*.bin 2> /dev/null | grep -v /valid- | paste -sd,)
+  VA=$(ls "$dd"/valid-*.txt "$dd"/valid-*.bin 2> /dev/null | paste -sd,)
   echo "$TR" > runs/data.txt
+  if [ "${INIT:-models/default.mgb}" = none ]; then
+    from=(--config "${CONFIG:-default}")
+  else
+    from=(--init "${INIT:-models/default.mgb}")
+  fi
+  sched=(--schedule "${SCHEDULE:-cosine}")
+  [ "${SCHEDULE:-cosine}" = wsd ] && sched+=(--decay-steps 0) # stable: the decay phase decays copies
   first=1
   for arm in ${ARMS:-a:1e-3}; do
     name=${arm%%:*}
     lr=${arm#*:}
-    left=$((seconds - ($(date +%s) - t0) - 60))
-    $T --init "${INIT:-models/default.mgb}" --data "$TR" --valid "$VA" --steps "${STEPS:-3000}" \
-      --warmup 100 --batch "${BATCH:-32}" --lr "$lr" --backend "${BACKEND:-webgpu}" --out "runs/$name" \
-      --eval-every "${EVAL_EVERY:-100}" --valid-windows 8 --max-seconds "$left" \
-      > "runs/$name.out" 2>&1 &
+    $T "${from[@]}" "${sched[@]}" --data "$TR" --valid "$VA" --steps "${STEPS:-3000}" \
+      --warmup "${WARMUP:-100}" --batch "${BATCH:-32}" --lr "$lr" --backend "${BACKEND:-webgpu}" \
+      --out "runs/$name" --eval-every "${EVAL_EVERY:-100}" --valid-windows "${VALID_WINDOWS:-8}" \
+      --max-seconds "$(left $((60 + reserve)))" "${stop[@]}" > "runs/$name.out" 2>&1 &
     echo "$name" >> runs/keep.txt
     if [ $first = 1 ]; then sleep "${ALONE:-0}"; first=0; fi
   done
   wait
-elif [ "$phase" = resume ]; then
+fi
+
+if has resume; then
   for name in $(cat runs/keep.txt); do
-    left=$((seconds - ($(date +%s) - t0) - 60))
-    steps=$($D --allow-read models/training/plan_steps.ts "runs/$name" "${STEPS_LEFT_S:-0}")
-    $T --resume "runs/$name" --backend "${BACKEND:-webgpu}" --steps "$steps" --max-seconds "$left" \
-      >> "runs/$name.out" 2>&1 &
+    budget=$(left $((60 + reserve)))
+    steps=$($P "runs/$name" "${STEPS_LEFT_S:-0}" "$budget")
+    $T --resume "runs/$name" --backend "${BACKEND:-webgpu}" --steps "$steps" --max-seconds "$budget" \
+      "${stop[@]}" >> "runs/$name.out" 2>&1 &
   done
   wait
 fi
 
+decayed=()
+if has decay; then
+  for name in $(cat runs/keep.txt); do
+    read -r step schedule < <($P --info "runs/$name")
+    if [ "$schedule" != wsd ]; then
+      echo "decay: $name is a $schedule run; exported as it is"
+      continue
+    fi
+    rm -rf "runs/$name-decay" && cp -r "runs/$name" "runs/$name-decay"
+    budget=$(left 60)
+    n=${DECAY_STEPS:-$($P --decay "runs/$name" $((budget * 9 / 10)))}
+    $T --resume "runs/$name-decay" --backend "${BACKEND:-webgpu}" --steps $((step + n)) \
+      --decay-steps "$n" --max-seconds "$budget" >> "runs/$name-decay.out" 2>&1 &
+    decayed+=("$name")
+  done
+  wait
+fi
+
+if has pack; then
+  run=${RUN:-$(head -1 runs/keep.txt)}
+  rm -rf "$OUT/rep"
+  $C pack "runs/$run" "$arg" "$OUT/$run" "${PACK_FILES:-4}" || exit 1
+  exit 0
+fi
+
+if ! has start && ! has resume && ! has decay; then # setup, assemble: nothing to export
+  cat "$OUT/rep/setup.txt" 2> /dev/null
+  rm -rf "$OUT/rep"
+  exit 0
+fi
+
 # end: export, reports, choice of arms
 for name in $(cat runs/keep.txt); do
-  $T --resume "runs/$name" --backend "${BACKEND:-webgpu}" --stop-at 0 --export "runs/$name.mgb" --name default \
-    >> "runs/$name.out" 2>&1 &
+  src=$name
+  [[ " ${decayed[*]} " == *" $name "* ]] && src=$name-decay
+  $T --resume "runs/$src" --backend "${BACKEND:-webgpu}" --stop-at 0 --export "runs/$src.mgb" --name default \
+    >> "runs/$src.out" 2>&1 &
 done
 wait
 $D --allow-read models/training/plan_steps.ts --choose runs $(cat runs/keep.txt) > runs/keep.next
 for name in $(cat runs/keep.txt); do
-  cp "runs/$name.mgb" "$OUT/$name.mgb"
-  mkdir -p "$OUT/rep/$name"
-  cp "runs/$name.out" "runs/$name/log.jsonl" "runs/$name/loss.svg" "runs/${name}_fixture.json" \
-    "$OUT/rep/$name/" 2> /dev/null
+  src=$name
+  [[ " ${decayed[*]} " == *" $name "* ]] && src=$name-decay
+  cp "runs/$src.mgb" "$OUT/$src.mgb"
+  for r in $name $src; do
+    mkdir -p "$OUT/rep/$r"
+    cp "runs/$r.out" "runs/$r/log.jsonl" "runs/$r/loss.svg" "runs/${r}_fixture.json" \
+      "$OUT/rep/$r/" 2> /dev/null
+  done
 done
 cp runs/keep.next "$OUT/rep/keep.txt" && mv runs/keep.next runs/keep.txt
 nvidia-smi > "$OUT/rep/nvidia-smi.txt" 2>&1

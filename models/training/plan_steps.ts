@@ -1,8 +1,13 @@
 /**
  * Helper of `device_train.sh`, reading run logs (`lib/train/run_log.ts` records):
  *
- *   plan_steps.ts RUN SECONDS        the --steps that end RUN's cosine after SECONDS more training,
- *                                    at the step time of its last 50 steps
+ *   plan_steps.ts RUN SECONDS [CALL]  a cosine run: the --steps that end RUN's cosine after SECONDS
+ *                                    more training, at the step time of its last 50 steps (its
+ *                                    steps unchanged when SECONDS is 0); a wsd run: --steps beyond
+ *                                    what CALL seconds (default SECONDS) can reach, twice over, plus
+ *                                    its decay, so that it stays at the peak (never fewer than now)
+ *   plan_steps.ts --decay RUN SECONDS the decay steps that fit SECONDS (at least 1)
+ *   plan_steps.ts --info RUN         "STEP SCHEDULE" of RUN's checkpoint
  *   plan_steps.ts --choose DIR A B…  the arms to keep, one per line: all of them if sharing the GPU
  *                                    kept at least 75% of one arm's throughput per arm, else the
  *                                    one with the lowest latest validation bpb
@@ -17,8 +22,8 @@ interface Rec {
 }
 
 async function records(run: string): Promise<Rec[]> {
-  const text = await Deno.readTextFile(`${run}/log.jsonl`);
-  return text.trim().split("\n").map((line) => JSON.parse(line));
+  const text = await Deno.readTextFile(`${run}/log.jsonl`).catch(() => "");
+  return text.trim().split("\n").filter((line) => line !== "").map((line) => JSON.parse(line));
 }
 
 function median(xs: number[]): number {
@@ -46,14 +51,39 @@ if (Deno.args[0] === "--choose") {
   );
   const best = arms[valid.indexOf(Math.min(...valid))];
   console.log((keepAll ? arms : [best]).join("\n"));
+} else if (Deno.args[0] === "--info") {
+  const state = await checkpointState(Deno.args[1]);
+  console.log(`${state.step} ${state.settings.schedule ?? "cosine"}`);
+} else if (Deno.args[0] === "--decay") {
+  const [run, seconds] = Deno.args.slice(1);
+  const steps = Math.floor(Number(seconds) / await stepSeconds(run));
+  console.log(Number.isFinite(steps) && steps > 1 ? steps : 1);
 } else {
-  const [run, seconds] = Deno.args;
-  const log = await records(run);
-  const train = log.filter((r) => r.kind === "train");
-  const state = JSON.parse(await Deno.readTextFile(`${run}/ckpt/state.json`));
+  const [run, seconds, call] = Deno.args;
+  const state = await checkpointState(run);
   const step: number = state.step;
+  const perStep = await stepSeconds(run);
+  if (state.settings.schedule === "wsd") {
+    // The peak until the decay: --steps only has to stay out of reach of this call.
+    const reach = Math.ceil((2 * Number(call ?? seconds)) / perStep);
+    const planned = step + (Number.isFinite(reach) ? reach : 1_000_000) +
+      (state.settings.decaySteps ?? 0);
+    console.log(Math.max(planned, state.settings.steps));
+  } else {
+    const planned = step + Math.floor(Number(seconds) / perStep);
+    console.log(Number.isFinite(planned) && planned > step ? planned : state.settings.steps);
+  }
+}
+
+// deno-lint-ignore no-explicit-any
+async function checkpointState(run: string): Promise<any> {
+  return JSON.parse(await Deno.readTextFile(`${run}/ckpt/state.json`));
+}
+
+/** Seconds per step over the last 50 steps of the log (NaN without any). */
+async function stepSeconds(run: string): Promise<number> {
+  const train = (await records(run)).filter((r) => r.kind === "train");
+  const state = await checkpointState(run);
   const bytesPerStep: number = state.settings.batch * state.config.context;
-  const stepSeconds = bytesPerStep / median(train.slice(-50).map((r) => r.bytesPerSecond!));
-  const planned = step + Math.floor(Number(seconds) / stepSeconds);
-  console.log(Number.isFinite(planned) && planned > step ? planned : state.settings.steps);
+  return bytesPerStep / median(train.slice(-50).map((r) => r.bytesPerSecond!));
 }
