@@ -1,42 +1,18 @@
 import assert from "node:assert/strict";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
-import { TEST_CONFIG } from "./_test_config.ts";
+import { testCheckpoint } from "./_test_config.ts";
 
 function sample(step: number): Checkpoint {
   const f = (n: number, k: number) =>
     Float32Array.from({ length: n }, (_, i) => Math.fround(i * k - 0.5));
-  return {
-    step,
-    bytesSeen: step * 64,
-    elapsedSeconds: 1.5,
-    rng: [1, 2, 3, 4],
-    config: { ...TEST_CONFIG },
-    settings: {
-      configName: "custom",
-      steps: 10,
-      batch: 2,
-      maxLr: 1e-3,
-      minLr: 1e-4,
-      warmupSteps: 1,
-      weightDecay: 0.1,
-      beta1: 0.9,
-      beta2: 0.98,
-      epsilon: 1e-8,
-      gradClip: 1,
-      seed: 7,
-      evalEvery: 5,
-      validWindows: 2,
-    },
-    data: { files: [{ name: "a", bytes: 10, sha256: "ab" }] },
-    valid: { files: [{ name: "b", bytes: 20, sha256: "cd" }] },
-    paths: { data: ["a"], valid: ["b"] },
+  return testCheckpoint(step, {
     lastValid: { step, bpb: 7.5, categories: { b: 7.5 } },
     params: new Map([["x.w", { shape: [2, 3], data: f(6, 0.25) }], ["x.g", {
       shape: [3],
       data: f(3, 2),
     }]]),
     moments: new Map([["x.w", { m: f(6, 1), v: f(6, 3) }], ["x.g", { m: f(3, -1), v: f(3, 5) }]]),
-  };
+  });
 }
 
 Deno.test("loadCheckpoint() reads back exactly what saveCheckpoint() wrote", async () => {

@@ -15,6 +15,7 @@
  * @module
  */
 import { type CheckpointFile, readCheckpointFile, readCheckpointIndex } from "./checkpoint.ts";
+import { exists } from "./_fs.ts";
 
 /** What {@link packCheckpoint} wrote. */
 export interface PackResult {
@@ -273,14 +274,4 @@ async function gather(sources: string[]): Promise<{
     missing,
     log: log === null ? null : `${log}/log.jsonl`,
   };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }

@@ -4,7 +4,7 @@ import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts
 import { assembleCheckpoint, layoutForCarry, packCheckpoint } from "./checkpoint_transfer.ts";
 import type { LogRecord } from "./run_log.ts";
 import { train } from "./train.ts";
-import { TEST_CONFIG } from "./_test_config.ts";
+import { TEST_CONFIG, testCheckpoint } from "./_test_config.ts";
 
 await setBackend("cpu");
 
@@ -14,37 +14,11 @@ const MIB = 1024 * 1024;
 function bigCheckpoint(): Checkpoint {
   const n = 1_500_000;
   const big = Float32Array.from({ length: n }, (_, i) => i * 0.5);
-  return {
-    step: 9,
-    bytesSeen: 9 * 64,
-    elapsedSeconds: 2,
-    rng: [1, 2, 3, 4],
-    config: { ...TEST_CONFIG },
-    settings: {
-      configName: "custom",
-      steps: 10,
-      schedule: "wsd",
-      decaySteps: 0,
-      batch: 2,
-      maxLr: 1e-3,
-      minLr: 1e-4,
-      warmupSteps: 1,
-      weightDecay: 0.1,
-      beta1: 0.9,
-      beta2: 0.98,
-      epsilon: 1e-8,
-      gradClip: 1,
-      seed: 7,
-      evalEvery: 5,
-      validWindows: 2,
-    },
-    data: { files: [{ name: "a", bytes: 10, sha256: "ab" }] },
-    valid: { files: [{ name: "b", bytes: 20, sha256: "cd" }] },
-    paths: { data: ["a"], valid: ["b"] },
+  return testCheckpoint(9, {
     lastValid: null,
     params: new Map([["x.big", { shape: [n], data: big }]]),
     moments: new Map([["x.big", { m: big.map((v) => -v), v: big.map((v) => v / 4) }]]),
-  };
+  }, { schedule: "wsd", decaySteps: 0 });
 }
 
 Deno.test("packCheckpoint(), layoutForCarry() and assembleCheckpoint() move a checkpoint of several files exactly", async () => {

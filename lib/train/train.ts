@@ -38,6 +38,7 @@ import { Rng } from "./rng.ts";
 import { RunLog } from "./run_log.ts";
 import { learningRate, type ScheduleName, SCHEDULES } from "./schedule.ts";
 import { sampleWindows, validationWindows } from "./windows.ts";
+import { exists } from "./_fs.ts";
 
 export type { TrainSettings, ValidationResult } from "./checkpoint.ts";
 
@@ -476,15 +477,5 @@ function checkSameData(what: string, saved: CorpusIdentity, now: CorpusIdentity)
         saved.files.map((f) => f.name).join(", ")
       })`,
     );
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
   }
 }
