@@ -107,8 +107,8 @@ if has start; then
     name=${arm%%:*}
     lr=${arm#*:}
     $T "${from[@]}" "${sched[@]}" --data "$TR" --valid "$VA" --steps "${STEPS:-3000}" \
-      --warmup "${WARMUP:-100}" --batch "${BATCH:-32}" --lr "$lr" --backend "${BACKEND:-webgpu}" \
-      --out "runs/$name" --eval-every "${EVAL_EVERY:-100}" --valid-windows "${VALID_WINDOWS:-8}" \
+      --warmup "${WARMUP:-100}" --batch "${BATCH:-16}" --lr "$lr" --backend "${BACKEND:-webgpu}" \
+      --out "runs/$name" --eval-every "${EVAL_EVERY:-200}" --valid-windows "${VALID_WINDOWS:-8}" \
       --max-seconds "$(left $((60 + reserve)))" "${stop[@]}" > "runs/$name.out" 2>&1 &
     echo "$name" >> runs/keep.txt
     if [ $first = 1 ]; then sleep "${ALONE:-0}"; first=0; fi
