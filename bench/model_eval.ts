@@ -1,8 +1,9 @@
 /**
  * Bits per byte of a model file on the benchmark corpora, as the codec codes them: the neural
  * method alone and the context-mixing method alone (archive bits, headers included), and
- * `xz -9e` for reference; columns: neural, cm, xz bpb, neural KB/s (2 workers). Feeds the model
- * card. `--from NAME` starts at that file.
+ * `xz -9e` for reference; columns: neural, neural segments alone (no archive framing: what the
+ * model's tables cost, to hold against `bench/float_eval.ts`), cm, xz bpb, neural KB/s (2 workers).
+ * Feeds the model card. `--from NAME` starts at that file.
  *
  *   deno run --allow-read --allow-run=xz --allow-env bench/model_eval.ts [models/default.mgb] [--json]
  *
@@ -42,6 +43,7 @@ for (const corpus of ["canterbury", "calgary"]) {
       name,
       bytes: bytes.length,
       neuralBpb: neural.bitsPerByte,
+      neuralPayloadBpb: neural.payloadBits / bytes.length,
       cmBpb: cm.bitsPerByte,
       xzBpb: (8 * xz) / bytes.length,
       neuralKBps: bytes.length / 1000 / seconds,
@@ -51,6 +53,7 @@ for (const corpus of ["canterbury", "calgary"]) {
       console.log(
         `${corpus}/${name}`.padEnd(24),
         row.neuralBpb.toFixed(3),
+        row.neuralPayloadBpb.toFixed(4),
         row.cmBpb.toFixed(3),
         row.xzBpb.toFixed(3),
         row.neuralKBps.toFixed(1),

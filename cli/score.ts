@@ -32,7 +32,7 @@ export interface ScoreReport {
   /** One entry per file, in the order given. */
   files: ScoreLine[];
   /** The sums over all files (bitsPerByte = bits / bytes; 0 when there are no bytes). */
-  total: { bytes: number; bits: number; bitsPerByte: number };
+  total: { bytes: number; bits: number; bitsPerByte: number; payloadBits: number };
 }
 
 /** Reads a whole file, or stdin for "-". */
@@ -100,9 +100,10 @@ export async function scoreFiles(files: string[], options: ScoreCommandOptions):
   }
   const bytes = lines.reduce((sum, line) => sum + line.bytes, 0);
   const bits = lines.reduce((sum, line) => sum + line.bits, 0);
+  const payloadBits = lines.reduce((sum, line) => sum + line.payloadBits, 0);
   const report: ScoreReport = {
     files: lines,
-    total: { bytes, bits, bitsPerByte: bytes > 0 ? bits / bytes : 0 },
+    total: { bytes, bits, bitsPerByte: bytes > 0 ? bits / bytes : 0, payloadBits },
   };
   const text = options.json ? JSON.stringify(report, null, 2) : formatScoreTable(report);
   console.log(text);

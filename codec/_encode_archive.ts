@@ -41,6 +41,11 @@ export interface EncodedBlockInfo {
   codedBytes: number;
   /** Segments of the block (0 when stored). */
   segments: number;
+  /**
+   * Bytes of the block's payload alone: its coded segments (stored: its raw bytes), without the
+   * block header, the segment table and the checksum.
+   */
+  payloadBytes: number;
 }
 
 /** Extra hooks of {@link encodeArchive}. */
@@ -247,6 +252,7 @@ async function encodeBlock(
       inputBytes: raw.length,
       codedBytes: bytes.length,
       segments: best?.coded.length ?? 0,
+      payloadBytes: body.reduce((sum, part) => sum + part.length, 0),
     },
   };
 }

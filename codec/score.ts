@@ -16,6 +16,12 @@ export interface ScoreResult {
   bits: number;
   /** `bits / bytes`; 0 for an empty input. */
   bitsPerByte: number;
+  /**
+   * Bits of the coded segments alone (stored blocks: their raw bytes): `bits` less the archive's
+   * header, footer, block headers, segment tables and checksums. What a model's probabilities
+   * cost through the coder, to compare with a float evaluation of the same model.
+   */
+  payloadBits: number;
   /** Each block: its method, raw bytes, and bytes in the archive (header and checksum included). */
   blocks: { method: string; inputBytes: number; codedBytes: number }[];
 }
@@ -45,7 +51,7 @@ export async function score(
   if (!(input instanceof Uint8Array)) {
     throw new TypeError("Cannot score: input must be a Uint8Array");
   }
-  let size = 0;
+  let size = 0, payload = 0;
   const blocks: ScoreResult["blocks"] = [];
   await encodeArchive(
     new ArraySource(input),
@@ -55,6 +61,7 @@ export async function score(
     options,
     {
       onBlock: (block) => {
+        payload += block.payloadBytes;
         blocks.push({
           method: block.method,
           inputBytes: block.inputBytes,
@@ -68,6 +75,7 @@ export async function score(
     bytes: input.length,
     bits,
     bitsPerByte: input.length === 0 ? 0 : bits / input.length,
+    payloadBits: 8 * payload,
     blocks,
   };
 }

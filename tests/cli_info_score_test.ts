@@ -83,6 +83,8 @@ Deno.test("megazip score --json gives bits = 8 × archive size per file and in t
   assert.equal(report.total.bytes, a.length + b.length);
   assert.equal(report.total.bits, report.files[0].bits + report.files[1].bits);
   assert.equal(report.total.bitsPerByte, report.total.bits / report.total.bytes);
+  assert.equal(report.total.payloadBits, report.files[0].payloadBits + report.files[1].payloadBits);
+  assert.ok(report.total.payloadBits > 0 && report.total.payloadBits < report.total.bits);
 
   const table = await megazip(["score", "a", "b", ...NO_MODEL], { cwd: tmp.dir });
   assert.equal(table.code, 0, table.stderr);
