@@ -11,21 +11,16 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
-import { loadModel } from "../lib/model/model_file_read.ts";
-import { Megabyte } from "../lib/model/megabyte.ts";
-import { useTrainBackend } from "../lib/train/train_backend.ts";
+import { byteLogProbs, DEFAULT_MODEL, openFloatModel } from "./_float_model.ts";
 
 const { values, positionals } = parseArgs({
   options: {
     backend: { type: "string", default: "wasm" },
-    model: { type: "string", default: new URL("../models/default.mgb", import.meta.url).pathname },
+    model: { type: "string", default: DEFAULT_MODEL },
   },
   allowPositionals: true,
 });
-await useTrainBackend(values.backend as "wasm" | "cpu");
-const file = await loadModel(values.model!);
-const model = new Megabyte(file.config);
-model.importTensors(file.tensors);
+const { file, model } = await openFloatModel(values.model!, values.backend as "wasm" | "cpu");
 const T = file.config.context;
 /** Full-length segments go through the model this many at a time. */
 const BATCH = 8;
@@ -36,7 +31,7 @@ const BATCH = 8;
  */
 async function bits(x: tf.Tensor2D): Promise<[number, number]> {
   const [raw, floored] = tf.tidy(() => {
-    const logp = tf.sum(tf.mul(tf.logSoftmax(model.logits(x), -1), tf.oneHot(x, 256)), -1); // (n, L)
+    const logp = byteLogProbs(model, x); // (n, L)
     const p = tf.exp(logp);
     const floor = tf.log(tf.div(tf.add(tf.mul(p, 65280), 1), 65536)); // (n, L)
     return [tf.sum(logp), tf.sum(floor)];

@@ -12,22 +12,17 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
-import { loadModel } from "../lib/model/model_file_read.ts";
-import { Megabyte } from "../lib/model/megabyte.ts";
-import { useTrainBackend } from "../lib/train/train_backend.ts";
+import { byteLogProbs, DEFAULT_MODEL, openFloatModel } from "./_float_model.ts";
 
 const { values, positionals } = parseArgs({
   options: {
-    model: { type: "string", default: new URL("../models/default.mgb", import.meta.url).pathname },
+    model: { type: "string", default: DEFAULT_MODEL },
     windows: { type: "string", default: "4" },
     ablate: { type: "boolean", default: false },
   },
   allowPositionals: true,
 });
-await useTrainBackend("wasm");
-const file = await loadModel(values.model!);
-const model = new Megabyte(file.config);
-model.importTensors(file.tensors);
+const { file, model } = await openFloatModel(values.model!, "wasm");
 const { context: T, patchSize: P } = file.config;
 /** The model as is, then (with --ablate) without the patch's bytes, then without the global model. */
 const VARIANTS: { label: string; zero?: string }[] = [
@@ -41,16 +36,17 @@ for (const path of positionals) {
   const n = Math.min(Number(values.windows), Math.floor(bytes.length / T));
   if (n === 0) continue; // shorter than one window
   for (const variant of values.ablate ? VARIANTS : VARIANTS.slice(0, 1)) {
-    const tensors = new Map(file.tensors);
-    if (variant.zero !== undefined) {
-      const t = tensors.get(variant.zero)!;
-      tensors.set(variant.zero, { shape: t.shape, data: new Float32Array(t.data.length) });
+    if (values.ablate) { // each variant its own weights: the file's, one tensor zeroed or none
+      const tensors = new Map(file.tensors);
+      if (variant.zero !== undefined) {
+        const t = tensors.get(variant.zero)!;
+        tensors.set(variant.zero, { shape: t.shape, data: new Float32Array(t.data.length) });
+      }
+      model.importTensors(tensors);
     }
-    model.importTensors(tensors);
     const bits = tf.tidy(() => {
       const x = tf.tensor2d(Int32Array.from(bytes.subarray(0, n * T)), [n, T], "int32"); // (n, T)
-      const logp = tf.logSoftmax(model.logits(x), -1); // (n, T, 256)
-      return tf.div(tf.neg(tf.sum(tf.mul(logp, tf.oneHot(x, 256)), -1)), Math.LN2); // (n, T)
+      return tf.div(tf.neg(byteLogProbs(model, x)), Math.LN2); // (n, T)
     });
     const v = await bits.data();
     bits.dispose();

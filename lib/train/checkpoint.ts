@@ -218,7 +218,9 @@ export interface CheckpointIndex {
  * @returns Its text, step and tensor files.
  */
 export async function readCheckpointIndex(dir: string): Promise<CheckpointIndex> {
-  return parseIndex(dir, await readState(dir));
+  const text = await readState(dir);
+  const state = parseState(dir, text);
+  return { text, step: state.step, files: state.tensorsFiles };
 }
 
 /**
@@ -269,11 +271,6 @@ function parseState(dir: string, text: string): StateFile {
     );
   }
   return state;
-}
-
-function parseIndex(dir: string, text: string): CheckpointIndex {
-  const state = parseState(dir, text);
-  return { text, step: state.step, files: state.tensorsFiles };
 }
 
 /**

@@ -145,8 +145,9 @@ export async function layoutForCarry(
   for (const [i, bin] of bins.entries()) {
     const dir = `${into}/${i + 1}`;
     await Deno.mkdir(`${dir}/${name}`, { recursive: true });
+    // gather() checked every file: copy, don't hash again.
     for (const [src, file] of bin.files) {
-      await Deno.writeFile(`${dir}/${name}/${file.name}`, await readCheckpointFile(src, file));
+      await Deno.copyFile(`${src}/${file.name}`, `${dir}/${name}/${file.name}`);
     }
     if (bin === logBin && found.log !== null) {
       await Deno.copyFile(found.log, `${dir}/${name}/log.jsonl`);
@@ -207,8 +208,8 @@ export async function assembleCheckpoint(
   const tmp = `${runDir}/ckpt.assemble`;
   await Deno.remove(tmp, { recursive: true }).catch(() => {});
   await Deno.mkdir(tmp, { recursive: true });
-  for (const [dir, file] of found.files) {
-    await Deno.writeFile(`${tmp}/${file.name}`, await readCheckpointFile(dir, file));
+  for (const [dir, file] of found.files) { // checked by gather()
+    await Deno.copyFile(`${dir}/${file.name}`, `${tmp}/${file.name}`);
   }
   await Deno.writeTextFile(`${tmp}/state.json`, found.text);
   await Deno.remove(`${runDir}/ckpt`, { recursive: true }).catch(() => {});

@@ -23,6 +23,18 @@ async function corpora(): Promise<{ dir: string; data: string[]; valid: string[]
   return { dir, data: [`${dir}/train.txt`], valid: [`${dir}/valid`] };
 }
 
+/** Runs `test` on fresh corpora in a temporary folder, removed afterwards. */
+async function withCorpora(
+  test: (c: Awaited<ReturnType<typeof corpora>>) => Promise<void>,
+): Promise<void> {
+  const c = await corpora();
+  try {
+    await test(c);
+  } finally {
+    await Deno.remove(c.dir, { recursive: true });
+  }
+}
+
 function options(c: { data: string[]; valid: string[] }, out: string): TrainOptions {
   return {
     config: { name: "test", config: CONFIG },
@@ -48,9 +60,8 @@ function steps(log: LogRecord[]): LogRecord[] {
   return log.filter((r) => r.kind !== "session");
 }
 
-Deno.test("train() resumed from a checkpoint gives exactly the losses and weights of an uninterrupted run", async () => {
-  const c = await corpora();
-  try {
+Deno.test("train() resumed from a checkpoint gives exactly the losses and weights of an uninterrupted run", () =>
+  withCorpora(async (c) => {
     const whole = await train(options(c, `${c.dir}/whole`));
     assert.equal(whole.step, 6);
     assert.equal(whole.finished, true);
@@ -86,14 +97,10 @@ Deno.test("train() resumed from a checkpoint gives exactly the losses and weight
     assert.deepEqual(Object.keys(ckptA.lastValid!.categories).sort(), ["code-js-ts", "prose-en"]);
     const svg = await Deno.readTextFile(`${c.dir}/whole/loss.svg`);
     assert.match(svg, /^<svg/);
-  } finally {
-    await Deno.remove(c.dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("train() lowers the training loss on a repetitive corpus", async () => {
-  const c = await corpora();
-  try {
+Deno.test("train() lowers the training loss on a repetitive corpus", () =>
+  withCorpora(async (c) => {
     await train({ ...options(c, `${c.dir}/run`), steps: 30, evalEvery: 30, lr: 1e-2 });
     const bpb = steps(await readLog(`${c.dir}/run`)).flatMap((r) =>
       r.kind === "train" ? [r.bpb] : []
@@ -103,28 +110,20 @@ Deno.test("train() lowers the training loss on a repetitive corpus", async () =>
       mean(bpb.slice(-5)) < mean(bpb.slice(0, 5)) - 1,
       `first ${bpb.slice(0, 5)}, last ${bpb.slice(-5)}`,
     );
-  } finally {
-    await Deno.remove(c.dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("train() with no time left takes no step but leaves a resumable run", async () => {
-  const c = await corpora();
-  try {
+Deno.test("train() with no time left takes no step but leaves a resumable run", () =>
+  withCorpora(async (c) => {
     const result = await train({ ...options(c, `${c.dir}/run`), maxSeconds: 0 });
     assert.equal(result.step, 0);
     assert.equal(result.stoppedBy, "maxSeconds");
     assert.equal((await loadCheckpoint(`${c.dir}/run/ckpt`)).step, 0);
     const resumed = await train({ resume: `${c.dir}/run`, stopAt: 1, quiet: true });
     assert.equal(resumed.step, 1);
-  } finally {
-    await Deno.remove(c.dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("train() refuses to overwrite a run or to resume on other data", async () => {
-  const c = await corpora();
-  try {
+Deno.test("train() refuses to overwrite a run or to resume on other data", () =>
+  withCorpora(async (c) => {
     await train({ ...options(c, `${c.dir}/run`), stopAt: 1 });
     await assert.rejects(train({ ...options(c, `${c.dir}/run`) }), /already holds a checkpoint/);
     await Deno.writeTextFile(`${c.dir}/other.txt`, "different bytes ".repeat(20));
@@ -132,14 +131,10 @@ Deno.test("train() refuses to overwrite a run or to resume on other data", async
       train({ resume: `${c.dir}/run`, data: [`${c.dir}/other.txt`], quiet: true }),
       /training data differ/,
     );
-  } finally {
-    await Deno.remove(c.dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("train() with init starts from the model file's weights and records the file", async () => {
-  const c = await corpora();
-  try {
+Deno.test("train() with init starts from the model file's weights and records the file", () =>
+  withCorpora(async (c) => {
     await train(options(c, `${c.dir}/first`));
     const exported = await exportModel(`${c.dir}/first`, `${c.dir}/first.mgb`);
     const file = await loadModel(`${c.dir}/first.mgb`);
@@ -161,14 +156,10 @@ Deno.test("train() with init starts from the model file's weights and records th
       coldCkpt.params.get("local.head")!.data,
       file.tensors.get("local.head")!.data,
     );
-  } finally {
-    await Deno.remove(c.dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("train() refuses an init model of another config", async () => {
-  const c = await corpora();
-  try {
+Deno.test("train() refuses an init model of another config", () =>
+  withCorpora(async (c) => {
     await train({ ...options(c, `${c.dir}/first`), steps: 1 });
     await exportModel(`${c.dir}/first`, `${c.dir}/first.mgb`);
     await assert.rejects(
@@ -179,20 +170,16 @@ Deno.test("train() refuses an init model of another config", async () => {
       }),
       /Cannot start from .*first\.mgb: its localDim is 16, the run's is 32/,
     );
-  } finally {
-    await Deno.remove(c.dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("train() wsd: a stable run prolonged across resumes equals one long run; a decayed copy leaves it unchanged", async () => {
-  const c = await corpora();
-  const wsd = (out: string): TrainOptions => ({
-    ...options(c, out),
-    schedule: "wsd",
-    decaySteps: 0,
-    warmupSteps: 2,
-  });
-  try {
+Deno.test("train() wsd: a stable run prolonged across resumes equals one long run; a decayed copy leaves it unchanged", () =>
+  withCorpora(async (c) => {
+    const wsd = (out: string): TrainOptions => ({
+      ...options(c, out),
+      schedule: "wsd",
+      decaySteps: 0,
+      warmupSteps: 2,
+    });
     await train({ ...wsd(`${c.dir}/long`), steps: 8 });
     // The same run in sessions that each extend --steps (as device_train.sh's resume does).
     await train({ ...wsd(`${c.dir}/stable`), steps: 3 });
@@ -244,14 +231,10 @@ Deno.test("train() wsd: a stable run prolonged across resumes equals one long ru
     const still = await loadCheckpoint(`${c.dir}/stable/ckpt`);
     assert.equal(still.step, 8);
     assert.deepEqual(still.params, ckptStable.params);
-  } finally {
-    await Deno.remove(c.dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("train() keeps the schedule of the checkpoint and checks decaySteps", async () => {
-  const c = await corpora();
-  try {
+Deno.test("train() keeps the schedule of the checkpoint and checks decaySteps", () =>
+  withCorpora(async (c) => {
     await train({ ...options(c, `${c.dir}/cos`), stopAt: 1 });
     await assert.rejects(
       train({ resume: `${c.dir}/cos`, decaySteps: 2, quiet: true }),
@@ -275,7 +258,4 @@ Deno.test("train() keeps the schedule of the checkpoint and checks decaySteps", 
       train({ resume: `${c.dir}/wsd`, decaySteps: 9, quiet: true }),
       /from 0 to steps \(6\), got 9/,
     );
-  } finally {
-    await Deno.remove(c.dir, { recursive: true });
-  }
-});
+  }));

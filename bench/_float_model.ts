@@ -1,0 +1,39 @@
+/**
+ * Internal: the float (tfjs) side of the model benches, `float_eval.ts` and `patch_position.ts`.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { loadModel } from "../lib/model/model_file_read.ts";
+import type { ModelFile } from "../lib/model/model_file_types.ts";
+import { Megabyte } from "../lib/model/megabyte.ts";
+import { useTrainBackend } from "../lib/train/train_backend.ts";
+
+/** The shipped model's path, the benches' default. */
+export const DEFAULT_MODEL = new URL("../models/default.mgb", import.meta.url).pathname;
+
+/** A model file and the tfjs model holding its weights, on `backend`. */
+export async function openFloatModel(
+  path: string,
+  backend: "wasm" | "cpu",
+): Promise<{ file: ModelFile; model: Megabyte }> {
+  await useTrainBackend(backend);
+  const file = await loadModel(path);
+  const model = new Megabyte(file.config);
+  model.importTensors(file.tensors);
+  return { file, model };
+}
+
+/**
+ * The natural log-probability of every byte of `x` given the bytes before it in its row.
+ *
+ * @param model The model.
+ * @param x Shape (n, L), int32 bytes.
+ * @returns Shape (n, L).
+ */
+export function byteLogProbs(model: Megabyte, x: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const logp = tf.logSoftmax(model.logits(x), -1); // (n, L, 256)
+    return tf.sum(tf.mul(logp, tf.oneHot(x, 256)), -1) as tf.Tensor2D; // (n, L)
+  });
+}
