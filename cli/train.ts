@@ -45,6 +45,8 @@ export interface TrainCommandOptions {
   steps?: number;
   /** `--batch N`. */
   batch?: number;
+  /** `--crlf FRACTION`. */
+  crlf?: number;
   /** `--lr X`. */
   lr?: number;
   /** `--seed N`. */
@@ -108,6 +110,14 @@ function positiveNumber(text: string): number {
   const value = Number(text);
   if (text.trim() === "" || !Number.isFinite(value) || value <= 0) {
     throw new InvalidArgumentError("expected a number above 0");
+  }
+  return value;
+}
+
+function fraction(text: string): number {
+  const value = Number(text);
+  if (text.trim() === "" || !(value >= 0 && value <= 1)) {
+    throw new InvalidArgumentError("expected a fraction from 0 to 1");
   }
   return value;
 }
@@ -201,6 +211,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
     const fixed = ([
       "config",
       "batch",
+      "crlf",
       "lr",
       "warmup",
       "schedule",
@@ -269,6 +280,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
         resume: options.resume,
         steps: options.steps,
         batch: options.batch,
+        crlf: options.crlf,
         lr: options.lr,
         warmupSteps: options.warmup,
         schedule: options.schedule,
@@ -385,6 +397,12 @@ export function trainCommand(): Command {
       new Option("--batch <n>", "windows of one context per step (default: 8)").argParser(
         positiveInt,
       ),
+    )
+    .addOption(
+      new Option(
+        "--crlf <fraction>",
+        "share of training windows with CRLF line ends, so Windows text is no surprise (default: 0)",
+      ).argParser(fraction),
     )
     .addOption(
       new Option("--lr <x>", "peak learning rate (default: 1e-3); the floor is lr/10")

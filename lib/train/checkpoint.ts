@@ -44,6 +44,8 @@ export interface TrainSettings {
   decaySteps?: number;
   /** Windows per step. */
   batch: number;
+  /** Fraction of training windows written with CRLF line ends (windows.ts). Absent: 0. */
+  crlf?: number;
   /** Peak learning rate. */
   maxLr: number;
   /** Learning-rate floor at the end of the cosine. */

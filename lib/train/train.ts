@@ -75,6 +75,8 @@ export interface TrainOptions {
   decaySteps?: number;
   /** Windows per step. @default {8} */
   batch?: number;
+  /** Fraction of training windows whose line ends are written CRLF (fixed by the checkpoint). @default {0} */
+  crlf?: number;
   /** Peak learning rate. @default {1e-3} */
   lr?: number;
   /** Learning-rate floor. @default {lr / 10} */
@@ -308,10 +310,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       const t0 = performance.now();
       const lr = learningRate(step, schedule);
-      const x = tf.tensor2d(sampleWindows(trainCorpus, rng, { batch: settings.batch, length: T }), [
-        settings.batch,
-        T,
-      ], "int32"); // (B, T)
+      const x = tf.tensor2d(
+        sampleWindows(trainCorpus, rng, {
+          batch: settings.batch,
+          length: T,
+          crlf: settings.crlf,
+        }),
+        [
+          settings.batch,
+          T,
+        ],
+        "int32",
+      ); // (B, T)
       const { value, grads } = tf.variableGrads(() => model.loss(x), varList); // (), {name: grad}
       const named = new Map<string, tf.Tensor>(
         names.map((name, i) => [name, grads[varList[i].name]]),
@@ -418,6 +428,7 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
     schedule,
     ...(schedule === "wsd" ? { decaySteps: o.decaySteps ?? Math.ceil(steps / 5) } : {}),
     batch: o.batch ?? 8,
+    ...(o.crlf ? { crlf: o.crlf } : {}),
     maxLr: lr,
     minLr: o.minLr ?? lr / 10,
     warmupSteps: o.warmupSteps ?? Math.min(200, Math.ceil(steps / 10)),
@@ -441,6 +452,9 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
     throw new RangeError(
       `Cannot start a run: need lr > 0 and 0 ≤ minLr ≤ lr, got ${settings.maxLr}, ${settings.minLr}`,
     );
+  }
+  if (!((settings.crlf ?? 0) >= 0 && (settings.crlf ?? 0) <= 1)) {
+    throw new RangeError(`Cannot start a run: crlf must be a fraction from 0 to 1, got ${o.crlf}`);
   }
   if (!Number.isInteger(settings.warmupSteps) || settings.warmupSteps < 0) {
     throw new RangeError(

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Corpus } from "./corpus.ts";
 import { Rng } from "./rng.ts";
-import { sampleWindows, validationWindows } from "./windows.ts";
+import { sampleWindows, validationWindows, writeCrlf } from "./windows.ts";
 
 /** Files whose byte i is (i + offset) % 256, so a window's values reveal where it came from. */
 function corpus(sizes: number[]): Corpus {
@@ -80,4 +80,46 @@ Deno.test("validationWindows() are fixed, evenly spaced, and span each file", ()
   assert.deepEqual(validationWindows(c, { length: 20, perFile: 5 }), sets);
   const few = validationWindows(corpus([22]), { length: 20, perFile: 8 });
   assert.equal(few[0].count, 3); // only 3 distinct starts
+});
+
+Deno.test("writeCrlf() writes every bare LF as CR LF and fills the row", () => {
+  const text = (s: string) => new TextEncoder().encode(s);
+  const row = new Int32Array(10);
+  writeCrlf(text("ab\ncd\r\nef\n\ngh"), row);
+  assert.equal(String.fromCharCode(...row), "ab\r\ncd\r\nef");
+  // A CR written last leaves no room for its LF: the row still holds exactly `length` bytes.
+  const short = new Int32Array(3);
+  writeCrlf(text("ab\ncdef"), short);
+  assert.equal(String.fromCharCode(...short), "ab\r");
+  // Without LF the row is a plain copy.
+  const plain = new Int32Array(4);
+  writeCrlf(text("abcdef"), plain);
+  assert.equal(String.fromCharCode(...plain), "abcd");
+});
+
+Deno.test("sampleWindows() writes about the asked fraction of windows with CRLF, and none at 0", () => {
+  const line = "0123456\n";
+  const bytes = new TextEncoder().encode(line.repeat(200));
+  const c: Corpus = {
+    files: [{ name: "t", path: "t", bytes, sha256: "" }],
+    totalBytes: bytes.length,
+  };
+  const T = 64;
+  const count = (rows: Int32Array) => {
+    let n = 0;
+    for (let b = 0; b < rows.length / T; b++) {
+      if (rows.subarray(b * T, (b + 1) * T).includes(0x0d)) n++;
+    }
+    return n;
+  };
+  const batch = 2000;
+  const some = count(sampleWindows(c, new Rng(3), { batch, length: T, crlf: 0.25 }));
+  assert.ok(some > 0.2 * batch && some < 0.3 * batch, `${some} of ${batch} windows in CRLF`);
+  assert.equal(count(sampleWindows(c, new Rng(3), { batch, length: T, crlf: 0 })), 0);
+  // crlf 0 draws as a run without the option did: the same windows.
+  assert.deepEqual(
+    sampleWindows(c, new Rng(9), { batch: 8, length: T, crlf: 0 }),
+    sampleWindows(c, new Rng(9), { batch: 8, length: T }),
+  );
+  assert.throws(() => sampleWindows(c, new Rng(1), { batch: 1, length: T, crlf: 1.5 }), /crlf/);
 });

@@ -12,7 +12,8 @@
 #   start     run the engine's contract tests on the machine's CPUs (in the background) and start
 #             one or more arms (ARMS="name:lr ..."), each warm-started from INIT (a model file;
 #             INIT=none: from scratch at CONFIG, a level or JSON), the first alone for ALONE
-#             seconds so its log shows the cost of sharing the GPU. SCHEDULE=wsd makes stable runs
+#             seconds so its log shows the cost of sharing the GPU. CRLF=F: that share of the
+#             training windows with CRLF line ends (--crlf). SCHEDULE=wsd makes stable runs
 #             (--decay-steps 0), to be prolonged session after session and decayed in copies.
 #   resume    continue the arms named in runs/keep.txt. A cosine run's --steps is set so that its
 #             cosine ends when STEPS_LEFT_S (training seconds left for the whole plan) does; a wsd
@@ -107,7 +108,8 @@ if has start; then
     name=${arm%%:*}
     lr=${arm#*:}
     $T "${from[@]}" "${sched[@]}" --data "$TR" --valid "$VA" --steps "${STEPS:-3000}" \
-      --warmup "${WARMUP:-100}" --batch "${BATCH:-16}" --lr "$lr" --backend "${BACKEND:-webgpu}" \
+      --warmup "${WARMUP:-100}" --batch "${BATCH:-16}" --crlf "${CRLF:-0}" --lr "$lr" \
+      --backend "${BACKEND:-webgpu}" \
       --out "runs/$name" --eval-every "${EVAL_EVERY:-200}" --valid-windows "${VALID_WINDOWS:-8}" \
       --max-seconds "$(left $((60 + reserve)))" "${stop[@]}" > "runs/$name.out" 2>&1 &
     echo "$name" >> runs/keep.txt
