@@ -8,7 +8,8 @@
  * `bench/results/latest.json` and the table `bench/RESULTS.md`, which also carries the peak RSS
  * that `bench/rss.ts` measured last (`bench/results/rss-wN.json`, per worker count).
  *
- * Usage: `deno task bench [--quick] [--json] [--workers=1,2] [--model=PATH] [--no-write]`
+ * Usage: `deno task bench [--quick] [--json] [--workers=1,2] [--model=PATH | --no-model] [--no-write]`
+ * (from the command line: the shipped model and 1 and 2 workers unless told otherwise).
  *
  * @module
  */
@@ -107,6 +108,10 @@ export interface Speed {
   decompressCpuKBps: number;
 }
 
+/** The model `deno task bench` uses unless given `--model` or `--no-model`: the shipped one. */
+export const DEFAULT_BENCH_MODEL: string =
+  new URL("../models/default.mgb", import.meta.url).pathname;
+
 /** The size key of megazip without its model, in {@link FileResult.sizes}. */
 export const NO_MODEL = "megazip --no-model";
 
@@ -126,6 +131,8 @@ export interface BenchReport {
   };
   /** "none" or the model file's name and hash. */
   model: string;
+  /** The model's forward FLOPs per byte (`flopsPerByte`), or 0 without a model. */
+  modelFlopsPerByte: number;
   /** The compressors compared, found or not. */
   tools: ToolInfo[];
   /** One entry per file, in corpus order. */
@@ -257,6 +264,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     date: new Date().toISOString(),
     machine: { ...(await machineInfo()), load: [loadStart, await loadAverage()] },
     model: model === null ? "none" : `${model.name} (SHA-256 ${hex(model.hash)})`,
+    modelFlopsPerByte: model === null ? 0 : await modelFlops(model.config),
     tools,
     files,
     totals: totalsOf(files.filter((f) => f.corpus !== "generated"), workers[0]!),
@@ -380,6 +388,13 @@ export function isText(bytes: Uint8Array): boolean {
     if ((b >= 32 && b < 127) || b === 9 || b === 10 || b === 13) printable++;
   }
   return printable >= 0.95 * bytes.length;
+}
+
+async function modelFlops(
+  config: Parameters<typeof import("../lib/model/flops.ts").flopsPerByte>[0],
+) {
+  const { flopsPerByte } = await import("../lib/model/flops.ts");
+  return flopsPerByte(config);
 }
 
 async function loadModelFile(path: string) {
@@ -666,7 +681,11 @@ function formatMarkdown(report: BenchReport, rss: RssResult[]): string {
   );
   out.push(
     `- megazip model: ${
-      report.model === "none" ? "none (context mixing and stored blocks)" : report.model
+      report.model === "none" ? "none (context mixing and stored blocks)" : report.modelFlopsPerByte // absent from reports written before it was recorded
+        ? `${report.model}, ${
+          report.modelFlopsPerByte.toLocaleString("en-US")
+        } forward FLOPs per byte`
+        : report.model
     }`,
   );
   for (const t of present) out.push(`- ${t.name}: ${t.version}`);
@@ -802,6 +821,7 @@ function formatMarkdown(report: BenchReport, rss: RssResult[]): string {
 /** Parses `deno task bench` arguments into options; throws TypeError on unknown ones. */
 export function parseBenchArgs(args: string[]): BenchOptions {
   const options: BenchOptions = {};
+  let noModel = false;
   for (const arg of args) {
     const [flag, value] = arg.includes("=") ? arg.split(/=(.*)/s, 2) : [arg, undefined];
     if (flag === "--quick") options.quick = true;
@@ -810,15 +830,24 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     else if (flag === "--workers" && value !== undefined) {
       options.workers = value.split(",").map(Number);
     } else if (flag === "--model" && value !== undefined) options.model = value;
+    else if (flag === "--no-model" && value === undefined) noModel = true;
     else if (flag === "--corpus" && value !== undefined) {
       (options.corpora ??= []).push(value);
     } else {
       throw new TypeError(
         `Cannot parse the bench argument ${arg}: expected --quick, --json, --no-write,` +
-          " --workers=N[,N], --model=PATH or --corpus=DIR",
+          " --workers=N[,N], --model=PATH, --no-model or --corpus=DIR",
       );
     }
   }
+  if (noModel && options.model !== undefined) {
+    throw new TypeError(
+      "Cannot parse the bench arguments: --model and --no-model exclude each other",
+    );
+  }
+  // What issue and README ask of `deno task bench`: the shipped model, with 1 and 2 workers.
+  if (!noModel) options.model ??= DEFAULT_BENCH_MODEL;
+  options.workers ??= [1, 2];
   return options;
 }
 

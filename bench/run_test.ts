@@ -1,13 +1,21 @@
 import assert from "node:assert/strict";
-import { isText, NO_MODEL, parseBenchArgs, runBench } from "./run.ts";
+import { DEFAULT_BENCH_MODEL, isText, NO_MODEL, parseBenchArgs, runBench } from "./run.ts";
 
 Deno.test("parseBenchArgs() reads every flag and rejects unknown ones", () => {
-  assert.deepEqual(parseBenchArgs([]), {});
+  // Without flags: the shipped model, 1 and 2 workers.
+  assert.deepEqual(parseBenchArgs([]), { model: DEFAULT_BENCH_MODEL, workers: [1, 2] });
+  assert.ok(DEFAULT_BENCH_MODEL.endsWith("/models/default.mgb"));
   assert.deepEqual(
-    parseBenchArgs(["--quick", "--json", "--no-write", "--workers=1,2", "--model=m.mgb"]),
-    { quick: true, json: true, write: false, workers: [1, 2], model: "m.mgb" },
+    parseBenchArgs(["--quick", "--json", "--no-write", "--workers=1", "--model=m.mgb"]),
+    { quick: true, json: true, write: false, workers: [1], model: "m.mgb" },
   );
-  assert.deepEqual(parseBenchArgs(["--corpus=a", "--corpus=/b"]), { corpora: ["a", "/b"] });
+  assert.deepEqual(parseBenchArgs(["--no-model"]), { workers: [1, 2] });
+  assert.deepEqual(parseBenchArgs(["--corpus=a", "--corpus=/b"]), {
+    corpora: ["a", "/b"],
+    model: DEFAULT_BENCH_MODEL,
+    workers: [1, 2],
+  });
+  assert.throws(() => parseBenchArgs(["--no-model", "--model=m.mgb"]), TypeError);
   assert.throws(() => parseBenchArgs(["--fast"]), TypeError);
   assert.throws(() => parseBenchArgs(["--workers"]), TypeError);
 });
@@ -72,6 +80,10 @@ Deno.test("runBench() with a model also measures megazip without it", async () =
       model: new URL("../tests/fixtures/tiny.mgb", import.meta.url).pathname,
     });
     assert.match(report.model, /^tiny.* \(SHA-256 [0-9a-f]{64}\)$/);
+    const { flopsPerByte } = await import("../lib/model/flops.ts");
+    const { loadModel } = await import("../lib/model/model_file_read.ts");
+    const tiny = await loadModel(new URL("../tests/fixtures/tiny.mgb", import.meta.url).pathname);
+    assert.equal(report.modelFlopsPerByte, flopsPerByte(tiny.config));
     for (const f of report.files) {
       assert.ok(f.sizes[NO_MODEL]! > 0, `${f.file}: ${f.sizes[NO_MODEL]}`);
       assert.ok(f.noModel!.compressKBps > 0 && f.noModel!.decompressKBps > 0);

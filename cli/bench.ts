@@ -20,8 +20,8 @@ export interface BenchCommandOptions {
   json?: boolean;
   /** `--workers 1,2`: worker counts to time. */
   workers?: number[];
-  /** `--model PATH`. */
-  model?: string;
+  /** `--model PATH`; false after `--no-model`; the bench's default (the shipped model) if absent. */
+  model?: string | false;
   /** `--no-write` sets it false: write no results files. */
   write?: boolean;
   /** `--corpus DIR`, repeatable. */
@@ -30,7 +30,10 @@ export interface BenchCommandOptions {
 
 /** The shape this command expects of `bench/run.ts`. */
 interface BenchModule {
-  runBench(options?: BenchCommandOptions): Promise<unknown> | unknown;
+  runBench(
+    options?: Omit<BenchCommandOptions, "model"> & { model?: string },
+  ): Promise<unknown> | unknown;
+  DEFAULT_BENCH_MODEL: string;
 }
 
 /** Parses "1,2" into [1, 2]. */
@@ -69,13 +72,19 @@ export async function runBenchCommand(options: BenchCommandOptions): Promise<Exi
     }
     throw error;
   }
-  if (typeof bench.runBench !== "function") {
+  if (typeof bench.runBench !== "function" || typeof bench.DEFAULT_BENCH_MODEL !== "string") {
     throw new CliError(
-      "bench is not available yet: bench/run.ts exports no runBench()",
+      "bench is not available yet: bench/run.ts exports no runBench() and DEFAULT_BENCH_MODEL",
       EXIT.usage,
     );
   }
-  await bench.runBench(options);
+  // As `deno task bench`: the shipped model and 1 and 2 workers unless told otherwise.
+  const { model, ...rest } = options;
+  await bench.runBench({
+    ...rest,
+    workers: options.workers ?? [1, 2],
+    ...(model === false ? {} : { model: model ?? bench.DEFAULT_BENCH_MODEL }),
+  });
   return EXIT.ok;
 }
 
@@ -95,11 +104,17 @@ export function benchCommand(run: (code: ExitCode) => void): Command {
     .addOption(new Option("--quick", "a few small files only; never writes RESULTS.md"))
     .addOption(new Option("--json", "print the report as JSON"))
     .addOption(
-      new Option("-T, --workers <list>", "worker counts to time, e.g. 1,2").argParser(
+      new Option("-T, --workers <list>", "worker counts to time (default: 1,2)").argParser(
         parseWorkerList,
       ),
     )
-    .addOption(new Option("-m, --model <path>", "model file for the neural method"))
+    .addOption(
+      new Option(
+        "-m, --model <path>",
+        "model file for the neural method (default: the shipped one)",
+      ),
+    )
+    .addOption(new Option("--no-model", "bench context mixing and stored blocks only"))
     .addOption(new Option("--no-write", "write no results files"))
     .addOption(
       new Option("--corpus <dir>", "a corpus folder (repeatable; default Canterbury and Calgary)")

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
-import { assertCleanFailure, megazip, sampleBytes, tempDir } from "./_cli_helpers.ts";
+import { assertCleanFailure, megazip, sampleBytes, TASK_FLAGS, tempDir } from "./_cli_helpers.ts";
 
 const NO_MODEL = ["--no-model", "--workers", "1"];
 
@@ -123,4 +123,27 @@ Deno.test("megazip --help works on every command and documents exit codes", asyn
   assert.equal(train.code, 0, train.stderr);
   const root = new TextDecoder().decode((await megazip(["-h"])).stdout);
   assert.match(root, /kept by default/);
+});
+
+Deno.test("megazip bench uses the shipped model and 1 and 2 workers unless told otherwise", async () => {
+  await using tmp = await tempDir();
+  await Deno.writeTextFile(
+    `${tmp.dir}/a.txt`,
+    "a small text to bench, line after line\n".repeat(40),
+  );
+  const flags = [...TASK_FLAGS, "--allow-run"];
+  const bench = async (extra: string[]) => {
+    const args = ["bench", "--quick", "--no-write", "--json", "--corpus", tmp.dir, ...extra];
+    const result = await megazip(args, { flags });
+    assert.equal(result.code, 0, result.stderr);
+    return JSON.parse(new TextDecoder().decode(result.stdout));
+  };
+  const withModel = await bench([]);
+  assert.match(withModel.model, /^default \(SHA-256 [0-9a-f]{64}\)$/);
+  assert.ok(withModel.modelFlopsPerByte > 0);
+  const file = withModel.files.find((f: { file: string }) => f.file === "a.txt");
+  assert.deepEqual(file.speed.map((s: { workers: number }) => s.workers), [1, 2]);
+  const without = await bench(["--no-model", "--workers", "1"]);
+  assert.equal(without.model, "none");
+  assert.equal(without.modelFlopsPerByte, 0);
 });
