@@ -310,18 +310,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       const t0 = performance.now();
       const lr = learningRate(step, schedule);
-      const x = tf.tensor2d(
-        sampleWindows(trainCorpus, rng, {
-          batch: settings.batch,
-          length: T,
-          crlf: settings.crlf,
-        }),
-        [
-          settings.batch,
-          T,
-        ],
-        "int32",
-      ); // (B, T)
+      const rows = sampleWindows(trainCorpus, rng, {
+        batch: settings.batch,
+        length: T,
+        crlf: settings.crlf,
+      });
+      const x = tf.tensor2d(rows, [settings.batch, T], "int32"); // (B, T)
       const { value, grads } = tf.variableGrads(() => model.loss(x), varList); // (), {name: grad}
       const named = new Map<string, tf.Tensor>(
         names.map((name, i) => [name, grads[varList[i].name]]),

@@ -259,3 +259,21 @@ Deno.test("train() keeps the schedule of the checkpoint and checks decaySteps", 
       /from 0 to steps \(6\), got 9/,
     );
   }));
+
+Deno.test("train() with crlf records the fraction, resumes exactly with it, and rejects a bad one", () =>
+  withCorpora(async (c) => {
+    const crlf = { ...options(c, `${c.dir}/whole`), crlf: 0.5 };
+    await train(crlf);
+    await train({ ...crlf, out: `${c.dir}/split`, stopAt: 3 });
+    await train({ resume: `${c.dir}/split`, quiet: true });
+    const whole = await loadCheckpoint(`${c.dir}/whole/ckpt`);
+    const split = await loadCheckpoint(`${c.dir}/split/ckpt`);
+    assert.equal(whole.settings.crlf, 0.5);
+    assert.deepEqual(split.params, whole.params);
+    // The CRLF windows change what the model sees: the weights differ from a run without them.
+    await train(options(c, `${c.dir}/plain`));
+    const plain = await loadCheckpoint(`${c.dir}/plain/ckpt`);
+    assert.equal(plain.settings.crlf, undefined);
+    assert.notDeepEqual(plain.params, whole.params);
+    await assert.rejects(train({ ...options(c, `${c.dir}/bad`), crlf: 2 }), /crlf must be/);
+  }));

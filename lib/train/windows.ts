@@ -15,7 +15,8 @@ import type { Rng } from "./rng.ts";
  * likely over the whole corpus (so a file is picked in proportion to its size).
  *
  * @param corpus The training corpus; at least one file must hold `length` bytes.
- * @param rng The run's generator: one draw per window, two when `crlf` > 0.
+ * @param rng The run's generator: one draw per window (a few more after rare rejections), and
+ *   one more per window when `crlf` > 0.
  * @param options `batch` rows of `length` bytes; `crlf`: the fraction of windows whose line ends
  *   are written CRLF (default 0, and then the draws are those of a run without it).
  * @returns (B, T) byte values, row-major.
