@@ -126,12 +126,14 @@ export async function decodeArchive(
   try {
     let total = 0;
     for (let index = 0, last = false; !last; index++) {
+      const parsed = await parseBlock(reader, index, header, model, settings);
+      // An archive of one block of one segment has nothing to spread: decode it in this thread
+      // and spare a worker's start (the tables are the same wherever they are computed).
       runner ??= createSegmentRunner({
         model,
-        workers: settings.workers,
+        workers: parsed.last && parsed.coded.length <= 1 ? 1 : settings.workers,
         batchSize: settings.batchSize,
       });
-      const parsed = await parseBlock(reader, index, header, model, settings);
       total += parsed.info.rawSize;
       last = parsed.last;
       const block = finishBlock(parsed, runner, checksums, settings);

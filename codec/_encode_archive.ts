@@ -83,7 +83,7 @@ export async function encodeArchive(
   const named = plan.methods.some(needsModel);
 
   await sink(encodeHeader(plan.blockSize, named ? plan.model : null, xxh64));
-  const runner = createSegmentRunner({ model: plan.model, workers, batchSize });
+  let runner: SegmentRunner | undefined;
   // With workers, up to `workers` blocks are coded at once (each on its own worker), and written
   // in order; in this thread, one at a time.
   const window = Math.max(1, workers);
@@ -105,6 +105,13 @@ export async function encodeArchive(
       last = raw.length < plan.blockSize || await source.atEnd();
       content.update(raw);
       contentSize += raw.length;
+      // Content of one block that every method codes as one segment has nothing to spread: code
+      // it in this thread and spare a worker's start (the archive is the same either way).
+      runner ??= createSegmentRunner({
+        model: plan.model,
+        workers: last && raw.length <= minSegmentSize(plan) ? 1 : workers,
+        batchSize,
+      });
       const block = encodeBlock(raw, last, plan, runner, xxh64(raw));
       block.catch(() => {}); // awaited in order by writeOldest; this only marks it handled
       pending.push(block);
@@ -116,8 +123,17 @@ export async function encodeArchive(
     writeU64(footer, 8, content.digest());
     await sink(footer);
   } finally {
-    runner.close();
+    runner?.close();
   }
+}
+
+/** The smallest segment size among the plan's coded methods (Infinity with none). */
+function minSegmentSize(plan: Plan): number {
+  let size = Infinity;
+  for (const method of plan.methods) {
+    size = Math.min(size, method === "neural" ? plan.model!.config.context : plan.segmentSize);
+  }
+  return size;
 }
 
 /**

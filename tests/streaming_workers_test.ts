@@ -89,3 +89,39 @@ console.log(output.length === input.length ? "ok" : "bad");
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** Runs `input` through `stream`; returns the output and the most workers seen while it flowed. */
+async function throughWatched(
+  input: Uint8Array,
+  stream: TransformStream<Uint8Array, Uint8Array>,
+): Promise<{ output: Uint8Array; most: number }> {
+  let most = 0;
+  const watch = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      most = Math.max(most, sharedWorkersStarted());
+      controller.enqueue(chunk);
+    },
+  });
+  const output = await new Response(
+    ReadableStream.from([input]).pipeThrough(stream).pipeThrough(watch),
+  ).bytes();
+  return { output, most };
+}
+
+Deno.test("a lone block of one segment is coded in this thread whatever the workers; two blocks use them", async () => {
+  const input = new Random(23).text(3000);
+  const one = await throughWatched(input, compressStream({ workers: 2 }));
+  assert.equal(one.most, 0, "one block: no worker to compress");
+  assert.deepEqual(one.output, await compress(input));
+  const back = await throughWatched(one.output, decompressStream({ workers: 2 }));
+  assert.equal(back.most, 0, "one block: no worker to decompress");
+  assert.deepEqual(back.output, input);
+
+  const two = await throughWatched(input, compressStream({ blockSize: 2000, workers: 2 }));
+  assert.ok(two.most >= 1, "two blocks: workers compress");
+  assert.deepEqual(two.output, await compress(input, { blockSize: 2000 }));
+  const twoBack = await throughWatched(two.output, decompressStream({ workers: 2 }));
+  assert.ok(twoBack.most >= 1, "two blocks: workers decompress");
+  assert.deepEqual(twoBack.output, input);
+  assert.equal(sharedWorkersStarted(), 0);
+});
