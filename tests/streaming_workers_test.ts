@@ -24,22 +24,17 @@ Deno.test("compressStream piped into decompressStream on 2 workers: same archive
       controller.enqueue(chunk);
     },
   });
-  let most = 0;
-  const watch = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      most = Math.max(most, sharedWorkersStarted());
-      controller.enqueue(chunk);
-    },
-  });
+  const watch = workerWatch();
   const output = await new Response(
     ReadableStream.from([input.subarray(0, 15_000), input.subarray(15_000)])
       .pipeThrough(compressStream({ ...options, workers: 2 }))
       .pipeThrough(tap)
       .pipeThrough(decompressStream({ workers: 2 }))
-      .pipeThrough(watch),
+      .pipeThrough(watch.stream),
   ).bytes();
   assert.deepEqual(output, input);
   assert.deepEqual(await new Blob(archive).bytes(), expected);
+  const most = watch.most();
   assert.ok(most >= 1 && most <= 2, `${most} workers for both streams`);
   assert.equal(sharedWorkersStarted(), 0);
 });
@@ -90,22 +85,28 @@ console.log(output.length === input.length ? "ok" : "bad");
   }
 });
 
-/** Runs `input` through `stream`; returns the output and the most workers seen while it flowed. */
-async function throughWatched(
-  input: Uint8Array,
-  stream: TransformStream<Uint8Array, Uint8Array>,
-): Promise<{ output: Uint8Array; most: number }> {
+/** A pass-through stream that notes the most workers running whenever a chunk passes. */
+function workerWatch(): { stream: TransformStream<Uint8Array, Uint8Array>; most(): number } {
   let most = 0;
-  const watch = new TransformStream<Uint8Array, Uint8Array>({
+  const stream = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
       most = Math.max(most, sharedWorkersStarted());
       controller.enqueue(chunk);
     },
   });
+  return { stream, most: () => most };
+}
+
+/** Runs `input` through `stream`; returns the output and the most workers seen while it flowed. */
+async function throughWatched(
+  input: Uint8Array,
+  stream: TransformStream<Uint8Array, Uint8Array>,
+): Promise<{ output: Uint8Array; most: number }> {
+  const watch = workerWatch();
   const output = await new Response(
-    ReadableStream.from([input]).pipeThrough(stream).pipeThrough(watch),
+    ReadableStream.from([input]).pipeThrough(stream).pipeThrough(watch.stream),
   ).bytes();
-  return { output, most };
+  return { output, most: watch.most() };
 }
 
 Deno.test("a lone block of one segment is coded in this thread whatever the workers; two blocks use them", async () => {
