@@ -4,13 +4,14 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { DEFAULT_MODEL_URL } from "../cli/_model.ts";
 import { loadModel } from "../lib/model/model_file_read.ts";
 import type { ModelFile } from "../lib/model/model_file_types.ts";
 import { Megabyte } from "../lib/model/megabyte.ts";
 import { useTrainBackend } from "../lib/train/train_backend.ts";
 
 /** The shipped model's path, the benches' default. */
-export const DEFAULT_MODEL = new URL("../models/default.mgb", import.meta.url).pathname;
+export const DEFAULT_MODEL: string = DEFAULT_MODEL_URL.pathname;
 
 /** A model file and the tfjs model holding its weights, on `backend`. */
 export async function openFloatModel(

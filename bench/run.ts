@@ -14,6 +14,8 @@
  * @module
  */
 import process from "node:process";
+import { DEFAULT_MODEL_URL } from "../cli/_model.ts";
+import { flopsPerByte } from "../lib/model/flops.ts";
 
 /** Options of {@link runBench}. */
 export interface BenchOptions {
@@ -109,8 +111,19 @@ export interface Speed {
 }
 
 /** The model `deno task bench` uses unless given `--model` or `--no-model`: the shipped one. */
-export const DEFAULT_BENCH_MODEL: string =
-  new URL("../models/default.mgb", import.meta.url).pathname;
+export const DEFAULT_BENCH_MODEL: string = DEFAULT_MODEL_URL.pathname;
+
+/**
+ * What the issue and README ask of `deno task bench` and `megazip bench` when not told otherwise:
+ * the shipped model (none with `noModel`), timed with 1 and 2 workers.
+ */
+export function withBenchDefaults(options: BenchOptions, noModel = false): BenchOptions {
+  return {
+    ...options,
+    ...(noModel || options.model !== undefined ? {} : { model: DEFAULT_BENCH_MODEL }),
+    workers: options.workers ?? [1, 2],
+  };
+}
 
 /** The size key of megazip without its model, in {@link FileResult.sizes}. */
 export const NO_MODEL = "megazip --no-model";
@@ -264,7 +277,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     date: new Date().toISOString(),
     machine: { ...(await machineInfo()), load: [loadStart, await loadAverage()] },
     model: model === null ? "none" : `${model.name} (SHA-256 ${hex(model.hash)})`,
-    modelFlopsPerByte: model === null ? 0 : await modelFlops(model.config),
+    modelFlopsPerByte: model === null ? 0 : flopsPerByte(model.config),
     tools,
     files,
     totals: totalsOf(files.filter((f) => f.corpus !== "generated"), workers[0]!),
@@ -388,13 +401,6 @@ export function isText(bytes: Uint8Array): boolean {
     if ((b >= 32 && b < 127) || b === 9 || b === 10 || b === 13) printable++;
   }
   return printable >= 0.95 * bytes.length;
-}
-
-async function modelFlops(
-  config: Parameters<typeof import("../lib/model/flops.ts").flopsPerByte>[0],
-) {
-  const { flopsPerByte } = await import("../lib/model/flops.ts");
-  return flopsPerByte(config);
 }
 
 async function loadModelFile(path: string) {
@@ -845,10 +851,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       "Cannot parse the bench arguments: --model and --no-model exclude each other",
     );
   }
-  // What issue and README ask of `deno task bench`: the shipped model, with 1 and 2 workers.
-  if (!noModel) options.model ??= DEFAULT_BENCH_MODEL;
-  options.workers ??= [1, 2];
-  return options;
+  return withBenchDefaults(options, noModel);
 }
 
 if (import.meta.main) {

@@ -28,12 +28,13 @@ export interface BenchCommandOptions {
   corpora?: string[];
 }
 
+/** The options `runBench()` takes: these, with the model a path or absent. */
+type BenchRunOptions = Omit<BenchCommandOptions, "model"> & { model?: string };
+
 /** The shape this command expects of `bench/run.ts`. */
 interface BenchModule {
-  runBench(
-    options?: Omit<BenchCommandOptions, "model"> & { model?: string },
-  ): Promise<unknown> | unknown;
-  DEFAULT_BENCH_MODEL: string;
+  runBench(options?: BenchRunOptions): Promise<unknown> | unknown;
+  withBenchDefaults(options: BenchRunOptions, noModel: boolean): BenchRunOptions;
 }
 
 /** Parses "1,2" into [1, 2]. */
@@ -72,19 +73,15 @@ export async function runBenchCommand(options: BenchCommandOptions): Promise<Exi
     }
     throw error;
   }
-  if (typeof bench.runBench !== "function" || typeof bench.DEFAULT_BENCH_MODEL !== "string") {
+  if (typeof bench.runBench !== "function" || typeof bench.withBenchDefaults !== "function") {
     throw new CliError(
-      "bench is not available yet: bench/run.ts exports no runBench() and DEFAULT_BENCH_MODEL",
+      "bench is not available yet: bench/run.ts exports no runBench() and withBenchDefaults()",
       EXIT.usage,
     );
   }
-  // As `deno task bench`: the shipped model and 1 and 2 workers unless told otherwise.
   const { model, ...rest } = options;
-  await bench.runBench({
-    ...rest,
-    workers: options.workers ?? [1, 2],
-    ...(model === false ? {} : { model: model ?? bench.DEFAULT_BENCH_MODEL }),
-  });
+  const given = typeof model === "string" ? { ...rest, model } : rest;
+  await bench.runBench(bench.withBenchDefaults(given, model === false));
   return EXIT.ok;
 }
 

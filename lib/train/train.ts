@@ -409,6 +409,7 @@ async function readWeights(model: Megabyte): Promise<Map<string, ModelTensor>> {
 function newSettings(configName: string, o: TrainOptions): TrainSettings {
   const steps = o.steps ?? 1000;
   const lr = o.lr ?? 1e-3;
+  const crlf = o.crlf ?? 0;
   const schedule = o.schedule ?? "cosine";
   if (!SCHEDULES.includes(schedule)) {
     throw new RangeError(`Cannot start a run: unknown schedule ${schedule}`);
@@ -422,7 +423,7 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
     schedule,
     ...(schedule === "wsd" ? { decaySteps: o.decaySteps ?? Math.ceil(steps / 5) } : {}),
     batch: o.batch ?? 8,
-    ...(o.crlf ? { crlf: o.crlf } : {}),
+    ...(crlf !== 0 ? { crlf } : {}), // absent in runs without it, as before it existed
     maxLr: lr,
     minLr: o.minLr ?? lr / 10,
     warmupSteps: o.warmupSteps ?? Math.min(200, Math.ceil(steps / 10)),
@@ -447,8 +448,8 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
       `Cannot start a run: need lr > 0 and 0 ≤ minLr ≤ lr, got ${settings.maxLr}, ${settings.minLr}`,
     );
   }
-  if (!((settings.crlf ?? 0) >= 0 && (settings.crlf ?? 0) <= 1)) {
-    throw new RangeError(`Cannot start a run: crlf must be a fraction from 0 to 1, got ${o.crlf}`);
+  if (!(crlf >= 0 && crlf <= 1)) {
+    throw new RangeError(`Cannot start a run: crlf must be a fraction from 0 to 1, got ${crlf}`);
   }
   if (!Number.isInteger(settings.warmupSteps) || settings.warmupSteps < 0) {
     throw new RangeError(
