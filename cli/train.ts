@@ -431,7 +431,7 @@ export function trainCommand(): Command {
     .addOption(
       new Option(
         "--init <model.mgb>",
-        "start a new run from this model file's weights (same config; fresh optimizer state)",
+        "start a new run from this model file's weights (fresh optimizer state); with --config, that level may add layers (each starts as the identity)",
       ),
     )
     .addOption(

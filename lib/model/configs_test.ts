@@ -3,8 +3,8 @@ import { validateConfig } from "./config.ts";
 import { LEVELS } from "./configs.ts";
 import { flopsPerByte, paramCount } from "./flops.ts";
 
-Deno.test("LEVELS holds valid tiny, small and default configs", () => {
-  assert.deepEqual(Object.keys(LEVELS), ["tiny", "small", "default"]);
+Deno.test("LEVELS holds valid tiny, small, default and local4 configs", () => {
+  assert.deepEqual(Object.keys(LEVELS), ["tiny", "small", "default", "local4"]);
   for (const config of Object.values(LEVELS)) validateConfig(config);
   assert.throws(() => {
     (LEVELS as Record<string, unknown>).huge = {};
@@ -17,6 +17,13 @@ Deno.test("LEVELS.default fits the CPU engine: ≤ 3 MFLOP per byte, mostly glob
   assert.ok(flopsPerByte(config) <= 3e6, `${flopsPerByte(config)} FLOP per byte`);
   assert.ok(n.global > 0.8 * n.total, `global ${n.global} of ${n.total}`);
   assert.ok(2 * n.total < 24 * 2 ** 20, `${n.total} parameters`);
+});
+
+Deno.test("LEVELS.local4 is default with two more local layers (so --init can grow the shipped model)", () => {
+  assert.deepEqual(LEVELS.local4, {
+    ...LEVELS.default,
+    localLayers: LEVELS.default.localLayers + 2,
+  });
 });
 
 Deno.test("LEVELS.tiny keeps the sizes the engine fixtures are built on", () => {

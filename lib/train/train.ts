@@ -52,7 +52,9 @@ export interface TrainOptions {
   valid?: string[];
   /**
    * A new run starts from this model file's weights (a warm start: fresh optimizer state, the
-   * schedule from step 0) instead of random ones. Its config must equal `config`. Ignored on resume.
+   * schedule from step 0) instead of random ones. Its config must equal `config`, but for fewer
+   * global or local layers: the run then makes the file's model deeper, each added block starting
+   * as the identity. Ignored on resume.
    */
   init?: string;
   /** Run folder of a new run; must not hold a checkpoint yet. */
@@ -185,7 +187,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     settings = newSettings(options.config.name, options);
     if (options.init !== undefined) {
       initFile = await loadModel(options.init);
-      const differs = CONFIG_FIELDS.find((key) => initFile!.config[key] !== config[key]);
+      const differs = CONFIG_FIELDS.find((key) =>
+        initFile!.config[key] !== config[key] && !grows(key, initFile!.config, config)
+      );
       if (differs !== undefined) {
         throw new RangeError(
           `Cannot start from ${options.init}: its ${differs} is ${
@@ -225,7 +229,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let bytesSeen = 0;
   let previousSeconds = 0;
   let lastValid: ValidationResult | null = null;
-  if (initFile !== null) model.importTensors(initFile.tensors);
+  if (initFile !== null) {
+    model.importTensors(deepened(initFile.tensors, await model.exportTensorsAsync()));
+  }
   if (resumed !== null) {
     model.importTensors(resumed.params);
     optimizer.setState({ step: resumed.step, moments: resumed.moments });
@@ -466,6 +472,39 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
     throw new RangeError(`Cannot start a run: seed must be an integer, got ${settings.seed}`);
   }
   return settings;
+}
+
+/**
+ * Whether `--init` may differ from the run in `key`: a run may start from a model with fewer global
+ * or local layers (the same model made deeper; see {@link deepened}).
+ */
+function grows(key: keyof MegabyteConfig, from: MegabyteConfig, to: MegabyteConfig): boolean {
+  return (key === "globalLayers" || key === "localLayers") && to[key] > from[key];
+}
+
+/**
+ * The init file's tensors completed for a model that may have more layers. Each added block keeps
+ * the new model's random weights except its output projections (`wo`, `w2`), which start at zero:
+ * the block then adds nothing to the residual stream, so the deeper model starts with the file's
+ * function exactly, and training grows the blocks from there (their projections get gradients at
+ * once, the rest of the block as soon as the projections move).
+ *
+ * @param tensors The init file's tensors (a subset of the model's).
+ * @param fresh The new model's randomly initialized tensors, every one.
+ */
+function deepened(
+  tensors: Map<string, ModelTensor>,
+  fresh: Map<string, ModelTensor>,
+): Map<string, ModelTensor> {
+  const out = new Map<string, ModelTensor>();
+  for (const [name, t] of fresh) {
+    const given = tensors.get(name);
+    if (given !== undefined) out.set(name, given);
+    else if (/\.(wo|w2)$/.test(name)) {
+      out.set(name, { shape: t.shape, data: new Float32Array(t.data.length) });
+    } else out.set(name, t);
+  }
+  return out;
 }
 
 function checkDecaySteps(what: string, settings: TrainSettings): void {

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
 import { setBackend } from "../model/backend.ts";
+import { Megabyte } from "../model/megabyte.ts";
 import { loadModel } from "../model/model_file_read.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
 import { exportModel } from "./export.ts";
@@ -276,4 +278,45 @@ Deno.test("train() with crlf records the fraction, resumes exactly with it, and 
     assert.equal(plain.settings.crlf, undefined);
     assert.notDeepEqual(plain.params, whole.params);
     await assert.rejects(train({ ...options(c, `${c.dir}/bad`), crlf: 2 }), /crlf must be/);
+  }));
+
+Deno.test("train() with init from a shallower model adds layers that start as the identity", () =>
+  withCorpora(async (c) => {
+    await train({ ...options(c, `${c.dir}/first`), steps: 2 });
+    await exportModel(`${c.dir}/first`, `${c.dir}/first.mgb`);
+    const file = await loadModel(`${c.dir}/first.mgb`);
+    const deeper = { ...CONFIG, globalLayers: 2, localLayers: 3 };
+    await train({
+      ...options(c, `${c.dir}/deep`),
+      config: { name: "deeper", config: deeper },
+      init: `${c.dir}/first.mgb`,
+      maxSeconds: 0,
+    });
+    const ckpt = await loadCheckpoint(`${c.dir}/deep/ckpt`);
+    assert.equal(ckpt.params.size, file.tensors.size + 6 * 3);
+    for (const [name, t] of file.tensors) assert.deepEqual(ckpt.params.get(name)!.data, t.data);
+    assert.ok(ckpt.params.get("local.h2.w1")!.data.some((v) => v !== 0)); // random, to be trained
+    assert.ok(ckpt.params.get("local.h2.wo")!.data.every((v) => v === 0));
+    // The same function: logits of the file's model and of the deeper one agree.
+    const x = tf.tensor2d(
+      Int32Array.from({ length: 2 * 32 }, (_, i) => (i * 37) % 256),
+      [2, 32],
+      "int32",
+    );
+    const shallow = new Megabyte(CONFIG);
+    shallow.importTensors(file.tensors);
+    const deep = new Megabyte(deeper);
+    deep.importTensors(ckpt.params);
+    const a = shallow.logits(x);
+    const b = deep.logits(x);
+    assert.ok(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] < 1e-5);
+    tf.dispose([x, a, b]);
+    shallow.dispose();
+    deep.dispose();
+    // Fewer layers than the file's would drop trained weights: refused.
+    await exportModel(`${c.dir}/deep`, `${c.dir}/deep.mgb`);
+    await assert.rejects(
+      train({ ...options(c, `${c.dir}/shallower`), init: `${c.dir}/deep.mgb` }),
+      /its globalLayers is 2, the run's is 1/,
+    );
   }));
