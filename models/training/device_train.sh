@@ -11,7 +11,8 @@
 #             parts following in the next calls)
 #   start     run the engine's contract tests on the machine's CPUs (in the background) and start
 #             one or more arms (ARMS="name:lr ..."), each warm-started from INIT (a model file;
-#             INIT=none: from scratch at CONFIG, a level or JSON), the first alone for ALONE
+#             INIT=none: from scratch at CONFIG, a level or JSON; INIT and CONFIG: INIT grown to
+#             the deeper level CONFIG), the first alone for ALONE
 #             seconds so its log shows the cost of sharing the GPU. CRLF=F: that share of the
 #             training windows with CRLF line ends (--crlf). SCHEDULE=wsd makes stable runs
 #             (--decay-steps 0), to be prolonged session after session and decayed in copies.
@@ -100,6 +101,7 @@ if has start; then
     from=(--config "${CONFIG:-default}")
   else
     from=(--init "${INIT:-models/default.mgb}")
+    [ -n "${CONFIG:-}" ] && from+=(--config "$CONFIG") # a deeper level grows INIT (train --init)
   fi
   sched=(--schedule "${SCHEDULE:-cosine}")
   [ "${SCHEDULE:-cosine}" = wsd ] && sched+=(--decay-steps 0) # stable: the decay phase decays copies
