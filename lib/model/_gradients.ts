@@ -66,8 +66,67 @@ function reduceGrad(
  */
 const TRANSPOSE_FIRST = new Set(["wasm", "webgpu"]);
 
-/** `tf.matMul`, with the operands transposed first on the backends of {@link TRANSPOSE_FIRST}. */
+/**
+ * When a product is split over its contracted axis K ({@link splitKMatMul}): on these backends,
+ * when K ≥ `minK` and the output is small next to K (M·N ≤ 8·K), into chunks of `chunk[0]` to
+ * `chunk[1]` rows. Tests lower `minK` and `chunk` to reach small K.
+ *
+ * Why: tfjs's webgpu matmul gives each 32×32 output tile one workgroup that walks all of K. A
+ * weight gradient dW = xᵀ·dy over every position of the batch (K = B·T = 65536) with a small
+ * output, e.g. the local model's [80, 65536] @ [65536, 240], has 24 tiles for the H200's 132
+ * SMs: ~14 ms (~0.18 TFLOP/s) each, about half of a 16 × 4096 training step. Split into S = 64
+ * chunks of 1024, the same product has S times the workgroups (not yet timed on the H200). The
+ * global model's weight gradients (≥ 512×512 over K = B·T/P = 8192: ≥ 256 tiles) were not among
+ * the slow products: left alone. Only aᵀ·b, the layout of weight gradients: both operands are
+ * stored (K, ·), so the chunks are free reshapes of contiguous rows.
+ */
+export const SPLIT_K = { backends: new Set(["webgpu"]), minK: 8192, chunk: [512, 2048] };
+
+/**
+ * The number of chunks S to split the product (K, M)ᵀ @ (K, N) into, 1 for none (the rule of
+ * {@link SPLIT_K}): the divisor of K whose chunk K/S lies in `chunk` and is nearest (in ratio)
+ * its middle, 1024 by default; 1 when K is too short, the output too large or no divisor fits.
+ */
+export function splitKCount(k: number, m: number, n: number): number {
+  const [lo, hi] = SPLIT_K.chunk;
+  if (k < SPLIT_K.minK || m * n > 8 * k) return 1;
+  const cost = (s: number) => Math.abs(Math.log(k / s / Math.sqrt(lo * hi)));
+  let best = 1;
+  for (let s = Math.ceil(k / hi); s <= Math.floor(k / lo); s++) {
+    if (s > 1 && k % s === 0 && (best === 1 || cost(s) < cost(best))) best = s;
+  }
+  return best;
+}
+
+/**
+ * `aᵀ @ b` for `a` (K, M) and `b` (K, N) summed in S chunks of K/S rows: one batched product of
+ * the chunks (row-major reshapes, no copy), then a sum of the S partial products. The same
+ * product in another summation order. S = 1 is the plain `tf.matMul(a, b, true)`.
+ */
+export function splitKMatMul(a: tf.Tensor2D, b: tf.Tensor2D, s: number): tf.Tensor {
+  if (s <= 1) return tf.matMul(a, b, true, false); // (K, M)ᵀ @ (K, N) -> (M, N)
+  const [K, M] = a.shape;
+  const N = b.shape[1];
+  const a3 = tf.reshape(a, [s, K / s, M]); // (K, M) -> (S, K/S, M)
+  const b3 = tf.reshape(b, [s, K / s, N]); // (K, N) -> (S, K/S, N)
+  // transposeA in the kernel, not transposed first: webgpu's 3-D Transpose fails shader validation
+  // on the one-hot of the gather gradient (a cast int32 tensor, the same buffer relabeled).
+  return tf.sum(tf.matMul(a3, b3, true, false), 0); // (S, K/S, M)ᵀ @ (S, K/S, N) -> (S, M, N) -> (M, N)
+}
+
+/**
+ * `tf.matMul`, with the operands transposed first on the backends of {@link TRANSPOSE_FIRST},
+ * and a long aᵀ·b contraction (a weight gradient) split over K on those of {@link SPLIT_K}.
+ */
 function matMul(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+  if (
+    transposeA && !transposeB && a.rank === 2 && b.rank === 2 &&
+    SPLIT_K.backends.has(tf.getBackend())
+  ) {
+    const [K, M] = (a as tf.Tensor2D).shape;
+    const s = splitKCount(K, M, (b as tf.Tensor2D).shape[1]);
+    if (s > 1) return splitKMatMul(a as tf.Tensor2D, b as tf.Tensor2D, s); // (K, M)ᵀ @ (K, N)
+  }
   if (!TRANSPOSE_FIRST.has(tf.getBackend()) || (!transposeA && !transposeB)) {
     return tf.matMul(a, b, transposeA, transposeB);
   }

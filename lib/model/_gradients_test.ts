@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { setBackend } from "./backend.ts";
-import "./_gradients.ts";
+import { SPLIT_K, splitKCount, splitKMatMul } from "./_gradients.ts";
 
 await setBackend("cpu");
 
@@ -131,4 +131,139 @@ Deno.test("registered gradient of GatherV2 sums the rows of repeated indices", (
     }
   }
   tf.dispose([table, indices, dy]);
+});
+
+/** The largest |x - y| over the largest |y|: 0 for equal arrays. */
+function relError(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  let diff = 0, scale = 0;
+  for (let i = 0; i < y.length; i++) {
+    diff = Math.max(diff, Math.abs(x[i] - y[i]));
+    scale = Math.max(scale, Math.abs(y[i]));
+  }
+  return diff / scale;
+}
+
+/** Runs `f` with split-K on for cpu from K ≥ 64 in chunks of 16..64, then restores the rule. */
+function withSplitK<T>(f: () => T): T {
+  const saved = { minK: SPLIT_K.minK, chunk: SPLIT_K.chunk };
+  Object.assign(SPLIT_K, { minK: 64, chunk: [16, 64] });
+  SPLIT_K.backends.add("cpu");
+  try {
+    return f();
+  } finally {
+    SPLIT_K.backends.delete("cpu");
+    Object.assign(SPLIT_K, saved);
+  }
+}
+
+Deno.test("splitKCount() splits a long K into chunks near 1024 and falls back to 1", () => {
+  assert.equal(splitKCount(65536, 80, 240), 64); // the local model's wqkv gradient
+  assert.equal(splitKCount(65536, 257, 80), 64); // its embedding gradient (one-hot product)
+  assert.equal(splitKCount(3 * 8192, 80, 80), 24); // chunks of 1024
+  assert.equal(splitKCount(10000, 80, 80), 10); // chunks of 1000
+  assert.equal(splitKCount(4096, 80, 240), 1); // K too short
+  assert.equal(splitKCount(8192, 512, 512), 1); // output too large: enough tiles already
+  assert.equal(splitKCount(65537, 80, 80), 1); // prime K: no divisor
+  assert.equal(splitKCount(2 * 4099, 8, 8), 1); // chunks 4099 or 2: none in 512..2048
+});
+
+Deno.test("splitKMatMul() equals tf.matMul(a, b, true) on cpu", () => {
+  for (
+    const [K, M, N, S] of [[8192, 80, 24, 8], [4096, 3, 40, 4], [1000, 17, 5, 10], [64, 5, 7, 1]]
+  ) {
+    const a = tf.randomNormal([K, M], 0, 1, "float32", K + M) as tf.Tensor2D;
+    const b = tf.randomNormal([K, N], 0, 1, "float32", K + N) as tf.Tensor2D;
+    const want = tf.matMul(a, b, true, false);
+    const got = splitKMatMul(a, b, S);
+    assert.deepEqual(got.shape, [M, N]);
+    const err = relError(got.dataSync(), want.dataSync());
+    assert.ok(err < 1e-6, `K ${K} S ${S}: ${err}`);
+    tf.dispose([a, b, want, got]);
+  }
+});
+
+Deno.test("BatchMatMul gradients with split-K forced on match the plain ones on cpu", () => {
+  const x = tf.randomNormal([256, 12], 0, 1, "float32", 1); // (K, D): 256 positions
+  const w = tf.randomNormal([12, 20], 0, 1, "float32", 2); // (D, N)
+  const dy = tf.randomNormal([256, 20], 0, 1, "float32", 3);
+  const idx = tf.tensor1d(Array.from({ length: 256 }, (_, i) => (i * 7) % 12), "int32"); // rows of w
+  const losses: [string, (x: tf.Tensor, w: tf.Tensor) => tf.Scalar][] = [
+    ["x @ w", (x, w) => tf.sum(tf.mul(tf.matMul(x, w), dy))],
+    ["x @ wtᵀ", (x, w) => tf.sum(tf.mul(tf.matMul(x, tf.transpose(w), false, true), dy))],
+    ["xᵀᵀ @ w", (x, w) => tf.sum(tf.mul(tf.matMul(tf.transpose(x), w, true, false), dy))],
+    ["gather", (x, w) => tf.add(tf.sum(tf.mul(tf.gather(w, idx), dy)), tf.sum(x))],
+  ];
+  assert.equal(withSplitK(() => splitKCount(256, 12, 20)), 8); // chunks of 32
+  for (const [name, f] of losses) {
+    const plain = tf.grads(f)([x, w]).map((g) => g.dataSync());
+    const split = withSplitK(() => tf.grads(f)([x, w]).map((g) => g.dataSync()));
+    for (const i of [0, 1]) {
+      const err = relError(split[i], plain[i]);
+      assert.ok(err < 1e-6, `${name}, input ${i}: ${err}`);
+    }
+  }
+  tf.dispose([x, w, dy, idx]);
+});
+
+/** Model gradients on cpu (plain) and webgpu (split-K from K = 64), in a `--unstable-webgpu` Deno. */
+const WEBGPU_SCRIPT = `
+import * as tf from "@tensorflow/tfjs-core";
+import { setBackend } from "${new URL("./backend.ts", import.meta.url)}";
+import { LEVELS } from "${new URL("./configs.ts", import.meta.url)}";
+import { Megabyte } from "${new URL("./megabyte.ts", import.meta.url)}";
+import { SPLIT_K, splitKCount } from "${new URL("./_gradients.ts", import.meta.url)}";
+if (!(await navigator.gpu?.requestAdapter())) {
+  console.log(JSON.stringify({ skip: true }));
+  Deno.exit(0);
+}
+Object.assign(SPLIT_K, { minK: 64, chunk: [16, 64] });
+const [B, T] = [4, LEVELS.tiny.context];
+const bytes = Array.from({ length: B * T }, (_, i) => (i * 7919 + (i >> 3)) & 255);
+async function grads(backend) {
+  await setBackend(backend);
+  const model = new Megabyte(LEVELS.tiny, { seed: 3 });
+  const x = tf.tensor2d(bytes, [B, T], "int32");
+  const { value, grads } = tf.variableGrads(() => model.loss(x), [...model.variables.values()]);
+  const out = {};
+  for (const [name, v] of model.variables) out[name] = Array.from(await grads[v.name].data());
+  tf.dispose([x, value, ...Object.values(grads)]);
+  model.dispose();
+  return out;
+}
+const cpu = await grads("cpu");
+const gpu = await grads("webgpu");
+const split = splitKCount(B * T, LEVELS.tiny.localDim, 3 * LEVELS.tiny.localDim);
+console.log(JSON.stringify({ cpu, gpu, split }));
+`;
+
+/** Whether `deno --unstable-webgpu` finds an adapter here (a GPU, or llvmpipe without one). */
+async function hasWebGpu(): Promise<boolean> {
+  const probe = "Deno.exit((await navigator.gpu?.requestAdapter()) ? 0 : 3)";
+  const args = ["eval", "--unstable-webgpu", probe];
+  try {
+    return (await new Deno.Command(Deno.execPath(), { args }).output()).code === 0;
+  } catch {
+    return false; // no --allow-run
+  }
+}
+
+Deno.test({
+  name: "the model's gradients on webgpu with split-K match cpu",
+  ignore: !(await hasWebGpu()),
+  fn: async () => {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--unstable-webgpu", "--ext=js", WEBGPU_SCRIPT],
+      cwd: new URL("../..", import.meta.url).pathname,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 0, stderr);
+    const { cpu, gpu, split } = JSON.parse(new TextDecoder().decode(output.stdout));
+    assert.equal(split, 8); // the local products (256 positions) ran in 8 chunks of 32
+    for (const name of Object.keys(cpu)) {
+      const err = relError(gpu[name], cpu[name]);
+      assert.ok(err < 1e-5, `${name}: ${err}`);
+    }
+  },
 });
