@@ -22,8 +22,8 @@ const { values, positionals } = parseArgs({
 });
 const { file, model } = await openFloatModel(values.model!, values.backend as "wasm" | "cpu");
 const T = file.config.context;
-/** Full-length segments go through the model this many at a time. */
-const BATCH = 8;
+/** Full-length segments go through the model this many at a time (8 overflows the wasm heap with local4). */
+const BATCH = 4;
 /**
  * Bits of the bytes `x` (n, L) under the model: the float cross-entropy, and the same probabilities
  * through the coder's floor, `(1 + p·65280)/65536` (lib/engine/FREQS.md: every byte keeps at least

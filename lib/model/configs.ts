@@ -54,11 +54,11 @@ export const LEVELS: Readonly<Record<string, MegabyteConfig>> = Object.freeze({
     mlpRatio: 4,
   },
   /**
-   * The shipped model, sized for the CPU engine: 2.92 MFLOP per byte (≤ 3, so ~15 GFLOP/s per
-   * core codes ≥ 10 KB/s on 2 cores), 9.92 M parameters, 95% of them in the global model, which
-   * runs once per patch of P = 8 (the paper's patch size for text); a small local model, as the
-   * sizing runs of README.md gained nothing from a heavier one; ~9.5 MiB as int8. Frozen while
-   * `models/default.mgb` is trained from it.
+   * The shipped model's base (runs 2–5; run 6 grew it to `local4`), sized for the CPU engine:
+   * 2.92 MFLOP per byte (≤ 3, so ~15 GFLOP/s per core codes ≥ 10 KB/s on 2 cores), 9.92 M
+   * parameters, 95% of them in the global model, which runs once per patch of P = 8 (the paper's
+   * patch size for text); a small local model, as the sizing runs of README.md gained nothing from
+   * a heavier one; ~9.5 MiB as int8. Frozen: `local4` and the shipped model derive from it.
    */
   default: {
     patchSize: 8,
@@ -72,10 +72,11 @@ export const LEVELS: Readonly<Record<string, MegabyteConfig>> = Object.freeze({
     mlpRatio: 4,
   },
   /**
-   * `default` with four local layers instead of two: the shipped model grown by `megazip train
-   * --config local4 --init models/default.mgb` (the added blocks start as the identity). Why: the
-   * shipped model predicts the last bytes of a patch worst (MODEL_CARD.md, patch positions), the
-   * local model's job; 3.23 MFLOP per byte (+11%), +154 K parameters.
+   * The shipped model since run 6: `default` with four local layers instead of two, grown from
+   * run 5's model by `megazip train --config local4 --init …` (the added blocks start as the
+   * identity). Why: run 5's model predicted the last bytes of a patch worst (MODEL_CARD.md, patch
+   * positions), the local model's job; 3.23 MFLOP per byte (+11%), +154 K parameters. Frozen
+   * while `models/default.mgb` is trained from it.
    */
   local4: {
     patchSize: 8,
