@@ -2,8 +2,8 @@
  * The exact engine's speed, single-threaded.
  *
  * - `deno bench --allow-read --allow-env bench/engine_bench.ts`: every matrix product of the model
- *   (the shipped `models/default.mgb` when present, else a seeded random model of the `default`
- *   level) as the engine runs it — quantize the rows, then the int16 SIMD kernel — against
+ *   (the shipped `models/default.mgb` when present, else a seeded random model of its level,
+ *   `local4`) as the engine runs it — quantize the rows, then the int16 SIMD kernel — against
  *   tfjs-backend-wasm's XNNPACK float32 `matMul` on the same shapes (the baseline of each group),
  *   then end-to-end prediction: whole segments (the encoder) and batched byte steps (the decoder).
  * - `deno run --allow-read --allow-env bench/engine_bench.ts`: the same kernels as a table of
@@ -26,6 +26,7 @@ import { writeModelFile } from "../lib/model/model_file_write.ts";
 import type { ModelFile } from "../lib/model/model_file_types.ts";
 import { ALPHABET } from "../lib/predict/predictor.ts";
 import { randomModel, Rng } from "../tests/engine/_random_model.ts";
+import { DEFAULT_MODEL_URL } from "../cli/_model.ts";
 
 setWasmPaths(new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href);
 await tf.setBackend("wasm");
@@ -33,9 +34,9 @@ await tf.setBackend("wasm");
 /** The shipped model, or a random model of the same level stored as the writer's default (int8). */
 async function benchModel(): Promise<ModelFile> {
   try {
-    return await loadModel(new URL("../models/default.mgb", import.meta.url));
+    return await loadModel(DEFAULT_MODEL_URL);
   } catch {
-    const { hash: _, ...model } = randomModel(LEVELS.default, 1, "random-default");
+    const { hash: _, ...model } = randomModel(LEVELS.local4, 1, "random-local4");
     return readModelFile(writeModelFile(model, { dtype: "int8" }));
   }
 }

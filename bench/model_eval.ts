@@ -11,12 +11,13 @@
  */
 import { loadModel } from "../lib/model/model_file_read.ts";
 import { score } from "../codec/score.ts";
+import { DEFAULT_MODEL_URL } from "../cli/_model.ts";
 
 const args = Deno.args.filter((a, i) => !a.startsWith("--") && Deno.args[i - 1] !== "--from");
 const json = Deno.args.includes("--json");
 const fromIndex = Deno.args.indexOf("--from");
 let skipping = fromIndex >= 0;
-const modelPath = args[0] ?? new URL("../models/default.mgb", import.meta.url).pathname;
+const modelPath = args[0] ?? DEFAULT_MODEL_URL.pathname;
 const model = await loadModel(modelPath);
 const root = new URL("../../shared/corpora/", import.meta.url).pathname;
 

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { listDir, megazip, sampleBytes, tempDir } from "./_cli_helpers.ts";
+import { DEFAULT_MODEL_URL } from "../cli/_model.ts";
 
 const NO_MODEL = ["--no-model", "--workers", "1"];
 
@@ -176,8 +177,7 @@ Deno.test("megazip -v prints the sizes of each file on stderr", async () => {
   );
 });
 
-const DEFAULT_MODEL = new URL("../models/default.mgb", import.meta.url);
-const hasDefaultModel = await Deno.stat(DEFAULT_MODEL).then(() => true, () => false);
+const hasDefaultModel = await Deno.stat(DEFAULT_MODEL_URL).then(() => true, () => false);
 
 Deno.test({
   name: "megazip round-trips with the shipped default model and names it in the archive",

@@ -19,6 +19,7 @@ import assert from "node:assert/strict";
 import { createEngine } from "../../lib/engine/engine.ts";
 import { loadModel } from "../../lib/model/model_file_read.ts";
 import { decodeFixture } from "../../lib/train/fixture.ts";
+import { DEFAULT_MODEL_URL } from "../../cli/_model.ts";
 
 const FIXTURES = new URL("../fixtures/", import.meta.url);
 
@@ -76,7 +77,7 @@ Deno.test("the engine agrees with tests/fixtures/tiny_fixture.json: log-probs cl
 
 Deno.test("the engine agrees with the tfjs fixture of the shipped models/default.mgb within 1%", async () => {
   await checkFixture(
-    new URL("../../models/default.mgb", import.meta.url),
+    DEFAULT_MODEL_URL,
     new URL("default_fixture.json", FIXTURES),
   );
 });
