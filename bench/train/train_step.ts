@@ -6,6 +6,8 @@
  *   deno run --unstable-webgpu --allow-read --allow-write --allow-env bench/train/train_step.ts \
  *     --backend webgpu --config '{"patchSize":8,...}' --batch 8 --steps 3 --profile --out x.json
  *
+ * `--config` is a level name (`default`, `local4`, …) or JSON fields over DEVICE.md's shape.
+ *
  * Effective TFLOP/s counts 6 × forward FLOPs per byte (lib/model/flops.ts) × bytes per second.
  *
  * @module
@@ -15,6 +17,7 @@ import { parseArgs } from "node:util";
 import { type BackendName, setBackend } from "../../lib/model/backend.ts";
 import { flopsPerByte, Megabyte, paramCount } from "../../lib/model/megabyte.ts";
 import type { MegabyteConfig } from "../../lib/model/config.ts";
+import { LEVELS } from "../../lib/model/configs.ts";
 
 /** The step DEVICE.md measured at ~20 s: global 4×512 over 1024 patches of 8, local 2×128. */
 const DEVICE_MD_CONFIG: MegabyteConfig = {
@@ -39,9 +42,12 @@ const { values } = parseArgs({
     out: { type: "string" },
   },
 });
-const config: MegabyteConfig = values.config
-  ? { ...DEVICE_MD_CONFIG, ...JSON.parse(values.config) }
-  : DEVICE_MD_CONFIG;
+// --config: a level of lib/model/configs.ts by name, or JSON fields over DEVICE.md's shape.
+const config: MegabyteConfig = values.config === undefined
+  ? DEVICE_MD_CONFIG
+  : Object.hasOwn(LEVELS, values.config)
+  ? LEVELS[values.config]
+  : { ...DEVICE_MD_CONFIG, ...JSON.parse(values.config) };
 const B = Number(values.batch);
 const steps = Number(values.steps);
 await setBackend(values.backend as BackendName);
