@@ -686,13 +686,7 @@ function formatMarkdown(report: BenchReport, rss: RssResult[]): string {
       } (other processes were running on the ${report.machine.cores} cores)`,
   );
   out.push(
-    `- megazip model: ${
-      report.model === "none" ? "none (context mixing and stored blocks)" : report.modelFlopsPerByte // absent from reports written before it was recorded
-        ? `${report.model}, ${
-          report.modelFlopsPerByte.toLocaleString("en-US")
-        } forward FLOPs per byte`
-        : report.model
-    }`,
+    `- megazip model: ${modelLine(report)}`,
   );
   for (const t of present) out.push(`- ${t.name}: ${t.version}`);
   if (missing.length > 0) {
@@ -822,6 +816,15 @@ function formatMarkdown(report: BenchReport, rss: RssResult[]): string {
   }
   out.push("");
   return out.join("\n");
+}
+
+/** The report's model, with its FLOPs per byte when recorded (reports before it lack them). */
+function modelLine(report: BenchReport): string {
+  if (report.model === "none") return "none (context mixing and stored blocks)";
+  if (!report.modelFlopsPerByte) return report.model;
+  return `${report.model}, ${
+    report.modelFlopsPerByte.toLocaleString("en-US")
+  } forward FLOPs per byte`;
 }
 
 /** Parses `deno task bench` arguments into options; throws TypeError on unknown ones. */

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { flopsPerByte } from "../lib/model/flops.ts";
+import { loadModel } from "../lib/model/model_file_read.ts";
 import { DEFAULT_BENCH_MODEL, isText, NO_MODEL, parseBenchArgs, runBench } from "./run.ts";
 
 Deno.test("parseBenchArgs() reads every flag and rejects unknown ones", () => {
@@ -80,8 +82,6 @@ Deno.test("runBench() with a model also measures megazip without it", async () =
       model: new URL("../tests/fixtures/tiny.mgb", import.meta.url).pathname,
     });
     assert.match(report.model, /^tiny.* \(SHA-256 [0-9a-f]{64}\)$/);
-    const { flopsPerByte } = await import("../lib/model/flops.ts");
-    const { loadModel } = await import("../lib/model/model_file_read.ts");
     const tiny = await loadModel(new URL("../tests/fixtures/tiny.mgb", import.meta.url).pathname);
     assert.equal(report.modelFlopsPerByte, flopsPerByte(tiny.config));
     for (const f of report.files) {

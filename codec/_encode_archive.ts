@@ -127,13 +127,18 @@ export async function encodeArchive(
   }
 }
 
+/**
+ * The segment size `method` cuts a block into (the last segment may be shorter). cm and mix: long
+ * segments, since cm learns as it goes (the neural part of mix restarts every config.context
+ * bytes); neural: its context.
+ */
+function methodSegmentSize(plan: Plan, method: ModelMethod): number {
+  return method === "neural" ? plan.model!.config.context : plan.segmentSize;
+}
+
 /** The smallest segment size among the plan's coded methods (Infinity with none). */
 function minSegmentSize(plan: Plan): number {
-  let size = Infinity;
-  for (const method of plan.methods) {
-    size = Math.min(size, method === "neural" ? plan.model!.config.context : plan.segmentSize);
-  }
-  return size;
+  return Math.min(...plan.methods.map((method) => methodSegmentSize(plan, method)));
 }
 
 /**
@@ -224,12 +229,7 @@ async function encodeBlock(
   let best: { method: ModelMethod; segmentSize: number; coded: Uint8Array[]; size: number } | null =
     null;
   for (const method of raw.length === 0 ? [] : plan.methods) {
-    // cm and mix: long segments, since cm learns as it goes (the neural part of mix restarts
-    // every config.context bytes); neural: its context.
-    const segmentSize = Math.min(
-      method === "neural" ? plan.model!.config.context : plan.segmentSize,
-      raw.length,
-    );
+    const segmentSize = Math.min(methodSegmentSize(plan, method), raw.length);
     const segments: Uint8Array[] = [];
     for (let at = 0; at < raw.length; at += segmentSize) {
       segments.push(raw.subarray(at, at + segmentSize));
