@@ -22,7 +22,12 @@
 #   decay     (after start or resume, in the same call) for each kept wsd arm NAME: copy runs/NAME
 #             to runs/NAME-decay and decay the copy over DECAY_STEPS steps (default: the steps
 #             that fit DECAY_S seconds, default 120), to the floor; the stable run is kept as it is.
-#   end       (after start, resume or decay) export each kept arm (its decayed copy if one was
+#   cooldown  (after assemble or resume) decay each kept wsd arm IN PLACE, over a decay longer than
+#             one call: the call that finds the run stable sets --steps to its step + COOL_STEPS
+#             and --decay-steps to COOL_STEPS (COOL_STEPS: default COOL_S seconds, 1200, at STEP_S
+#             seconds per step, default the run's logged step time); later calls keep both. For a
+#             stable run whose checkpoint is also kept elsewhere (.ckpt/ here): this one is spent.
+#   end       (after start, resume, decay or cooldown) export each kept arm (its decayed copy if one was
 #             made in this call) to $OUT/NAME.mgb or $OUT/NAME-decay.mgb, pack logs and reports in
 #             $OUT/reports.tar.xz, and choose the arms to keep (runs/keep.txt)
 #   pack G    copy group G (0-based) of run RUN's checkpoint (default: the first kept arm) to
@@ -133,7 +138,7 @@ fi
 decayed=()
 if has decay; then
   for name in $(cat runs/keep.txt); do
-    read -r step schedule < <($P --info "runs/$name")
+    read -r step schedule _ < <($P --info "runs/$name")
     if [ "$schedule" != wsd ]; then
       echo "decay: $name is a $schedule run; exported as it is"
       continue
@@ -148,6 +153,28 @@ if has decay; then
   wait
 fi
 
+if has cooldown; then
+  for name in $(cat runs/keep.txt); do
+    read -r step schedule total n < <($P --info "runs/$name")
+    if [ "$schedule" != wsd ]; then
+      echo "cooldown: $name is a $schedule run, not wsd"
+      exit 1
+    fi
+    if [ "$n" = 0 ]; then # stable: this call starts the decay
+      if [ -n "${STEP_S:-}" ]; then
+        n=${COOL_STEPS:-$(awk -v s="${COOL_S:-1200}" -v t="$STEP_S" 'BEGIN { print int(s / t) }')}
+      else
+        n=${COOL_STEPS:-$($P --decay "runs/$name" "${COOL_S:-1200}")}
+      fi
+      total=$((step + n))
+    fi
+    echo "cooldown: $name from step $step, decay over the $n steps to $total"
+    $T --resume "runs/$name" --backend "${BACKEND:-webgpu}" --steps "$total" --decay-steps "$n" \
+      --max-seconds "$(left 60)" "${stop[@]}" >> "runs/$name.out" 2>&1 &
+  done
+  wait
+fi
+
 if has pack; then
   run=${RUN:-$(head -1 runs/keep.txt)}
   rm -rf "$OUT/rep"
@@ -155,7 +182,7 @@ if has pack; then
   exit 0
 fi
 
-if ! has start && ! has resume && ! has decay; then # setup, assemble: nothing to export
+if ! has start && ! has resume && ! has decay && ! has cooldown; then # setup, assemble: nothing to export
   cat "$OUT/rep/setup.txt" 2> /dev/null
   rm -rf "$OUT/rep"
   exit 0

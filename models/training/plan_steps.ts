@@ -7,7 +7,7 @@
  *                                    what CALL seconds (default SECONDS) can reach, twice over, plus
  *                                    its decay, so that it stays at the peak (never fewer than now)
  *   plan_steps.ts --decay RUN SECONDS the decay steps that fit SECONDS (at least 1)
- *   plan_steps.ts --info RUN         "STEP SCHEDULE" of RUN's checkpoint
+ *   plan_steps.ts --info RUN         "STEP SCHEDULE STEPS DECAY_STEPS" of RUN's checkpoint
  *   plan_steps.ts --choose DIR A B…  the arms to keep, one per line: all of them if sharing the GPU
  *                                    kept at least 75% of one arm's throughput per arm, else the
  *                                    one with the lowest latest validation bpb
@@ -53,7 +53,8 @@ if (Deno.args[0] === "--choose") {
   console.log((keepAll ? arms : [best]).join("\n"));
 } else if (Deno.args[0] === "--info") {
   const state = await checkpointState(Deno.args[1]);
-  console.log(`${state.step} ${state.settings.schedule ?? "cosine"}`);
+  const { schedule = "cosine", steps, decaySteps = 0 } = state.settings;
+  console.log(`${state.step} ${schedule} ${steps} ${decaySteps}`);
 } else if (Deno.args[0] === "--decay") {
   const [run, seconds] = Deno.args.slice(1);
   const steps = Math.floor(Number(seconds) / await stepSeconds(run));
