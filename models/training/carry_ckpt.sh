@@ -6,12 +6,11 @@
 #
 # FETCHED: each pack call's folder $OUT/NAME as fetched here (e.g. /work/.device/12/a
 # /work/.device/13/a). Every file is checked against state.json, then the checkpoint is re-cut
-# into .ckpt/1/NAME, .ckpt/2/NAME, … (ignored through .git/info/exclude), each small enough to
+# into .ckpt/1/NAME, .ckpt/2/NAME, … (ignored by .gitignore), each small enough to
 # travel in one call beside the working tree (64 MiB with it, less 1 MiB of margin). Prints the
 # device calls that carry them in (README.md, "Session plan").
 set -eu
 cd "$(git rev-parse --show-toplevel)"
-grep -qx '/.ckpt/' .git/info/exclude || echo '/.ckpt/' >> .git/info/exclude
 tree=$( (git ls-files -z; git ls-files -z -o --exclude-standard) | xargs -0 -r stat -c %s 2> /dev/null |
   awk '{ s += $1 } END { print s + 0 }')
 budget=$((64 * 1024 * 1024 - tree - 1024 * 1024))

@@ -35,7 +35,8 @@
 #             with the run's log.jsonl; prints how many groups there are. No export, no reports: one pack
 #             call per group, at the end of a session (the default level: 8 files, groups 0 and 1)
 #   assemble  gather the checkpoint parts carried in under .ckpt/1/NAME, .ckpt/2/NAME, ... (laid
-#             out here by models/training/carry_ckpt.sh), check every file's size and SHA-256
+#             out here by models/training/carry_ckpt.sh; each kept in runs/parts/NAME as it comes,
+#             as the next call's copy of the tree drops .ckpt/), check every file's size and SHA-256
 #             against state.json and, once all are there, install runs/NAME/ckpt (+ log.jsonl) and
 #             add NAME to runs/keep.txt; while parts are missing, say which and stop the call
 #
@@ -67,13 +68,20 @@ if [ -z "${DRY:-}" ]; then
 fi
 
 if has assemble; then
-  names=$(ls -d .ckpt/*/*/ 2> /dev/null | xargs -r -n1 basename | sort -u)
+  # The device's copy of the tree drops, at each call, the paths that call did not carry unless
+  # the device's .gitignore names them (the local .git/info/exclude does not travel): the parts
+  # wait for the rest under runs/ (ignored), copied there as they arrive.
+  for d in .ckpt/*/*/; do
+    [ -d "$d" ] || continue
+    mkdir -p "runs/parts/$(basename "$d")" && cp -f "$d"* "runs/parts/$(basename "$d")/"
+  done
+  names=$(ls -d runs/parts/*/ 2> /dev/null | xargs -r -n1 basename | sort -u)
   [ -z "$names" ] && { echo "assemble: nothing carried in under .ckpt/N/NAME"; exit 1; }
   for name in $names; do
     if [ -f "runs/$name/ckpt/state.json" ]; then
       echo "assemble: runs/$name is here already (step $($P --info "runs/$name" | cut -d' ' -f1)): kept"
     else
-      $C assemble "runs/$name" .ckpt/*/"$name"
+      $C assemble "runs/$name" "runs/parts/$name"
       rc=$?
       if [ $rc = 3 ]; then
         echo "assemble: not complete; carry the next .ckpt/N and call again"
@@ -82,6 +90,7 @@ if has assemble; then
         exit 0
       fi
       [ $rc = 0 ] || exit 1
+      rm -rf "runs/parts/$name"
     fi
     grep -qx "$name" runs/keep.txt 2> /dev/null || echo "$name" >> runs/keep.txt
   done
