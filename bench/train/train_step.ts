@@ -1,12 +1,15 @@
 /**
- * `deno task bench:train`: times one MEGABYTE training step (forward, backward, Adam) on a tfjs
- * backend and, with `--profile`, lists where the kernel time goes (tf.profile; on webgpu the
- * kernel times come from timestamp queries). Run on the GPU machine (../shared/DEVICE.md):
+ * `deno task bench:train`: times one MEGABYTE training step on a tfjs backend and, with
+ * `--profile`, lists where the kernel time goes (tf.profile; on webgpu the kernel times come from
+ * timestamp queries). Run on the GPU machine (../shared/DEVICE.md):
  *
  *   deno run --unstable-webgpu --allow-read --allow-write --allow-env bench/train/train_step.ts \
  *     --backend webgpu --config '{"patchSize":8,...}' --batch 8 --steps 3 --profile --out x.json
  *
  * `--config` is a level name (`default`, `local4`, …) or JSON fields over DEVICE.md's shape.
+ * `--step trainer` (the default) times `megazip train`'s step (lib/train/step.ts: the batch
+ * uploaded, forward, backward, AdamW with clipping, loss and norm read back); `--step adam` the
+ * step of rows 0–4 of RESULTS.md (tfjs's Adam, no clipping, one batch kept on the device).
  *
  * Effective TFLOP/s counts 6 × forward FLOPs per byte (lib/model/flops.ts) × bytes per second.
  *
@@ -18,6 +21,8 @@ import { type BackendName, setBackend } from "../../lib/model/backend.ts";
 import { flopsPerByte, Megabyte, paramCount } from "../../lib/model/megabyte.ts";
 import type { MegabyteConfig } from "../../lib/model/config.ts";
 import { LEVELS } from "../../lib/model/configs.ts";
+import { AdamW } from "../../lib/train/adamw.ts";
+import { trainStep } from "../../lib/train/step.ts";
 
 /** The step DEVICE.md measured at ~20 s: global 4×512 over 1024 patches of 8, local 2×128. */
 const DEVICE_MD_CONFIG: MegabyteConfig = {
@@ -38,6 +43,7 @@ const { values } = parseArgs({
     config: { type: "string" },
     batch: { type: "string", default: "8" },
     steps: { type: "string", default: "3" },
+    step: { type: "string", default: "trainer" },
     profile: { type: "boolean", default: false },
     out: { type: "string" },
   },
@@ -52,16 +58,27 @@ const B = Number(values.batch);
 const steps = Number(values.steps);
 await setBackend(values.backend as BackendName);
 
+if (values.step !== "trainer" && values.step !== "adam") {
+  throw new TypeError(`--step must be trainer or adam, not ${values.step}`);
+}
 const model = new Megabyte(config, { seed: 1 });
-const optimizer = tf.train.adam(3e-4, 0.9, 0.98, 1e-8);
 const T = config.context;
 const bytes = new Int32Array(B * T);
 for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919 + (i >> 5)) & 255;
-const x = tf.tensor2d(bytes, [B, T], "int32");
+const adamW = new AdamW(model.variables);
+const adam = tf.train.adam(3e-4, 0.9, 0.98, 1e-8);
+const kept = tf.tensor2d(bytes, [B, T], "int32");
 const vars = [...model.variables.values()];
 
 async function step(): Promise<number> {
-  const cost = optimizer.minimize(() => model.loss(x), true, vars)!;
+  if (values.step === "trainer") {
+    const x = tf.tensor2d(bytes, [B, T], "int32"); // uploaded every step, as the trainer does
+    const both = trainStep(model, adamW, x, 3e-4, 1);
+    const v = (await both.data())[0];
+    tf.dispose([x, both]);
+    return v;
+  }
+  const cost = adam.minimize(() => model.loss(kept), true, vars)!;
   const v = (await cost.data())[0]; // one-element readback: waits for the GPU
   cost.dispose();
   return v;
@@ -69,6 +86,7 @@ async function step(): Promise<number> {
 
 const result: Record<string, unknown> = {
   backend: tf.getBackend(),
+  step: values.step,
   config,
   batch: B,
   params: paramCount(config),

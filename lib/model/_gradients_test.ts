@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { setBackend } from "./backend.ts";
 import { SPLIT_K, splitKCount, splitKMatMul } from "./_gradients.ts";
+import { hasWebGpu, runWebGpuScript } from "./_test_util.ts";
 
 await setBackend("cpu");
 
@@ -236,30 +237,15 @@ const split = splitKCount(B * T, LEVELS.tiny.localDim, 3 * LEVELS.tiny.localDim)
 console.log(JSON.stringify({ cpu, gpu, split }));
 `;
 
-/** Whether `deno --unstable-webgpu` finds an adapter here (a GPU, or llvmpipe without one). */
-async function hasWebGpu(): Promise<boolean> {
-  const probe = "Deno.exit((await navigator.gpu?.requestAdapter()) ? 0 : 3)";
-  const args = ["eval", "--unstable-webgpu", probe];
-  try {
-    return (await new Deno.Command(Deno.execPath(), { args }).output()).code === 0;
-  } catch {
-    return false; // no --allow-run
-  }
-}
-
 Deno.test({
   name: "the model's gradients on webgpu with split-K match cpu",
   ignore: !(await hasWebGpu()),
   fn: async () => {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: ["eval", "--unstable-webgpu", "--ext=js", WEBGPU_SCRIPT],
-      cwd: new URL("../..", import.meta.url).pathname,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stderr = new TextDecoder().decode(output.stderr);
-    assert.equal(output.code, 0, stderr);
-    const { cpu, gpu, split } = JSON.parse(new TextDecoder().decode(output.stdout));
+    const { cpu, gpu, split } = await runWebGpuScript(WEBGPU_SCRIPT) as {
+      cpu: Record<string, number[]>;
+      gpu: Record<string, number[]>;
+      split: number;
+    };
     assert.equal(split, 8); // the local products (256 positions) ran in 8 chunks of 32
     for (const name of Object.keys(cpu)) {
       const err = relError(gpu[name], cpu[name]);

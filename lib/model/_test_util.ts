@@ -1,6 +1,6 @@
 // This module imports no tfjs.
 /**
- * Internal test helpers: random model contents without tfjs.
+ * Internal test helpers: random model contents without tfjs, and a child Deno with WebGPU.
  *
  * @module
  */
@@ -49,4 +49,34 @@ export function randomModel(config: MegabyteConfig, seed: number): Omit<ModelFil
       validBpb: 2.5,
     },
   };
+}
+
+/** Whether `deno --unstable-webgpu` finds an adapter here (a GPU, or llvmpipe without one). */
+export async function hasWebGpu(): Promise<boolean> {
+  const probe = "Deno.exit((await navigator.gpu?.requestAdapter()) ? 0 : 3)";
+  const args = ["eval", "--unstable-webgpu", probe];
+  try {
+    return (await new Deno.Command(Deno.execPath(), { args }).output()).code === 0;
+  } catch {
+    return false; // no --allow-run
+  }
+}
+
+/**
+ * Runs a JavaScript module in a `--unstable-webgpu` Deno from the repository root (the test's own
+ * Deno has no WebGPU), and parses what it prints as JSON.
+ *
+ * @param script The module's source; it imports by absolute URL and prints one JSON value.
+ * @returns The parsed output.
+ * @throws {Error} With the child's stderr if it exits non-zero.
+ */
+export async function runWebGpuScript(script: string): Promise<unknown> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--unstable-webgpu", "--ext=js", script],
+    cwd: new URL("../..", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (output.code !== 0) throw new Error(new TextDecoder().decode(output.stderr));
+  return JSON.parse(new TextDecoder().decode(output.stdout));
 }

@@ -1,8 +1,8 @@
 /**
  * AdamW (Loshchilov and Hutter 2019) on tfjs variables, with the update written out as PyTorch's
  * `torch.optim.AdamW` computes it, and gradient clipping by global norm. tfjs's own Adam has no
- * decoupled weight decay and keeps its moments out of reach; here every moment is a named
- * variable that a checkpoint saves and restores exactly.
+ * decoupled weight decay and keeps its moments out of reach; here the moments are read and
+ * restored exactly, by parameter name, for a checkpoint.
  *
  * MEGABYTE trains with β = (0.9, 0.98) and gradients clipped to norm 1.0 (Yu et al. 2023, appendix).
  *
@@ -54,7 +54,7 @@ export function decaysWeight(name: string, shape: readonly number[]): boolean {
  * await tf.setBackend("cpu");
  * const w = tf.variable(tf.tensor1d([1]));
  * const opt = new AdamW(new Map([["w", w]]));
- * opt.apply(new Map([["w", tf.tensor1d([0.5])]]), 0.1);
+ * opt.apply(new Map([["w", tf.tensor1d([0.5])]]), 0.1).dispose(); // returns the gradients' norm
  * assert.ok(w.dataSync()[0] < 1);
  * ```
  */
@@ -62,8 +62,13 @@ export class AdamW {
   /** Steps taken so far. */
   step = 0;
   readonly #params: Map<string, tf.Variable>;
-  readonly #m = new Map<string, tf.Variable>();
-  readonly #v = new Map<string, tf.Variable>();
+  /** Each parameter's size, in the order of `#params`: its stretch of the flat moments. */
+  readonly #sizes: number[];
+  /** Both moments of every parameter, end to end (one update for all, not one per tensor). */
+  readonly #m: tf.Variable;
+  readonly #v: tf.Variable;
+  /** 1 where the flat layout holds a tensor that {@link decaysWeight} picks, else 0. */
+  readonly #decays: tf.Tensor1D;
   readonly #beta1: number;
   readonly #beta2: number;
   readonly #epsilon: number;
@@ -81,45 +86,68 @@ export class AdamW {
     this.#beta2 = options.beta2 ?? 0.98;
     this.#epsilon = options.epsilon ?? 1e-8;
     this.#weightDecay = options.weightDecay ?? 0.1;
+    this.#sizes = [...params.values()].map((p) => p.size);
+    const total = this.#sizes.reduce((a, b) => a + b, 0);
+    this.#m = tf.variable(tf.zeros([total]), false);
+    this.#v = tf.variable(tf.zeros([total]), false);
+    const decays = new Float32Array(total);
+    let at = 0;
     for (const [name, p] of params) {
-      this.#m.set(name, tf.variable(tf.zerosLike(p), false));
-      this.#v.set(name, tf.variable(tf.zerosLike(p), false));
+      if (decaysWeight(name, p.shape)) decays.fill(1, at, at + p.size);
+      at += p.size;
     }
+    this.#decays = tf.tensor1d(decays);
   }
 
   /**
-   * Takes one step: for each parameter p with gradient g, PyTorch's AdamW
-   * `p ← p·(1 − lr·wd)` (decayed tensors only), `m ← β1·m + (1−β1)·g`, `v ← β2·v + (1−β2)·g²`,
-   * `p ← p − lr/(1−β1^t) · m / (√v/√(1−β2^t) + ε)`.
+   * Takes one step: the gradients g, laid end to end, are scaled so that their global L2 norm is
+   * at most `maxNorm` (PyTorch's `clip_grad_norm_`: factor `min(1, maxNorm / (norm + 1e-6))`), then
+   * for every parameter p PyTorch's AdamW `p ← p·(1 − lr·wd)` (decayed tensors only),
+   * `m ← β1·m + (1−β1)·g`, `v ← β2·v + (1−β2)·g²`, `p ← p − lr/(1−β1^t) · m / (√v/√(1−β2^t) + ε)`.
+   * All parameters go through one chain of element-wise kernels over the flat layout, not one
+   * chain per tensor: on webgpu each kernel has a fixed cost, and the model has ~100 tensors.
    *
    * @param grads A gradient for every parameter, by name (not disposed here).
    * @param lr The learning rate of this step.
+   * @param maxNorm The largest global norm of the gradients (default: no clipping).
+   * @returns The global norm of the gradients before clipping, a scalar tensor (dispose it), so
+   *   that it is read back with the loss in one transfer.
    */
-  apply(grads: Map<string, tf.Tensor>, lr: number): void {
+  apply(grads: Map<string, tf.Tensor>, lr: number, maxNorm = Infinity): tf.Scalar {
     this.step++;
     const t = this.step;
     const b1 = this.#beta1;
     const b2 = this.#beta2;
     const stepSize = lr / (1 - b1 ** t);
     const rootCorrection2 = Math.sqrt(1 - b2 ** t);
-    tf.tidy(() => {
-      for (const [name, p] of this.#params) {
-        const g = grads.get(name);
-        if (g === undefined) {
-          throw new TypeError(`Cannot take an AdamW step: no gradient for ${name}`);
-        }
-        const m = this.#m.get(name)!;
-        const v = this.#v.get(name)!;
-        const m1 = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)); // same shape as p
-        const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
-        m.assign(m1);
-        v.assign(v1);
-        const decayed = decaysWeight(name, p.shape) && this.#weightDecay !== 0
-          ? tf.mul(p, 1 - lr * this.#weightDecay)
-          : p;
-        const denom = tf.add(tf.div(tf.sqrt(v1), rootCorrection2), this.#epsilon);
-        p.assign(tf.sub(decayed, tf.mul(tf.div(m1, denom), stepSize)));
+    const names = [...this.#params.keys()];
+    for (const name of names) {
+      if (!grads.has(name)) {
+        throw new TypeError(`Cannot take an AdamW step: no gradient for ${name}`);
       }
+    }
+    return tf.tidy(() => {
+      const flat = (xs: tf.Tensor[]) => tf.concat(xs.map((x) => tf.reshape(x, [-1]))); // (total)
+      const raw = flat(names.map((name) => grads.get(name)!));
+      const norm = tf.sqrt(tf.sum(tf.square(raw))) as tf.Scalar; // ()
+      const g = Number.isFinite(maxNorm)
+        ? tf.mul(raw, tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1))
+        : raw;
+      const m1 = tf.add(tf.mul(this.#m, b1), tf.mul(g, 1 - b1)); // (total)
+      const v1 = tf.add(tf.mul(this.#v, b2), tf.mul(tf.square(g), 1 - b2));
+      this.#m.assign(m1);
+      this.#v.assign(v1);
+      const p = flat([...this.#params.values()]);
+      const decayed = this.#weightDecay !== 0
+        ? tf.sub(p, tf.mul(tf.mul(p, this.#decays), lr * this.#weightDecay))
+        : p;
+      const denom = tf.add(tf.div(tf.sqrt(v1), rootCorrection2), this.#epsilon);
+      const updated = tf.split(tf.sub(decayed, tf.mul(tf.div(m1, denom), stepSize)), this.#sizes);
+      names.forEach((name, i) => {
+        const param = this.#params.get(name)!;
+        param.assign(tf.reshape(updated[i], param.shape));
+      });
+      return norm;
     });
   }
 
@@ -129,12 +157,15 @@ export class AdamW {
    * @returns The step count and every moment as float32.
    */
   async getState(): Promise<AdamWState> {
+    const m = await this.#m.data() as Float32Array;
+    const v = await this.#v.data() as Float32Array;
     const moments = new Map<string, { m: Float32Array; v: Float32Array }>();
-    for (const name of this.#params.keys()) {
-      const m = await this.#m.get(name)!.data() as Float32Array;
-      const v = await this.#v.get(name)!.data() as Float32Array;
-      moments.set(name, { m, v });
-    }
+    let at = 0;
+    [...this.#params.keys()].forEach((name, i) => {
+      const end = at + this.#sizes[i];
+      moments.set(name, { m: m.slice(at, end), v: v.slice(at, end) });
+      at = end;
+    });
     return { step: this.step, moments };
   }
 
@@ -144,45 +175,28 @@ export class AdamW {
    * @param state The saved state.
    */
   setState(state: AdamWState): void {
+    const m = new Float32Array(this.#m.size);
+    const v = new Float32Array(this.#v.size);
+    let at = 0;
     for (const [name, p] of this.#params) {
       const saved = state.moments.get(name);
       if (saved === undefined) throw new RangeError(`Cannot restore AdamW: no moments for ${name}`);
       if (saved.m.length !== p.size || saved.v.length !== p.size) {
         throw new RangeError(`Cannot restore AdamW: moments of ${name} have the wrong size`);
       }
-      this.#m.get(name)!.assign(tf.tensor(saved.m, p.shape, "float32"));
-      this.#v.get(name)!.assign(tf.tensor(saved.v, p.shape, "float32"));
+      m.set(saved.m, at);
+      v.set(saved.v, at);
+      at += p.size;
     }
+    tf.tidy(() => {
+      this.#m.assign(tf.tensor1d(m));
+      this.#v.assign(tf.tensor1d(v));
+    });
     this.step = state.step;
   }
 
   /** Frees the moments (not the parameters). */
   dispose(): void {
-    for (const t of [...this.#m.values(), ...this.#v.values()]) t.dispose();
+    tf.dispose([this.#m, this.#v, this.#decays]);
   }
-}
-
-/**
- * Scales gradients so that their global L2 norm is at most `maxNorm` (PyTorch's
- * `clip_grad_norm_`: factor `min(1, maxNorm / (norm + 1e-6))`), without reading back to the CPU.
- *
- * @param grads Gradients by name (not disposed here).
- * @param maxNorm The largest allowed norm.
- * @returns The clipped gradients (new tensors) and the norm before clipping, a scalar tensor.
- */
-export function clipByGlobalNorm(
-  grads: Map<string, tf.Tensor>,
-  maxNorm: number,
-): { grads: Map<string, tf.Tensor>; norm: tf.Scalar } {
-  const names = [...grads.keys()];
-  // tidy keeps tensors in arrays and plain objects, not in Maps: build the Map outside it.
-  const { clipped, norm } = tf.tidy(() => {
-    const squares = names.map((name) => tf.sum(tf.square(grads.get(name)!))); // each ()
-    // A chain of adds, not tf.addN: webgpu's AddN gave 0 or garbage for this many inputs
-    // (llvmpipe and the H200), so the clipping never clipped there.
-    const norm = tf.sqrt(squares.reduce((a, b) => tf.add(a, b))) as tf.Scalar; // ()
-    const factor = tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1); // ()
-    return { clipped: names.map((name) => tf.mul(grads.get(name)!, factor)), norm };
-  });
-  return { grads: new Map(names.map((name, i) => [name, clipped[i]])), norm };
 }

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { AdamW, clipByGlobalNorm, decaysWeight } from "./adamw.ts";
+import { hasWebGpu, runWebGpuScript } from "../model/_test_util.ts";
+import { AdamW, decaysWeight } from "./adamw.ts";
 
 await tf.setBackend("cpu");
 
@@ -35,7 +36,7 @@ Deno.test("AdamW.apply() matches a hand computation, decaying matrices and not g
   const ln0 = [1, 0.75];
   const w = tf.variable(tf.tensor2d(w0, [2, 2]));
   const ln = tf.variable(tf.tensor1d(ln0));
-  const params = new Map<string, tf.Variable>([["local.h0.w1", w], ["local.h0.ln1", ln]]);
+  const params = new Map<string, tf.Variable>([["local.h0.ln1", ln], ["local.h0.w1", w]]);
   const opt = new AdamW(params, { weightDecay: 0.1 });
   const wGrads = [[0.1, -0.2, 0.3, 0.05], [-0.4, 0.1, 0.2, 0.0], [0.3, 0.3, -0.1, 0.2]];
   const lnGrads = [[0.5, -0.5], [0.25, 1], [-1, 0.1]];
@@ -68,40 +69,66 @@ Deno.test("AdamW.apply() matches a hand computation, decaying matrices and not g
 });
 
 Deno.test("AdamW.setState() restores moments so the next step is the same", async () => {
-  const make = () => tf.variable(tf.tensor2d([1, 2, 3, 4], [2, 2]));
+  const make = () =>
+    new Map<string, tf.Variable>([
+      ["g2l.w", tf.variable(tf.tensor2d([1, 2, 3, 4], [2, 2]))],
+      ["local.h0.ln1", tf.variable(tf.tensor1d([1, 0.5, 2]))],
+    ]);
   const a = make();
-  const optA = new AdamW(new Map([["g2l.w", a]]));
-  const g = new Map<string, tf.Tensor>([["g2l.w", tf.tensor2d([0.1, -0.3, 0.2, 0.4], [2, 2])]]);
-  optA.apply(g, 0.01);
+  const optA = new AdamW(a);
+  const g = new Map<string, tf.Tensor>([
+    ["g2l.w", tf.tensor2d([0.1, -0.3, 0.2, 0.4], [2, 2])],
+    ["local.h0.ln1", tf.tensor1d([0.5, -1, 0.25])],
+  ]);
+  optA.apply(g, 0.01).dispose();
   const saved = await optA.getState();
-  const b = tf.variable(tf.tensor2d(a.dataSync(), [2, 2]));
-  const optB = new AdamW(new Map([["g2l.w", b]]));
+  // Each parameter's own moments, by name: m = (1 − β1)·g after one step.
+  const m = Array.from(saved.moments.get("local.h0.ln1")!.m);
+  [0.05, -0.1, 0.025].forEach((want, i) => assert.ok(Math.abs(m[i] - want) < 1e-8, `${m}`));
+  const b = make();
+  for (const [name, p] of a) b.get(name)!.assign(p);
+  const optB = new AdamW(b);
   optB.setState(saved);
-  optA.apply(g, 0.01);
-  optB.apply(g, 0.01);
-  assert.deepEqual(Array.from(b.dataSync()), Array.from(a.dataSync()));
+  optA.apply(g, 0.01).dispose();
+  optB.apply(g, 0.01).dispose();
+  for (const name of a.keys()) {
+    assert.deepEqual(Array.from(b.get(name)!.dataSync()), Array.from(a.get(name)!.dataSync()));
+  }
   assert.throws(() => optB.setState({ step: 1, moments: new Map() }), RangeError);
   optA.dispose();
   optB.dispose();
-  tf.dispose([a, b, ...g.values()]);
+  tf.dispose([...a.values(), ...b.values(), ...g.values()]);
 });
 
-Deno.test("clipByGlobalNorm() scales gradients down to the norm and leaves small ones alone", async () => {
+Deno.test("AdamW.apply() clips the gradients to the global norm and returns the norm before", async () => {
   const grads = new Map<string, tf.Tensor>([["a", tf.tensor1d([3])], ["b", tf.tensor1d([0, 4])]]);
-  const big = clipByGlobalNorm(grads, 1);
-  assert.ok(Math.abs((await big.norm.data())[0] - 5) < 1e-6);
-  const a = (await big.grads.get("a")!.data())[0];
-  const b = Array.from(await big.grads.get("b")!.data());
-  assert.ok(Math.abs(a - 0.6) < 1e-6 && Math.abs(b[1] - 0.8) < 1e-6, `${a} ${b}`);
-  const small = clipByGlobalNorm(grads, 10);
-  assert.deepEqual(Array.from(await small.grads.get("b")!.data()), [0, 4]);
-  tf.dispose([
-    ...grads.values(),
-    ...big.grads.values(),
-    big.norm,
-    ...small.grads.values(),
-    small.norm,
-  ]);
+  /** The first moments after one step (m = (1 − β1)·g, so they show the clipped g) and the norm. */
+  const step = async (maxNorm?: number) => {
+    const params = new Map<string, tf.Variable>([
+      ["a", tf.variable(tf.tensor1d([1]))],
+      ["b", tf.variable(tf.ones([2]))],
+    ]);
+    const opt = new AdamW(params, { weightDecay: 0 });
+    const norm = opt.apply(grads, 0.1, maxNorm);
+    const { moments } = await opt.getState();
+    const out = {
+      norm: (await norm.data())[0],
+      m: [...moments.get("a")!.m, ...moments.get("b")!.m],
+    };
+    opt.dispose();
+    tf.dispose([norm, ...params.values()]);
+    return out;
+  };
+  const close = (got: number[], want: number[]) =>
+    got.forEach((x, i) => assert.ok(Math.abs(x - want[i]) < 1e-6, `${got} vs ${want}`));
+  const clipped = await step(1); // norm 5 scaled to 1: g = (0.6; 0, 0.8)
+  assert.ok(Math.abs(clipped.norm - 5) < 1e-5, `${clipped.norm}`);
+  close(clipped.m, [0.06, 0, 0.08]);
+  const loose = await step(10); // under the limit: g as it is
+  assert.ok(Math.abs(loose.norm - 5) < 1e-5);
+  close(loose.m, [0.3, 0, 0.4]);
+  close((await step()).m, [0.3, 0, 0.4]); // no limit
+  tf.dispose([...grads.values()]);
 });
 
 Deno.test("decaysWeight() picks projection matrices, not gains, embeddings or pads", () => {
@@ -112,4 +139,61 @@ Deno.test("decaysWeight() picks projection matrices, not gains, embeddings or pa
   assert.equal(decaysWeight("global.byte_emb", [256, 4]), false);
   assert.equal(decaysWeight("local.pos_emb", [4, 8]), false);
   assert.equal(decaysWeight("global.pad", [8]), false);
+});
+
+/**
+ * Two clipped AdamW steps over the tiny model's tensors on cpu and on webgpu, in a
+ * `--unstable-webgpu` Deno, from the same gradients (made in JavaScript, so that only the
+ * optimizer's arithmetic differs: Adam's m/√v turns tiny gradient differences into whole steps).
+ */
+const WEBGPU_SCRIPT = `
+import * as tf from "@tensorflow/tfjs-core";
+import { setBackend } from "${new URL("../model/backend.ts", import.meta.url)}";
+import { LEVELS } from "${new URL("../model/configs.ts", import.meta.url)}";
+import { Megabyte } from "${new URL("../model/megabyte.ts", import.meta.url)}";
+import { prng } from "${new URL("../model/_test_util.ts", import.meta.url)}";
+import { AdamW } from "${new URL("./adamw.ts", import.meta.url)}";
+async function train(backend) {
+  await setBackend(backend);
+  const model = new Megabyte(LEVELS.tiny, { seed: 3 });
+  const opt = new AdamW(model.variables);
+  const random = prng(7);
+  const norms = [];
+  for (const lr of [1e-2, 5e-3]) {
+    const grads = new Map([...model.variables].map(([name, v]) => [
+      name,
+      tf.tensor(Float32Array.from({ length: v.size }, () => random() - 0.5), v.shape),
+    ]));
+    const norm = opt.apply(grads, lr, 2);
+    norms.push((await norm.data())[0]);
+    tf.dispose([norm, ...grads.values()]);
+  }
+  const params = {};
+  for (const [name, v] of model.variables) params[name] = Array.from(await v.data());
+  const tensors = model.variables.size;
+  opt.dispose();
+  model.dispose();
+  return { params, norms, tensors };
+}
+console.log(JSON.stringify({ cpu: await train("cpu"), gpu: await train("webgpu") }));
+`;
+
+Deno.test({
+  name: "AdamW steps on webgpu match cpu (one flat update over every tensor of the tiny model)",
+  ignore: !(await hasWebGpu()),
+  fn: async () => {
+    type Run = { params: Record<string, number[]>; norms: number[]; tensors: number };
+    const { cpu, gpu } = await runWebGpuScript(WEBGPU_SCRIPT) as { cpu: Run; gpu: Run };
+    // More tensors than a WebGPU shader may bind at once (8 by default): the concat is chunked.
+    assert.ok(cpu.tensors > 8, `${cpu.tensors}`);
+    assert.ok(cpu.norms[0] > 2, `the steps clip: norm ${cpu.norms[0]}`);
+    cpu.norms.forEach((n, i) => assert.ok(Math.abs(gpu.norms[i] - n) < 1e-5 * n, `${gpu.norms}`));
+    for (const name of Object.keys(cpu.params)) {
+      const want = cpu.params[name];
+      const got = gpu.params[name];
+      const err = Math.max(...want.map((w, i) => Math.abs(got[i] - w))) /
+        Math.max(1e-6, ...want.map(Math.abs));
+      assert.ok(err < 1e-5, `${name}: ${err}`);
+    }
+  },
 });

@@ -22,7 +22,7 @@ import { loadModel } from "../model/model_file_read.ts";
 import type { ModelFile, ModelTensor } from "../model/model_file_types.ts";
 import { flopsPerByte, Megabyte } from "../model/megabyte.ts";
 import "./_cpu_kernels.ts";
-import { AdamW, clipByGlobalNorm } from "./adamw.ts";
+import { AdamW } from "./adamw.ts";
 import {
   type Checkpoint,
   loadCheckpoint,
@@ -37,6 +37,7 @@ import { Progress } from "./progress.ts";
 import { Rng } from "./rng.ts";
 import { RunLog } from "./run_log.ts";
 import { learningRate, type ScheduleName, SCHEDULES } from "./schedule.ts";
+import { trainStep } from "./step.ts";
 import { sampleWindows, validationWindows } from "./windows.ts";
 import { exists } from "./_fs.ts";
 
@@ -260,8 +261,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     steps: settings.steps,
     decaySteps: settings.decaySteps,
   };
-  const names = [...model.variables.keys()];
-  const varList = [...model.variables.values()];
   const bytesPerStep = settings.batch * T;
   const flops = flopsPerByte(config);
 
@@ -322,22 +321,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         crlf: settings.crlf,
       });
       const x = tf.tensor2d(rows, [settings.batch, T], "int32"); // (B, T)
-      const { value, grads } = tf.variableGrads(() => model.loss(x), varList); // (), {name: grad}
-      const named = new Map<string, tf.Tensor>(
-        names.map((name, i) => [name, grads[varList[i].name]]),
-      );
-      const clipped = clipByGlobalNorm(named, settings.gradClip);
-      optimizer.apply(clipped.grads, lr);
-      const both = tf.stack([value, clipped.norm]); // (2)
+      const both = trainStep(model, optimizer, x, lr, settings.gradClip); // (2)
       const [lossNats, gradNorm] = await both.data();
-      tf.dispose([
-        x,
-        value,
-        both,
-        clipped.norm,
-        ...Object.values(grads),
-        ...clipped.grads.values(),
-      ]);
+      tf.dispose([x, both]);
       step++;
       bytesSeen += bytesPerStep;
       saved = false;
