@@ -1,0 +1,104 @@
+/**
+ * `device_train.sh` rehearsed here (DRY=1: this machine's Deno, the wasm backend, the `tiny`
+ * level), in a scratch folder that links the repository's code, so that its runs/ and .ckpt/ are
+ * the test's own: a stable run started, its checkpoint carried in by `assemble` from a part that
+ * the next call's copy of the tree no longer has, and a `cooldown` spread over two calls.
+ */
+import assert from "node:assert/strict";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+
+/** Whether bash runs here (and the test may run it). */
+async function hasBash(): Promise<boolean> {
+  try {
+    return (await new Deno.Command("bash", { args: ["-c", "true"] }).output()).code === 0;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name: "device_train.sh: assemble keeps a carried part; cooldown decays across calls",
+  ignore: !(await hasBash()),
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "device_train_" });
+    try {
+      for (const name of ["cli", "codec", "lib", "models", "node_modules", "deno.json"]) {
+        await Deno.symlink(`${ROOT}${name}`, `${dir}/${name}`);
+      }
+      await Deno.mkdir(`${dir}/data`);
+      const text = await Deno.readTextFile(`${ROOT}README.md`);
+      await Deno.writeTextFile(`${dir}/data/train.txt`, text);
+      await Deno.writeTextFile(`${dir}/data/valid-readme.txt`, text.slice(0, 4096));
+      const env = { DRY: "1", OUT: `${dir}/out`, DATA_DIR: `${dir}/data`, BACKEND: "wasm" };
+      const run = async (args: string[], extra: Record<string, string> = {}) => {
+        const out = await new Deno.Command("bash", {
+          args: ["models/training/device_train.sh", ...args],
+          cwd: dir,
+          env: { ...env, ...extra },
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+        assert.equal(out.code, 0, text);
+        return text;
+      };
+      const info = async (run: string) => {
+        const state = JSON.parse(await Deno.readTextFile(`${dir}/runs/${run}/ckpt/state.json`));
+        return { step: state.step, steps: state.settings.steps, decay: state.settings.decaySteps };
+      };
+
+      // A stable run of 6 steps: the peak, no decay.
+      await run(["start", "120"], {
+        ARMS: "a:1e-3",
+        INIT: "none",
+        CONFIG: "tiny",
+        SCHEDULE: "wsd",
+        WARMUP: "2",
+        STEPS: "100000",
+        BATCH: "2",
+        EVAL_EVERY: "5",
+        STOP_AT: "6",
+      });
+      assert.deepEqual(await info("a"), { step: 6, steps: 100000, decay: 0 });
+
+      // Its checkpoint carried in two parts to a machine without runs/b, as carry_ckpt.sh lays
+      // them out (.ckpt/N/NAME): state.json and the log first, then the tensor file, in the next
+      // call, whose copy of the tree no longer has .ckpt/1 (the device drops what a call does not
+      // carry unless its .gitignore names it).
+      await Deno.mkdir(`${dir}/.ckpt/1/b`, { recursive: true });
+      await Deno.copyFile(`${dir}/runs/a/ckpt/state.json`, `${dir}/.ckpt/1/b/state.json`);
+      await Deno.copyFile(`${dir}/runs/a/log.jsonl`, `${dir}/.ckpt/1/b/log.jsonl`);
+      await Deno.writeTextFile(`${dir}/runs/keep.txt`, "");
+      assert.match(await run(["assemble", "0"]), /not complete/);
+      await Deno.remove(`${dir}/.ckpt`, { recursive: true });
+      await Deno.mkdir(`${dir}/.ckpt/2/b`, { recursive: true });
+      for await (const f of Deno.readDir(`${dir}/runs/a/ckpt`)) {
+        if (f.name.endsWith(".bin")) {
+          await Deno.copyFile(`${dir}/runs/a/ckpt/${f.name}`, `${dir}/.ckpt/2/b/${f.name}`);
+        }
+      }
+      assert.match(await run(["assemble", "0"]), /checkpoint of step 6 in place/);
+      assert.deepEqual(await info("b"), { step: 6, steps: 100000, decay: 0 });
+      assert.equal((await Deno.readTextFile(`${dir}/runs/keep.txt`)).trim(), "b");
+
+      // The cooldown: the first call sets a decay of 8 steps (to step 14) and stops at 10, the
+      // second goes on to the end with the same schedule.
+      await run(["cooldown", "120"], { COOL_STEPS: "8", STOP_AT: "10" });
+      assert.deepEqual(await info("b"), { step: 10, steps: 14, decay: 8 });
+      await run(["cooldown", "120"], { COOL_STEPS: "99" }); // ignored: the decay is under way
+      assert.deepEqual(await info("b"), { step: 14, steps: 14, decay: 8 });
+      const lrs = (await Deno.readTextFile(`${dir}/runs/b/log.jsonl`)).trim().split("\n")
+        .map((line) => JSON.parse(line)).filter((r) => r.kind === "train" && r.step > 6)
+        .map((r) => r.lr as number);
+      assert.equal(lrs.length, 8);
+      // 1 − sqrt from the peak 1e-3 to the floor 1e-4, falling at every step, across both calls.
+      for (let i = 1; i < lrs.length; i++) assert.ok(lrs[i] < lrs[i - 1], `${lrs}`);
+      assert.ok(Math.abs(lrs[7] - 1e-4) < 1e-9, `${lrs}`);
+      const p = 1 / 8; // the first decay step
+      assert.ok(Math.abs(lrs[0] - (1e-4 + 9e-4 * (1 - Math.sqrt(p)))) < 1e-9, `${lrs}`);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
