@@ -65,24 +65,33 @@ const model = new Megabyte(config, { seed: 1 });
 const T = config.context;
 const bytes = new Int32Array(B * T);
 for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919 + (i >> 5)) & 255;
-const adamW = new AdamW(model.variables);
-const adam = tf.train.adam(3e-4, 0.9, 0.98, 1e-8);
-const kept = tf.tensor2d(bytes, [B, T], "int32");
-const vars = [...model.variables.values()];
 
-async function step(): Promise<number> {
-  if (values.step === "trainer") {
+/** `megazip train`'s step: the batch uploaded, AdamW with clipping, loss and norm read back. */
+function trainerStep(): () => Promise<number> {
+  const adamW = new AdamW(model.variables);
+  return async () => {
     const x = tf.tensor2d(bytes, [B, T], "int32"); // uploaded every step, as the trainer does
     const both = trainStep(model, adamW, x, 3e-4, 1);
     const v = (await both.data())[0];
     tf.dispose([x, both]);
     return v;
-  }
-  const cost = adam.minimize(() => model.loss(kept), true, vars)!;
-  const v = (await cost.data())[0]; // one-element readback: waits for the GPU
-  cost.dispose();
-  return v;
+  };
 }
+
+/** Rows 0–4's step: tfjs's Adam on one batch kept on the device. */
+function adamStep(): () => Promise<number> {
+  const adam = tf.train.adam(3e-4, 0.9, 0.98, 1e-8);
+  const kept = tf.tensor2d(bytes, [B, T], "int32");
+  const vars = [...model.variables.values()];
+  return async () => {
+    const cost = adam.minimize(() => model.loss(kept), true, vars)!;
+    const v = (await cost.data())[0]; // one-element readback: waits for the GPU
+    cost.dispose();
+    return v;
+  };
+}
+
+const step = values.step === "trainer" ? trainerStep() : adamStep();
 
 const result: Record<string, unknown> = {
   backend: tf.getBackend(),

@@ -75,7 +75,8 @@ const TRANSPOSE_FIRST = new Set(["wasm", "webgpu"]);
  * weight gradient dW = xᵀ·dy over every position of the batch (K = B·T = 65536) with a small
  * output, e.g. the local model's [80, 65536] @ [65536, 240], has 24 tiles for the H200's 132
  * SMs: ~14 ms (~0.18 TFLOP/s) each, about half of a 16 × 4096 training step. Split into S = 64
- * chunks of 1024, the same product has S times the workgroups (not yet timed on the H200). The
+ * chunks of 1024, the same product has S times the workgroups (on the H200 the `local4` step went
+ * from 0.48 to 0.25 s: bench/train/RESULTS.md, row 4). The
  * global model's weight gradients (≥ 512×512 over K = B·T/P = 8192: ≥ 256 tiles) were not among
  * the slow products: left alone. Only aᵀ·b, the layout of weight gradients: both operands are
  * stored (K, ·), so the chunks are free reshapes of contiguous rows.

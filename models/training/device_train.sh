@@ -170,11 +170,7 @@ if has cooldown; then
       exit 1
     fi
     if [ "$n" = 0 ]; then # stable: this call starts the decay
-      if [ -n "${STEP_S:-}" ]; then
-        n=${COOL_STEPS:-$(awk -v s="${COOL_S:-1200}" -v t="$STEP_S" 'BEGIN { print int(s / t) }')}
-      else
-        n=${COOL_STEPS:-$($P --decay "runs/$name" "${COOL_S:-1200}")}
-      fi
+      n=${COOL_STEPS:-$($P --decay "runs/$name" "${COOL_S:-1200}" ${STEP_S:-})}
       total=$((step + n))
     fi
     echo "cooldown: $name from step $step, decay over the $n steps to $total"

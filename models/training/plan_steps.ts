@@ -6,7 +6,8 @@
  *                                    steps unchanged when SECONDS is 0); a wsd run: --steps beyond
  *                                    what CALL seconds (default SECONDS) can reach, twice over, plus
  *                                    its decay, so that it stays at the peak (never fewer than now)
- *   plan_steps.ts --decay RUN SECONDS the decay steps that fit SECONDS (at least 1)
+ *   plan_steps.ts --decay RUN SECONDS [STEP_S]  the decay steps that fit SECONDS (at least 1), at
+ *                                    STEP_S seconds a step (default: the run's logged step time)
  *   plan_steps.ts --info RUN         "STEP SCHEDULE STEPS DECAY_STEPS" of RUN's checkpoint
  *   plan_steps.ts --choose DIR A B…  the arms to keep, one per line: all of them if sharing the GPU
  *                                    kept at least 75% of one arm's throughput per arm, else the
@@ -56,8 +57,8 @@ if (Deno.args[0] === "--choose") {
   const { schedule = "cosine", steps, decaySteps = 0 } = state.settings;
   console.log(`${state.step} ${schedule} ${steps} ${decaySteps}`);
 } else if (Deno.args[0] === "--decay") {
-  const [run, seconds] = Deno.args.slice(1);
-  const steps = Math.floor(Number(seconds) / await stepSeconds(run));
+  const [run, seconds, perStep] = Deno.args.slice(1);
+  const steps = Math.floor(Number(seconds) / (perStep ? Number(perStep) : await stepSeconds(run)));
   console.log(Number.isFinite(steps) && steps > 1 ? steps : 1);
 } else {
   const [run, seconds, call] = Deno.args;
