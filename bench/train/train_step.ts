@@ -112,10 +112,15 @@ for (let s = 0; s < steps; s++) {
 }
 const ms = times.reduce((a, b) => a + b, 0) / times.length;
 const bytesPerSecond = (B * T) / (ms / 1000);
+// The median too: on the H200 the first timed step of the trainer's step took 0.45 s against
+// ~0.25 s for the rest (bench/train/RESULTS.md, row 5), which a mean of four steps hides.
+const sorted = [...times].sort((a, b) => a - b);
+const median = (sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2;
 Object.assign(result, {
   firstLoss: first,
   stepMs: times,
   meanStepMs: ms,
+  medianStepMs: median,
   bytesPerSecond,
   tflops: 6 * flopsPerByte(config) * bytesPerSecond / 1e12,
 });
