@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { setBackend } from "./backend.ts";
 import { SPLIT_K, splitKCount, splitKMatMul } from "./_gradients.ts";
-import { hasWebGpu, runWebGpuScript } from "./_test_util.ts";
+import { hasWebGpu, relError, runWebGpuScript } from "./_test_util.ts";
 
 await setBackend("cpu");
 
@@ -133,16 +133,6 @@ Deno.test("registered gradient of GatherV2 sums the rows of repeated indices", (
   }
   tf.dispose([table, indices, dy]);
 });
-
-/** The largest |x - y| over the largest |y|: 0 for equal arrays. */
-function relError(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  let diff = 0, scale = 0;
-  for (let i = 0; i < y.length; i++) {
-    diff = Math.max(diff, Math.abs(x[i] - y[i]));
-    scale = Math.max(scale, Math.abs(y[i]));
-  }
-  return diff / scale;
-}
 
 /** Runs `f` with split-K on for cpu from K ≥ 64 in chunks of 16..64, then restores the rule. */
 function withSplitK<T>(f: () => T): T {

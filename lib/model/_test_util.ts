@@ -1,6 +1,7 @@
 // This module imports no tfjs.
 /**
- * Internal test helpers: random model contents without tfjs, and a child Deno with WebGPU.
+ * Internal test helpers: random model contents without tfjs, a relative error, and a child Deno
+ * with WebGPU.
  *
  * @module
  */
@@ -79,4 +80,21 @@ export async function runWebGpuScript(script: string): Promise<unknown> {
   }).output();
   if (output.code !== 0) throw new Error(new TextDecoder().decode(output.stderr));
   return JSON.parse(new TextDecoder().decode(output.stdout));
+}
+
+/**
+ * The largest |x − y| over the largest |y| (at least `minScale`): 0 for equal arrays.
+ *
+ * @param x The values under test.
+ * @param y The reference values.
+ * @param minScale The smallest divisor, for references at or near zero.
+ * @returns The relative error.
+ */
+export function relError(x: ArrayLike<number>, y: ArrayLike<number>, minScale = 0): number {
+  let diff = 0, scale = minScale;
+  for (let i = 0; i < y.length; i++) {
+    diff = Math.max(diff, Math.abs(x[i] - y[i]));
+    scale = Math.max(scale, Math.abs(y[i]));
+  }
+  return diff / scale;
 }

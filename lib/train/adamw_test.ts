@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { hasWebGpu, runWebGpuScript } from "../model/_test_util.ts";
+import { hasWebGpu, relError, runWebGpuScript } from "../model/_test_util.ts";
 import { AdamW, decaysWeight } from "./adamw.ts";
 
 await tf.setBackend("cpu");
@@ -189,10 +189,7 @@ Deno.test({
     assert.ok(cpu.norms[0] > 2, `the steps clip: norm ${cpu.norms[0]}`);
     cpu.norms.forEach((n, i) => assert.ok(Math.abs(gpu.norms[i] - n) < 1e-5 * n, `${gpu.norms}`));
     for (const name of Object.keys(cpu.params)) {
-      const want = cpu.params[name];
-      const got = gpu.params[name];
-      const err = Math.max(...want.map((w, i) => Math.abs(got[i] - w))) /
-        Math.max(1e-6, ...want.map(Math.abs));
+      const err = relError(gpu.params[name], cpu.params[name], 1e-6);
       assert.ok(err < 1e-5, `${name}: ${err}`);
     }
   },

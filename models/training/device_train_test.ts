@@ -43,8 +43,8 @@ Deno.test({
         assert.equal(out.code, 0, text);
         return text;
       };
-      const info = async (run: string) => {
-        const state = JSON.parse(await Deno.readTextFile(`${dir}/runs/${run}/ckpt/state.json`));
+      const info = async (name: string) => {
+        const state = JSON.parse(await Deno.readTextFile(`${dir}/runs/${name}/ckpt/state.json`));
         return { step: state.step, steps: state.settings.steps, decay: state.settings.decaySteps };
       };
 
