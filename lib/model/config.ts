@@ -26,7 +26,18 @@ export interface MegabyteConfig {
   context: number;
   /** Hidden width of every MLP as a multiple of its block's width (4 in GPT-2 and the paper). */
   mlpRatio: number;
+  /**
+   * H: hashed n-gram embedding tables of the local input, for orders n = 2..H+1 (`ngram.ts`);
+   * 0 or absent: none (every model before model file format version 2). Parameters that cost no
+   * FLOPs per byte: a lookup and an add each.
+   */
+  hashOrders?: number;
+  /** Rows of each hashed n-gram table, a power of two; 0 or absent exactly when H is. */
+  hashRows?: number;
 }
+
+/** The largest {@link MegabyteConfig.hashOrders}: orders 2..9. */
+export const MAX_HASH_ORDERS = 8;
 
 /** Every field of {@link MegabyteConfig}, in the order the model file stores them. */
 export const CONFIG_FIELDS = [
@@ -40,6 +51,25 @@ export const CONFIG_FIELDS = [
   "context",
   "mlpRatio",
 ] as const satisfies readonly (keyof MegabyteConfig)[];
+
+/** The fields model file format version 2 adds after {@link CONFIG_FIELDS}, in stored order. */
+export const HASH_FIELDS = [
+  "hashOrders",
+  "hashRows",
+] as const satisfies readonly (keyof MegabyteConfig)[];
+
+/** H and the rows per table of `config`, 0 and 0 when it has no hashed n-gram tables. */
+export function hashTables(config: MegabyteConfig): { orders: number; rows: number } {
+  return { orders: config.hashOrders ?? 0, rows: config.hashRows ?? 0 };
+}
+
+/** Whether two configs describe the same model (absent hash fields equal 0). */
+export function sameConfig(a: MegabyteConfig, b: MegabyteConfig): boolean {
+  const ha = hashTables(a);
+  const hb = hashTables(b);
+  return CONFIG_FIELDS.every((key) => a[key] === b[key]) && ha.orders === hb.orders &&
+    ha.rows === hb.rows;
+}
 
 /** Throws a RangeError for the first broken invariant of `config`. */
 export function validateConfig(config: MegabyteConfig): void {
@@ -63,5 +93,19 @@ export function validateConfig(config: MegabyteConfig): void {
   }
   if (config.localDim % config.localHeads !== 0) {
     throw new RangeError("Cannot use the model config: localHeads must divide localDim");
+  }
+  const { orders, rows } = hashTables(config);
+  if (!Number.isInteger(orders) || orders < 0 || orders > MAX_HASH_ORDERS) {
+    throw new RangeError(
+      `Cannot use the model config: hashOrders must be an integer in 0..${MAX_HASH_ORDERS}, got ${orders}`,
+    );
+  }
+  const pow2 = Number.isInteger(rows) && rows >= 2 && rows <= 1 << 24 && (rows & (rows - 1)) === 0;
+  if (orders === 0 ? rows !== 0 : !pow2) {
+    throw new RangeError(
+      `Cannot use the model config: hashRows must be ${
+        orders === 0 ? "0 without hashOrders" : "a power of two in 2..2^24"
+      }, got ${rows}`,
+    );
   }
 }

@@ -89,4 +89,43 @@ export const LEVELS: Readonly<Record<string, MegabyteConfig>> = Object.freeze({
     context: 4096,
     mlpRatio: 4,
   },
+  /**
+   * `tiny` with two hashed n-gram tables of 64 rows (orders 2 and 3), so that collisions, the
+   * "fewer than n bytes" rule and patch-crossing n-grams all occur in a few bytes. Tests and the
+   * engine's hashed fixture only. Frozen.
+   */
+  tinyhash: {
+    patchSize: 4,
+    globalDim: 8,
+    globalLayers: 2,
+    globalHeads: 2,
+    localDim: 16,
+    localLayers: 2,
+    localHeads: 2,
+    context: 64,
+    mlpRatio: 4,
+    hashOrders: 2,
+    hashRows: 64,
+  },
+  /**
+   * `local4` with hashed n-gram embeddings of orders 2..6 in the local input (`ngram.ts`), 32,768
+   * rows each: +13.1 M parameters (+13.1 MB as int8, 23 MB in all, under the 24 MiB a shipped model
+   * may take) for a lookup and an add per table and byte. Why: the engine's speed target leaves no
+   * room for more FLOPs per byte (even one more global layer costs 18% of the CLI's speed), and the
+   * shipped model is small for its job. Grown from `local4` with the tables at zero (the same
+   * function at the start).
+   */
+  local4hash: {
+    patchSize: 8,
+    globalDim: 64,
+    globalLayers: 3,
+    globalHeads: 8,
+    localDim: 80,
+    localLayers: 4,
+    localHeads: 2,
+    context: 4096,
+    mlpRatio: 4,
+    hashOrders: 5,
+    hashRows: 32768,
+  },
 });

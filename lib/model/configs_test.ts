@@ -3,8 +3,15 @@ import { validateConfig } from "./config.ts";
 import { LEVELS } from "./configs.ts";
 import { flopsPerByte, paramCount } from "./flops.ts";
 
-Deno.test("LEVELS holds valid tiny, small, default and local4 configs", () => {
-  assert.deepEqual(Object.keys(LEVELS), ["tiny", "small", "default", "local4"]);
+Deno.test("LEVELS holds valid tiny, small, default, local4, tinyhash and local4hash configs", () => {
+  assert.deepEqual(Object.keys(LEVELS), [
+    "tiny",
+    "small",
+    "default",
+    "local4",
+    "tinyhash",
+    "local4hash",
+  ]);
   for (const config of Object.values(LEVELS)) validateConfig(config);
   assert.throws(() => {
     (LEVELS as Record<string, unknown>).huge = {};
@@ -38,4 +45,9 @@ Deno.test("LEVELS.tiny keeps the sizes the engine fixtures are built on", () => 
     context: 64,
     mlpRatio: 4,
   });
+});
+
+Deno.test("LEVELS.local4hash is local4 with hashed n-gram tables (so --init can grow the shipped model)", () => {
+  assert.deepEqual(LEVELS.local4hash, { ...LEVELS.local4, hashOrders: 5, hashRows: 32768 });
+  assert.deepEqual(LEVELS.tinyhash, { ...LEVELS.tiny, hashOrders: 2, hashRows: 64 });
 });

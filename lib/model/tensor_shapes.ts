@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type MegabyteConfig, validateConfig } from "./config.ts";
+import { hashTables, type MegabyteConfig, validateConfig } from "./config.ts";
 
 /** Names of the per-block tensors, in order (`{prefix}.h{i}.{name}`). */
 const BLOCK_TENSORS = ["ln1", "wqkv", "wo", "ln2", "w1", "w2"] as const;
@@ -61,6 +61,8 @@ export function tensorShapes(config: MegabyteConfig): Map<string, number[]> {
   shapes.set("local.byte_emb", [256, DL]);
   shapes.set("local.pos_emb", [P, DL]);
   shapes.set("local.pad", [DL]);
+  const hash = hashTables(config);
+  for (let n = 2; n <= hash.orders + 1; n++) shapes.set(`local.ngram${n}_emb`, [hash.rows, DL]);
   for (let i = 0; i < config.localLayers; i++) {
     for (const [name, shape] of blockShapes("local", i, DL, mlpRatio)) shapes.set(name, shape);
   }
