@@ -11,8 +11,9 @@
  *
  * @module
  */
-import type { MegabyteConfig } from "../model/config.ts";
+import { hashTables, type MegabyteConfig } from "../model/config.ts";
 import type { ModelFile } from "../model/model_file_types.ts";
+import { ngramRow } from "../model/ngram.ts";
 import { ALPHABET, type PredictorBatch } from "../predict/predictor.ts";
 import { attentionScratchBytes, kvCacheBytes, type PackedMatrix, WasmKernels } from "./kernels.ts";
 import { type PreparedBlock, type PreparedModel, prepareModel } from "./prepared_model.ts";
@@ -64,6 +65,66 @@ interface AttendGroup {
 }
 
 const ceil = (x: number, m: number) => Math.ceil(x / m) * m;
+
+/**
+ * Writes the local input of byte t of a segment (`lib/model/ARCHITECTURE.md`, step 5) to
+ * `out[o..o+DL)`: `l_glob + local.pos_emb[p] + prev + ngram_2 + … + ngram_{H+1}`, added in that
+ * order, each add rounded to float32 (as `reference.ts` does), where `prev` is `local.pad` at
+ * p = 0, else the byte embedding of `seq[t − 1]`, and `ngram_n` the row `ngramRow(seq, t, n, R)`
+ * of table n (nothing where it is −1). Reads `seq[t − H − 1..t − 1]` only: the n-grams reach back
+ * across patches.
+ *
+ * @param pm The prepared model.
+ * @param lg Holds `l_glob` of byte t at `lg[lgOff..lgOff+DL)`.
+ * @param lgOff Offset of that row in `lg`.
+ * @param seq The segment's bytes (at least its first t).
+ * @param t The byte's position in the segment.
+ * @param out Receives the row.
+ * @param o Offset of the row in `out`.
+ *
+ * @example Without n-gram tables, byte 0 of a segment
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { localInputRow } from "./engine.ts";
+ * import { prepareModel } from "./prepared_model.ts";
+ * import { loadModel } from "../model/model_file_read.ts";
+ *
+ * const pm = prepareModel(await loadModel("tests/fixtures/tiny.mgb"));
+ * const DL = pm.config.localDim;
+ * const out = new Float32Array(DL);
+ * localInputRow(pm, new Float32Array(DL), 0, new Uint8Array(0), 0, out, 0);
+ * assert.equal(out[3], Math.fround(pm.localPosEmb[3] + pm.localPad[3]));
+ * ```
+ */
+export function localInputRow(
+  pm: PreparedModel,
+  lg: Float32Array,
+  lgOff: number,
+  seq: Uint8Array,
+  t: number,
+  out: Float32Array,
+  o: number,
+): void {
+  const { patchSize: P, localDim: DL } = pm.config;
+  const p = t % P;
+  const prev = p === 0 ? pm.localPad : pm.localByteEmb;
+  const po = p === 0 ? 0 : seq[t - 1] * DL;
+  const pos = pm.localPosEmb;
+  // Float32Array stores round each double sum of two float32 values: the exact float32 add.
+  for (let d = 0; d < DL; d++) {
+    out[o + d] = Math.fround(lg[lgOff + d] + pos[p * DL + d]) + prev[po + d]; // (DL)
+  }
+  const tables = pm.ngramEmb;
+  if (tables.length === 0) return;
+  const R = hashTables(pm.config).rows;
+  for (let j = 0; j < tables.length; j++) {
+    const r = ngramRow(seq, t, j + 2, R);
+    if (r < 0) continue;
+    const table = tables[j];
+    for (let d = 0; d < DL; d++) out[o + d] += table[r * DL + d]; // (DL)
+  }
+}
+
 function putF32(kern: WasmKernels, data: Float32Array): number {
   const ptr = kern.alloc(data.length * 4);
   kern.f32(ptr, data.length).set(data);
@@ -266,19 +327,15 @@ class WasmEngine implements Engine {
     return { logits, tables };
   }
 
-  /** Writes local input rows: `lg[row] + pos_emb[p] + prev` (pad at p = 0). */
-  localInput(x: number, lg: number, rows: { lgRow: number; p: number; prev: number }[]): void {
+  /** Writes local input rows (`localInputRow`): byte t of `seq`, its l_glob at row `lgRow` of `lg`. */
+  localInput(x: number, lg: number, rows: { lgRow: number; seq: Uint8Array; t: number }[]): void {
     const DL = this.config.localDim;
-    const pm = this.#pm;
     const k = this.kern;
     const xf = k.f32(x, rows.length * DL);
     const lgf = k.f32(lg, (Math.max(...rows.map((r) => r.lgRow)) + 1) * DL);
     for (let r = 0; r < rows.length; r++) {
-      const { lgRow, p, prev } = rows[r];
-      const pv = prev < 0 ? pm.localPad : pm.localByteEmb.subarray(prev * DL, (prev + 1) * DL);
-      for (let d = 0; d < DL; d++) {
-        xf[r * DL + d] = Math.fround(lgf[lgRow * DL + d] + pm.localPosEmb[p * DL + d]) + pv[d]; // (DL)
-      }
+      const { lgRow, seq, t } = rows[r];
+      localInputRow(this.#pm, lgf, lgRow * DL, seq, t, xf, r * DL); // (DL)
     }
   }
 
@@ -318,14 +375,7 @@ class WasmEngine implements Engine {
       this.#pcap,
     );
     const x = this.kern.alloc(L * DL * 4);
-    this.localInput(
-      x,
-      lg,
-      Array.from(
-        { length: L },
-        (_, t) => ({ lgRow: t, p: t % P, prev: t % P === 0 ? -1 : bytes[t - 1] }),
-      ),
-    );
+    this.localInput(x, lg, Array.from({ length: L }, (_, t) => ({ lgRow: t, seq: bytes, t })));
     const groups: AttendGroup[] = [];
     if (full > 0) groups.push({ row0: 0, nb: full, nr: P, seq0: 0, pos0: 0 });
     if (L % P) groups.push({ row0: full * P, nb: 1, nr: L % P, seq0: full, pos0: 0 });
@@ -367,6 +417,8 @@ class WasmBatch implements EngineBatch {
   #e: WasmEngine;
   #pos = 0;
   #hist: Uint8Array;
+  /** Each segment's bytes so far: its view of `#hist`. */
+  #segs: Uint8Array[];
   #gCaches: LayerCache[];
   #lCaches: LayerCache[];
   #kcap: number;
@@ -386,6 +438,10 @@ class WasmBatch implements EngineBatch {
     this.#pcap = pcap;
     const c = engine.config;
     this.#hist = new Uint8Array(count * c.context);
+    this.#segs = Array.from(
+      { length: count },
+      (_, b) => this.#hist.subarray(b * c.context, (b + 1) * c.context),
+    );
     const E = c.patchSize * c.globalDim;
     this.#gCaches = engine.allocCaches(
       c.globalLayers,
@@ -425,18 +481,12 @@ class WasmBatch implements EngineBatch {
   /** Runs the global model up to patch k (once per patch, for every segment). */
   #ensureGlobal(k: number): void {
     const e = this.#e;
-    const { patchSize: P, globalDim: DG, context: T } = e.config;
+    const { patchSize: P, globalDim: DG } = e.config;
     const B = this.count;
     while (this.#globalDone < k) {
       const patch = this.#globalDone + 1;
       const a = e.scratch("ga", B * P * DG * 4);
-      e.globalInput(
-        a,
-        Array.from(
-          { length: B },
-          (_, b) => ({ seq: this.#hist.subarray(b * T, (b + 1) * T), patch }),
-        ),
-      );
+      e.globalInput(a, this.#segs.map((seq) => ({ seq, patch })));
       e.globalForward(a, B, this.#gCaches, this.#kcap, [{
         row0: 0,
         nb: B,
@@ -451,7 +501,7 @@ class WasmBatch implements EngineBatch {
   /** Runs the local model at every position of the current patch up to t. */
   #ensureLocal(t: number): void {
     const e = this.#e;
-    const { patchSize: P, context: T } = e.config;
+    const P = e.config.patchSize;
     const B = this.count;
     const k = Math.floor(t / P);
     this.#ensureGlobal(k);
@@ -460,10 +510,7 @@ class WasmBatch implements EngineBatch {
       e.localInput(
         this.#x,
         this.#lg,
-        Array.from(
-          { length: B },
-          (_, b) => ({ lgRow: b * P + p, p, prev: p === 0 ? -1 : this.#hist[b * T + s - 1] }),
-        ),
+        this.#segs.map((seq, b) => ({ lgRow: b * P + p, seq, t: s })),
       ); // (B, DL)
       e.runBlocks(
         e.localBlocks,

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { MegabyteConfig } from "../model/config.ts";
+import { hashTables, type MegabyteConfig } from "../model/config.ts";
 import type { ModelFile } from "../model/model_file_types.ts";
 import { tensorShapes } from "../model/tensor_shapes.ts";
 import { roundEven, rsqrtf } from "./f32_math.ts";
@@ -115,6 +115,13 @@ export interface PreparedModel {
   localPosEmb: Float32Array;
   /** `local.pad`, (DL). */
   localPad: Float32Array;
+  /**
+   * `local.ngram{n}_emb` for n = 2..H+1 at index n − 2, each (R, DL); empty without tables. The
+   * model file's float32 values as the reader hands them out (int8 files: `fround(q · scale[c])`),
+   * not copied: 4·H·R·DL bytes of the `ModelFile` the engine keeps alive (`local4hash`: 52 MB per
+   * worker, beside 13 MB of integers when the file stores the tables as int8).
+   */
+  ngramEmb: Float32Array[];
   /** `local.h{i}`. */
   local: PreparedBlock[];
   /** `local.ln_f`, (DL). */
@@ -299,6 +306,10 @@ export function prepareModel(model: ModelFile): PreparedModel {
     localByteEmb: get("local.byte_emb"),
     localPosEmb: get("local.pos_emb"),
     localPad: get("local.pad"),
+    ngramEmb: Array.from(
+      { length: hashTables(config).orders },
+      (_, j) => get(`local.ngram${j + 2}_emb`),
+    ),
     local,
     localLnF: get("local.ln_f"),
     head: matrix("local.head", DL, 256), // (DL, 256)

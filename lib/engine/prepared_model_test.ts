@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readModelFile } from "../model/model_file_read.ts";
 import { writeModelFile } from "../model/model_file_write.ts";
 import { randomModel, Rng, SMALL_CONFIG } from "../../tests/engine/_random_model.ts";
+import { LEVELS } from "../model/configs.ts";
 import { createEngine } from "./engine.ts";
 import { int8Matrix, prepareModel, quantizeMatrix, quantLevels } from "./prepared_model.ts";
 import { referenceTables } from "./reference.ts";
@@ -72,4 +73,27 @@ Deno.test("prepareModel() names the tensor that does not fit the config", () => 
   const extra = randomModel(SMALL_CONFIG, 3);
   extra.tensors.set("local.bias", { shape: [1], data: new Float32Array(1) });
   assert.throws(() => prepareModel(extra), /unexpected tensor local.bias/);
+  // n-gram tables: as many as hashOrders, hashRows rows each, and none without hashOrders.
+  const hashed = randomModel(LEVELS.tinyhash, 3);
+  const table = hashed.tensors.get("local.ngram3_emb")!;
+  assert.throws(
+    () => prepareModel({ ...hashed, config: LEVELS.tiny }),
+    /unexpected tensor local.ngram2_emb/,
+  );
+  hashed.tensors.delete("local.ngram3_emb");
+  assert.throws(() => prepareModel(hashed), /tensor local.ngram3_emb is missing/);
+  hashed.tensors.set("local.ngram3_emb", { shape: [32, 16], data: table.data.subarray(0, 512) });
+  assert.throws(
+    () => prepareModel(hashed),
+    /local.ngram3_emb has shape \[32,16\], expected \[64,16\]/,
+  );
+});
+
+Deno.test("prepareModel() holds the n-gram tables in order, as the model file's own float32 values", () => {
+  const model = randomModel(LEVELS.tinyhash, 4);
+  const pm = prepareModel(model);
+  assert.equal(pm.ngramEmb.length, 2);
+  assert.equal(pm.ngramEmb[0], model.tensors.get("local.ngram2_emb")!.data);
+  assert.equal(pm.ngramEmb[1], model.tensors.get("local.ngram3_emb")!.data);
+  assert.deepEqual(prepareModel(randomModel(SMALL_CONFIG, 4)).ngramEmb, []);
 });

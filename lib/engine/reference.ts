@@ -20,7 +20,9 @@
  * @module
  */
 import { ALPHABET, FREQ_TOTAL } from "../predict/predictor.ts";
+import { hashTables } from "../model/config.ts";
 import type { ModelFile } from "../model/model_file_types.ts";
+import { ngramRow } from "../model/ngram.ts";
 import { expf, geluf, RMS_EPS, roundEven, rsqrtf } from "./f32_math.ts";
 import {
   type PreparedBlock,
@@ -402,7 +404,9 @@ export function referenceLogits(model: ModelFile | PreparedModel, bytes: Uint8Ar
       qmatmulRow(qx, s, pm.g2l, lglob.subarray((k * P + p) * DL, (k * P + p + 1) * DL), "store"); // (DG) @ (DG, DL) -> (DL)
     }
   }
-  // 5. Local input: global slice + position + previous byte (the pad at p = 0, paper 2.3).
+  // 5. Local input: global slice + position + previous byte (the pad at p = 0, paper 2.3), then
+  // the hashed n-grams of orders 2..H+1 ending at byte t − 1, across patches (none when t < n).
+  const { rows: R } = hashTables(c);
   const x: Float32Array[] = [];
   for (let t = 0; t < T; t++) {
     const p = t % P;
@@ -412,6 +416,11 @@ export function referenceLogits(model: ModelFile | PreparedModel, bytes: Uint8Ar
     const row = new Float32Array(DL);
     for (let d = 0; d < DL; d++) {
       row[d] = f(f(lglob[t * DL + d] + pm.localPosEmb[p * DL + d]) + prev[d]); // (DL)
+    }
+    for (let j = 0; j < pm.ngramEmb.length; j++) {
+      const r = ngramRow(bytes, t, j + 2, R);
+      if (r < 0) continue;
+      for (let d = 0; d < DL; d++) row[d] = f(row[d] + pm.ngramEmb[j][r * DL + d]); // (DL)
     }
     x.push(row); // (T, DL)
   }

@@ -1,9 +1,16 @@
 import assert from "node:assert/strict";
-import { ODD_CONFIG, randomModel, Rng, SMALL_CONFIG } from "../../tests/engine/_random_model.ts";
+import {
+  ODD_CONFIG,
+  ODD_HASH_CONFIG,
+  randomModel,
+  Rng,
+  SMALL_CONFIG,
+} from "../../tests/engine/_random_model.ts";
+import { LEVELS } from "../model/configs.ts";
 import { freqsFromLogits, referenceLogits, referenceTables } from "./reference.ts";
 
 Deno.test("referenceLogits() is causal: changing byte t changes no row ≤ t, across patch boundaries", () => {
-  for (const config of [SMALL_CONFIG, ODD_CONFIG]) {
+  for (const config of [SMALL_CONFIG, ODD_CONFIG, LEVELS.tinyhash, ODD_HASH_CONFIG]) {
     const model = randomModel(config, 1);
     const rng = new Rng(2);
     const bytes = rng.bytes(config.context);
@@ -29,17 +36,19 @@ Deno.test("referenceLogits() is causal: changing byte t changes no row ≤ t, ac
 });
 
 Deno.test("referenceLogits() of a prefix is the prefix of the logits", () => {
-  const model = randomModel(SMALL_CONFIG, 3);
-  const bytes = new Rng(4).bytes(SMALL_CONFIG.context);
-  const all = referenceLogits(model, bytes);
-  for (const n of [1, 3, 4, 5, 33]) {
-    assert.deepEqual(
-      referenceLogits(model, bytes.subarray(0, n)),
-      all.subarray(0, n * 256),
-      `prefix ${n}`,
-    );
+  for (const config of [SMALL_CONFIG, LEVELS.tinyhash]) {
+    const model = randomModel(config, 3);
+    const bytes = new Rng(4).bytes(config.context);
+    const all = referenceLogits(model, bytes);
+    for (const n of [1, 3, 4, 5, 33]) {
+      assert.deepEqual(
+        referenceLogits(model, bytes.subarray(0, n)),
+        all.subarray(0, n * 256),
+        `prefix ${n}`,
+      );
+    }
+    assert.throws(() => referenceLogits(model, new Uint8Array(65)), /exceed its context of 64/);
   }
-  assert.throws(() => referenceLogits(model, new Uint8Array(65)), /exceed its context of 64/);
 });
 
 Deno.test("freqsFromLogits() keeps every entry ≥ 1, sums to 65536 and orders entries like the logits", () => {

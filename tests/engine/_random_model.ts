@@ -86,7 +86,13 @@ export const ODD_CONFIG: MegabyteConfig = {
 };
 
 /**
- * A random model with `config`: embeddings of std 1, matrices of std 1/sqrt(rows) (our own rsqrt: no engine-dependent Math) (the head 3×
+ * ODD_CONFIG with hashed n-gram tables of orders 2..4 and 8 rows: order 4 reaches back over more
+ * than one patch of 3, and 8 rows make most n-grams collide.
+ */
+export const ODD_HASH_CONFIG: MegabyteConfig = { ...ODD_CONFIG, hashOrders: 3, hashRows: 8 };
+
+/**
+ * A random model with `config`: embeddings (n-gram tables too) of std 1, matrices of std 1/sqrt(rows) (our own rsqrt: no engine-dependent Math) (the head 3×
  * that, for peaked distributions), gains 1 ± 0.2. Identical for the same seed everywhere.
  */
 export function randomModel(config: MegabyteConfig, seed: number, name = "random-test"): ModelFile {

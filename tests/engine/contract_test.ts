@@ -4,7 +4,8 @@
  * segment lengths in the batch, the engine instance, and parallel (predictSegment) vs incremental
  * (predict/advance) evaluation. Models: the committed tiny model (`tests/fixtures/tiny.mgb`,
  * trained, int8), and seeded random ones: SMALL_CONFIG hits the vector paths, ODD_CONFIG (P = 3,
- * head sizes 6 and 5) the scalar tails.
+ * head sizes 6 and 5) the scalar tails; `tinyhash` and ODD_HASH_CONFIG add hashed n-gram tables
+ * (the engine must hash the same bytes, across patches, on both paths and in every slot).
  *
  * @module
  */
@@ -12,8 +13,9 @@ import assert from "node:assert/strict";
 import { createEngine, type Engine } from "../../lib/engine/engine.ts";
 import { referenceTables } from "../../lib/engine/reference.ts";
 import type { MegabyteConfig } from "../../lib/model/config.ts";
+import { LEVELS } from "../../lib/model/configs.ts";
 import { loadModel } from "../../lib/model/model_file_read.ts";
-import { ODD_CONFIG, randomModel, Rng, SMALL_CONFIG } from "./_random_model.ts";
+import { ODD_CONFIG, ODD_HASH_CONFIG, randomModel, Rng, SMALL_CONFIG } from "./_random_model.ts";
 
 const TINY = await loadModel(new URL("../fixtures/tiny.mgb", import.meta.url));
 
@@ -75,6 +77,8 @@ for (
     ["tiny.mgb", TINY, 10],
     ["small", randomModel(SMALL_CONFIG, 11), 11],
     ["odd", randomModel(ODD_CONFIG, 12), 12],
+    ["tinyhash", randomModel(LEVELS.tinyhash, 13), 13],
+    ["oddhash", randomModel(ODD_HASH_CONFIG, 14), 14],
   ] as const
 ) {
   const config = model.config;
@@ -113,40 +117,44 @@ for (
   });
 }
 
-Deno.test("two engine instances of one model give identical tables, interleaved batches too", () => {
-  const model = randomModel(SMALL_CONFIG, 21);
-  const rng = new Rng(22);
-  const a = createEngine(model), b = createEngine(model);
-  const s = rng.bytes(SMALL_CONFIG.context);
-  const ba = a.start(2), bb = b.start(3);
-  const ta = new Uint32Array(2 * 256), tb = new Uint32Array(3 * 256);
-  for (let t = 0; t < s.length; t++) {
-    ba.predict(ta);
-    bb.predict(tb);
-    assert.deepEqual(ta.subarray(256, 512), tb.subarray(512, 768), `position ${t}`);
-    ba.advance(new Uint8Array([rng.u32() & 255, s[t]]));
-    bb.advance(new Uint8Array([0, 1, s[t]]));
-  }
-  ba.close(), bb.close(), a.close(), b.close();
-});
-
-Deno.test("advance() without predict() keeps the tables of later positions exact", () => {
-  const model = randomModel(ODD_CONFIG, 31);
-  const engine = createEngine(model);
-  const s = new Rng(32).bytes(ODD_CONFIG.context);
-  const expected = engine.predictSegment(s);
-  const batch = engine.start(1);
-  const table = new Uint32Array(256);
-  for (let t = 0; t < s.length; t++) {
-    if (t % 5 === 2 || t > 30) {
-      batch.predict(table);
-      assertSameTables(table, expected.subarray(t * 256, (t + 1) * 256), `position ${t}`);
+for (const [label, config] of [["small", SMALL_CONFIG], ["tinyhash", LEVELS.tinyhash]] as const) {
+  Deno.test(`two engine instances of one model give identical tables, interleaved batches too (${label})`, () => {
+    const model = randomModel(config, 21);
+    const rng = new Rng(22);
+    const a = createEngine(model), b = createEngine(model);
+    const s = rng.bytes(config.context);
+    const ba = a.start(2), bb = b.start(3);
+    const ta = new Uint32Array(2 * 256), tb = new Uint32Array(3 * 256);
+    for (let t = 0; t < s.length; t++) {
+      ba.predict(ta);
+      bb.predict(tb);
+      assert.deepEqual(ta.subarray(256, 512), tb.subarray(512, 768), `position ${t}`);
+      ba.advance(new Uint8Array([rng.u32() & 255, s[t]]));
+      bb.advance(new Uint8Array([0, 1, s[t]]));
     }
-    batch.advance(s.subarray(t, t + 1));
-  }
-  batch.close();
-  engine.close();
-});
+    ba.close(), bb.close(), a.close(), b.close();
+  });
+}
+
+for (const [label, config] of [["odd", ODD_CONFIG], ["oddhash", ODD_HASH_CONFIG]] as const) {
+  Deno.test(`advance() without predict() keeps the tables of later positions exact (${label})`, () => {
+    const model = randomModel(config, 31);
+    const engine = createEngine(model);
+    const s = new Rng(32).bytes(config.context);
+    const expected = engine.predictSegment(s);
+    const batch = engine.start(1);
+    const table = new Uint32Array(256);
+    for (let t = 0; t < s.length; t++) {
+      if (t % 5 === 2 || t > 30) {
+        batch.predict(table);
+        assertSameTables(table, expected.subarray(t * 256, (t + 1) * 256), `position ${t}`);
+      }
+      batch.advance(s.subarray(t, t + 1));
+    }
+    batch.close();
+    engine.close();
+  });
+}
 
 Deno.test("the engine rejects segments beyond the context, wrong sizes and closed batches", () => {
   const engine = createEngine(randomModel(SMALL_CONFIG, 41));

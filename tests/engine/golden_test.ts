@@ -1,6 +1,7 @@
 /**
  * Golden digests: the SHA-256 of the frequency tables of fixed inputs under fixed models (the
- * committed tiny model, and seeded random models whose odd sizes reach every scalar tail),
+ * committed tiny model, seeded random models whose odd sizes reach every scalar tail, and one with
+ * hashed n-gram tables),
  * committed here, so that any numeric drift (a kernel, the reference, the frequency rule, the
  * weight quantization, a Deno or V8 upgrade) fails CI. A change that moves these on purpose is a
  * format change: archives made before it no longer decode.
@@ -12,6 +13,7 @@ import { createEngine } from "../../lib/engine/engine.ts";
 import { referenceTables } from "../../lib/engine/reference.ts";
 import { loadModel } from "../../lib/model/model_file_read.ts";
 import type { ModelFile } from "../../lib/model/model_file_types.ts";
+import { LEVELS } from "../../lib/model/configs.ts";
 import { ODD_CONFIG, randomModel, Rng, SMALL_CONFIG } from "./_random_model.ts";
 
 async function sha256(tables: Uint32Array): Promise<string> {
@@ -50,6 +52,12 @@ const GOLDEN: {
     model: () => randomModel(ODD_CONFIG, 5678),
     input: new Rng(5678).bytes(ODD_CONFIG.context),
     sha256: "e3b08ed2909ed431754f0ce4b35b90dd9b46ce87c8f8103e141f6ea1e24f42f0",
+  },
+  {
+    name: "seeded random model (tinyhash level, seed 4321), 64 bytes of text",
+    model: () => randomModel(LEVELS.tinyhash, 4321),
+    input: TEXT.subarray(0, LEVELS.tinyhash.context),
+    sha256: "9de9cbe8757e217cc37fa9c562c47d6ca4153add10fc5066e76f0d4a875f2113",
   },
 ];
 
