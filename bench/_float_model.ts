@@ -30,11 +30,13 @@ export async function openFloatModel(
  *
  * @param model The model.
  * @param x Shape (n, L), int32 bytes.
+ * @param grams The hashed n-gram rows of `x` (`ngramTensor`), for a model with tables; built
+ *   from `x` when left out.
  * @returns Shape (n, L).
  */
-export function byteLogProbs(model: Megabyte, x: tf.Tensor2D): tf.Tensor2D {
+export function byteLogProbs(model: Megabyte, x: tf.Tensor2D, grams?: tf.Tensor3D): tf.Tensor2D {
   return tf.tidy(() => {
-    const logp = tf.logSoftmax(model.logits(x), -1); // (n, L, 256)
+    const logp = tf.logSoftmax(model.logits(x, grams), -1); // (n, L, 256)
     return tf.sum(tf.mul(logp, tf.oneHot(x, 256)), -1) as tf.Tensor2D; // (n, L)
   });
 }

@@ -11,6 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
+import { ngramTensor } from "../lib/model/megabyte.ts";
 import { byteLogProbs, DEFAULT_MODEL, openFloatModel } from "./_float_model.ts";
 
 const { values, positionals } = parseArgs({
@@ -25,13 +26,17 @@ const T = file.config.context;
 /** Full-length segments go through the model this many at a time (8 overflows the wasm heap with local4). */
 const BATCH = 4;
 /**
- * Bits of the bytes `x` (n, L) under the model: the float cross-entropy, and the same probabilities
- * through the coder's floor, `(1 + p·65280)/65536` (lib/engine/FREQS.md: every byte keeps at least
- * 1/65536, so no byte costs more than 16 bits), which is what an exact engine can at best code.
+ * Bits of `n` segments of L bytes, `segments` end to end, under the model: the float
+ * cross-entropy, and the same probabilities through the coder's floor, `(1 + p·65280)/65536`
+ * (lib/engine/FREQS.md: every byte keeps at least 1/65536, so no byte costs more than 16 bits),
+ * which is what an exact engine can at best code.
  */
-async function bits(x: tf.Tensor2D): Promise<[number, number]> {
+async function bits(segments: Uint8Array, n: number): Promise<[number, number]> {
+  const L = segments.length / n;
   const [raw, floored] = tf.tidy(() => {
-    const logp = byteLogProbs(model, x); // (n, L)
+    const x = tf.tensor2d(Int32Array.from(segments), [n, L], "int32"); // (n, L)
+    const grams = ngramTensor(file.config, segments, n, L); // (n, L, G) or none
+    const logp = byteLogProbs(model, x, grams); // (n, L)
     const p = tf.exp(logp);
     const floor = tf.log(tf.div(tf.add(tf.mul(p, 65280), 1), 65536)); // (n, L)
     return [tf.sum(logp), tf.sum(floor)];
@@ -52,20 +57,9 @@ for (const path of positionals) {
   const add = ([r, f]: [number, number]) => (raw += r, floored += f);
   for (let first = 0; first < full; first += BATCH) {
     const n = Math.min(BATCH, full - first);
-    const x = tf.tensor2d(
-      Int32Array.from(bytes.subarray(first * T, (first + n) * T)),
-      [n, T],
-      "int32",
-    );
-    add(await bits(x));
-    x.dispose();
+    add(await bits(bytes.subarray(first * T, (first + n) * T), n));
   }
-  if (full * T < bytes.length) {
-    const seg = bytes.subarray(full * T);
-    const x = tf.tensor2d(Int32Array.from(seg), [1, seg.length], "int32");
-    add(await bits(x));
-    x.dispose();
-  }
+  if (full * T < bytes.length) add(await bits(bytes.subarray(full * T), 1));
   const bpb = (b: number) => (b / bytes.length).toFixed(4);
   console.log(`${path}\t${bytes.length}\t${bpb(raw)}\t${bpb(floored)}`);
 }

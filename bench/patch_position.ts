@@ -12,6 +12,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
+import { ngramTensor } from "../lib/model/megabyte.ts";
 import { byteLogProbs, DEFAULT_MODEL, openFloatModel } from "./_float_model.ts";
 
 const { values, positionals } = parseArgs({
@@ -46,7 +47,8 @@ for (const path of positionals) {
     }
     const bits = tf.tidy(() => {
       const x = tf.tensor2d(Int32Array.from(bytes.subarray(0, n * T)), [n, T], "int32"); // (n, T)
-      return tf.div(tf.neg(byteLogProbs(model, x)), Math.LN2); // (n, T)
+      const grams = ngramTensor(file.config, bytes, n, T); // (n, T, G) or none
+      return tf.div(tf.neg(byteLogProbs(model, x, grams)), Math.LN2); // (n, T)
     });
     const v = await bits.data();
     bits.dispose();

@@ -49,6 +49,8 @@ export interface TrainCommandOptions {
   crlf?: number;
   /** `--lr X`. */
   lr?: number;
+  /** `--ngram-lr-scale X`. */
+  ngramLrScale?: number;
   /** `--seed N`. */
   seed?: number;
   /** `--eval-every N`. */
@@ -213,6 +215,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
       "batch",
       "crlf",
       "lr",
+      "ngramLrScale",
       "warmup",
       "schedule",
       "seed",
@@ -282,6 +285,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
         batch: options.batch,
         crlf: options.crlf,
         lr: options.lr,
+        ngramLrScale: options.ngramLrScale,
         warmupSteps: options.warmup,
         schedule: options.schedule,
         decaySteps: options.decaySteps,
@@ -407,6 +411,13 @@ export function trainCommand(): Command {
     .addOption(
       new Option("--lr <x>", "peak learning rate (default: 1e-3); the floor is lr/10")
         .argParser(positiveNumber),
+    )
+    .addOption(
+      new Option(
+        "--ngram-lr-scale <x>",
+        "learning-rate multiplier of the hashed n-gram tables (a level with them, e.g. local4hash), " +
+          "which a model grown from one without them starts at zero (default: 1)",
+      ).argParser(positiveNumber),
     )
     .addOption(
       new Option(

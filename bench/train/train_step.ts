@@ -18,7 +18,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
 import { type BackendName, setBackend } from "../../lib/model/backend.ts";
-import { flopsPerByte, Megabyte, paramCount } from "../../lib/model/megabyte.ts";
+import { flopsPerByte, Megabyte, ngramTensor, paramCount } from "../../lib/model/megabyte.ts";
 import type { MegabyteConfig } from "../../lib/model/config.ts";
 import { LEVELS } from "../../lib/model/configs.ts";
 import { AdamW } from "../../lib/train/adamw.ts";
@@ -71,9 +71,10 @@ function trainerStep(): () => Promise<number> {
   const adamW = new AdamW(model.variables);
   return async () => {
     const x = tf.tensor2d(bytes, [B, T], "int32"); // uploaded every step, as the trainer does
-    const both = trainStep(model, adamW, x, 3e-4, 1);
+    const grams = ngramTensor(config, bytes, B, T); // hashed n-gram rows: built and uploaded too
+    const both = trainStep(model, adamW, x, 3e-4, 1, grams);
     const v = (await both.data())[0];
-    tf.dispose([x, both]);
+    tf.dispose([x, grams, both]);
     return v;
   };
 }
@@ -82,9 +83,10 @@ function trainerStep(): () => Promise<number> {
 function adamStep(): () => Promise<number> {
   const adam = tf.train.adam(3e-4, 0.9, 0.98, 1e-8);
   const kept = tf.tensor2d(bytes, [B, T], "int32");
+  const grams = ngramTensor(config, bytes, B, T);
   const vars = [...model.variables.values()];
   return async () => {
-    const cost = adam.minimize(() => model.loss(kept), true, vars)!;
+    const cost = adam.minimize(() => model.loss(kept, grams), true, vars)!;
     const v = (await cost.data())[0]; // one-element readback: waits for the GPU
     cost.dispose();
     return v;

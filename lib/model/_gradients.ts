@@ -148,6 +148,21 @@ function matMul(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boo
  */
 const ONE_HOT_GATHER_GRAD = new Set(["cpu", "wasm", "webgpu"]);
 
+/**
+ * Tables of `minRows` rows or more (the hashed n-gram tables) take UnsortedSegmentSum on these
+ * backends after all: the one-hot product would cost 2·rows·n·W FLOPs and an (n, rows) one-hot
+ * (344 GFLOP and 8.6 GB per `local4hash` table for 16 × 4096 bytes), the segment sum n·W adds
+ * (cpu: lib/train/_cpu_kernels.ts's linear kernel). wasm has none. Crossover not measured.
+ */
+export const SEGMENT_SUM_GATHER_GRAD = { backends: new Set(["cpu", "webgpu"]), minRows: 4096 };
+
+/** Whether the gradient of a gather from a table of `rows` rows is a segment sum here. */
+function segmentSumGatherGrad(rows: number): boolean {
+  const backend = tf.getBackend();
+  if (!ONE_HOT_GATHER_GRAD.has(backend)) return true;
+  return rows >= SEGMENT_SUM_GATHER_GRAD.minRows && SEGMENT_SUM_GATHER_GRAD.backends.has(backend);
+}
+
 const configs: tf.GradConfig[] = [
   {
     kernelName: tf.Add,
@@ -305,7 +320,7 @@ const configs: tf.GradConfig[] = [
           const inner = x.shape.slice(1);
           const values = tf.reshape(dy as tf.Tensor, [indices.size, ...inner]); // (..., inner) -> (n, inner)
           const flat = tf.reshape(indices, [indices.size]) as tf.Tensor1D; // (...) -> (n)
-          if (!ONE_HOT_GATHER_GRAD.has(tf.getBackend())) {
+          if (segmentSumGatherGrad(x.shape[0])) {
             return tf.unsortedSegmentSum(values, flat, x.shape[0]); // (n, inner) -> (rows, inner)
           }
           const width = inner.reduce((a, b) => a * b, 1);

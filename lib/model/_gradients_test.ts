@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { setBackend } from "./backend.ts";
-import { SPLIT_K, splitKCount, splitKMatMul } from "./_gradients.ts";
+import { SEGMENT_SUM_GATHER_GRAD, SPLIT_K, splitKCount, splitKMatMul } from "./_gradients.ts";
 import { hasWebGpu, relError, runWebGpuScript } from "./_test_util.ts";
 
 await setBackend("cpu");
@@ -134,6 +134,35 @@ Deno.test("registered gradient of GatherV2 sums the rows of repeated indices", (
   tf.dispose([table, indices, dy]);
 });
 
+Deno.test("GatherV2's gradient is a segment sum for tables of minRows rows or more, one-hot below, equal either way", async () => {
+  const saved = SEGMENT_SUM_GATHER_GRAD.minRows;
+  SEGMENT_SUM_GATHER_GRAD.minRows = 300; // stands for 4096, to keep tfjs's cpu kernel quick
+  try {
+    for (const rows of [257, 300]) {
+      const table = tf.randomNormal([rows, 3], 0, 1, "float32", rows);
+      const indices = tf.tensor1d([0, rows - 1, 5, 5, rows - 1, 0, 17], "int32");
+      const dy = tf.randomNormal([7, 3], 0, 1, "float32", 2);
+      const f = (t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, indices), dy));
+      let grad: ArrayLike<number> = [];
+      const kernels = (await tf.profile(() => {
+        grad = tf.tidy(() => tf.grad(f)(table).dataSync());
+      })).kernelNames;
+      const segmentSum = rows >= 300;
+      assert.equal(kernels.includes("UnsortedSegmentSum"), segmentSum, `${rows}: ${kernels}`);
+      assert.equal(kernels.includes("OneHot"), !segmentSum, `${rows}: ${kernels}`);
+      const d = dy.dataSync();
+      const want = new Float32Array(rows * 3);
+      indices.dataSync().forEach((r, i) => {
+        for (let c = 0; c < 3; c++) want[r * 3 + c] += d[i * 3 + c];
+      });
+      assert.ok(relError(grad, want) < 1e-6, `${rows} rows`);
+      tf.dispose([table, indices, dy]);
+    }
+  } finally {
+    SEGMENT_SUM_GATHER_GRAD.minRows = saved;
+  }
+});
+
 /** Runs `f` with split-K on for cpu from K ≥ 64 in chunks of 16..64, then restores the rule. */
 function withSplitK<T>(f: () => T): T {
   const saved = { minK: SPLIT_K.minK, chunk: SPLIT_K.chunk };
@@ -196,50 +225,78 @@ Deno.test("BatchMatMul gradients with split-K forced on match the plain ones on 
   tf.dispose([x, w, dy, idx]);
 });
 
-/** Model gradients on cpu (plain) and webgpu (split-K from K = 64), in a `--unstable-webgpu` Deno. */
+/**
+ * Model gradients on cpu (plain) and webgpu (split-K from K = 64), in a `--unstable-webgpu` Deno:
+ * tiny, and tinyhash with 512-row tables whose gather gradients take UnsortedSegmentSum (from 300
+ * rows here) while the byte tables keep the one-hot product.
+ */
 const WEBGPU_SCRIPT = `
 import * as tf from "@tensorflow/tfjs-core";
 import { setBackend } from "${new URL("./backend.ts", import.meta.url)}";
 import { LEVELS } from "${new URL("./configs.ts", import.meta.url)}";
-import { Megabyte } from "${new URL("./megabyte.ts", import.meta.url)}";
-import { SPLIT_K, splitKCount } from "${new URL("./_gradients.ts", import.meta.url)}";
+import { Megabyte, ngramTensor } from "${new URL("./megabyte.ts", import.meta.url)}";
+import {
+  SEGMENT_SUM_GATHER_GRAD,
+  SPLIT_K,
+  splitKCount,
+} from "${new URL("./_gradients.ts", import.meta.url)}";
 if (!(await navigator.gpu?.requestAdapter())) {
   console.log(JSON.stringify({ skip: true }));
   Deno.exit(0);
 }
 Object.assign(SPLIT_K, { minK: 64, chunk: [16, 64] });
+SEGMENT_SUM_GATHER_GRAD.minRows = 300;
 const [B, T] = [4, LEVELS.tiny.context];
 const bytes = Array.from({ length: B * T }, (_, i) => (i * 7919 + (i >> 3)) & 255);
-async function grads(backend) {
+async function grads(backend, config) {
   await setBackend(backend);
-  const model = new Megabyte(LEVELS.tiny, { seed: 3 });
+  const model = new Megabyte(config, { seed: 3 });
+  for (const [name, v] of model.variables) {
+    if (name.startsWith("local.ngram")) v.assign(tf.randomNormal(v.shape, 0, 0.02, "float32", 5));
+  }
   const x = tf.tensor2d(bytes, [B, T], "int32");
-  const { value, grads } = tf.variableGrads(() => model.loss(x), [...model.variables.values()]);
+  const grams = ngramTensor(config, bytes, B, T);
+  const kernels = (await tf.profile(() => {
+    const { value, grads } = tf.variableGrads(() => model.loss(x, grams), [...model.variables.values()]);
+    tf.dispose([value, ...Object.values(grads)]);
+  })).kernels.map((k) => k.name);
+  const { value, grads } = tf.variableGrads(() => model.loss(x, grams), [...model.variables.values()]);
   const out = {};
   for (const [name, v] of model.variables) out[name] = Array.from(await grads[v.name].data());
-  tf.dispose([x, value, ...Object.values(grads)]);
+  tf.dispose([x, grams, value, ...Object.values(grads)]);
   model.dispose();
-  return out;
+  return { grads: out, segmentSums: kernels.filter((k) => k === "UnsortedSegmentSum").length };
 }
-const cpu = await grads("cpu");
-const gpu = await grads("webgpu");
+const hashed = { ...LEVELS.tinyhash, hashRows: 512 };
+const out = {};
+for (const [name, config] of [["tiny", LEVELS.tiny], ["tinyhash512", hashed]]) {
+  out[name] = { cpu: await grads("cpu", config), gpu: await grads("webgpu", config) };
+}
 const split = splitKCount(B * T, LEVELS.tiny.localDim, 3 * LEVELS.tiny.localDim);
-console.log(JSON.stringify({ cpu, gpu, split }));
+console.log(JSON.stringify({ ...out, split }));
 `;
 
+type Side = { grads: Record<string, number[]>; segmentSums: number };
+
 Deno.test({
-  name: "the model's gradients on webgpu with split-K match cpu",
+  name:
+    "the model's gradients on webgpu with split-K and segment sums match cpu (tiny, hashed tables)",
   ignore: !(await hasWebGpu()),
   fn: async () => {
-    const { cpu, gpu, split } = await runWebGpuScript(WEBGPU_SCRIPT) as {
-      cpu: Record<string, number[]>;
-      gpu: Record<string, number[]>;
+    const result = await runWebGpuScript(WEBGPU_SCRIPT) as {
+      tiny: { cpu: Side; gpu: Side };
+      tinyhash512: { cpu: Side; gpu: Side };
       split: number;
     };
-    assert.equal(split, 8); // the local products (256 positions) ran in 8 chunks of 32
-    for (const name of Object.keys(cpu)) {
-      const err = relError(gpu[name], cpu[name]);
-      assert.ok(err < 1e-5, `${name}: ${err}`);
+    assert.equal(result.split, 8); // the local products (256 positions) ran in 8 chunks of 32
+    assert.equal(result.tiny.gpu.segmentSums, 0);
+    assert.equal(result.tinyhash512.gpu.segmentSums, 2); // one per n-gram table
+    for (const level of ["tiny", "tinyhash512"] as const) {
+      const { cpu, gpu } = result[level];
+      for (const name of Object.keys(cpu.grads)) {
+        const err = relError(gpu.grads[name], cpu.grads[name]);
+        assert.ok(err < 1e-5, `${level} ${name}: ${err}`);
+      }
     }
   },
 });

@@ -12,7 +12,8 @@
  *
  * Shape letters: B batch, T bytes, K = T/P patches, P patch size, DG global width per byte,
  * E = P·DG global width, DL local width, V = 256, H heads, hs head size, N = B·K (patches of the
- * batch).
+ * batch), G hashed n-gram tables (`hashOrders`, ARCHITECTURE.md's H), R rows of each
+ * (`hashRows`).
  *
  * GPU notes (../shared/DEVICE.md): pads are broadcast or gathered, never `tf.tile`d (the tile
  * gradient is one Slice + Add per repetition); batched matmuls are split at 65,535 matrices
@@ -22,8 +23,9 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { type MegabyteConfig, validateConfig } from "./config.ts";
+import { hashTables, type MegabyteConfig, validateConfig } from "./config.ts";
 import type { ModelTensor } from "./model_file_types.ts";
+import { ngramRows } from "./ngram.ts";
 import { tensorShapes } from "./tensor_shapes.ts";
 import { batchMatMul } from "./_batch_mat_mul.ts";
 import "./_gradients.ts";
@@ -119,6 +121,28 @@ function fnv1a(text: string): number {
   return h;
 }
 
+/**
+ * The hashed n-gram rows that {@link Megabyte.logits} and {@link Megabyte.loss} take, built on the
+ * host from the caller's copy of the bytes (`ngram.ts`): the webgpu backend cannot read `x` back
+ * synchronously under Deno, so a caller that trains or evaluates there passes these.
+ *
+ * @param config The model's sizes.
+ * @param x The windows, B·T bytes, window b at [b·T, (b+1)·T), each its own segment.
+ * @param B Windows.
+ * @param T Bytes per window.
+ * @returns (B, T, G) int32 rows (R for "none"), or undefined for a model without tables.
+ */
+export function ngramTensor(
+  config: MegabyteConfig,
+  x: ArrayLike<number>,
+  B: number,
+  T: number,
+): tf.Tensor3D | undefined {
+  const G = hashTables(config).orders;
+  if (G === 0) return undefined;
+  return tf.tensor3d(ngramRows(x, B, T, config), [B, T, G], "int32"); // (B, T, G)
+}
+
 // ---------------------------------------------------------------------------------------------
 // The model
 
@@ -165,7 +189,7 @@ export class Megabyte {
   /**
    * Creates a model with GPT-2 initial weights: normal(0, 0.02) for every matrix, embedding and
    * pad, 0.02/sqrt(2·layers) for the residual projections `wo` and `w2` (layers of their own
-   * transformer), 1 for the RMSNorm gains.
+   * transformer), 1 for the RMSNorm gains, 0 for the hashed n-gram tables.
    *
    * @param config The model's sizes; a RangeError names the first broken invariant.
    * @param options The init seed.
@@ -180,6 +204,9 @@ export class Megabyte {
       const layers = name.startsWith("global.") ? config.globalLayers : config.localLayers;
       const init = tf.tidy(() => {
         if (part === "ln1" || part === "ln2" || name.endsWith(".ln_f")) return tf.ones(shape);
+        // Zero: an added input needs no symmetry breaking (each row's gradient is its own), and
+        // the model then starts as its table-less twin, as a model grown from one does.
+        if (name.startsWith("local.ngram")) return tf.zeros(shape);
         const std = part === "wo" || part === "w2" ? INIT_STD / Math.sqrt(2 * layers) : INIT_STD;
         return tf.randomNormal(shape, 0, std, "float32", fnv1a(`${seed}/${name}`));
       });
@@ -218,13 +245,41 @@ export class Megabyte {
   }
 
   /**
+   * The rows of the hashed n-gram tables for `x`: `grams` checked, or built from `x` read back
+   * synchronously (cpu and wasm only).
+   */
+  #grams(x: tf.Tensor2D, grams: tf.Tensor3D | undefined): tf.Tensor3D {
+    const [B, T] = x.shape;
+    const G = hashTables(this.config).orders;
+    if (grams === undefined) {
+      if (tf.getBackend() === "webgpu") {
+        throw new Error(
+          "Cannot run a model with hashed n-gram tables on webgpu without its rows: pass ngramTensor(config, bytes, B, T)",
+        );
+      }
+      return ngramTensor(this.config, x.dataSync(), B, T)!; // (B, T, G)
+    }
+    const [gb, gt, gg] = grams.shape;
+    if (grams.rank !== 3 || gb !== B || gt !== T || gg !== G || grams.dtype !== "int32") {
+      throw new RangeError(
+        `Cannot run the model: the n-gram rows must be (${B}, ${T}, ${G}) int32, got (${grams.shape}) ${grams.dtype}`,
+      );
+    }
+    return grams;
+  }
+
+  /**
    * The byte logits: `logits[b, t]` predicts `x[b, t]` from `x[b, 0..t-1]`.
    *
    * @param x Shape (B, T), int32 byte values 0..255, 1 ≤ T ≤ `config.context`.
+   * @param grams Models with hashed n-gram tables only: the rows of {@link ngramTensor} for the
+   *   bytes of `x`, (B, T, G) int32 (not disposed here). Needed on webgpu; elsewhere, built from
+   *   `x` when left out. Ignored by a model without tables.
    * @returns Shape (B, T, 256), float32 logits (unnormalized log-probabilities).
    */
-  logits(x: tf.Tensor2D): tf.Tensor3D {
+  logits(x: tf.Tensor2D, grams?: tf.Tensor3D): tf.Tensor3D {
     const { patchSize: P, globalDim: DG, localDim: DL, context } = this.config;
+    const { orders: G, rows: R } = hashTables(this.config);
     if (x.rank !== 2) {
       throw new RangeError(`Cannot run the model: x must be (B, T), got rank ${x.rank}`);
     }
@@ -239,6 +294,7 @@ export class Megabyte {
     const E = P * DG;
     const N = B * K;
     return tf.tidy(() => {
+      const rows = G > 0 ? this.#grams(x, grams) : undefined; // (B, T, G)
       // Pad the last patch with zero bytes: outputs before T do not see them (causal).
       const xp = K * P > T ? tf.pad(x, [[0, 0], [0, K * P - T]]) : x; // (B, T) -> (B, K·P)
 
@@ -276,10 +332,20 @@ export class Megabyte {
         tf.reshape(this.#v("local.pad"), [1, DL]),
       ], 0); // (256, DL) ++ (1, DL) -> (257, DL)
       const prev = tf.gather(table, prevIdx); // (257, DL)[(N, P)] -> (N, P, DL)
-      const lIn = tf.add(
+      let lIn = tf.add(
         tf.add(tf.reshape(lGlob, [N, P, DL]), this.#v("local.pos_emb")),
         prev,
       ); // (N, P, DL) + (P, DL) + (N, P, DL) -> (N, P, DL)
+      if (rows !== undefined) {
+        // Then the hashed n-gram embeddings, orders 2..G+1 in turn. Row R, a zero row appended to
+        // each table, is read where fewer than n bytes precede (and at the padding).
+        const padded = K * P > T ? tf.pad(rows, [[0, 0], [0, K * P - T], [0, 0]], R) : rows; // (B, T, G) -> (B, K·P, G)
+        const byOrder = tf.unstack(tf.reshape(padded, [N, P, G]), 2); // (N, P, G) -> G × (N, P)
+        for (let j = 0; j < G; j++) {
+          const ngram = tf.pad(this.#v<tf.Rank.R2>(`local.ngram${j + 2}_emb`), [[0, 1], [0, 0]]); // (R, DL) -> (R+1, DL)
+          lIn = tf.add(lIn, tf.gather(ngram, byOrder[j])); // (N, P, DL) + (R+1, DL)[(N, P)] -> (N, P, DL)
+        }
+      }
 
       // 6. Local transformer within each patch, then the byte head.
       const lOut = transformer(
@@ -300,12 +366,13 @@ export class Megabyte {
    * (divide by ln 2 for bits per byte), over all B·T positions.
    *
    * @param x Shape (B, T), int32 byte values, 1 ≤ T ≤ `config.context`.
+   * @param grams The n-gram rows of `x`, as for {@link logits}.
    * @returns A scalar; differentiable with respect to {@link variables}.
    */
-  loss(x: tf.Tensor2D): tf.Scalar {
+  loss(x: tf.Tensor2D, grams?: tf.Tensor3D): tf.Scalar {
     return tf.tidy(() => {
       const [B, T] = x.shape;
-      const logits = tf.reshape(this.logits(x), [B * T, 256]); // (B, T, V) -> (B·T, V)
+      const logits = tf.reshape(this.logits(x, grams), [B * T, 256]); // (B, T, V) -> (B·T, V)
       // int32 one-hot, then cast: the wasm backend's float32 OneHot writes integer bit patterns.
       const labels = tf.cast(tf.oneHot(tf.reshape(x, [B * T]), 256), "float32"); // (B·T) -> (B·T, V)
       return tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.MEAN); // (B·T, V) -> ()

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { setBackend } from "./backend.ts";
 import { LEVELS } from "./configs.ts";
-import { Megabyte } from "./megabyte.ts";
+import { Megabyte, ngramTensor } from "./megabyte.ts";
+import { ngramRow } from "./ngram.ts";
+import { SEGMENT_SUM_GATHER_GRAD } from "./_gradients.ts";
 import { readModelFile } from "./model_file_read.ts";
 import { writeModelFile } from "./model_file_write.ts";
 import { tensorShapes } from "./tensor_shapes.ts";
@@ -10,6 +12,7 @@ import { tensorShapes } from "./tensor_shapes.ts";
 await setBackend("cpu");
 
 const tiny = LEVELS.tiny; // P = 4, context 64 (16 patches)
+const tinyhash = LEVELS.tinyhash; // tiny + hashed 2- and 3-grams, 64 rows each
 
 /** Deterministic pseudo-random bytes. */
 function bytes(n: number, seed: number): number[] {
@@ -28,12 +31,17 @@ function logitsOf(model: Megabyte, row: number[]): Float32Array {
   });
 }
 
-/** A model whose weights are larger than at init, so that every path visibly matters. */
-function scrambled(seed: number): Megabyte {
-  const model = new Megabyte(tiny, { seed });
+/**
+ * A model whose weights are larger than at init, so that every path visibly matters; the hashed
+ * n-gram tables (zero at init) get normal(0, 0.2), the spread of the scaled byte embeddings.
+ */
+function scrambled(seed: number, config = tiny): Megabyte {
+  const model = new Megabyte(config, { seed });
   tf.tidy(() => {
-    for (const v of model.variables.values()) {
-      if (v.rank === 2) v.assign(tf.mul(v, 10));
+    for (const [name, v] of model.variables) {
+      if (name.startsWith("local.ngram")) {
+        v.assign(tf.randomNormal(v.shape, 0, 0.2, "float32", seed + v.size));
+      } else if (v.rank === 2) v.assign(tf.mul(v, 10));
       else v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.5, "float32", seed)));
     }
   });
@@ -84,65 +92,69 @@ Deno.test("Megabyte() creates the tensors of ARCHITECTURE.md, the same for the s
   for (const m of [a, b, c]) m.dispose();
 });
 
-Deno.test("Megabyte.logits() at positions ≤ t never depend on byte t, inside a patch and across patch boundaries", () => {
-  const model = scrambled(3);
-  const T = tiny.context;
-  const base = bytes(T, 11);
-  const before = logitsOf(model, base);
-  const P = tiny.patchSize;
-  // First, middle and last byte of a patch; the first and last byte of the window.
-  for (const t of [0, P - 1, P, P + 1, 2 * P - 1, 5 * P + 2, T - P, T - 1]) {
-    const changed = base.slice();
-    changed[t] = (changed[t] + 101) % 256;
-    const after = logitsOf(model, changed);
-    for (let i = 0; i < (t + 1) * 256; i++) {
-      assert.equal(
-        after[i],
-        before[i],
-        `byte ${t} changed the logits of position ${Math.floor(i / 256)}`,
-      );
-    }
-    if (t < T - 1) {
-      const later = after.subarray((t + 1) * 256);
-      assert.ok(
-        later.some((v, i) => v !== before[(t + 1) * 256 + i]),
-        `byte ${t} changed nothing after it`,
-      );
-    }
-  }
-  model.dispose();
-});
+for (const config of [tiny, tinyhash]) {
+  const level = config === tiny ? "tiny" : "tinyhash";
 
-Deno.test("Megabyte.logits() of a prefix equal the first positions of the whole window", () => {
-  const model = scrambled(5);
-  const row = bytes(tiny.context, 2);
-  const whole = logitsOf(model, row);
-  for (const T of [1, 3, tiny.patchSize, 21]) {
-    const prefix = logitsOf(model, row.slice(0, T));
-    for (let i = 0; i < prefix.length; i++) {
-      assert.ok(
-        Math.abs(prefix[i] - whole[i]) <= 1e-4 * (1 + Math.abs(whole[i])),
-        `T=${T} index ${i}`,
-      );
+  Deno.test(`Megabyte.logits() at positions ≤ t never depend on byte t, inside a patch and across patch boundaries (${level})`, () => {
+    const model = scrambled(3, config);
+    const T = config.context;
+    const base = bytes(T, 11);
+    const before = logitsOf(model, base);
+    const P = config.patchSize;
+    // First, middle and last byte of a patch; the first and last byte of the window.
+    for (const t of [0, P - 1, P, P + 1, 2 * P - 1, 5 * P + 2, T - P, T - 1]) {
+      const changed = base.slice();
+      changed[t] = (changed[t] + 101) % 256;
+      const after = logitsOf(model, changed);
+      for (let i = 0; i < (t + 1) * 256; i++) {
+        assert.equal(
+          after[i],
+          before[i],
+          `byte ${t} changed the logits of position ${Math.floor(i / 256)}`,
+        );
+      }
+      if (t < T - 1) {
+        const later = after.subarray((t + 1) * 256);
+        assert.ok(
+          later.some((v, i) => v !== before[(t + 1) * 256 + i]),
+          `byte ${t} changed nothing after it`,
+        );
+      }
     }
-  }
-  model.dispose();
-});
+    model.dispose();
+  });
 
-Deno.test("Megabyte.logits() of a sequence do not depend on the others in the batch", () => {
-  const model = scrambled(6);
-  const a = bytes(40, 1);
-  const b = bytes(40, 2);
-  const alone = logitsOf(model, a);
-  const batched = tf.tidy(() =>
-    model.logits(tf.tensor2d([...b, ...a], [2, 40], "int32")).dataSync()
-  );
-  const second = batched.subarray(40 * 256);
-  for (let i = 0; i < alone.length; i++) {
-    assert.ok(Math.abs(alone[i] - second[i]) <= 1e-4 * (1 + Math.abs(alone[i])));
-  }
-  model.dispose();
-});
+  Deno.test(`Megabyte.logits() of a prefix equal the first positions of the whole window (${level})`, () => {
+    const model = scrambled(5, config);
+    const row = bytes(config.context, 2);
+    const whole = logitsOf(model, row);
+    for (const T of [1, 3, config.patchSize, 21]) {
+      const prefix = logitsOf(model, row.slice(0, T));
+      for (let i = 0; i < prefix.length; i++) {
+        assert.ok(
+          Math.abs(prefix[i] - whole[i]) <= 1e-4 * (1 + Math.abs(whole[i])),
+          `T=${T} index ${i}`,
+        );
+      }
+    }
+    model.dispose();
+  });
+
+  Deno.test(`Megabyte.logits() of a sequence do not depend on the others in the batch (${level})`, () => {
+    const model = scrambled(6, config);
+    const a = bytes(40, 1);
+    const b = bytes(40, 2);
+    const alone = logitsOf(model, a);
+    const batched = tf.tidy(() =>
+      model.logits(tf.tensor2d([...b, ...a], [2, 40], "int32")).dataSync()
+    );
+    const second = batched.subarray(40 * 256);
+    for (let i = 0; i < alone.length; i++) {
+      assert.ok(Math.abs(alone[i] - second[i]) <= 1e-4 * (1 + Math.abs(alone[i])));
+    }
+    model.dispose();
+  });
+}
 
 Deno.test("Megabyte.loss() is the mean cross-entropy of the logits, near ln 256 at init", () => {
   const model = scrambled(9);
@@ -165,13 +177,14 @@ Deno.test("Megabyte.loss() is the mean cross-entropy of the logits, near ln 256 
   fresh.dispose();
 });
 
-Deno.test("Megabyte.loss() gradients match finite differences along a random direction", () => {
-  const model = scrambled(12);
-  model.variables.forEach((v) => tf.tidy(() => v.assign(tf.mul(v, 0.3)))); // keep the loss smooth
-  const x = tf.tensor2d(bytes(2 * 24, 8), [2, 24], "int32");
-  const vars = [...model.variables.values()];
-  const { grads } = tf.variableGrads(() => model.loss(x), vars);
-  const directions = vars.map((v, i) => tf.randomNormal(v.shape, 0, 1, "float32", 100 + i));
+/**
+ * Asserts that the loss's gradient along a random direction in the variables `names` matches
+ * central differences.
+ */
+function checkGradient(model: Megabyte, x: tf.Tensor2D, names: string[], seed: number): void {
+  const vars = names.map((name) => model.variables.get(name)!);
+  const { value, grads } = tf.variableGrads(() => model.loss(x), vars);
+  const directions = vars.map((v, i) => tf.randomNormal(v.shape, 0, 1, "float32", seed + i));
   let analytic = 0;
   vars.forEach((v, i) => (analytic += tf.sum(tf.mul(grads[v.name], directions[i])).dataSync()[0]));
   const lossAt = (eps: number) => {
@@ -187,9 +200,93 @@ Deno.test("Megabyte.loss() gradients match finite differences along a random dir
   assert.ok(Math.abs(analytic) > 1e-2, `degenerate direction: ${analytic}`);
   assert.ok(
     Math.abs(numeric - analytic) < 0.02 * Math.abs(analytic),
-    `numeric ${numeric}, analytic ${analytic}`,
+    `${names.length} tensors: numeric ${numeric}, analytic ${analytic}`,
   );
-  tf.dispose([x, ...directions, ...Object.values(grads)]);
+  tf.dispose([value, ...directions, ...Object.values(grads)]);
+}
+
+Deno.test("Megabyte.loss() gradients match finite differences along a random direction", () => {
+  const model = scrambled(12);
+  model.variables.forEach((v) => tf.tidy(() => v.assign(tf.mul(v, 0.3)))); // keep the loss smooth
+  const x = tf.tensor2d(bytes(2 * 24, 8), [2, 24], "int32");
+  checkGradient(model, x, [...model.variables.keys()], 100);
+  x.dispose();
+  model.dispose();
+});
+
+Deno.test("Megabyte.loss() gradients of tinyhash, its tables included, match finite differences with either gather gradient", () => {
+  const model = scrambled(12, tinyhash);
+  model.variables.forEach((v) => tf.tidy(() => v.assign(tf.mul(v, 0.3)))); // keep the loss smooth
+  const x = tf.tensor2d(bytes(2 * 24, 8), [2, 24], "int32");
+  const tables = [...model.variables.keys()].filter((name) => name.startsWith("local.ngram"));
+  assert.deepEqual(tables, ["local.ngram2_emb", "local.ngram3_emb"]);
+  const saved = SEGMENT_SUM_GATHER_GRAD.minRows;
+  // The one-hot product (tables of 65 rows), then UnsortedSegmentSum for every table.
+  for (const minRows of [saved, 1]) {
+    SEGMENT_SUM_GATHER_GRAD.minRows = minRows;
+    try {
+      checkGradient(model, x, [...model.variables.keys()], 100);
+      checkGradient(model, x, tables, 200); // the tables alone, lest the rest hide them
+    } finally {
+      SEGMENT_SUM_GATHER_GRAD.minRows = saved;
+    }
+  }
+  x.dispose();
+  model.dispose();
+});
+
+Deno.test("Megabyte.logits() of tinyhash: the n-gram terms change the logits from position n on; tables at zero give tiny's logits exactly", () => {
+  const row = bytes(tinyhash.context, 13);
+  const plain = new Megabyte(tiny, { seed: 4 });
+  const zero = new Megabyte(tinyhash, { seed: 4 }); // tables at zero, the rest as `plain`
+  assert.ok(zero.exportTensors().get("local.ngram3_emb")!.data.every((v) => v === 0));
+  const base = logitsOf(plain, row);
+  assert.deepEqual(logitsOf(zero, row), base);
+  // Only the 2-gram table, and only its row read at position 2: nothing changes before it.
+  const r = ngramRow(row, 2, 2, tinyhash.hashRows!);
+  tf.tidy(() => {
+    const table = zero.variables.get("local.ngram2_emb")!;
+    const values = new Float32Array(table.size);
+    values.fill(0.5, r * tinyhash.localDim, (r + 1) * tinyhash.localDim);
+    table.assign(tf.tensor2d(values, table.shape as [number, number]));
+  });
+  const one = logitsOf(zero, row);
+  assert.deepEqual(one.subarray(0, 2 * 256), base.subarray(0, 2 * 256));
+  assert.ok(one.subarray(2 * 256, 3 * 256).some((v, i) => v !== base[2 * 256 + i]));
+  // With every table scrambled, the first patch of another window differs from tiny's from t = 2
+  // on, and patch 1's first byte too (its n-grams end in patch 0; the global input is the same).
+  const full = scrambled(4, tinyhash);
+  const twin = new Megabyte(tiny, { seed: 4 });
+  twin.importTensors(
+    new Map([...full.exportTensors()].filter(([name]) => !name.startsWith("local.ngram"))),
+  );
+  const a = logitsOf(full, row);
+  const b = logitsOf(twin, row);
+  const P = tinyhash.patchSize;
+  for (let t = 0; t <= P; t++) {
+    const same = a.subarray(t * 256, (t + 1) * 256).every((v, i) => v === b[t * 256 + i]);
+    assert.equal(same, t < 2, `position ${t}`);
+  }
+  for (const m of [plain, zero, full, twin]) m.dispose();
+});
+
+Deno.test("Megabyte.logits() takes the n-gram rows from the caller, checked, and equals its own", () => {
+  const model = scrambled(8, tinyhash);
+  const row = bytes(2 * 21, 5);
+  const x = tf.tensor2d(row, [2, 21], "int32");
+  const grams = ngramTensor(tinyhash, row, 2, 21)!;
+  assert.deepEqual(grams.shape, [2, 21, 2]);
+  const own = model.logits(x);
+  const given = model.logits(x, grams);
+  assert.deepEqual(given.dataSync(), own.dataSync());
+  // Rows of other bytes change the result: the given rows are the ones used.
+  const other = ngramTensor(tinyhash, bytes(2 * 21, 6), 2, 21)!;
+  const wrong = model.logits(x, other);
+  assert.notDeepEqual(wrong.dataSync(), own.dataSync());
+  const short = ngramTensor(tinyhash, row, 2, 20)!;
+  assert.throws(() => model.logits(x, short), /must be \(2, 21, 2\) int32, got \(2,20,2\)/);
+  assert.equal(ngramTensor(tiny, row, 2, 21), undefined);
+  tf.dispose([x, grams, own, given, other, wrong, short]);
   model.dispose();
 });
 
@@ -215,15 +312,17 @@ Deno.test("Megabyte.loss() falls on a small repetitive corpus in a few dozen Ada
 });
 
 Deno.test("Megabyte.logits() and loss() leave no tensors behind", () => {
-  const model = new Megabyte(tiny, { seed: 1 });
-  const x = tf.tensor2d(bytes(20, 1), [1, 20], "int32");
-  model.logits(x).dispose(); // warm the mask cache
-  const before = tf.memory().numTensors;
-  model.logits(x).dispose();
-  model.loss(x).dispose();
-  assert.equal(tf.memory().numTensors, before);
-  x.dispose();
-  model.dispose();
+  for (const config of [tiny, tinyhash]) {
+    const model = new Megabyte(config, { seed: 1 });
+    const x = tf.tensor2d(bytes(20, 1), [1, 20], "int32");
+    model.logits(x).dispose(); // warm the mask cache
+    const before = tf.memory().numTensors;
+    model.logits(x).dispose();
+    model.loss(x).dispose();
+    assert.equal(tf.memory().numTensors, before);
+    x.dispose();
+    model.dispose();
+  }
 });
 
 Deno.test("Megabyte export → writeModelFile → readModelFile → import gives identical logits", () => {

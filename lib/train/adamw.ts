@@ -20,6 +20,11 @@ export interface AdamWOptions {
   epsilon?: number;
   /** Decoupled weight decay, applied to the tensors {@link decaysWeight} picks. @default {0.1} */
   weightDecay?: number;
+  /**
+   * Learning-rate multipliers by parameter name, on the Adam update only (not the weight decay);
+   * parameters not named keep 1. @default {none}
+   */
+  lrScales?: ReadonlyMap<string, number>;
 }
 
 /** The optimizer's state in plain arrays, as a checkpoint stores it. */
@@ -69,6 +74,8 @@ export class AdamW {
   readonly #v: tf.Variable;
   /** 1 where the flat layout holds a tensor that {@link decaysWeight} picks, else 0. */
   readonly #decays: tf.Tensor1D;
+  /** Each value's learning-rate multiplier in the flat layout, or null when all are 1. */
+  readonly #scales: tf.Tensor1D | null;
   readonly #beta1: number;
   readonly #beta2: number;
   readonly #epsilon: number;
@@ -97,13 +104,33 @@ export class AdamW {
       at += p.size;
     }
     this.#decays = tf.tensor1d(decays);
+    const lrScales = options.lrScales ?? new Map<string, number>();
+    for (const [name, scale] of lrScales) {
+      if (!params.has(name)) {
+        throw new RangeError(`Cannot scale the learning rate of ${name}: no such parameter`);
+      }
+      if (!(scale >= 0 && Number.isFinite(scale))) {
+        throw new RangeError(`Cannot scale the learning rate of ${name} by ${scale}`);
+      }
+    }
+    if ([...lrScales.values()].every((scale) => scale === 1)) this.#scales = null;
+    else {
+      const scales = new Float32Array(total).fill(1);
+      at = 0;
+      for (const [name, p] of params) {
+        scales.fill(lrScales.get(name) ?? 1, at, at + p.size);
+        at += p.size;
+      }
+      this.#scales = tf.tensor1d(scales);
+    }
   }
 
   /**
    * Takes one step: the gradients g, laid end to end, are scaled so that their global L2 norm is
    * at most `maxNorm` (PyTorch's `clip_grad_norm_`: factor `min(1, maxNorm / (norm + 1e-6))`), then
    * for every parameter p PyTorch's AdamW `p ← p·(1 − lr·wd)` (decayed tensors only),
-   * `m ← β1·m + (1−β1)·g`, `v ← β2·v + (1−β2)·g²`, `p ← p − lr/(1−β1^t) · m / (√v/√(1−β2^t) + ε)`.
+   * `m ← β1·m + (1−β1)·g`, `v ← β2·v + (1−β2)·g²`,
+   * `p ← p − s·lr/(1−β1^t) · m / (√v/√(1−β2^t) + ε)` with s the parameter's `lrScales` entry.
    * All parameters go through one chain of element-wise kernels over the flat layout, not one
    * chain per tensor: on webgpu each kernel has a fixed cost, and `local4` has 52 tensors.
    *
@@ -142,7 +169,9 @@ export class AdamW {
         ? tf.sub(p, tf.mul(tf.mul(p, this.#decays), lr * this.#weightDecay))
         : p;
       const denom = tf.add(tf.div(tf.sqrt(v1), rootCorrection2), this.#epsilon);
-      const updated = tf.split(tf.sub(decayed, tf.mul(tf.div(m1, denom), stepSize)), this.#sizes);
+      const step = tf.mul(tf.div(m1, denom), stepSize);
+      const scaled = this.#scales === null ? step : tf.mul(step, this.#scales);
+      const updated = tf.split(tf.sub(decayed, scaled), this.#sizes);
       names.forEach((name, i) => {
         const param = this.#params.get(name)!;
         param.assign(tf.reshape(updated[i], param.shape));
@@ -198,5 +227,6 @@ export class AdamW {
   /** Frees the moments (not the parameters). */
   dispose(): void {
     tf.dispose([this.#m, this.#v, this.#decays]);
+    this.#scales?.dispose();
   }
 }

@@ -11,7 +11,7 @@ function reference(
   p: number[],
   grads: number[][],
   lrs: number[],
-  o: { b1: number; b2: number; eps: number; wd: number },
+  o: { b1: number; b2: number; eps: number; wd: number; scale?: number },
 ): number[] {
   const m = p.map(() => 0);
   const v = p.map(() => 0);
@@ -25,7 +25,7 @@ function reference(
       v[i] = o.b2 * v[i] + (1 - o.b2) * g[i] * g[i];
       const mHat = m[i] / (1 - o.b1 ** t);
       const vHat = v[i] / (1 - o.b2 ** t);
-      p[i] -= (lr * mHat) / (Math.sqrt(vHat) + o.eps);
+      p[i] -= ((o.scale ?? 1) * lr * mHat) / (Math.sqrt(vHat) + o.eps);
     }
   });
   return p;
@@ -66,6 +66,60 @@ Deno.test("AdamW.apply() matches a hand computation, decaying matrices and not g
   assert.equal(opt.step, 3);
   opt.dispose();
   tf.dispose([w, ln]);
+});
+
+Deno.test("AdamW.apply() multiplies the update of the parameters in lrScales, not their decay", () => {
+  const start = {
+    "local.ngram2_emb": [0.5, -0.25],
+    "local.h0.w1": [1, -2],
+    "local.h0.ln1": [1, 1],
+  };
+  const scales = new Map([["local.ngram2_emb", 10], ["local.h0.w1", 3]]);
+  const params = new Map<string, tf.Variable>([
+    ["local.ngram2_emb", tf.variable(tf.tensor2d(start["local.ngram2_emb"], [1, 2]))],
+    ["local.h0.w1", tf.variable(tf.tensor2d(start["local.h0.w1"], [1, 2]))],
+    ["local.h0.ln1", tf.variable(tf.tensor1d(start["local.h0.ln1"]))],
+  ]);
+  const opt = new AdamW(params, { weightDecay: 0.1, lrScales: scales });
+  const grads = [[0.1, -0.2], [0.3, 0.05], [-0.4, 0.2]];
+  const lrs = [0.01, 0.02];
+  for (const lr of lrs) {
+    const g = new Map<string, tf.Tensor>(
+      [...params].map(([name, p], i) => [name, tf.tensor(grads[i], p.shape)]),
+    );
+    opt.apply(g, lr).dispose();
+    tf.dispose([...g.values()]);
+  }
+  const hyper = { b1: 0.9, b2: 0.98, eps: 1e-8 };
+  const want = {
+    "local.ngram2_emb": reference(start["local.ngram2_emb"], [grads[0], grads[0]], lrs, {
+      ...hyper,
+      wd: 0, // an embedding: never decayed
+      scale: 10,
+    }),
+    "local.h0.w1": reference(start["local.h0.w1"], [grads[1], grads[1]], lrs, {
+      ...hyper,
+      wd: 0.1, // decayed at lr, the update at 3·lr
+      scale: 3,
+    }),
+    "local.h0.ln1": reference(start["local.h0.ln1"], [grads[2], grads[2]], lrs, {
+      ...hyper,
+      wd: 0,
+    }),
+  };
+  for (const [name, values] of Object.entries(want)) {
+    const got = params.get(name)!.dataSync();
+    values.forEach((w, i) =>
+      assert.ok(Math.abs(got[i] - w) < 1e-6, `${name}: ${got} vs ${values}`)
+    );
+  }
+  assert.throws(
+    () => new AdamW(params, { lrScales: new Map([["local.ngram9_emb", 2]]) }),
+    /no such parameter/,
+  );
+  assert.throws(() => new AdamW(params, { lrScales: new Map([["local.h0.w1", -1]]) }), RangeError);
+  opt.dispose();
+  tf.dispose([...params.values()]);
 });
 
 Deno.test("AdamW.setState() restores moments so the next step is the same", async () => {
@@ -139,6 +193,7 @@ Deno.test("decaysWeight() picks projection matrices, not gains, embeddings or pa
   assert.equal(decaysWeight("global.byte_emb", [256, 4]), false);
   assert.equal(decaysWeight("local.pos_emb", [4, 8]), false);
   assert.equal(decaysWeight("global.pad", [8]), false);
+  assert.equal(decaysWeight("local.ngram2_emb", [32768, 80]), false);
 });
 
 /**

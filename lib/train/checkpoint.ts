@@ -54,6 +54,8 @@ export interface TrainSettings {
   warmupSteps: number;
   /** AdamW's decoupled weight decay on matrices. */
   weightDecay: number;
+  /** Learning-rate multiplier of the hashed n-gram tables (AdamW's `lrScales`). Absent: 1. */
+  ngramLrScale?: number;
   /** Adam's β1. */
   beta1: number;
   /** Adam's β2. */

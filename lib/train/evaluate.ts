@@ -5,7 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Megabyte } from "../model/megabyte.ts";
+import { type Megabyte, ngramTensor } from "../model/megabyte.ts";
 import type { ValidationResult } from "./checkpoint.ts";
 import type { ValidationSet } from "./windows.ts";
 
@@ -30,14 +30,12 @@ export async function evaluateBpb(
     let nats = 0;
     for (let first = 0; first < set.count; first += batch) {
       const rows = Math.min(batch, set.count - first);
-      const x = tf.tensor2d(
-        set.windows.subarray(first * T, (first + rows) * T),
-        [rows, T],
-        "int32",
-      ); // (B, T)
-      const loss = tf.tidy(() => model.loss(x)); // (B, T) -> (), mean nats per byte
+      const windows = set.windows.subarray(first * T, (first + rows) * T);
+      const x = tf.tensor2d(windows, [rows, T], "int32"); // (B, T)
+      const grams = ngramTensor(model.config, windows, rows, T); // (B, T, G) or none
+      const loss = tf.tidy(() => model.loss(x, grams)); // (B, T) -> (), mean nats per byte
       nats += (await loss.data())[0] * rows * T;
-      tf.dispose([x, loss]);
+      tf.dispose([x, grams, loss]);
     }
     categories[set.name] = nats / (set.count * T) / Math.LN2;
     totalNats += nats;

@@ -7,7 +7,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { Megabyte } from "../model/megabyte.ts";
+import { Megabyte, ngramTensor } from "../model/megabyte.ts";
 import { readModelFile } from "../model/model_file_read.ts";
 import { writeModelFile } from "../model/model_file_write.ts";
 import { type Checkpoint, loadCheckpoint } from "./checkpoint.ts";
@@ -134,7 +134,8 @@ function computeFixture(
     model.importTensors(tensors);
     const [logits, logProbs] = tf.tidy(() => {
       const x = tf.tensor2d(Int32Array.from(input), [1, T], "int32"); // (1, T)
-      const logits = tf.reshape(model.logits(x), [T, 256]); // (1, T, V) -> (T, V)
+      const grams = ngramTensor(config, input, 1, T); // (1, T, G) or none
+      const logits = tf.reshape(model.logits(x, grams), [T, 256]); // (1, T, V) -> (T, V)
       return [logits, tf.logSoftmax(logits)]; // (T, V), (T, V)
     });
     const values = logits.dataSync() as Float32Array;

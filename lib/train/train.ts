@@ -17,10 +17,10 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { MegabyteConfig } from "../model/config.ts";
-import { CONFIG_FIELDS } from "../model/config.ts";
+import { CONFIG_FIELDS, HASH_FIELDS, hashTables } from "../model/config.ts";
 import { loadModel } from "../model/model_file_read.ts";
 import type { ModelFile, ModelTensor } from "../model/model_file_types.ts";
-import { flopsPerByte, Megabyte } from "../model/megabyte.ts";
+import { flopsPerByte, Megabyte, ngramTensor } from "../model/megabyte.ts";
 import "./_cpu_kernels.ts";
 import { AdamW } from "./adamw.ts";
 import {
@@ -54,8 +54,9 @@ export interface TrainOptions {
   /**
    * A new run starts from this model file's weights (a warm start: fresh optimizer state, the
    * schedule from step 0) instead of random ones. Its config must equal `config`, but for fewer
-   * global or local layers: the run then makes the file's model deeper, each added block starting
-   * as the identity. Ignored on resume.
+   * global or local layers, or fewer hashed n-gram tables (none, or the same rows): the run then
+   * grows the file's model, each added block starting as the identity and each added table at
+   * zero, so that it starts with the file's function. Ignored on resume.
    */
   init?: string;
   /** Run folder of a new run; must not hold a checkpoint yet. */
@@ -88,6 +89,12 @@ export interface TrainOptions {
   warmupSteps?: number;
   /** AdamW weight decay on matrices. @default {0.1} */
   weightDecay?: number;
+  /**
+   * Learning-rate multiplier of the hashed n-gram tables, for a config with them: tables grown at
+   * zero under a model trained on at a low rate would otherwise learn slowly. Fixed by the
+   * checkpoint. @default {1}
+   */
+  ngramLrScale?: number;
   /** Seed of the initial weights and of the windows. @default {1337} */
   seed?: number;
   /** Steps between validations and checkpoints. @default {min(steps, 250)} */
@@ -188,14 +195,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     settings = newSettings(options.config.name, options);
     if (options.init !== undefined) {
       initFile = await loadModel(options.init);
-      const differs = CONFIG_FIELDS.find((key) =>
-        initFile!.config[key] !== config[key] && !grows(key, initFile!.config, config)
+      const from = initFile.config;
+      const differs = [...CONFIG_FIELDS, ...HASH_FIELDS].find((key) =>
+        field(from, key) !== field(config, key) && !grows(key, from, config)
       );
       if (differs !== undefined) {
         throw new RangeError(
           `Cannot start from ${options.init}: its ${differs} is ${
-            initFile.config[differs]
-          }, the run's is ${config[differs]}`,
+            field(from, differs)
+          }, the run's is ${field(config, differs)}`,
         );
       }
       const sha256 = Array.from(initFile.hash, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -224,6 +232,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     beta2: settings.beta2,
     epsilon: settings.epsilon,
     weightDecay: settings.weightDecay,
+    lrScales: new Map(
+      [...model.variables.keys()].filter(isNgramTable).map((name) => [
+        name,
+        settings.ngramLrScale ?? 1,
+      ]),
+    ),
   });
   const rng = new Rng(settings.seed);
   let step = 0;
@@ -315,15 +329,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       const t0 = performance.now();
       const lr = learningRate(step, schedule);
-      const rows = sampleWindows(trainCorpus, rng, {
+      const windows = sampleWindows(trainCorpus, rng, {
         batch: settings.batch,
         length: T,
         crlf: settings.crlf,
       });
-      const x = tf.tensor2d(rows, [settings.batch, T], "int32"); // (B, T)
-      const both = trainStep(model, optimizer, x, lr, settings.gradClip); // (2)
+      const x = tf.tensor2d(windows, [settings.batch, T], "int32"); // (B, T)
+      const grams = ngramTensor(config, windows, settings.batch, T); // (B, T, G) or none
+      const both = trainStep(model, optimizer, x, lr, settings.gradClip, grams); // (2)
       const [lossNats, gradNorm] = await both.data();
-      tf.dispose([x, both]);
+      tf.dispose([x, grams, both]);
       step++;
       bytesSeen += bytesPerStep;
       saved = false;
@@ -402,6 +417,7 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
   const steps = o.steps ?? 1000;
   const lr = o.lr ?? 1e-3;
   const crlf = o.crlf ?? 0;
+  const ngramLrScale = o.ngramLrScale ?? 1;
   const schedule = o.schedule ?? "cosine";
   if (!SCHEDULES.includes(schedule)) {
     throw new RangeError(`Cannot start a run: unknown schedule ${schedule}`);
@@ -420,6 +436,7 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
     minLr: o.minLr ?? lr / 10,
     warmupSteps: o.warmupSteps ?? Math.min(200, Math.ceil(steps / 10)),
     weightDecay: o.weightDecay ?? 0.1,
+    ...(ngramLrScale !== 1 ? { ngramLrScale } : {}), // absent at 1, as before it existed
     beta1: 0.9,
     beta2: 0.98,
     epsilon: 1e-8,
@@ -454,26 +471,49 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
       `Cannot start a run: weightDecay must be ≥ 0, got ${settings.weightDecay}`,
     );
   }
+  if (!(ngramLrScale > 0 && Number.isFinite(ngramLrScale))) {
+    throw new RangeError(`Cannot start a run: ngramLrScale must be above 0, got ${ngramLrScale}`);
+  }
+  if (ngramLrScale !== 1 && hashTables(o.config!.config).orders === 0) {
+    throw new RangeError(
+      "Cannot start a run: ngramLrScale needs a config with hashed n-gram tables (hashOrders > 0)",
+    );
+  }
   if (!Number.isSafeInteger(settings.seed)) {
     throw new RangeError(`Cannot start a run: seed must be an integer, got ${settings.seed}`);
   }
   return settings;
 }
 
-/**
- * Whether `--init` may differ from the run in `key`: a run may start from a model with fewer global
- * or local layers (the same model made deeper; see {@link deepened}).
- */
-function grows(key: keyof MegabyteConfig, from: MegabyteConfig, to: MegabyteConfig): boolean {
-  return (key === "globalLayers" || key === "localLayers") && to[key] > from[key];
+/** A config field, the hash fields' absence read as 0 (`hashTables`). */
+function field(config: MegabyteConfig, key: keyof MegabyteConfig): number {
+  return config[key] ?? 0;
 }
 
 /**
- * The init file's tensors completed for a model that may have more layers. Each added block keeps
- * the new model's random weights except its output projections (`wo`, `w2`), which start at zero:
- * the block then adds nothing to the residual stream, so the deeper model starts with the file's
- * function exactly, and training grows the blocks from there (their projections get gradients at
- * once, the rest of the block as soon as the projections move).
+ * Whether `--init` may differ from the run in `key`: a run may start from a model with fewer global
+ * or local layers (the same model made deeper), or with fewer hashed n-gram tables: none, or
+ * fewer orders of the same rows (a table's rows do not depend on how many there are). See
+ * {@link deepened}.
+ */
+function grows(key: keyof MegabyteConfig, from: MegabyteConfig, to: MegabyteConfig): boolean {
+  if (key === "hashRows") return hashTables(from).orders === 0;
+  return (key === "globalLayers" || key === "localLayers" || key === "hashOrders") &&
+    field(to, key) > field(from, key);
+}
+
+/** Whether `name` is a hashed n-gram table, `local.ngram{n}_emb`. */
+function isNgramTable(name: string): boolean {
+  return /^local\.ngram\d+_emb$/.test(name);
+}
+
+/**
+ * The init file's tensors completed for a model that may have more layers or n-gram tables. Each
+ * added block keeps the new model's random weights except its output projections (`wo`, `w2`),
+ * which start at zero, and each added table starts at zero: a block then adds nothing to the
+ * residual stream and a table nothing to the local input, so the grown model starts with the
+ * file's function exactly, and training grows the blocks from there (their projections get
+ * gradients at once, the rest of the block as soon as the projections move; the tables at once).
  *
  * @param tensors The init file's tensors (a subset of the model's).
  * @param fresh The new model's randomly initialized tensors, every one.
@@ -486,7 +526,7 @@ function deepened(
   for (const [name, t] of fresh) {
     const given = tensors.get(name);
     if (given !== undefined) out.set(name, given);
-    else if (/\.(wo|w2)$/.test(name)) {
+    else if (/\.(wo|w2)$/.test(name) || isNgramTable(name)) {
       out.set(name, { shape: t.shape, data: new Float32Array(t.data.length) });
     } else out.set(name, t);
   }

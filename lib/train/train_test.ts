@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { setBackend } from "../model/backend.ts";
+import { sameConfig } from "../model/config.ts";
+import { LEVELS } from "../model/configs.ts";
 import { Megabyte } from "../model/megabyte.ts";
 import { loadModel } from "../model/model_file_read.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
@@ -37,7 +39,11 @@ async function withCorpora(
   }
 }
 
-function options(c: { data: string[]; valid: string[] }, out: string): TrainOptions {
+function options(
+  c: { data: string[]; valid: string[] },
+  out: string,
+  extra: Partial<TrainOptions> = {},
+): TrainOptions {
   return {
     config: { name: "test", config: CONFIG },
     data: c.data,
@@ -49,8 +55,15 @@ function options(c: { data: string[]; valid: string[] }, out: string): TrainOpti
     evalEvery: 3,
     validWindows: 2,
     quiet: true,
+    ...extra,
   };
 }
+
+/** The hashed n-gram level, its tables at 10× the learning rate. */
+const HASHED: Partial<TrainOptions> = {
+  config: { name: "tinyhash", config: LEVELS.tinyhash },
+  ngramLrScale: 10,
+};
 
 async function readLog(runDir: string): Promise<LogRecord[]> {
   const text = await Deno.readTextFile(`${runDir}/log.jsonl`);
@@ -62,57 +75,76 @@ function steps(log: LogRecord[]): LogRecord[] {
   return log.filter((r) => r.kind !== "session");
 }
 
-Deno.test("train() resumed from a checkpoint gives exactly the losses and weights of an uninterrupted run", () =>
-  withCorpora(async (c) => {
-    const whole = await train(options(c, `${c.dir}/whole`));
-    assert.equal(whole.step, 6);
-    assert.equal(whole.finished, true);
+/** The trainer's tests that run for both: the test model, and tinyhash with its tables. */
+const LEVEL_CASES: [string, Partial<TrainOptions>][] = [["test", {}], ["tinyhash", HASHED]];
 
-    const first = await train({ ...options(c, `${c.dir}/split`), stopAt: 4 });
-    assert.equal(first.step, 4);
-    assert.equal(first.stoppedBy, "stopAt");
-    assert.equal(first.finished, false);
-    // A checkpoint written before the schedule was recorded resumes with the cosine, unchanged.
-    const statePath = `${c.dir}/split/ckpt/state.json`;
-    const state = JSON.parse(await Deno.readTextFile(statePath));
-    assert.equal(state.settings.schedule, "cosine");
-    delete state.settings.schedule;
-    await Deno.writeTextFile(statePath, JSON.stringify(state));
-    const second = await train({ resume: `${c.dir}/split`, quiet: true });
-    assert.equal(second.step, 6);
-    assert.equal(second.finished, true);
+for (const [level, extra] of LEVEL_CASES) {
+  Deno.test(`train() resumed from a checkpoint gives exactly the losses and weights of an uninterrupted run (${level})`, () =>
+    withCorpora(async (c) => {
+      const whole = await train(options(c, `${c.dir}/whole`, extra));
+      assert.equal(whole.step, 6);
+      assert.equal(whole.finished, true);
 
-    const a = steps(await readLog(`${c.dir}/whole`));
-    const b = steps(await readLog(`${c.dir}/split`));
-    assert.equal(a.filter((r) => r.kind === "train").length, 6);
-    assert.deepEqual(
-      b.map((r) => r.kind === "train" ? { ...r, bytesPerSecond: 0 } : r),
-      a.map((r) => r.kind === "train" ? { ...r, bytesPerSecond: 0 } : r),
-    );
-    const ckptA = await loadCheckpoint(`${c.dir}/whole/ckpt`);
-    const ckptB = await loadCheckpoint(`${c.dir}/split/ckpt`);
-    assert.deepEqual(ckptB.params, ckptA.params);
-    assert.equal(ckptB.settings.schedule, undefined);
-    assert.deepEqual(ckptB.moments, ckptA.moments);
-    assert.deepEqual(ckptB.rng, ckptA.rng);
-    assert.deepEqual(ckptB.lastValid, ckptA.lastValid);
-    assert.deepEqual(Object.keys(ckptA.lastValid!.categories).sort(), ["code-js-ts", "prose-en"]);
-    const svg = await Deno.readTextFile(`${c.dir}/whole/loss.svg`);
-    assert.match(svg, /^<svg/);
-  }));
+      const first = await train({ ...options(c, `${c.dir}/split`, extra), stopAt: 4 });
+      assert.equal(first.step, 4);
+      assert.equal(first.stoppedBy, "stopAt");
+      assert.equal(first.finished, false);
+      // A checkpoint written before the schedule was recorded resumes with the cosine, unchanged.
+      const statePath = `${c.dir}/split/ckpt/state.json`;
+      const state = JSON.parse(await Deno.readTextFile(statePath));
+      assert.equal(state.settings.schedule, "cosine");
+      delete state.settings.schedule;
+      await Deno.writeTextFile(statePath, JSON.stringify(state));
+      const second = await train({ resume: `${c.dir}/split`, quiet: true });
+      assert.equal(second.step, 6);
+      assert.equal(second.finished, true);
 
-Deno.test("train() lowers the training loss on a repetitive corpus", () =>
-  withCorpora(async (c) => {
-    await train({ ...options(c, `${c.dir}/run`), steps: 30, evalEvery: 30, lr: 1e-2 });
-    const bpb = steps(await readLog(`${c.dir}/run`)).flatMap((r) =>
-      r.kind === "train" ? [r.bpb] : []
-    );
-    const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-    assert.ok(
-      mean(bpb.slice(-5)) < mean(bpb.slice(0, 5)) - 1,
-      `first ${bpb.slice(0, 5)}, last ${bpb.slice(-5)}`,
-    );
-  }));
+      const a = steps(await readLog(`${c.dir}/whole`));
+      const b = steps(await readLog(`${c.dir}/split`));
+      assert.equal(a.filter((r) => r.kind === "train").length, 6);
+      assert.deepEqual(
+        b.map((r) => r.kind === "train" ? { ...r, bytesPerSecond: 0 } : r),
+        a.map((r) => r.kind === "train" ? { ...r, bytesPerSecond: 0 } : r),
+      );
+      const ckptA = await loadCheckpoint(`${c.dir}/whole/ckpt`);
+      const ckptB = await loadCheckpoint(`${c.dir}/split/ckpt`);
+      assert.deepEqual(ckptB.params, ckptA.params);
+      assert.equal(ckptB.settings.schedule, undefined);
+      assert.deepEqual(ckptB.moments, ckptA.moments);
+      assert.deepEqual(ckptB.rng, ckptA.rng);
+      assert.deepEqual(ckptB.lastValid, ckptA.lastValid);
+      assert.deepEqual(Object.keys(ckptA.lastValid!.categories).sort(), ["code-js-ts", "prose-en"]);
+      assert.equal(ckptB.settings.ngramLrScale, extra.ngramLrScale);
+      const svg = await Deno.readTextFile(`${c.dir}/whole/loss.svg`);
+      assert.match(svg, /^<svg/);
+    }));
+}
+
+for (const [level, extra] of LEVEL_CASES) {
+  Deno.test(`train() lowers the training loss on a repetitive corpus, and the run exports (${level})`, () =>
+    withCorpora(async (c) => {
+      await train({ ...options(c, `${c.dir}/run`, extra), steps: 30, evalEvery: 30, lr: 1e-2 });
+      const bpb = steps(await readLog(`${c.dir}/run`)).flatMap((r) =>
+        r.kind === "train" ? [r.bpb] : []
+      );
+      assert.ok(bpb.every(Number.isFinite), `${bpb}`);
+      const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+      assert.ok(
+        mean(bpb.slice(-5)) < mean(bpb.slice(0, 5)) - 1,
+        `first ${bpb.slice(0, 5)}, last ${bpb.slice(-5)}`,
+      );
+      const exported = await exportModel(`${c.dir}/run`, `${c.dir}/run.mgb`);
+      const file = await loadModel(exported.path);
+      const ckpt = await loadCheckpoint(`${c.dir}/run/ckpt`);
+      assert.ok(sameConfig(file.config, ckpt.config));
+      assert.deepEqual([...file.tensors.keys()], [...ckpt.params.keys()]);
+      assert.ok(Number.isFinite(exported.fixtureBpb) && exported.fixtureBpb < 8);
+      if (extra.ngramLrScale !== undefined) {
+        const table = ckpt.params.get("local.ngram3_emb")!.data;
+        assert.ok(table.some((v) => v !== 0), "the 3-gram table never moved");
+      }
+    }));
+}
 
 Deno.test("train() with no time left takes no step but leaves a resumable run", () =>
   withCorpora(async (c) => {
@@ -318,5 +350,74 @@ Deno.test("train() with init from a shallower model adds layers that start as th
     await assert.rejects(
       train({ ...options(c, `${c.dir}/shallower`), init: `${c.dir}/deep.mgb` }),
       /its globalLayers is 2, the run's is 1/,
+    );
+  }));
+
+Deno.test("train() with init from tiny into tinyhash adds the tables at zero: the same loss, then the tables learn at ngramLrScale × lr", () =>
+  withCorpora(async (c) => {
+    const tiny = { name: "tiny", config: LEVELS.tiny };
+    await train({ ...options(c, `${c.dir}/first`), config: tiny, steps: 2 });
+    await exportModel(`${c.dir}/first`, `${c.dir}/first.mgb`, { fixture: null });
+    const file = await loadModel(`${c.dir}/first.mgb`);
+    await train({
+      ...options(c, `${c.dir}/grown`, HASHED),
+      init: `${c.dir}/first.mgb`,
+      maxSeconds: 0,
+    });
+    const ckpt = await loadCheckpoint(`${c.dir}/grown/ckpt`);
+    assert.equal(ckpt.params.size, file.tensors.size + 2);
+    for (const [name, t] of file.tensors) assert.deepEqual(ckpt.params.get(name)!.data, t.data);
+    for (const n of [2, 3]) {
+      assert.ok(ckpt.params.get(`local.ngram${n}_emb`)!.data.every((v) => v === 0));
+    }
+    // Before any step, the grown model's loss is the init model's, exactly.
+    const x = tf.tensor2d(
+      Int32Array.from({ length: 2 * 64 }, (_, i) => (i * 37 + (i >> 4)) % 256),
+      [2, 64],
+      "int32",
+    );
+    const before = new Megabyte(LEVELS.tiny);
+    before.importTensors(file.tensors);
+    const grown = new Megabyte(LEVELS.tinyhash);
+    grown.importTensors(ckpt.params);
+    const [a, b] = [before.loss(x), grown.loss(x)];
+    assert.equal(b.dataSync()[0], a.dataSync()[0]);
+    tf.dispose([x, a, b]);
+    before.dispose();
+    grown.dispose();
+    // One step: Adam's first update is lr·sign(g) per value, ×10 on the tables, which start at 0.
+    await train({ resume: `${c.dir}/grown`, stopAt: 1, quiet: true });
+    const lr = steps(await readLog(`${c.dir}/grown`)).flatMap((r) =>
+      r.kind === "train" ? [r.lr] : []
+    )[0];
+    const moved = (await loadCheckpoint(`${c.dir}/grown/ckpt`)).params;
+    const largest = Math.max(...moved.get("local.ngram2_emb")!.data.map(Math.abs));
+    assert.ok(Math.abs(largest - 10 * lr) < 1e-3 * lr, `${largest} vs 10 × ${lr}`);
+    // A table-less run refuses a scale it would ignore.
+    await assert.rejects(
+      train({ ...options(c, `${c.dir}/bad`), config: tiny, ngramLrScale: 10 }),
+      /ngramLrScale needs a config with hashed n-gram tables/,
+    );
+    // From a hashed model: one more order of the same rows grows; other rows or none are refused.
+    await exportModel(`${c.dir}/grown`, `${c.dir}/grown.mgb`, { fixture: null });
+    const hashed = (hashOrders: number, hashRows: number) => ({
+      ...options(c, `${c.dir}/h${hashOrders}r${hashRows}`, HASHED),
+      config: { name: "custom", config: { ...LEVELS.tinyhash, hashOrders, hashRows } },
+      init: `${c.dir}/grown.mgb`,
+      maxSeconds: 0,
+    });
+    await train(hashed(3, 64));
+    const more = (await loadCheckpoint(`${c.dir}/h3r64/ckpt`)).params;
+    const grownFile = await loadModel(`${c.dir}/grown.mgb`);
+    assert.deepEqual(
+      more.get("local.ngram2_emb")!.data,
+      grownFile.tensors.get("local.ngram2_emb")!.data,
+    );
+    assert.ok(more.get("local.ngram2_emb")!.data.some((v) => v !== 0));
+    assert.ok(more.get("local.ngram4_emb")!.data.every((v) => v === 0));
+    await assert.rejects(train(hashed(3, 128)), /its hashRows is 64, the run's is 128/);
+    await assert.rejects(
+      train({ ...options(c, `${c.dir}/none`), config: tiny, init: `${c.dir}/grown.mgb` }),
+      /its hashOrders is 2, the run's is 0/,
     );
   }));
