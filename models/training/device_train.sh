@@ -13,7 +13,8 @@
 #             one or more arms (ARMS="name:lr ..."), each warm-started from INIT (a model file;
 #             INIT=none: from scratch at CONFIG, a level or JSON; INIT and CONFIG: INIT grown to
 #             the deeper level CONFIG), the first alone for ALONE
-#             seconds so its log shows the cost of sharing the GPU. CRLF=F: that share of the
+#             seconds so its log shows the cost of sharing the GPU. EXTRA_ARGS: more train flags
+#             (word-split; e.g. "--ngram-lr-scale 10"). CRLF=F: that share of the
 #             training windows with CRLF line ends (--crlf). SCHEDULE=wsd makes stable runs
 #             (--decay-steps 0), to be prolonged session after session and decayed in copies.
 #   resume    continue the arms named in runs/keep.txt. A cosine run's --steps is set so that its
@@ -125,7 +126,7 @@ if has start; then
     lr=${arm#*:}
     $T "${from[@]}" "${sched[@]}" --data "$TR" --valid "$VA" --steps "${STEPS:-3000}" \
       --warmup "${WARMUP:-100}" --batch "${BATCH:-16}" --crlf "${CRLF:-0}" --lr "$lr" \
-      --backend "${BACKEND:-webgpu}" \
+      --backend "${BACKEND:-webgpu}" ${EXTRA_ARGS:-} \
       --out "runs/$name" --eval-every "${EVAL_EVERY:-200}" --valid-windows "${VALID_WINDOWS:-8}" \
       --max-seconds "$(left $((60 + reserve)))" "${stop[@]}" > "runs/$name.out" 2>&1 &
     echo "$name" >> runs/keep.txt
@@ -205,7 +206,13 @@ $D --allow-read models/training/plan_steps.ts --choose runs $(cat runs/keep.txt)
 for name in $(cat runs/keep.txt); do
   src=$name
   [[ " ${decayed[*]} " == *" $name "* ]] && src=$name-decay
-  cp "runs/$src.mgb" "$OUT/$src.mgb"
+  # Files come back at most 16 MiB each: a larger model (local4hash: 23 MB) comes in parts,
+  # rejoined with `cat NAME.mgb.part-* > NAME.mgb` (the file's own checksum then checks the join).
+  if [ "$(stat -c %s "runs/$src.mgb")" -le $((15 * 1024 * 1024)) ]; then
+    cp "runs/$src.mgb" "$OUT/$src.mgb"
+  else
+    split -b 15M "runs/$src.mgb" "$OUT/$src.mgb.part-"
+  fi
   for r in $name $src; do
     mkdir -p "$OUT/rep/$r"
     cp "runs/$r.out" "runs/$r/log.jsonl" "runs/$r/loss.svg" "runs/${r}_fixture.json" \
