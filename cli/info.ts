@@ -1,10 +1,13 @@
 /**
- * `megazip info ARCHIVE`: the header and blocks of an archive (format, model, sizes, methods).
+ * `megazip info ARCHIVE`: the header and blocks of an archive (format, model, sizes, methods),
+ * and the config of its model when that model is at hand.
  *
  * @module
  */
 import { Command, Option } from "commander";
-import { type ArchiveInfo, inspectArchive } from "./_codec.ts";
+import { hashTables, type MegabyteConfig } from "../lib/model/config.ts";
+import { paramCount } from "../lib/model/flops.ts";
+import { type ArchiveInfo, inspectArchive, type ModelFile } from "./_codec.ts";
 import { CliError, describeError, EXIT, type ExitCode, printError } from "./_errors.ts";
 import { openInput } from "./_files.ts";
 import { resolveModel } from "./_model.ts";
@@ -19,7 +22,36 @@ export interface InfoCommandOptions extends ModelOptions {
   verify: boolean;
 }
 
-/** What `info --json` prints: the codec's {@link ArchiveInfo} plus the file and its size. */
+/** The sizes of an archive's model, from its model file. */
+export interface ModelSummary {
+  /** Its config as the file gives it: `hashOrders` and `hashRows` only when it has tables. */
+  config: MegabyteConfig;
+  /** Its parameters, all of them (`paramCount(config).total`). */
+  parameters: number;
+  /** Its hashed n-gram tables (H of them, orders 2..H+1, R rows each), or null without. */
+  hashTables: { count: number; orders: number[]; rows: number; parameters: number } | null;
+}
+
+/** The {@link ModelSummary} of a model file. */
+export function summarizeModel(model: ModelFile): ModelSummary {
+  const { orders, rows } = hashTables(model.config);
+  const params = paramCount(model.config);
+  return {
+    config: model.config,
+    parameters: params.total,
+    hashTables: orders === 0 ? null : {
+      count: orders,
+      orders: Array.from({ length: orders }, (_, i) => i + 2),
+      rows,
+      parameters: params.hash,
+    },
+  };
+}
+
+/**
+ * What `info --json` prints: the codec's {@link ArchiveInfo} plus the file, its size and, when
+ * the model at hand is the archive's, that model's sizes.
+ */
 export interface InfoReport extends ArchiveInfo {
   /** The archive's path, or "-" for stdin. */
   file: string;
@@ -30,6 +62,11 @@ export interface InfoReport extends ArchiveInfo {
    * not be decoded for want of the archive's model. `checksumOk` means something only when true.
    */
   checksumChecked: boolean;
+  /**
+   * The archive's model's sizes, when the model given (`--model`, `$MEGAZIP_MODEL` or the shipped
+   * one) is the archive's; absent otherwise (the archive itself holds only its name and hash).
+   */
+  model?: ModelSummary;
 }
 
 /** Lower-case hex of some bytes. */
@@ -47,6 +84,7 @@ export function formatInfo(report: InfoReport): string {
     `archive       ${report.file}`,
     `format        version ${report.formatVersion}`,
     `model         ${model}`,
+    ...(report.model === undefined ? [] : modelLines(report.model)),
     `block size    ${report.blockSize} bytes`,
     `content       ${report.contentSize} bytes`,
     `archive size  ${report.archiveBytes} bytes (${
@@ -75,6 +113,26 @@ export function formatInfo(report: InfoReport): string {
     lines.push(format(header), ...rows.map(format));
   }
   return lines.join("\n");
+}
+
+/** The text lines of a model's sizes, under the `model` line. */
+function modelLines(model: ModelSummary): string[] {
+  const c = model.config;
+  const lines = [
+    `model config  P ${c.patchSize}, DG ${c.globalDim}, global ${c.globalLayers} layers × ${c.globalHeads} heads, ` +
+    `DL ${c.localDim}, local ${c.localLayers} layers × ${c.localHeads} heads, T ${c.context}, MLP ×${c.mlpRatio}`,
+    `parameters    ${model.parameters}`,
+  ];
+  const h = model.hashTables;
+  if (h !== null) {
+    lines.push(
+      `hash tables   H ${h.count} (orders ${h.orders[0]}..${
+        h.orders.at(-1)
+      }), ${h.rows} rows each, ` +
+        `${h.parameters} parameters`,
+    );
+  }
+  return lines;
 }
 
 /**
@@ -114,6 +172,7 @@ export async function infoFile(
       (modelOk ||
         info.blocks.every((block) => block.method !== "neural" && block.method !== "mix"));
     report = { file: name, archiveBytes, ...info, checksumChecked };
+    if (modelOk) report.model = summarizeModel(model);
   } catch (error) {
     const { message, exitCode } = describeError(error, "inspect", subjectOf(name));
     throw new CliError(message, exitCode);
@@ -141,11 +200,17 @@ export function infoCommand(run: (code: ExitCode) => void): Command {
   const command = new Command("info")
     .summary("print an archive's header and blocks (--json)")
     .description(
-      "Print an archive's header and blocks: format, model, sizes and methods.\n" +
+      "Print an archive's header and blocks: format, model, sizes and methods, and the model's\n" +
+        "config (hash tables included) when the model at hand is the archive's.\n" +
         "Blocks are decoded to check their checksums (exit 1 on a mismatch) unless --no-verify.",
     )
     .argument("[archive]", "the archive; none or - reads stdin")
-    .addOption(new Option("--json", "print JSON for scripts (the codec's ArchiveInfo + file size)"))
+    .addOption(
+      new Option(
+        "--json",
+        "print JSON for scripts (the codec's ArchiveInfo + file size, model sizes)",
+      ),
+    )
     .addOption(new Option("--no-verify", "list the blocks without decoding them (fast)"));
   addModelOptions(command);
   command.action(async (file: string | undefined, options: InfoCommandOptions) => {

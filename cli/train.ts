@@ -19,7 +19,7 @@
  * @module
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { CONFIG_FIELDS, type MegabyteConfig, validateConfig } from "../lib/model/config.ts";
+import { type MegabyteConfig, sameConfig, validateConfig } from "../lib/model/config.ts";
 import { loadModel } from "../lib/model/model_file_read.ts";
 import { LEVELS } from "../lib/model/configs.ts";
 import { exportModel, type ExportResult } from "../lib/train/export.ts";
@@ -190,8 +190,8 @@ async function initConfig(path: string): Promise<{ name: string; config: Megabyt
       EXIT.badInput,
     );
   }
-  const same = (level: MegabyteConfig) => CONFIG_FIELDS.every((key) => level[key] === config[key]);
-  const name = Object.keys(LEVELS).find((level) => same(LEVELS[level])) ?? "custom";
+  // sameConfig, not the nine fields alone: local4 and local4hash differ only in their tables.
+  const name = Object.keys(LEVELS).find((level) => sameConfig(LEVELS[level], config)) ?? "custom";
   return { name, config };
 }
 

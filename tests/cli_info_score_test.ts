@@ -4,7 +4,20 @@
  */
 import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
-import { assertCleanFailure, megazip, sampleBytes, TASK_FLAGS, tempDir } from "./_cli_helpers.ts";
+import { buildArchive, splitArchive } from "../codec/_testing/archive_builder.ts";
+import { LEVELS } from "../lib/model/configs.ts";
+import { paramCount } from "../lib/model/flops.ts";
+import { readModelFile } from "../lib/model/model_file_read.ts";
+import { writeModelFile } from "../lib/model/model_file_write.ts";
+import { randomModel } from "../lib/model/_test_util.ts";
+import {
+  assertCleanFailure,
+  megazip,
+  sampleBytes,
+  TASK_FLAGS,
+  tempDir,
+  tinyModelBytes,
+} from "./_cli_helpers.ts";
 
 const NO_MODEL = ["--no-model", "--workers", "1"];
 
@@ -51,6 +64,52 @@ Deno.test("megazip info --json describes the archive's header and blocks", async
     { ...JSON.parse(new TextDecoder().decode(fromStdin.stdout)), file: "f.mbz" },
     info,
   );
+});
+
+Deno.test("megazip info shows the config and hash tables of the archive's model when it is at hand", async () => {
+  await using tmp = await tempDir();
+  await Deno.writeFile(`${tmp.dir}/f`, sampleBytes(3000, 5));
+  const compressed = await megazip(["-k", "f", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(compressed.code, 0, compressed.stderr);
+  const plain = await Deno.readFile(`${tmp.dir}/f.mbz`);
+  // An archive naming a model without running it: the engine is not needed to show its sizes.
+  const nameModel = async (file: string, model: Uint8Array) => {
+    const fields = splitArchive(plain);
+    fields.header.modelHash = readModelFile(model).hash;
+    fields.header.modelName = new TextEncoder().encode(readModelFile(model).name);
+    await Deno.writeFile(`${tmp.dir}/${file}`, await buildArchive(fields));
+  };
+  const hashed = writeModelFile(randomModel(LEVELS.tinyhash, 3));
+  await Deno.writeFile(`${tmp.dir}/hashed.mgb`, hashed);
+  await nameModel("hashed.mbz", hashed);
+  const tiny = tinyModelBytes(4);
+  await Deno.writeFile(`${tmp.dir}/tiny.mgb`, tiny);
+  await nameModel("tiny.mbz", tiny);
+  const info = async (args: string[]) => {
+    const result = await megazip(["info", ...args], { cwd: tmp.dir });
+    assert.equal(result.code, 0, result.stderr);
+    return new TextDecoder().decode(result.stdout);
+  };
+
+  const report = JSON.parse(await info(["--json", "--model", "hashed.mgb", "hashed.mbz"]));
+  assert.deepEqual(report.model, {
+    config: LEVELS.tinyhash,
+    parameters: paramCount(LEVELS.tinyhash).total,
+    hashTables: { count: 2, orders: [2, 3], rows: 64, parameters: 2 * 64 * 16 },
+  });
+  const text = await info(["--model", "hashed.mgb", "hashed.mbz"]);
+  assert.match(text, /^model config {2}P 4, DG 8, global 2 layers × 2 heads, DL 16, /m);
+  assert.match(text, new RegExp(`^parameters {4}${paramCount(LEVELS.tinyhash).total}$`, "m"));
+  assert.match(text, /^hash tables {3}H 2 \(orders 2\.\.3\), 64 rows each, 2048 parameters$/m);
+
+  // Without tables: the config, no table line; another model than the archive's: nothing.
+  const plainReport = JSON.parse(await info(["--json", "--model", "tiny.mgb", "tiny.mbz"]));
+  assert.deepEqual(plainReport.model.config, LEVELS.tiny);
+  assert.equal(plainReport.model.hashTables, null);
+  assert.doesNotMatch(await info(["--model", "tiny.mgb", "tiny.mbz"]), /hash tables/);
+  const other = JSON.parse(await info(["--json", "--model", "tiny.mgb", "hashed.mbz"]));
+  assert.equal(other.model, undefined);
+  assert.doesNotMatch(await info(["--model", "tiny.mgb", "hashed.mbz"]), /model config/);
 });
 
 Deno.test("megazip info rejects a file that is not an archive", async () => {

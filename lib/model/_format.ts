@@ -6,15 +6,32 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { CONFIG_FIELDS, HASH_FIELDS, hashTables, type MegabyteConfig } from "./config.ts";
 
 /** `Magic_Number`: `\x89MGB\r\n\x1a\n`. */
 export const MAGIC = new Uint8Array([0x89, 0x4d, 0x47, 0x42, 0x0d, 0x0a, 0x1a, 0x0a]);
-/** `Format_Version` this module reads and writes. */
-export const FORMAT_VERSION = 1;
+/** The newest `Format_Version`; this module reads and writes 1 and 2. */
+export const FORMAT_VERSION = 2;
 /** Bytes of the `Preamble`. */
 export const PREAMBLE_SIZE = 16;
-/** Smallest `Header_Size`: config, two empty-ish strings, metadata, tensor count. */
-export const MIN_HEADER_SIZE = 36 + 2 + 26 + 4;
+/**
+ * The `Format_Version` a model with `config` is written in: 1 without hashed n-gram tables, so
+ * that every model from before them keeps its bytes and identity, 2 with them.
+ */
+export function formatVersionOf(config: MegabyteConfig): 1 | 2 {
+  return hashTables(config).orders > 0 ? 2 : 1;
+}
+
+/** Bytes of `Config` in `version`: nine `u32`, eleven in version 2 (`Hash_Orders`, `Hash_Rows`). */
+export function configSize(version: 1 | 2): number {
+  return 4 * (CONFIG_FIELDS.length + (version === 2 ? HASH_FIELDS.length : 0));
+}
+
+/** Smallest `Header_Size` of `version`: config, two empty-ish strings, metadata, tensor count. */
+export function minHeaderSize(version: 1 | 2): number {
+  return configSize(version) + 2 + 26 + 4;
+}
+
 /** Largest `Header_Size`. */
 export const MAX_HEADER_SIZE = 16 * 1024 * 1024;
 /** Largest file a reader accepts. */
@@ -23,8 +40,8 @@ export const MAX_FILE_SIZE = 1024 * 1024 * 1024;
 export const CHECKSUM_SIZE = 32;
 /** Alignment of every tensor's data. */
 export const ALIGN = 64;
-/** The order of the `Config` fields. */
-export { CONFIG_FIELDS } from "./config.ts";
+/** The order of the `Config` fields: version 1's, then those version 2 adds. */
+export { CONFIG_FIELDS, HASH_FIELDS };
 
 /** How a tensor's values are stored. */
 export type ModelDtype = "float32" | "float16" | "int8";

@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { dequantizeInt8, fromFloat16, quantizeInt8, toFloat16 } from "./_format.ts";
+import { LEVELS } from "./configs.ts";
+import {
+  configSize,
+  dequantizeInt8,
+  formatVersionOf,
+  fromFloat16,
+  minHeaderSize,
+  quantizeInt8,
+  toFloat16,
+} from "./_format.ts";
 
 Deno.test("toFloat16() and fromFloat16() round-trip every finite half exactly", () => {
   for (let h = 0; h < 0x10000; h++) {
@@ -52,4 +61,20 @@ Deno.test("quantizeInt8() rounds halves away from zero, on both sides", () => {
   const { values } = quantizeInt8(new Float32Array([127, 2.5, -2.5, -0.5, 0.5, 0.49]), 6, 1);
   assert.equal(scale, 1);
   assert.deepEqual([...values], [127, 3, -3, -1, 1, 0]);
+});
+
+Deno.test("formatVersionOf() gives version 2 exactly to models with hashed n-gram tables", () => {
+  for (const name of ["tiny", "small", "default", "local4"]) {
+    assert.equal(formatVersionOf(LEVELS[name]), 1, name);
+  }
+  assert.equal(formatVersionOf({ ...LEVELS.tiny, hashOrders: 0, hashRows: 0 }), 1);
+  assert.equal(formatVersionOf(LEVELS.tinyhash), 2);
+  assert.equal(formatVersionOf(LEVELS.local4hash), 2);
+});
+
+Deno.test("configSize() and minHeaderSize() grow by Hash_Orders and Hash_Rows in version 2", () => {
+  assert.equal(configSize(1), 36);
+  assert.equal(configSize(2), 44);
+  assert.equal(minHeaderSize(1), 68);
+  assert.equal(minHeaderSize(2), 76);
 });

@@ -28,8 +28,8 @@ export interface MegabyteConfig {
   mlpRatio: number;
   /**
    * H: hashed n-gram embedding tables of the local input, for orders n = 2..H+1 (`ngram.ts`);
-   * 0 or absent: none (every model before model file format version 2). Parameters that cost no
-   * FLOPs per byte: a lookup and an add each.
+   * 0 or absent: none (every model before model file format version 2). Parameters that cost
+   * almost no FLOPs per byte: a lookup and a DL-wide add each (`flopsPerByte` counts the adds).
    */
   hashOrders?: number;
   /** Rows of each hashed n-gram table, a power of two; 0 or absent exactly when H is. */

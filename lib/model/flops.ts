@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { MegabyteConfig } from "./config.ts";
+import { hashTables, type MegabyteConfig } from "./config.ts";
 import { tensorShapes } from "./tensor_shapes.ts";
 
 /** Parameters of a model, by the part that uses them. */
@@ -16,6 +16,11 @@ export interface ParamCount {
   local: number;
   /** The four embedding tables (`*.byte_emb`, `*.pos_emb`): lookups, no FLOPs. */
   embeddings: number;
+  /**
+   * The hashed n-gram tables (`local.ngram{n}_emb`, H·R·DL): one row looked up and added per
+   * table and byte. 0 without tables.
+   */
+  hash: number;
   /** Everything: the number of floats in the model file. */
   total: number;
 }
@@ -24,7 +29,7 @@ export interface ParamCount {
  * Counts the parameters of a model with `config`, split by where they are used.
  *
  * @param config The model's sizes.
- * @returns The counts; `total` is the sum of the other three.
+ * @returns The counts; `total` is the sum of the other four.
  *
  * @example
  * ```ts
@@ -35,14 +40,15 @@ export interface ParamCount {
  *   patchSize: 4, globalDim: 8, globalLayers: 1, globalHeads: 2,
  *   localDim: 16, localLayers: 1, localHeads: 2, context: 64, mlpRatio: 4,
  * });
- * assert.equal(n.total, n.global + n.local + n.embeddings);
+ * assert.equal(n.total, n.global + n.local + n.embeddings + n.hash);
  * ```
  */
 export function paramCount(config: MegabyteConfig): ParamCount {
-  const count = { global: 0, local: 0, embeddings: 0, total: 0 };
+  const count = { global: 0, local: 0, embeddings: 0, hash: 0, total: 0 };
   for (const [name, shape] of tensorShapes(config)) {
     const size = shape.reduce((a, b) => a * b, 1);
-    if (name.endsWith("_emb")) count.embeddings += size;
+    if (name.startsWith("local.ngram")) count.hash += size;
+    else if (name.endsWith("_emb")) count.embeddings += size;
     else if (name.startsWith("global.")) count.global += size;
     else count.local += size;
     count.total += size;
@@ -60,10 +66,13 @@ export function paramCount(config: MegabyteConfig): ParamCount {
  * - `g2l.w`: 2·DG·DL;
  * - local blocks: 2·localLayers·(4 + 2·mlpRatio)·DL²;
  * - local attention: 2·DL·(P + 1) per layer;
- * - head: 2·DL·256.
+ * - head: 2·DL·256;
+ * - hashed n-gram tables: H·DL, one DL-wide add per table (the first n − 1 bytes of a segment,
+ *   which skip it, are not discounted).
  *
  * That is `2·(local + global/P) + head + attention` of DESIGN.md with the matrix weights only:
- * norms, softmax, GELU and embedding adds are O(width) per byte and left out.
+ * norms, softmax, GELU and the byte and position embedding adds are O(width) per byte and left
+ * out. The n-gram adds are counted although as small, because they are all the tables cost.
  *
  * @param config The model's sizes.
  * @returns FLOPs per byte.
@@ -89,6 +98,7 @@ export function flopsPerByte(config: MegabyteConfig): number {
   const localBlocks = config.localLayers * (4 + 2 * r) * DL * DL;
   const globalAttention = config.globalLayers * 2 * E * (K + 1) / P;
   const localAttention = config.localLayers * 2 * DL * (P + 1);
+  const ngramAdds = hashTables(config).orders * DL;
   return 2 * globalBlocks / P + globalAttention + 2 * DG * DL + 2 * localBlocks + localAttention +
-    2 * DL * 256;
+    2 * DL * 256 + ngramAdds;
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type MegabyteConfig, validateConfig } from "./config.ts";
+import { hashTables, MAX_HASH_ORDERS, type MegabyteConfig, validateConfig } from "./config.ts";
 import type { ModelFile, ModelTensor } from "./model_file_types.ts";
 import { ModelFileError } from "./model_file_error.ts";
 import { tensorShapes } from "./tensor_shapes.ts";
@@ -13,15 +13,17 @@ import {
   align,
   CHECKSUM_SIZE,
   CONFIG_FIELDS,
+  configSize,
   dataSize,
   dequantizeInt8,
   DTYPE_NAMES,
   FORMAT_VERSION,
   fromFloat16,
+  HASH_FIELDS,
   MAGIC,
   MAX_FILE_SIZE,
   MAX_HEADER_SIZE,
-  MIN_HEADER_SIZE,
+  minHeaderSize,
   type ModelDtype,
   PREAMBLE_SIZE,
   sha256,
@@ -143,7 +145,8 @@ function decodeTensor(bytes: Uint8Array, e: Entry): ModelTensor {
  *
  * @param bytes The whole file.
  * @returns The model, tensors as float32 (int8 ones also with their integers), and its identity
- * hash (SHA-256 of `bytes`).
+ * hash (SHA-256 of `bytes`). The config has `hashOrders` and `hashRows` exactly when the file is
+ * version 2 (version 1 has no tables and leaves them absent).
  * @throws {ModelFileError} For anything the spec rejects, with a one-line message naming the
  * field and byte offset.
  *
@@ -166,9 +169,9 @@ export function readModelFile(bytes: Uint8Array): ModelFile {
   }
   pre.pos = MAGIC.length;
   const version = pre.u16("Format_Version");
-  if (version !== FORMAT_VERSION) {
+  if (version !== 1 && version !== 2) {
     throw new ModelFileError(
-      `unsupported version ${version} (this reader knows ${FORMAT_VERSION})`,
+      `unsupported version ${version} (this reader knows 1 to ${FORMAT_VERSION})`,
       8,
       "Format_Version",
     );
@@ -178,7 +181,7 @@ export function readModelFile(bytes: Uint8Array): ModelFile {
     throw new ModelFileError(`reserved flags 0x${flags.toString(16)} are set`, 10, "Flags");
   }
   const headerSize = pre.u32("Header_Size");
-  if (headerSize < MIN_HEADER_SIZE || headerSize > MAX_HEADER_SIZE) {
+  if (headerSize < minHeaderSize(version) || headerSize > MAX_HEADER_SIZE) {
     throw new ModelFileError(`header size ${headerSize} is out of range`, 12, "Header_Size");
   }
   const headerEnd = PREAMBLE_SIZE + headerSize;
@@ -189,15 +192,28 @@ export function readModelFile(bytes: Uint8Array): ModelFile {
   // 2. Header: config, name, metadata.
   const h = new Cursor(bytes, PREAMBLE_SIZE, headerEnd);
   const config = {} as MegabyteConfig;
-  for (const field of CONFIG_FIELDS) config[field] = h.u32("Config");
+  // Version 1 has no hash fields: leave them absent, as in the levels without tables.
+  const fields = version === 2 ? [...CONFIG_FIELDS, ...HASH_FIELDS] : CONFIG_FIELDS;
+  for (const field of fields) config[field] = h.u32("Config");
+  const orders = config.hashOrders!;
+  if (version === 2 && !(orders >= 1 && orders <= MAX_HASH_ORDERS)) {
+    // 0 too: version 2 exists for the tables, a model without them is a version-1 file.
+    throw new ModelFileError(
+      `hashOrders must be in 1..${MAX_HASH_ORDERS} in version 2, got ${orders}`,
+      16 + configSize(1),
+      "Config",
+    );
+  }
   try {
     validateConfig(config);
   } catch (error) {
-    throw new ModelFileError(
-      (error as Error).message.replace(/^Cannot use the model config: /, ""),
-      16,
-      "Config",
-    );
+    const message = (error as Error).message.replace(/^Cannot use the model config: /, "");
+    const at = /^hashOrders/.test(message)
+      ? 16 + configSize(1)
+      : /^hashRows/.test(message)
+      ? 16 + configSize(1) + 4
+      : 16;
+    throw new ModelFileError(message, at, "Config");
   }
   const nameAt = h.pos;
   const name = h.string(1, "Model_Name");
@@ -214,7 +230,8 @@ export function readModelFile(bytes: Uint8Array): ModelFile {
   // 3. Tensor table, against the config's canonical table and the canonical layout.
   const countAt = h.pos;
   const count = h.u32("Tensor_Count");
-  const needed = 10 + 6 * (config.globalLayers + config.localLayers); // tensorShapes(config).size
+  // tensorShapes(config).size, without building a table for a config with 2^24 layers.
+  const needed = 10 + 6 * (config.globalLayers + config.localLayers) + hashTables(config).orders;
   if (count !== needed) {
     throw new ModelFileError(
       `${count} tensors, the config needs ${needed}`,

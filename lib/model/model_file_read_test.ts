@@ -6,11 +6,16 @@ import { writeModelFile } from "./model_file_write.ts";
 import { randomModel } from "./_test_util.ts";
 
 const tiny = LEVELS.tiny;
+const tinyhash = LEVELS.tinyhash;
 const NAME_AT = 52; // Model_Name: after the 16-byte preamble and the 36-byte config
 const DESCRIPTION_AT = NAME_AT + 1 + "tiny-test".length;
 const STEPS_AT = DESCRIPTION_AT + 2 + "random weights for tests".length;
 const BPB_AT = STEPS_AT + 16;
 const FIRST_ENTRY_AT = BPB_AT + 8 + 4;
+// Version 2: Hash_Orders and Hash_Rows follow the nine fields, moving the rest by 8 bytes.
+const HASH_ORDERS_AT = 16 + 36;
+const HASH_ROWS_AT = HASH_ORDERS_AT + 4;
+const V2_COUNT_AT = FIRST_ENTRY_AT + 8 - 4;
 
 /** Recomputes the content checksum after an edit, so the reader gets past it. */
 function reseal(bytes: Uint8Array): Uint8Array {
@@ -99,8 +104,11 @@ Deno.test("readModelFile() rejects a bad magic number, version, flags and header
   );
   rejects(new Uint8Array(0), "Magic_Number");
   const version = good.slice();
-  version[8] = 2;
-  rejects(version, "Format_Version", /unsupported version 2/);
+  version[8] = 3;
+  rejects(version, "Format_Version", /unsupported version 3/);
+  const zero = good.slice();
+  zero[8] = 0;
+  rejects(zero, "Format_Version", /unsupported version 0/);
   const flags = good.slice();
   flags[11] = 0x80;
   rejects(flags, "Flags");
@@ -228,4 +236,97 @@ Deno.test("loadModel() reads a file from disk with the same identity as its byte
     await Deno.remove(path);
   }
   await assert.rejects(() => loadModel(`${path}.missing`), Deno.errors.NotFound);
+});
+
+Deno.test("readModelFile() round-trips a model with hashed n-gram tables (version 2) in every dtype", () => {
+  const model = randomModel(tinyhash, 6);
+  for (const dtype of ["float32", "float16", "int8"] as const) {
+    const bytes = writeModelFile(model, { dtype });
+    assert.equal(new DataView(bytes.buffer).getUint16(8, true), 2, dtype);
+    const read = readModelFile(bytes);
+    assert.deepEqual(read.config, tinyhash, dtype);
+    assert.deepEqual([...read.tensors.keys()], [...model.tensors.keys()], dtype);
+    assert.deepEqual(read.metadata, model.metadata, dtype);
+    for (const name of ["local.ngram2_emb", "local.ngram3_emb"]) {
+      const t = model.tensors.get(name)!;
+      const r = read.tensors.get(name)!;
+      assert.deepEqual(r.shape, [64, 16], name);
+      assert.equal(r.quantized !== undefined, dtype === "int8", `${dtype} ${name}`);
+      for (let i = 0; i < t.data.length; i++) {
+        const bound = dtype === "float32"
+          ? 0
+          : dtype === "float16"
+          ? Math.abs(t.data[i]) * 2 ** -11 + 2 ** -25
+          : r.quantized!.scales[i % 16] / 2 + 1e-9;
+        assert.ok(Math.abs(r.data[i] - t.data[i]) <= bound, `${dtype} ${name}[${i}]`);
+      }
+    }
+  }
+});
+
+Deno.test("readModelFile() leaves the hash fields absent in a version-1 file's config", () => {
+  const read = readModelFile(writeModelFile(randomModel(tiny, 1)));
+  assert.ok(!("hashOrders" in read.config) && !("hashRows" in read.config));
+  assert.deepEqual(read.config, tiny);
+});
+
+Deno.test("readModelFile() rejects a version-2 config without tables, with too many or bad rows", () => {
+  const good = writeModelFile(randomModel(tinyhash, 1));
+  assert.equal(readModelFile(good).config.hashOrders, 2);
+  const set = (at: number, v: number) => {
+    const bad = good.slice();
+    new DataView(bad.buffer).setUint32(at, v, true);
+    return reseal(bad);
+  };
+  rejects(set(HASH_ORDERS_AT, 0), "Config", /hashOrders must be in 1\.\.8 in version 2, got 0/);
+  const noRows = set(HASH_ORDERS_AT, 0);
+  new DataView(noRows.buffer).setUint32(HASH_ROWS_AT, 0, true);
+  rejects(reseal(noRows), "Config", /hashOrders/); // H = 0, rows = 0: a version-1 model
+  rejects(set(HASH_ORDERS_AT, 9), "Config", /hashOrders must be in 1\.\.8 in version 2, got 9/);
+  rejects(set(HASH_ROWS_AT, 63), "Config", /hashRows must be a power of two/);
+  rejects(set(HASH_ROWS_AT, 0), "Config", /hashRows/);
+  rejects(set(HASH_ROWS_AT, 1), "Config", /hashRows/);
+  rejects(set(HASH_ROWS_AT, 2 ** 25), "Config", /hashRows/);
+  assert.throws(() => readModelFile(set(HASH_ROWS_AT, 63)), (e: ModelFileError) => {
+    assert.equal(e.offset, HASH_ROWS_AT);
+    return true;
+  });
+});
+
+Deno.test("readModelFile() rejects a version-2 tensor table that does not match its tables", () => {
+  const good = writeModelFile(randomModel(tinyhash, 1));
+  const view = new DataView(good.buffer);
+  assert.equal(view.getUint32(V2_COUNT_AT, true), 36);
+  const orders = good.slice();
+  new DataView(orders.buffer).setUint32(HASH_ORDERS_AT, 3, true); // would need local.ngram4_emb
+  rejects(reseal(orders), "Tensor_Count", /36 tensors, the config needs 37/);
+  const count = good.slice();
+  new DataView(count.buffer).setUint32(V2_COUNT_AT, 34, true); // a version-1 tiny table
+  rejects(reseal(count), "Tensor_Count", /34 tensors, the config needs 36/);
+  const rows = good.slice();
+  new DataView(rows.buffer).setUint32(HASH_ROWS_AT, 128, true); // tables stored with 64 rows
+  rejects(
+    reseal(rows),
+    "Dims",
+    /local\.ngram2_emb has shape \[64,16\], the config needs \[128,16\]/,
+  );
+  // The tensors in version 1 order under a version-2 header: each table must follow local.pad.
+  const v1 = writeModelFile(randomModel(tiny, 1));
+  const relabeled = new Uint8Array(v1.length + 8);
+  relabeled.set(v1.subarray(0, 16 + 36));
+  relabeled.set(v1.subarray(16 + 36), 16 + 44);
+  const r = new DataView(relabeled.buffer);
+  r.setUint16(8, 2, true);
+  r.setUint32(12, r.getUint32(12, true) + 8, true);
+  r.setUint32(HASH_ORDERS_AT, 2, true);
+  r.setUint32(HASH_ROWS_AT, 64, true);
+  r.setUint32(V2_COUNT_AT, 36, true);
+  rejects(relabeled, "Tensor_Name", /where local\.ngram2_emb belongs/);
+});
+
+Deno.test("readModelFile() holds a version-2 header to its own minimum size", () => {
+  const good = writeModelFile(randomModel(tinyhash, 1));
+  const small = good.slice();
+  new DataView(small.buffer).setUint32(12, 68, true); // version 1's minimum, 8 short of version 2's
+  rejects(small, "Header_Size", /header size 68 is out of range/);
 });

@@ -37,7 +37,10 @@ export interface TrainingMetadata {
 export interface ModelFile {
   /** Short human name, e.g. "default" or "tiny-test". */
   name: string;
-  /** The model's sizes. */
+  /**
+   * The model's sizes. Read from a file, `hashOrders` and `hashRows` are present (H ≥ 1) exactly
+   * when it is `Format_Version` 2; a writer writes version 2 exactly when H ≥ 1.
+   */
   config: MegabyteConfig;
   /** Weights by the names of `lib/model/ARCHITECTURE.md`. */
   tensors: Map<string, ModelTensor>;

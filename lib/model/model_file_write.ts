@@ -11,9 +11,11 @@ import {
   align,
   CHECKSUM_SIZE,
   CONFIG_FIELDS,
+  configSize,
   dataSize,
   DTYPE_CODES,
-  FORMAT_VERSION,
+  formatVersionOf,
+  HASH_FIELDS,
   MAGIC,
   type ModelDtype,
   PREAMBLE_SIZE,
@@ -135,7 +137,8 @@ class ByteWriter {
 /**
  * Serializes a model into the bytes of a `.mgb` file (lib/model/FORMAT.md). The output is
  * fully determined by the model and the dtype: the same model gives the same file and so the same
- * identity hash.
+ * identity hash. A model without hashed n-gram tables (`hashOrders` absent or 0) is written as
+ * `Format_Version` 1, byte for byte as before version 2 existed; one with tables as version 2.
  *
  * @param model The model; its tensors must be exactly those of `tensorShapes(model.config)`.
  * @param options The storage dtype of rank-2 tensors.
@@ -208,7 +211,8 @@ export function writeModelFile(
   });
 
   // 2. Header_Size does not depend on the offsets (fixed-width), so size it first.
-  let headerSize = 36 + 1 + name.length + 2 + description.length + 8 + 8 + 8 + 4;
+  const version = formatVersionOf(model.config);
+  let headerSize = configSize(version) + 1 + name.length + 2 + description.length + 8 + 8 + 8 + 4;
   for (const e of encoded) headerSize += 1 + e.name.length + 1 + 1 + 4 * e.shape.length + 8 + 8;
 
   // 3. Offsets: first at align64(end of header), each next at align64(end of the previous).
@@ -224,10 +228,11 @@ export function writeModelFile(
   // 4. Preamble and header.
   const w = new ByteWriter();
   w.bytes(MAGIC);
-  w.u16(FORMAT_VERSION);
+  w.u16(version);
   w.u16(0); // Flags
   w.u32(headerSize);
-  for (const field of CONFIG_FIELDS) w.u32(model.config[field]);
+  const fields = version === 2 ? [...CONFIG_FIELDS, ...HASH_FIELDS] : CONFIG_FIELDS;
+  for (const field of fields) w.u32(model.config[field]!);
   w.u8(name.length);
   w.bytes(name);
   w.u16(description.length);

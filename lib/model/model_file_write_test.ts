@@ -6,6 +6,12 @@ import { writeModelFile } from "./model_file_write.ts";
 import { randomModel } from "./_test_util.ts";
 
 const tiny = LEVELS.tiny;
+const tinyhash = LEVELS.tinyhash;
+
+/** Lower-case hex SHA-256 of `bytes`. */
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
 
 Deno.test("writeModelFile() writes the same bytes for the same model and dtype", () => {
   for (const dtype of ["float32", "float16", "int8"] as const) {
@@ -110,4 +116,85 @@ Deno.test("writeModelFile() rejects bad names, metadata, configs and dtypes", ()
   );
   assert.throws(() => writeModelFile({ ...model, config: { ...tiny, context: 63 } }), RangeError);
   assert.throws(() => writeModelFile(model, { dtype: "bfloat16" as "int8" }), TypeError);
+});
+
+Deno.test("writeModelFile() writes version 2 with eleven config fields and the tables after local.pad", () => {
+  const bytes = writeModelFile(randomModel(tinyhash, 1), { dtype: "float32" });
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  assert.equal(view.getUint16(8, true), 2); // Format_Version
+  assert.deepEqual(
+    Array.from({ length: 11 }, (_, i) => view.getUint32(16 + 4 * i, true)),
+    [4, 8, 2, 2, 16, 2, 2, 64, 4, 2, 64], // tinyhash, then Hash_Orders and Hash_Rows
+  );
+  const v1Header = new DataView(writeModelFile(randomModel(tiny, 1)).buffer).getUint32(12, true);
+  const entries = 2 * (1 + "local.ngram2_emb".length + 1 + 1 + 8 + 16);
+  assert.equal(view.getUint32(12, true), v1Header + 8 + entries); // Header_Size
+  const description = view.getUint16(16 + 44 + 10, true);
+  let at = 16 + 44 + 10 + 2 + description + 24;
+  assert.equal(view.getUint32(at, true), 36); // Tensor_Count: tiny's 34 and two tables
+  at += 4;
+  const names: string[] = [];
+  for (let i = 0; i < 36; i++) {
+    names.push(new TextDecoder().decode(bytes.subarray(at + 1, at + 1 + bytes[at])));
+    at += 1 + bytes[at];
+    const rank = bytes[at + 1];
+    if (names[i].startsWith("local.ngram")) {
+      assert.deepEqual([rank, view.getUint32(at + 2, true), view.getUint32(at + 6, true)], [
+        2,
+        64,
+        16,
+      ]);
+    }
+    at += 2 + 4 * rank + 16;
+  }
+  const pad = names.indexOf("local.pad");
+  assert.deepEqual(names.slice(pad, pad + 4), [
+    "local.pad",
+    "local.ngram2_emb",
+    "local.ngram3_emb",
+    "local.h0.ln1",
+  ]);
+});
+
+Deno.test("writeModelFile() writes version 1, byte for byte, for a model without tables", () => {
+  const model = randomModel(tiny, 7);
+  const bytes = writeModelFile(model);
+  assert.equal(new DataView(bytes.buffer).getUint16(8, true), 1);
+  // hashOrders 0 and hashRows 0 mean no tables, as absent fields do.
+  const zeros = { ...model, config: { ...tiny, hashOrders: 0, hashRows: 0 } };
+  assert.deepEqual(writeModelFile(zeros), bytes);
+});
+
+Deno.test("writeModelFile() rewrites the committed version-1 models with their bytes and identity", async () => {
+  for (
+    const [path, sha256] of [
+      [
+        "../../models/default.mgb",
+        "60ff9957b9f485ff4f79f74bdf13a663cdc523b37bb7645e482fe21549a58ff5",
+      ],
+      ["../../tests/fixtures/tiny.mgb", undefined],
+    ] as const
+  ) {
+    const bytes = await Deno.readFile(new URL(path, import.meta.url));
+    if (sha256 !== undefined) assert.equal(sha256Hex(bytes), sha256, path);
+    const again = writeModelFile(readModelFile(bytes), { dtype: "int8" });
+    assert.equal(again.length, bytes.length, path);
+    assert.equal(sha256Hex(again), sha256Hex(bytes), path);
+  }
+});
+
+Deno.test("writeModelFile() of a read version-2 file gives the same bytes back, for every dtype", () => {
+  for (const dtype of ["float32", "float16", "int8"] as const) {
+    const bytes = writeModelFile(randomModel(tinyhash, 4), { dtype });
+    assert.deepEqual(writeModelFile(readModelFile(bytes), { dtype }), bytes, dtype);
+  }
+});
+
+Deno.test("writeModelFile() rejects tables missing from, or left over in, the config", () => {
+  const withoutTables = { ...randomModel(tiny, 1), config: tinyhash };
+  assert.throws(() => writeModelFile(withoutTables), /tensor local\.ngram2_emb is missing/);
+  const leftOver = { ...randomModel(tinyhash, 1), config: tiny };
+  assert.throws(() => writeModelFile(leftOver), /unexpected tensor local\.ngram2_emb/);
+  const badRows = { ...randomModel(tinyhash, 1), config: { ...tinyhash, hashRows: 48 } };
+  assert.throws(() => writeModelFile(badRows), /hashRows must be a power of two/);
 });

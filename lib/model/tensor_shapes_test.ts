@@ -37,3 +37,23 @@ Deno.test("tensorShapes() has 10 + 6 tensors per layer and rejects an invalid co
   );
   assert.throws(() => tensorShapes({ ...LEVELS.tiny, globalHeads: 3 }), RangeError);
 });
+
+Deno.test("tensorShapes() puts the hashed n-gram tables, orders 2..H+1, right after local.pad", () => {
+  const plain = [...tensorShapes(LEVELS.tiny)];
+  const hashed = [...tensorShapes(LEVELS.tinyhash)];
+  const pad = plain.findIndex(([name]) => name === "local.pad");
+  assert.deepEqual(hashed, [
+    ...plain.slice(0, pad + 1),
+    ["local.ngram2_emb", [64, 16]],
+    ["local.ngram3_emb", [64, 16]],
+    ...plain.slice(pad + 1),
+  ]);
+  assert.equal(hashed.length, 10 + 6 * 4 + 2);
+  const local4hash = [...tensorShapes(LEVELS.local4hash).keys()].filter((n) => n.includes("ngram"));
+  assert.deepEqual(local4hash, [2, 3, 4, 5, 6].map((n) => `local.ngram${n}_emb`));
+  assert.deepEqual(
+    [...tensorShapes({ ...LEVELS.tiny, hashOrders: 0, hashRows: 0 })],
+    plain,
+  );
+  assert.throws(() => tensorShapes({ ...LEVELS.tinyhash, hashRows: 0 }), RangeError);
+});
