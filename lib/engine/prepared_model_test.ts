@@ -44,24 +44,33 @@ Deno.test("int8Matrix() takes stored int8 weights as they are, with the column f
   assert.equal(int8Matrix(new Int8Array(1 << 18), new Float32Array(1), 1 << 18, 1), undefined);
 });
 
-Deno.test("prepareModel() uses an int8 model file's integers, and the engine stays exact on it", () => {
-  const model = randomModel(SMALL_CONFIG, 2);
-  const { hash: _hash, ...rest } = model;
-  const stored = readModelFile(writeModelFile(rest, { dtype: "int8" }));
-  const pm = prepareModel(stored);
-  const w1 = stored.tensors.get("global.h1.w1")!.quantized!;
-  assert.deepEqual([...pm.global[1].w1.q], [...w1.values]);
-  assert.deepEqual(pm.global[1].w1.scale, w1.scales);
-  const bytes = new TextEncoder().encode(
-    "an int8 model file, run exactly as it is stored".repeat(2),
-  );
-  const engine = createEngine(stored);
-  assert.deepEqual(
-    engine.predictSegment(bytes.subarray(0, 64)),
-    referenceTables(pm, bytes.subarray(0, 64)),
-  );
-  engine.close();
-});
+for (const [label, config] of [["small", SMALL_CONFIG], ["tinyhash", LEVELS.tinyhash]] as const) {
+  Deno.test(`prepareModel() uses an int8 model file's integers, and the engine stays exact on it (${label})`, () => {
+    const model = randomModel(config, 2);
+    const { hash: _hash, ...rest } = model;
+    const stored = readModelFile(writeModelFile(rest, { dtype: "int8" }));
+    const pm = prepareModel(stored);
+    const w1 = stored.tensors.get("global.h1.w1")!.quantized!;
+    assert.deepEqual([...pm.global[1].w1.q], [...w1.values]);
+    assert.deepEqual(pm.global[1].w1.scale, w1.scales);
+    // n-gram tables: the reader's float32 values, fround(q · scale[c]).
+    pm.ngramEmb.forEach((table, j) => {
+      const { values, scales } = stored.tensors.get(`local.ngram${j + 2}_emb`)!.quantized!;
+      const DL = config.localDim;
+      assert.ok(table.every((v, i) => v === Math.fround(values[i] * scales[i % DL])));
+    });
+    assert.equal(pm.ngramEmb.length, config.hashOrders ?? 0);
+    const bytes = new TextEncoder().encode(
+      "an int8 model file, run exactly as it is stored".repeat(2),
+    );
+    const engine = createEngine(stored);
+    assert.deepEqual(
+      engine.predictSegment(bytes.subarray(0, 64)),
+      referenceTables(pm, bytes.subarray(0, 64)),
+    );
+    engine.close();
+  });
+}
 
 Deno.test("prepareModel() names the tensor that does not fit the config", () => {
   const model = randomModel(SMALL_CONFIG, 3);

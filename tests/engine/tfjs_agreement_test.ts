@@ -67,11 +67,12 @@ Deno.test("the engine's log-probabilities agree with tfjs's float forward pass; 
       "feedforward layers for the same compute, and improved parallelism during decoding.",
   );
   for (
-    const [label, config, seed] of [["tiny", LEVELS.tiny, 7], ["small", LEVELS.small, 8], [
-      "default",
-      LEVELS.default,
-      9,
-    ]] as const
+    const [label, config, seed] of [
+      ["tiny", LEVELS.tiny, 7],
+      ["tinyhash", LEVELS.tinyhash, 10], // its random tables move log p by up to 11 nats
+      ["small", LEVELS.small, 8],
+      ["default", LEVELS.default, 9],
+    ] as const
   ) {
     const model = randomModel(config, seed);
     const bytes = text.subarray(0, Math.min(config.context, text.length));
