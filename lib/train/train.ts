@@ -21,6 +21,7 @@ import { CONFIG_FIELDS, HASH_FIELDS, hashTables } from "../model/config.ts";
 import { loadModel } from "../model/model_file_read.ts";
 import type { ModelFile, ModelTensor } from "../model/model_file_types.ts";
 import { flopsPerByte, Megabyte, ngramTensor } from "../model/megabyte.ts";
+import { SEGMENT_SUM_GATHER_GRAD } from "../model/_gradients.ts";
 import "./_cpu_kernels.ts";
 import { AdamW } from "./adamw.ts";
 import {
@@ -226,6 +227,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   await Deno.mkdir(`${runDir}/ckpt`, { recursive: true });
 
   // 2) Model, optimizer, generator, log.
+  checkTrainable(config, tf.getBackend());
   const model = new Megabyte(config, { seed: settings.seed });
   const optimizer = new AdamW(model.variables, {
     beta1: settings.beta1,
@@ -488,6 +490,23 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
 /** A config field, the hash fields' absence read as 0 (`hashTables`). */
 function field(config: MegabyteConfig, key: keyof MegabyteConfig): number {
   return config[key] ?? 0;
+}
+
+/**
+ * Refuses a level whose hashed n-gram tables the backend cannot differentiate: without a segment
+ * sum (wasm) their gradient is a one-hot product, ~8.6 GB per `local4hash` table and batch.
+ *
+ * @param config The run's level.
+ * @param backend The tfjs backend in use.
+ */
+export function checkTrainable(config: MegabyteConfig, backend: string): void {
+  const { orders, rows } = hashTables(config);
+  const { backends, minRows } = SEGMENT_SUM_GATHER_GRAD;
+  if (orders > 0 && rows >= minRows && !backends.has(backend)) {
+    throw new Error(
+      `Cannot train hashed n-gram tables of ${rows} rows on the ${backend} backend (no segment sum for their gradient): use --backend webgpu or cpu`,
+    );
+  }
 }
 
 /**

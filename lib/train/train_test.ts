@@ -8,7 +8,7 @@ import { loadModel } from "../model/model_file_read.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
 import { exportModel } from "./export.ts";
 import type { LogRecord } from "./run_log.ts";
-import { train, type TrainOptions } from "./train.ts";
+import { checkTrainable, train, type TrainOptions } from "./train.ts";
 import { TEST_CONFIG } from "./_test_config.ts";
 
 await setBackend("cpu");
@@ -421,3 +421,14 @@ Deno.test("train() with init from tiny into tinyhash adds the tables at zero: th
       /its hashOrders is 2, the run's is 0/,
     );
   }));
+
+Deno.test("checkTrainable() refuses large hashed tables on wasm, which has no segment sum", () => {
+  assert.throws(
+    () => checkTrainable(LEVELS.local4hash, "wasm"),
+    /hashed n-gram tables of 32768 rows on the wasm backend/,
+  );
+  checkTrainable(LEVELS.local4hash, "webgpu");
+  checkTrainable(LEVELS.local4hash, "cpu");
+  checkTrainable(LEVELS.tinyhash, "wasm"); // 64 rows: the one-hot product is small
+  checkTrainable(LEVELS.local4, "wasm");
+});
