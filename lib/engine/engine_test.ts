@@ -1,17 +1,15 @@
 import assert from "node:assert/strict";
 import {
-  ODD_CONFIG,
-  ODD_HASH_CONFIG,
+  ENGINE_TEST_CONFIGS,
   randomModel,
   Rng,
   SMALL_CONFIG,
 } from "../../tests/engine/_random_model.ts";
-import { LEVELS } from "../model/configs.ts";
 import { createEngine } from "./engine.ts";
 import { referenceLogits } from "./reference.ts";
 
 Deno.test("createEngine() logits() equal referenceLogits() bit for bit, with n-gram tables too", () => {
-  for (const config of [SMALL_CONFIG, ODD_CONFIG, LEVELS.tinyhash, ODD_HASH_CONFIG]) {
+  for (const config of ENGINE_TEST_CONFIGS) {
     const model = randomModel(config, 1);
     const engine = createEngine(model);
     const bytes = new Rng(2).bytes(config.context - 2);

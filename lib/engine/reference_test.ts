@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import {
-  ODD_CONFIG,
-  ODD_HASH_CONFIG,
+  ENGINE_TEST_CONFIGS,
   randomModel,
   Rng,
   SMALL_CONFIG,
@@ -10,7 +9,7 @@ import { LEVELS } from "../model/configs.ts";
 import { freqsFromLogits, referenceLogits, referenceTables } from "./reference.ts";
 
 Deno.test("referenceLogits() is causal: changing byte t changes no row ≤ t, across patch boundaries", () => {
-  for (const config of [SMALL_CONFIG, ODD_CONFIG, LEVELS.tinyhash, ODD_HASH_CONFIG]) {
+  for (const config of ENGINE_TEST_CONFIGS) {
     const model = randomModel(config, 1);
     const rng = new Rng(2);
     const bytes = rng.bytes(config.context);

@@ -7,6 +7,32 @@
  */
 import type { MegabyteConfig } from "./config.ts";
 
+/** `LEVELS.tiny`, which `tinyhash` extends. */
+const TINY: MegabyteConfig = {
+  patchSize: 4,
+  globalDim: 8,
+  globalLayers: 2,
+  globalHeads: 2,
+  localDim: 16,
+  localLayers: 2,
+  localHeads: 2,
+  context: 64,
+  mlpRatio: 4,
+};
+
+/** `LEVELS.local4`, which `local4hash` extends. */
+const LOCAL4: MegabyteConfig = {
+  patchSize: 8,
+  globalDim: 64,
+  globalLayers: 3,
+  globalHeads: 8,
+  localDim: 80,
+  localLayers: 4,
+  localHeads: 2,
+  context: 4096,
+  mlpRatio: 4,
+};
+
 /**
  * Model levels by name, for `megazip train --config NAME`.
  *
@@ -26,17 +52,7 @@ export const LEVELS: Readonly<Record<string, MegabyteConfig>> = Object.freeze({
    * K = 16 patches). ~42 K parameters, ~34 KFLOP per byte: a CPU test trains it in seconds.
    * Frozen: the committed tiny model and the engine's golden digests depend on it.
    */
-  tiny: {
-    patchSize: 4,
-    globalDim: 8,
-    globalLayers: 2,
-    globalHeads: 2,
-    localDim: 16,
-    localLayers: 2,
-    localHeads: 2,
-    context: 64,
-    mlpRatio: 4,
-  },
+  tiny: TINY,
   /**
    * Minutes of CPU training (wasm backend, 3–7 KB/s on this shared 2-core machine): the `p8`
    * sizing run of README.md, 0.46 MFLOP per byte, 1.0 M parameters, 4.86–5.11 valid bpb after
@@ -78,35 +94,13 @@ export const LEVELS: Readonly<Record<string, MegabyteConfig>> = Object.freeze({
    * positions), the local model's job; 3.23 MFLOP per byte (+11%), +154 K parameters. Frozen
    * while `models/default.mgb` is trained from it.
    */
-  local4: {
-    patchSize: 8,
-    globalDim: 64,
-    globalLayers: 3,
-    globalHeads: 8,
-    localDim: 80,
-    localLayers: 4,
-    localHeads: 2,
-    context: 4096,
-    mlpRatio: 4,
-  },
+  local4: LOCAL4,
   /**
    * `tiny` with two hashed n-gram tables of 64 rows (orders 2 and 3), so that collisions, the
    * "fewer than n bytes" rule and patch-crossing n-grams all occur in a few bytes. Tests and the
    * engine's hashed fixture only. Frozen.
    */
-  tinyhash: {
-    patchSize: 4,
-    globalDim: 8,
-    globalLayers: 2,
-    globalHeads: 2,
-    localDim: 16,
-    localLayers: 2,
-    localHeads: 2,
-    context: 64,
-    mlpRatio: 4,
-    hashOrders: 2,
-    hashRows: 64,
-  },
+  tinyhash: { ...TINY, hashOrders: 2, hashRows: 64 },
   /**
    * `local4` with hashed n-gram embeddings of orders 2..6 in the local input (`ngram.ts`), 32,768
    * rows each: +13.1 M parameters (+13.1 MB as int8, 23 MB in all, under the 24 MiB a shipped model
@@ -115,17 +109,5 @@ export const LEVELS: Readonly<Record<string, MegabyteConfig>> = Object.freeze({
    * shipped model is small for its job. Grown from `local4` with the tables at zero (the same
    * function at the start).
    */
-  local4hash: {
-    patchSize: 8,
-    globalDim: 64,
-    globalLayers: 3,
-    globalHeads: 8,
-    localDim: 80,
-    localLayers: 4,
-    localHeads: 2,
-    context: 4096,
-    mlpRatio: 4,
-    hashOrders: 5,
-    hashRows: 32768,
-  },
+  local4hash: { ...LOCAL4, hashOrders: 5, hashRows: 32768 },
 });

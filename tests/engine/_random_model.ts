@@ -91,6 +91,14 @@ export const ODD_CONFIG: MegabyteConfig = {
  */
 export const ODD_HASH_CONFIG: MegabyteConfig = { ...ODD_CONFIG, hashOrders: 3, hashRows: 8 };
 
+/** The configs every engine-against-reference test runs: vector and scalar paths, with tables and without. */
+export const ENGINE_TEST_CONFIGS: readonly MegabyteConfig[] = [
+  SMALL_CONFIG,
+  ODD_CONFIG,
+  LEVELS.tinyhash,
+  ODD_HASH_CONFIG,
+];
+
 /**
  * A random model with `config`: embeddings (n-gram tables too) of std 1, matrices of std 1/sqrt(rows) (our own rsqrt: no engine-dependent Math) (the head 3×
  * that, for peaked distributions), gains 1 ± 0.2. Identical for the same seed everywhere.
