@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { hashTables, type MegabyteConfig } from "../model/config.ts";
+import type { MegabyteConfig } from "../model/config.ts";
 import type { ModelFile } from "../model/model_file_types.ts";
 import { ngramRow } from "../model/ngram.ts";
 import { ALPHABET, type PredictorBatch } from "../predict/predictor.ts";
@@ -116,7 +116,7 @@ export function localInputRow(
   }
   const tables = pm.ngramEmb;
   if (tables.length === 0) return;
-  const R = hashTables(pm.config).rows;
+  const R = tables[0].length / DL; // hashRows, without an object per byte
   for (let j = 0; j < tables.length; j++) {
     const r = ngramRow(seq, t, j + 2, R);
     if (r < 0) continue;

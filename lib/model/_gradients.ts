@@ -156,9 +156,11 @@ const ONE_HOT_GATHER_GRAD = new Set(["cpu", "wasm", "webgpu"]);
  */
 export const SEGMENT_SUM_GATHER_GRAD = { backends: new Set(["cpu", "webgpu"]), minRows: 4096 };
 
-/** Whether the gradient of a gather from a table of `rows` rows is a segment sum here. */
-function segmentSumGatherGrad(rows: number): boolean {
-  const backend = tf.getBackend();
+/**
+ * Whether the gradient of a gather from a table of `rows` rows is a segment sum on `backend`
+ * (else a one-hot product; the trainer refuses large tables where it would be that).
+ */
+export function segmentSumGatherGrad(rows: number, backend = tf.getBackend()): boolean {
   if (!ONE_HOT_GATHER_GRAD.has(backend)) return true;
   return rows >= SEGMENT_SUM_GATHER_GRAD.minRows && SEGMENT_SUM_GATHER_GRAD.backends.has(backend);
 }

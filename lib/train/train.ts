@@ -21,7 +21,7 @@ import { CONFIG_FIELDS, HASH_FIELDS, hashTables } from "../model/config.ts";
 import { loadModel } from "../model/model_file_read.ts";
 import type { ModelFile, ModelTensor } from "../model/model_file_types.ts";
 import { flopsPerByte, Megabyte, ngramTensor } from "../model/megabyte.ts";
-import { SEGMENT_SUM_GATHER_GRAD } from "../model/_gradients.ts";
+import { SEGMENT_SUM_GATHER_GRAD, segmentSumGatherGrad } from "../model/_gradients.ts";
 import "./_cpu_kernels.ts";
 import { AdamW } from "./adamw.ts";
 import {
@@ -501,8 +501,9 @@ function field(config: MegabyteConfig, key: keyof MegabyteConfig): number {
  */
 export function checkTrainable(config: MegabyteConfig, backend: string): void {
   const { orders, rows } = hashTables(config);
-  const { backends, minRows } = SEGMENT_SUM_GATHER_GRAD;
-  if (orders > 0 && rows >= minRows && !backends.has(backend)) {
+  if (
+    orders > 0 && rows >= SEGMENT_SUM_GATHER_GRAD.minRows && !segmentSumGatherGrad(rows, backend)
+  ) {
     throw new Error(
       `Cannot train hashed n-gram tables of ${rows} rows on the ${backend} backend (no segment sum for their gradient): use --backend webgpu or cpu`,
     );
