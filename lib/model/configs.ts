@@ -110,4 +110,9 @@ export const LEVELS: Readonly<Record<string, MegabyteConfig>> = Object.freeze({
    * function at the start).
    */
   local4hash: { ...LOCAL4, hashOrders: 5, hashRows: 32768 },
+  /**
+   * `local4hash` with twice the rows per table (65,536), for half the collisions: +13.1 M
+   * parameters at no FLOPs. Grown from `local4hash` with each table repeated (the same function).
+   */
+  local4hash64k: { ...LOCAL4, hashOrders: 5, hashRows: 65536 },
 });

@@ -3,7 +3,7 @@ import { validateConfig } from "./config.ts";
 import { LEVELS } from "./configs.ts";
 import { flopsPerByte, paramCount } from "./flops.ts";
 
-Deno.test("LEVELS holds valid tiny, small, default, local4, tinyhash and local4hash configs", () => {
+Deno.test("LEVELS holds valid tiny, small, default, local4, tinyhash, local4hash and local4hash64k configs", () => {
   assert.deepEqual(Object.keys(LEVELS), [
     "tiny",
     "small",
@@ -11,6 +11,7 @@ Deno.test("LEVELS holds valid tiny, small, default, local4, tinyhash and local4h
     "local4",
     "tinyhash",
     "local4hash",
+    "local4hash64k",
   ]);
   for (const config of Object.values(LEVELS)) validateConfig(config);
   assert.throws(() => {
@@ -49,5 +50,6 @@ Deno.test("LEVELS.tiny keeps the sizes the engine fixtures are built on", () => 
 
 Deno.test("LEVELS.local4hash is local4 with hashed n-gram tables (so --init can grow the shipped model)", () => {
   assert.deepEqual(LEVELS.local4hash, { ...LEVELS.local4, hashOrders: 5, hashRows: 32768 });
+  assert.deepEqual(LEVELS.local4hash64k, { ...LEVELS.local4hash, hashRows: 65536 });
   assert.deepEqual(LEVELS.tinyhash, { ...LEVELS.tiny, hashOrders: 2, hashRows: 64 });
 });

@@ -512,12 +512,15 @@ export function checkTrainable(config: MegabyteConfig, backend: string): void {
 
 /**
  * Whether `--init` may differ from the run in `key`: a run may start from a model with fewer global
- * or local layers (the same model made deeper), or with fewer hashed n-gram tables: none, or
- * fewer orders of the same rows (a table's rows do not depend on how many there are). See
+ * or local layers (the same model made deeper), or with fewer hashed n-gram tables: none, fewer
+ * orders (a table's rows do not depend on how many there are), or fewer rows (a power of two, so
+ * the wider table's row `h & (R' − 1)` reduces to the file's row `h & (R − 1)`). See
  * {@link deepened}.
  */
 function grows(key: keyof MegabyteConfig, from: MegabyteConfig, to: MegabyteConfig): boolean {
-  if (key === "hashRows") return hashTables(from).orders === 0;
+  if (key === "hashRows") {
+    return hashTables(from).orders === 0 || hashTables(to).rows > hashTables(from).rows;
+  }
   return (key === "globalLayers" || key === "localLayers" || key === "hashOrders") &&
     field(to, key) > field(from, key);
 }
@@ -534,6 +537,8 @@ function isNgramTable(name: string): boolean {
  * residual stream and a table nothing to the local input, so the grown model starts with the
  * file's function exactly, and training grows the blocks from there (their projections get
  * gradients at once, the rest of the block as soon as the projections move; the tables at once).
+ * A table given with fewer rows is repeated down the wider one (row r is the file's row
+ * r mod R), which looks up the same vector for every n-gram until training tells the copies apart.
  *
  * @param tensors The init file's tensors (a subset of the model's).
  * @param fresh The new model's randomly initialized tensors, every one.
@@ -545,12 +550,21 @@ function deepened(
   const out = new Map<string, ModelTensor>();
   for (const [name, t] of fresh) {
     const given = tensors.get(name);
-    if (given !== undefined) out.set(name, given);
+    if (given !== undefined && given.data.length < t.data.length && isNgramTable(name)) {
+      out.set(name, tiled(given, t.shape));
+    } else if (given !== undefined) out.set(name, given);
     else if (/\.(wo|w2)$/.test(name) || isNgramTable(name)) {
       out.set(name, { shape: t.shape, data: new Float32Array(t.data.length) });
     } else out.set(name, t);
   }
   return out;
+}
+
+/** `table` (R, D) repeated down to `shape` (R', D), R' a multiple of R: row r is row r mod R. */
+function tiled(table: ModelTensor, shape: number[]): ModelTensor {
+  const data = new Float32Array(shape[0] * shape[1]);
+  for (let at = 0; at < data.length; at += table.data.length) data.set(table.data, at);
+  return { shape, data };
 }
 
 function checkDecaySteps(what: string, settings: TrainSettings): void {

@@ -398,7 +398,8 @@ Deno.test("train() with init from tiny into tinyhash adds the tables at zero: th
       train({ ...options(c, `${c.dir}/bad`), config: tiny, ngramLrScale: 10 }),
       /ngramLrScale needs a config with hashed n-gram tables/,
     );
-    // From a hashed model: one more order of the same rows grows; other rows or none are refused.
+    // From a hashed model: one more order, or more rows (the table repeated, the same function),
+    // grow; fewer rows or none are refused.
     await exportModel(`${c.dir}/grown`, `${c.dir}/grown.mgb`, { fixture: null });
     const hashed = (hashOrders: number, hashRows: number) => ({
       ...options(c, `${c.dir}/h${hashOrders}r${hashRows}`, HASHED),
@@ -415,7 +416,35 @@ Deno.test("train() with init from tiny into tinyhash adds the tables at zero: th
     );
     assert.ok(more.get("local.ngram2_emb")!.data.some((v) => v !== 0));
     assert.ok(more.get("local.ngram4_emb")!.data.every((v) => v === 0));
-    await assert.rejects(train(hashed(3, 128)), /its hashRows is 64, the run's is 128/);
+    await train(hashed(2, 128));
+    const wide = (await loadCheckpoint(`${c.dir}/h2r128/ckpt`)).params;
+    for (const n of [2, 3]) {
+      const narrow = grownFile.tensors.get(`local.ngram${n}_emb`)!;
+      assert.deepEqual(wide.get(`local.ngram${n}_emb`)!.shape, [128, LEVELS.tinyhash.localDim]);
+      assert.deepEqual(
+        wide.get(`local.ngram${n}_emb`)!.data,
+        Float32Array.from([...narrow.data, ...narrow.data]),
+      );
+    }
+    const y = tf.tensor2d(
+      Int32Array.from({ length: 2 * 64 }, (_, i) => (i * 101 + (i >> 3)) % 256),
+      [2, 64],
+      "int32",
+    );
+    const [narrowModel, wideModel] = [LEVELS.tinyhash, { ...LEVELS.tinyhash, hashRows: 128 }]
+      .map((config) => new Megabyte(config));
+    narrowModel.importTensors(grownFile.tensors);
+    wideModel.importTensors(wide);
+    // The same n-grams read the same vectors through the wider table: the same loss, exactly.
+    const [la, lb] = [narrowModel.loss(y), wideModel.loss(y)];
+    assert.equal(lb.dataSync()[0], la.dataSync()[0]);
+    tf.dispose([y, la, lb]);
+    narrowModel.dispose();
+    wideModel.dispose();
+    await assert.rejects(
+      train({ ...hashed(2, 32), out: `${c.dir}/fewer` }),
+      /its hashRows is 64, the run's is 32/,
+    );
     await assert.rejects(
       train({ ...options(c, `${c.dir}/none`), config: tiny, init: `${c.dir}/grown.mgb` }),
       /its hashOrders is 2, the run's is 0/,
