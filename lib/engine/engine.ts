@@ -16,7 +16,12 @@ import type { ModelFile } from "../model/model_file_types.ts";
 import { ngramRow } from "../model/ngram.ts";
 import { ALPHABET, type PredictorBatch } from "../predict/predictor.ts";
 import { attentionScratchBytes, kvCacheBytes, type PackedMatrix, WasmKernels } from "./kernels.ts";
-import { type PreparedBlock, type PreparedModel, prepareModel } from "./prepared_model.ts";
+import {
+  addNgramRow,
+  type PreparedBlock,
+  type PreparedModel,
+  prepareModel,
+} from "./prepared_model.ts";
 
 /** A batch of segments advanced one byte at a time (the decoder's path). */
 export interface EngineBatch extends PredictorBatch {
@@ -116,12 +121,10 @@ export function localInputRow(
   }
   const tables = pm.ngramEmb;
   if (tables.length === 0) return;
-  const R = tables[0].length / DL; // hashRows, without an object per byte
+  const R = tables[0].values.length / DL; // hashRows, without an object per byte
   for (let j = 0; j < tables.length; j++) {
     const r = ngramRow(seq, t, j + 2, R);
-    if (r < 0) continue;
-    const table = tables[j];
-    for (let d = 0; d < DL; d++) out[o + d] += table[r * DL + d]; // (DL)
+    if (r >= 0) addNgramRow(tables[j], r, out, o, DL);
   }
 }
 

@@ -91,6 +91,57 @@ export interface PreparedBlock {
   w2: QuantMatrix;
 }
 
+/**
+ * One hashed n-gram table, (R, DL): the value at (r, d) is `values[r·DL + d]` when `scales` is
+ * absent, else `fround(values[r·DL + d] · scales[d])`, which is the float32 value the model
+ * file's reader hands out (the product of an int8 and a float32 is exact in binary64).
+ */
+export interface NgramTable {
+  /** The entries, row-major (R, DL): stored int8 integers, or float32 values. */
+  values: Int8Array | Float32Array;
+  /** One float32 scale per column, (DL), exactly when `values` are int8. */
+  scales?: Float32Array;
+}
+
+/**
+ * Adds row `r` of an n-gram table to `out[o..o+DL)`: each value, rounded to float32, then the sum,
+ * rounded to float32 (two roundings, as when the table is held as float32). The one place both
+ * engines dequantize a table, so they add the same values.
+ *
+ * @param table The table, (R, DL).
+ * @param r The row, 0..R−1.
+ * @param out Receives the sums.
+ * @param o Offset of the row in `out`.
+ * @param DL Columns of the table (`localDim`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { addNgramRow } from "./prepared_model.ts";
+ *
+ * const table = { values: new Int8Array([0, 0, 3, -2]), scales: new Float32Array([0.5, 0.1]) };
+ * const out = new Float32Array([1, 1]);
+ * addNgramRow(table, 1, out, 0, 2); // row 1 of a (2, 2) table
+ * assert.deepEqual([...out], [2.5, Math.fround(1 + Math.fround(-2 * Math.fround(0.1)))]);
+ * ```
+ */
+export function addNgramRow(
+  table: NgramTable,
+  r: number,
+  out: Float32Array,
+  o: number,
+  DL: number,
+): void {
+  const { values, scales } = table;
+  const base = r * DL;
+  if (scales) {
+    // fround the value first: one rounding of the sum would differ from the float32 table's two.
+    for (let d = 0; d < DL; d++) out[o + d] = f(out[o + d] + f(values[base + d] * scales[d]));
+  } else {
+    for (let d = 0; d < DL; d++) out[o + d] = f(out[o + d] + values[base + d]); // (DL)
+  }
+}
+
 /** Everything the engines need, by the names of `lib/model/ARCHITECTURE.md`. */
 export interface PreparedModel {
   /** The model's name (for messages). */
@@ -116,12 +167,12 @@ export interface PreparedModel {
   /** `local.pad`, (DL). */
   localPad: Float32Array;
   /**
-   * `local.ngram{n}_emb` for n = 2..H+1 at index n − 2, each (R, DL); empty without tables. The
-   * model file's float32 values as the reader hands them out (int8 files: `fround(q · scale[c])`),
-   * not copied: 4·H·R·DL bytes of the `ModelFile` the engine keeps alive (`local4hash`: 52 MB per
-   * worker, beside 13 MB of integers when the file stores the tables as int8).
+   * `local.ngram{n}_emb` for n = 2..H+1 at index n − 2, each (R, DL); empty without tables. Int8
+   * files: only the stored integers and column scales (H·R·DL bytes, 13 MB per worker for
+   * `local4hash` instead of 52 MB as float32), dequantized per value by `addNgramRow`. Float files:
+   * the reader's float32 values, not copied.
    */
-  ngramEmb: Float32Array[];
+  ngramEmb: NgramTable[];
   /** `local.h{i}`. */
   local: PreparedBlock[];
   /** `local.ln_f`, (DL). */
@@ -306,10 +357,11 @@ export function prepareModel(model: ModelFile): PreparedModel {
     localByteEmb: get("local.byte_emb"),
     localPosEmb: get("local.pos_emb"),
     localPad: get("local.pad"),
-    ngramEmb: Array.from(
-      { length: hashTables(config).orders },
-      (_, j) => get(`local.ngram${j + 2}_emb`),
-    ),
+    ngramEmb: Array.from({ length: hashTables(config).orders }, (_, j): NgramTable => {
+      // Not `data` when the integers exist: the float32 copy is 4× larger and can be collected.
+      const t = model.tensors.get(`local.ngram${j + 2}_emb`)!;
+      return t.quantized ? { ...t.quantized } : { values: t.data };
+    }),
     local,
     localLnF: get("local.ln_f"),
     head: matrix("local.head", DL, 256), // (DL, 256)

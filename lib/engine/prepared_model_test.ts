@@ -1,10 +1,17 @@
 import assert from "node:assert/strict";
 import { readModelFile } from "../model/model_file_read.ts";
 import { writeModelFile } from "../model/model_file_write.ts";
+import type { ModelFile } from "../model/model_file_types.ts";
 import { randomModel, Rng, SMALL_CONFIG } from "../../tests/engine/_random_model.ts";
 import { LEVELS } from "../model/configs.ts";
 import { createEngine } from "./engine.ts";
-import { int8Matrix, prepareModel, quantizeMatrix, quantLevels } from "./prepared_model.ts";
+import {
+  addNgramRow,
+  int8Matrix,
+  prepareModel,
+  quantizeMatrix,
+  quantLevels,
+} from "./prepared_model.ts";
 import { referenceTables } from "./reference.ts";
 
 Deno.test("quantLevels() keeps k·qa·qw within int32 and both ranges within int16", () => {
@@ -53,11 +60,11 @@ for (const [label, config] of [["small", SMALL_CONFIG], ["tinyhash", LEVELS.tiny
     const w1 = stored.tensors.get("global.h1.w1")!.quantized!;
     assert.deepEqual([...pm.global[1].w1.q], [...w1.values]);
     assert.deepEqual(pm.global[1].w1.scale, w1.scales);
-    // n-gram tables: the reader's float32 values, fround(q · scale[c]).
+    // n-gram tables: the stored integers and scales, not the reader's float32 values.
     pm.ngramEmb.forEach((table, j) => {
       const { values, scales } = stored.tensors.get(`local.ngram${j + 2}_emb`)!.quantized!;
-      const DL = config.localDim;
-      assert.ok(table.every((v, i) => v === Math.fround(values[i] * scales[i % DL])));
+      assert.equal(table.values, values);
+      assert.equal(table.scales, scales);
     });
     assert.equal(pm.ngramEmb.length, config.hashOrders ?? 0);
     const bytes = new TextEncoder().encode(
@@ -98,11 +105,52 @@ Deno.test("prepareModel() names the tensor that does not fit the config", () => 
   );
 });
 
-Deno.test("prepareModel() holds the n-gram tables in order, as the model file's own float32 values", () => {
+Deno.test("prepareModel() holds float n-gram tables in order, as the model file's own float32 values", () => {
   const model = randomModel(LEVELS.tinyhash, 4);
   const pm = prepareModel(model);
   assert.equal(pm.ngramEmb.length, 2);
-  assert.equal(pm.ngramEmb[0], model.tensors.get("local.ngram2_emb")!.data);
-  assert.equal(pm.ngramEmb[1], model.tensors.get("local.ngram3_emb")!.data);
+  assert.deepEqual(pm.ngramEmb[0], { values: model.tensors.get("local.ngram2_emb")!.data });
+  assert.equal(pm.ngramEmb[1].values, model.tensors.get("local.ngram3_emb")!.data);
   assert.deepEqual(prepareModel(randomModel(SMALL_CONFIG, 4)).ngramEmb, []);
+});
+
+Deno.test("prepareModel() holds int8 n-gram tables as their integers, and they add the file's float32 values", () => {
+  const config = LEVELS.tinyhash;
+  const { hash: _hash, ...rest } = randomModel(config, 5);
+  const stored = readModelFile(writeModelFile(rest, { dtype: "int8" }));
+  const pm = prepareModel(stored);
+  const DL = config.localDim;
+  const R = config.hashRows!;
+  const rng = new Rng(6);
+  pm.ngramEmb.forEach((table, j) => {
+    const tensor = stored.tensors.get(`local.ngram${j + 2}_emb`)!;
+    assert.ok(table.values instanceof Int8Array, `table ${j}: int8 values`);
+    assert.equal(table.values.length, R * DL);
+    assert.notEqual(table.values.buffer, tensor.data.buffer, "no hold on the float32 copy");
+    const start = rng.floats(DL);
+    for (let r = 0; r < R; r++) {
+      // From zero: the row itself; from random values: fround(out + value), as on a Float32Array.
+      const got = new Float32Array(DL);
+      addNgramRow(table, r, got, 0, DL);
+      assert.deepEqual(got, tensor.data.subarray(r * DL, (r + 1) * DL), `table ${j}, row ${r}`);
+      const sum = start.slice();
+      addNgramRow(table, r, sum, 0, DL);
+      const want = start.slice();
+      for (let d = 0; d < DL; d++) want[d] += tensor.data[r * DL + d];
+      assert.deepEqual(new Uint32Array(sum.buffer), new Uint32Array(want.buffer));
+    }
+  });
+  // The whole engine: the same tables as with the n-gram tables as float32 values alone.
+  const floats = new Map(stored.tensors);
+  for (const [name, t] of floats) {
+    if (name.includes("ngram")) floats.set(name, { shape: t.shape, data: t.data });
+  }
+  const bytes = new TextEncoder().encode("integers in, the same float32 values out".repeat(2));
+  const tables = (model: ModelFile) => {
+    const engine = createEngine(model);
+    const out = engine.predictSegment(bytes.subarray(0, config.context));
+    engine.close();
+    return out;
+  };
+  assert.deepEqual(tables(stored), tables({ ...stored, tensors: floats }));
 });

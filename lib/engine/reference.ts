@@ -25,6 +25,7 @@ import type { ModelFile } from "../model/model_file_types.ts";
 import { ngramRow } from "../model/ngram.ts";
 import { expf, geluf, RMS_EPS, roundEven, rsqrtf } from "./f32_math.ts";
 import {
+  addNgramRow,
   type PreparedBlock,
   type PreparedModel,
   prepareModel,
@@ -420,7 +421,7 @@ export function referenceLogits(model: ModelFile | PreparedModel, bytes: Uint8Ar
     for (let j = 0; j < pm.ngramEmb.length; j++) {
       const r = ngramRow(bytes, t, j + 2, R);
       if (r < 0) continue;
-      for (let d = 0; d < DL; d++) row[d] = f(row[d] + pm.ngramEmb[j][r * DL + d]); // (DL)
+      addNgramRow(pm.ngramEmb[j], r, row, 0, DL); // (DL)
     }
     x.push(row); // (T, DL)
   }
