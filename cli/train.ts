@@ -51,6 +51,8 @@ export interface TrainCommandOptions {
   lr?: number;
   /** `--ngram-lr-scale X`. */
   ngramLrScale?: number;
+  /** `--ngram-dropout P`. */
+  ngramDropout?: number;
   /** `--seed N`. */
   seed?: number;
   /** `--eval-every N`. */
@@ -120,6 +122,14 @@ function fraction(text: string): number {
   const value = Number(text);
   if (text.trim() === "" || !(value >= 0 && value <= 1)) {
     throw new InvalidArgumentError("expected a fraction from 0 to 1");
+  }
+  return value;
+}
+
+function dropout(text: string): number {
+  const value = Number(text);
+  if (text.trim() === "" || !(value >= 0 && value < 1)) {
+    throw new InvalidArgumentError("expected a probability from 0 to below 1");
   }
   return value;
 }
@@ -216,6 +226,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
       "crlf",
       "lr",
       "ngramLrScale",
+      "ngramDropout",
       "warmup",
       "schedule",
       "seed",
@@ -286,6 +297,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
         crlf: options.crlf,
         lr: options.lr,
         ngramLrScale: options.ngramLrScale,
+        ngramDropout: options.ngramDropout,
         warmupSteps: options.warmup,
         schedule: options.schedule,
         decaySteps: options.decaySteps,
@@ -418,6 +430,13 @@ export function trainCommand(): Command {
         "learning-rate multiplier of the hashed n-gram tables (a level with them, e.g. local4hash), " +
           "which a model grown from one without them starts at zero (default: 1)",
       ).argParser(positiveNumber),
+    )
+    .addOption(
+      new Option(
+        "--ngram-dropout <p>",
+        "probability that a training byte's lookup in a hashed n-gram table is dropped, " +
+          "so the model does not lean on memorized n-grams (default: 0)",
+      ).argParser(dropout),
     )
     .addOption(
       new Option(

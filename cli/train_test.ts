@@ -107,6 +107,8 @@ Deno.test("megazip train reports bad options as one line with exit code 2", asyn
       ["--steps", "0"],
       ["--backend", "gpu"],
       ["--resume", `${dir}/nothing`, "--batch", "4"],
+      ["--ngram-dropout", "1"],
+      ["--resume", `${dir}/nothing`, "--ngram-dropout", "0.1"],
     ];
     for (const args of cases) {
       const result = await megazipTrain(args);

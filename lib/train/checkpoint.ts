@@ -56,6 +56,8 @@ export interface TrainSettings {
   weightDecay: number;
   /** Learning-rate multiplier of the hashed n-gram tables (AdamW's `lrScales`). Absent: 1. */
   ngramLrScale?: number;
+  /** Probability of dropping a training byte's n-gram lookup (`ngram_dropout.ts`). Absent: 0. */
+  ngramDropout?: number;
   /** Adam's β1. */
   beta1: number;
   /** Adam's β2. */

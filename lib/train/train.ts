@@ -20,7 +20,8 @@ import type { MegabyteConfig } from "../model/config.ts";
 import { CONFIG_FIELDS, HASH_FIELDS, hashTables } from "../model/config.ts";
 import { loadModel } from "../model/model_file_read.ts";
 import type { ModelFile, ModelTensor } from "../model/model_file_types.ts";
-import { flopsPerByte, Megabyte, ngramTensor } from "../model/megabyte.ts";
+import { flopsPerByte, Megabyte } from "../model/megabyte.ts";
+import { ngramRows } from "../model/ngram.ts";
 import { SEGMENT_SUM_GATHER_GRAD, segmentSumGatherGrad } from "../model/_gradients.ts";
 import "./_cpu_kernels.ts";
 import { AdamW } from "./adamw.ts";
@@ -37,6 +38,7 @@ import { lossCurveSvg } from "./loss_curve.ts";
 import { Progress } from "./progress.ts";
 import { Rng } from "./rng.ts";
 import { RunLog } from "./run_log.ts";
+import { dropNgrams } from "./ngram_dropout.ts";
 import { learningRate, type ScheduleName, SCHEDULES } from "./schedule.ts";
 import { trainStep } from "./step.ts";
 import { sampleWindows, validationWindows } from "./windows.ts";
@@ -96,6 +98,11 @@ export interface TrainOptions {
    * checkpoint. @default {1}
    */
   ngramLrScale?: number;
+  /**
+   * Probability that a training byte's lookup in a hashed n-gram table is dropped (the zero row;
+   * `ngram_dropout.ts`), for a config with tables. Fixed by the checkpoint. @default {0}
+   */
+  ngramDropout?: number;
   /** Seed of the initial weights and of the windows. @default {1337} */
   seed?: number;
   /** Steps between validations and checkpoints. @default {min(steps, 250)} */
@@ -337,7 +344,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         crlf: settings.crlf,
       });
       const x = tf.tensor2d(windows, [settings.batch, T], "int32"); // (B, T)
-      const grams = ngramTensor(config, windows, settings.batch, T); // (B, T, G) or none
+      const grams = trainingGrams(config, windows, settings, rng); // (B, T, G) or none
       const both = trainStep(model, optimizer, x, lr, settings.gradClip, grams); // (2)
       const [lossNats, gradNorm] = await both.data();
       tf.dispose([x, grams, both]);
@@ -420,6 +427,7 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
   const lr = o.lr ?? 1e-3;
   const crlf = o.crlf ?? 0;
   const ngramLrScale = o.ngramLrScale ?? 1;
+  const ngramDropout = o.ngramDropout ?? 0;
   const schedule = o.schedule ?? "cosine";
   if (!SCHEDULES.includes(schedule)) {
     throw new RangeError(`Cannot start a run: unknown schedule ${schedule}`);
@@ -439,6 +447,7 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
     warmupSteps: o.warmupSteps ?? Math.min(200, Math.ceil(steps / 10)),
     weightDecay: o.weightDecay ?? 0.1,
     ...(ngramLrScale !== 1 ? { ngramLrScale } : {}), // absent at 1, as before it existed
+    ...(ngramDropout !== 0 ? { ngramDropout } : {}), // absent at 0, likewise
     beta1: 0.9,
     beta2: 0.98,
     epsilon: 1e-8,
@@ -481,10 +490,35 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
       "Cannot start a run: ngramLrScale needs a config with hashed n-gram tables (hashOrders > 0)",
     );
   }
+  if (!(ngramDropout >= 0 && ngramDropout < 1)) {
+    throw new RangeError(
+      `Cannot start a run: ngramDropout must be a fraction from 0 to below 1, got ${ngramDropout}`,
+    );
+  }
+  if (ngramDropout !== 0 && hashTables(o.config!.config).orders === 0) {
+    throw new RangeError(
+      "Cannot start a run: ngramDropout needs a config with hashed n-gram tables (hashOrders > 0)",
+    );
+  }
   if (!Number.isSafeInteger(settings.seed)) {
     throw new RangeError(`Cannot start a run: seed must be an integer, got ${settings.seed}`);
   }
   return settings;
+}
+
+/** The n-gram rows of a training batch (`ngramTensor`), some dropped with `ngramDropout`. */
+function trainingGrams(
+  config: MegabyteConfig,
+  windows: Int32Array,
+  settings: TrainSettings,
+  rng: Rng,
+): tf.Tensor3D | undefined {
+  const { orders: G, rows: R } = hashTables(config);
+  if (G === 0) return undefined;
+  const T = config.context;
+  const rows = ngramRows(windows, settings.batch, T, config); // (B, T, G) flattened
+  dropNgrams(rows, R, settings.ngramDropout ?? 0, rng);
+  return tf.tensor3d(rows, [settings.batch, T, G], "int32"); // (B, T, G)
 }
 
 /** A config field, the hash fields' absence read as 0 (`hashTables`). */

@@ -75,8 +75,12 @@ function steps(log: LogRecord[]): LogRecord[] {
   return log.filter((r) => r.kind !== "session");
 }
 
-/** The trainer's tests that run for both: the test model, and tinyhash with its tables. */
-const LEVEL_CASES: [string, Partial<TrainOptions>][] = [["test", {}], ["tinyhash", HASHED]];
+/** The trainer's tests that run for each: the test model, tinyhash with its tables, and with n-gram dropout. */
+const LEVEL_CASES: [string, Partial<TrainOptions>][] = [
+  ["test", {}],
+  ["tinyhash", HASHED],
+  ["tinyhash, n-gram dropout", { ...HASHED, ngramDropout: 0.25 }],
+];
 
 for (const [level, extra] of LEVEL_CASES) {
   Deno.test(`train() resumed from a checkpoint gives exactly the losses and weights of an uninterrupted run (${level})`, () =>
@@ -115,6 +119,7 @@ for (const [level, extra] of LEVEL_CASES) {
       assert.deepEqual(ckptB.lastValid, ckptA.lastValid);
       assert.deepEqual(Object.keys(ckptA.lastValid!.categories).sort(), ["code-js-ts", "prose-en"]);
       assert.equal(ckptB.settings.ngramLrScale, extra.ngramLrScale);
+      assert.equal(ckptB.settings.ngramDropout, extra.ngramDropout);
       const svg = await Deno.readTextFile(`${c.dir}/whole/loss.svg`);
       assert.match(svg, /^<svg/);
     }));
@@ -398,6 +403,14 @@ Deno.test("train() with init from tiny into tinyhash adds the tables at zero: th
       train({ ...options(c, `${c.dir}/bad`), config: tiny, ngramLrScale: 10 }),
       /ngramLrScale needs a config with hashed n-gram tables/,
     );
+    await assert.rejects(
+      train({ ...options(c, `${c.dir}/bad`), config: tiny, ngramDropout: 0.1 }),
+      /ngramDropout needs a config with hashed n-gram tables/,
+    );
+    await assert.rejects(
+      train({ ...options(c, `${c.dir}/bad`, HASHED), ngramDropout: 1 }),
+      /ngramDropout must be a fraction from 0 to below 1, got 1/,
+    );
     // From a hashed model: one more order, or more rows (the table repeated, the same function),
     // grow; fewer rows or none are refused.
     await exportModel(`${c.dir}/grown`, `${c.dir}/grown.mgb`, { fixture: null });
@@ -461,3 +474,22 @@ Deno.test("checkTrainable() refuses large hashed tables on wasm, which has no se
   checkTrainable(LEVELS.tinyhash, "wasm"); // 64 rows: the one-hot product is small
   checkTrainable(LEVELS.local4, "wasm");
 });
+
+Deno.test("train() with ngramDropout drops lookups from the step: tables start at zero, and only rows read by a kept lookup move", () =>
+  withCorpora(async (c) => {
+    const movedRows = async (dir: string, ngramDropout?: number) => {
+      await train({ ...options(c, dir, HASHED), ngramDropout, stopAt: 1 });
+      const table = (await loadCheckpoint(`${dir}/ckpt`)).params.get("local.ngram2_emb")!;
+      const D = table.shape[1];
+      let rows = 0;
+      for (let r = 0; r < table.shape[0]; r++) {
+        if (table.data.subarray(r * D, (r + 1) * D).some((v) => v !== 0)) rows++;
+      }
+      return rows;
+    };
+    // 2 × 64 bytes read ~50 of the 64 rows; with 99% of the lookups dropped, ~1 lookup is kept.
+    const kept = await movedRows(`${c.dir}/plain`);
+    const dropped = await movedRows(`${c.dir}/dropped`, 0.99);
+    assert.ok(kept > 20, `${kept} rows moved without dropout`);
+    assert.ok(dropped < 6, `${dropped} rows moved with 99% dropout`);
+  }));
