@@ -1,6 +1,7 @@
 // This module imports no tfjs.
 import assert from "node:assert/strict";
 import { Random } from "../_testing/random.ts";
+import { sampleFromModel, tinyModel } from "../_testing/tiny_model.ts";
 import { createSegmentRunner, sharedWorkersStarted } from "./segment_runner.ts";
 
 Deno.test("createSegmentRunner() gives the same segments in this thread and on 2 or 3 workers", async () => {
@@ -56,4 +57,46 @@ Deno.test("createSegmentRunner(): runners of one model share one pool, stopped b
     b.close();
   }
   assert.equal(sharedWorkersStarted(), 0);
+});
+
+Deno.test("createSegmentRunner() on workers codes neural and mix segments of a model as this thread does", async () => {
+  const model = tinyModel(25);
+  // Neural segments are at most the model's context (64 bytes); four, so each worker gets two.
+  const segments = [0, 1, 2, 3].map((i) => sampleFromModel(model, 64, i));
+  const lengths = segments.map((s) => s.length);
+  const local = createSegmentRunner({ model, workers: 1, batchSize: 2 });
+  const expected = {
+    neural: await local.encode("neural", segments),
+    mix: await local.encode("mix", segments),
+  };
+  local.close();
+  const runner = createSegmentRunner({ model, workers: 2, batchSize: 2 });
+  try {
+    // Each worker loads its engine on its first neural request, then makes mix from that engine.
+    for (const method of ["neural", "mix"] as const) {
+      assert.deepEqual(await runner.encode(method, segments), expected[method], method);
+      const raw = await runner.decode(method, expected[method], lengths);
+      assert.deepEqual(raw, new Uint8Array(segments.flatMap((s) => [...s])), method);
+    }
+  } finally {
+    runner.close();
+  }
+});
+
+Deno.test("createSegmentRunner() on workers: a model that cannot run fails the requests that need it, with its reason", async () => {
+  const broken = { ...tinyModel(26), tensors: new Map() };
+  const segments = [2000, 2000].map((n) => new Random(13).text(n));
+  const local = createSegmentRunner({ model: null, workers: 1, batchSize: 2 });
+  const coded = await local.encode("cm", segments);
+  local.close();
+  const runner = createSegmentRunner({ model: broken, workers: 2, batchSize: 2 });
+  try {
+    assert.deepEqual(await runner.encode("cm", segments), coded);
+    await assert.rejects(
+      runner.encode("mix", segments),
+      /Cannot run model tiny-random: tensor .* is missing/,
+    );
+  } finally {
+    runner.close();
+  }
 });

@@ -3,9 +3,13 @@
  * The worker of {@link ./segment_runner.ts}: recreates the block methods' predictors from the
  * model it is given once, then encodes or decodes runs of segments. A worker that codes only
  * with "cm" never loads the neural engine: the other methods' module is imported on first use.
+ * The first "neural" or "mix" request loads the model into one engine, which both methods'
+ * predictors share, and drops the worker's copy of the model: the engine holds what it runs, so
+ * the copy's matrices are not kept twice for the worker's life.
  *
  * @module
  */
+import type { Engine } from "../../lib/engine/engine.ts";
 import type { Predictor } from "../../lib/predict/predictor.ts";
 import { createContextMixingPredictor } from "../../lib/predict/context_mixing.ts";
 import type { ModelMethod } from "./format.ts";
@@ -16,13 +20,25 @@ import { serveWorker } from "./worker_pool.ts";
 
 const predictors = new Map<ModelMethod, Predictor>();
 
+/** The engine of `init.model`, once a request needed it (then `init.model` is null). */
+let engine: Engine | undefined;
+
 /** The predictor of `method`, made on first use (as `createPredictor` of `methods.ts` does). */
 async function predictorOf(method: ModelMethod, init: SegmentWorkerInit): Promise<Predictor> {
   let predictor = predictors.get(method);
   if (predictor === undefined) {
-    predictor = method === "cm"
-      ? createContextMixingPredictor()
-      : (await import("./methods.ts")).createPredictor(method, init.model);
+    if (method === "cm") {
+      predictor = createContextMixingPredictor();
+    } else {
+      const { createPredictor, loadEngine } = await import("./methods.ts");
+      if (engine === undefined && init.model !== null) {
+        engine = loadEngine(init.model);
+        // `init` is this worker's own copy, which serveWorker keeps for the worker's life: the
+        // engine holds what it runs, so the copy of the model goes.
+        init.model = null;
+      }
+      predictor = createPredictor(method, engine ?? null);
+    }
     predictors.set(method, predictor);
   }
   return predictor;

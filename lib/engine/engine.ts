@@ -79,7 +79,7 @@ const ceil = (x: number, m: number) => Math.ceil(x / m) * m;
  * of table n (nothing where it is −1). Reads `seq[t − H − 1..t − 1]` only: the n-grams reach back
  * across patches.
  *
- * @param pm The prepared model.
+ * @param pm The prepared model (only its config, local embeddings and n-gram tables are read).
  * @param lg Holds `l_glob` of byte t at `lg[lgOff..lgOff+DL)`.
  * @param lgOff Offset of that row in `lg`.
  * @param seq The segment's bytes (at least its first t).
@@ -102,7 +102,7 @@ const ceil = (x: number, m: number) => Math.ceil(x / m) * m;
  * ```
  */
 export function localInputRow(
-  pm: PreparedModel,
+  pm: Pick<PreparedModel, "config" | "localPad" | "localByteEmb" | "localPosEmb" | "ngramEmb">,
   lg: Float32Array,
   lgOff: number,
   seq: Uint8Array,
@@ -134,10 +134,28 @@ function putF32(kern: WasmKernels, data: Float32Array): number {
   return ptr;
 }
 
+/**
+ * What the engine reads from the prepared model after packing it: the embeddings and n-gram tables
+ * that build input rows, not the matrices (in kernel memory by then). Keeping only these lets the
+ * prepared matrices be collected once the caller drops the prepared model (and the model file).
+ */
+type InputTables = Pick<
+  PreparedModel,
+  | "name"
+  | "config"
+  | "globalByteEmb"
+  | "globalPosEmb"
+  | "globalPad"
+  | "localByteEmb"
+  | "localPosEmb"
+  | "localPad"
+  | "ngramEmb"
+>;
+
 class WasmEngine implements Engine {
   readonly config: MegabyteConfig;
   readonly cacheBytesPerSegment: number;
-  #pm: PreparedModel;
+  #pm: InputTables;
   #k: WasmKernels | undefined;
   /** The global blocks in kernel memory. */
   readonly globalBlocks: PackedBlock[];
@@ -154,7 +172,17 @@ class WasmEngine implements Engine {
   #pcap: number;
 
   constructor(pm: PreparedModel) {
-    this.#pm = pm;
+    this.#pm = {
+      name: pm.name,
+      config: pm.config,
+      globalByteEmb: pm.globalByteEmb,
+      globalPosEmb: pm.globalPosEmb,
+      globalPad: pm.globalPad,
+      localByteEmb: pm.localByteEmb,
+      localPosEmb: pm.localPosEmb,
+      localPad: pm.localPad,
+      ngramEmb: pm.ngramEmb,
+    };
     this.config = { ...pm.config };
     const kern = new WasmKernels();
     this.#k = kern;
@@ -562,7 +590,10 @@ class WasmBatch implements EngineBatch {
 
 /**
  * Loads a model into a new engine (its own WebAssembly memory). Throws a RangeError if the model
- * does not match its config (missing or misshapen tensors, non-finite weights).
+ * does not match its config (missing or misshapen tensors, non-finite weights). The engine keeps
+ * no reference to a model file, and of a prepared model only the embeddings and n-gram tables: a
+ * caller that drops `model` lets the rest (the float32 weights, the prepared matrices) be
+ * collected.
  *
  * @param model A model file read into memory, or one already prepared.
  * @returns The engine.

@@ -4,6 +4,11 @@
  * integers with one scale per output column (or taken as stored when the file holds it as int8),
  * the attention scale folded into the query columns.
  *
+ * For an int8 file the prepared model holds no weights of its own beyond the column scales: it
+ * shares the file's stored integers (matrices and n-gram tables) and the float32 values of its
+ * small tensors (norms, pads, embeddings), so preparing costs little memory and a structured clone
+ * of it (what the codec sends its workers) is about a fifth of the file's in-memory size.
+ *
  * Both engines start from this object: the scalar reference (`reference.ts`) reads it directly,
  * the WebAssembly engine (`engine.ts`) packs it into its memory. Quantization happens once, here,
  * so the two cannot disagree about weights. The numeric rules are in `lib/engine/README.md`.
@@ -69,8 +74,8 @@ export interface QuantMatrix {
   qw: number;
   /** Range its input activations are quantized to. */
   qa: number;
-  /** The integers, row-major (k, n). */
-  q: Int16Array;
+  /** The integers, row-major (k, n): int8 when the file stores them so (the stored array). */
+  q: Int16Array | Int8Array;
   /** One float32 scale per column (0 for an all-zero column). */
   scale: Float32Array;
 }
@@ -235,9 +240,10 @@ export function quantizeMatrix(
 
 /**
  * Takes a matrix stored as int8 with one scale per column (`ModelTensor.quantized`, the model
- * file's int8 dtype) as it is: `q = values`, `scale[j] = f32(scales[j] · columnFactor(j))`, so the
- * engine multiplies by exactly the stored weights. Needs `quantLevels(k).qw ≥ 127`, true for
- * k ≤ 2^17; returns undefined otherwise (the caller quantizes the float values instead).
+ * file's int8 dtype) as it is: `q = values` (the same array, not a copy),
+ * `scale[j] = f32(scales[j] · columnFactor(j))`, so the engine multiplies by exactly the stored
+ * weights. Needs `quantLevels(k).qw ≥ 127`, true for k ≤ 2^17; returns undefined otherwise (the
+ * caller quantizes the float values instead).
  *
  * @param values The stored integers, row-major (k, n), each in −127..127.
  * @param scales The stored column scales, (n).
@@ -270,7 +276,7 @@ export function int8Matrix(
   if (qw < 127) return undefined;
   const scale = new Float32Array(n);
   for (let j = 0; j < n; j++) scale[j] = f(scales[j] * (columnFactor ? f(columnFactor(j)) : 1));
-  return { k, n, qw, qa, q: Int16Array.from(values), scale };
+  return { k, n, qw, qa, q: values, scale };
 }
 
 /**

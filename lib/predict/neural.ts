@@ -22,11 +22,16 @@ const ENGINES = new WeakMap<ModelFile, Engine>();
 /**
  * Creates a predictor that runs `model` exactly. Throws a RangeError if the model's tensors do not
  * match its config. Predictors of the same model object share one engine (one WebAssembly memory
- * holding the weights); each batch holds its own key/value caches
- * (`engine.cacheBytesPerSegment` bytes per segment). Segments must not exceed
+ * holding the weights), and so do predictors made from one engine; each batch holds its own
+ * key/value caches (`engine.cacheBytesPerSegment` bytes per segment). Segments must not exceed
  * `model.config.context` bytes.
  *
- * @param model A model file read into memory (`lib/model/model_file_read.ts`).
+ * Given an engine (`createEngine` of `lib/engine/engine.ts`), the predictor holds no reference to
+ * the model file it was loaded from: a thread that keeps only the engine lets the model file's
+ * weights be collected, and the tables are the same as from the file.
+ *
+ * @param model A model file read into memory (`lib/model/model_file_read.ts`), or an engine
+ * loaded from one.
  * @param _options Reserved.
  * @returns The predictor, named "neural".
  *
@@ -47,15 +52,10 @@ const ENGINES = new WeakMap<ModelFile, Engine>();
  * ```
  */
 export function createNeuralPredictor(
-  model: ModelFile,
+  model: ModelFile | Engine,
   _options?: NeuralPredictorOptions,
 ): Predictor {
-  let engine = ENGINES.get(model);
-  if (!engine) {
-    engine = createEngine(model);
-    ENGINES.set(model, engine);
-  }
-  const e = engine;
+  const e = "tensors" in model ? engineOf(model) : model;
   return {
     name: "neural",
     start(count: number): PredictorBatch {
@@ -65,4 +65,14 @@ export function createNeuralPredictor(
       return e.predictSegment(bytes);
     },
   };
+}
+
+/** The engine of `model` in this thread, loaded on first use. */
+function engineOf(model: ModelFile): Engine {
+  let engine = ENGINES.get(model);
+  if (!engine) {
+    engine = createEngine(model);
+    ENGINES.set(model, engine);
+  }
+  return engine;
 }

@@ -3,6 +3,8 @@ import { createNeuralPredictor } from "./neural.ts";
 import { FREQ_TOTAL } from "./predictor.ts";
 import { randomModel, Rng, SMALL_CONFIG } from "../../tests/engine/_random_model.ts";
 import { referenceTables } from "../engine/reference.ts";
+import { createEngine } from "../engine/engine.ts";
+import { prepareModel } from "../engine/prepared_model.ts";
 
 Deno.test("createNeuralPredictor() yields valid tables: 256 entries ≥ 1 summing to FREQ_TOTAL", () => {
   const predictor = createNeuralPredictor(randomModel(SMALL_CONFIG, 1));
@@ -45,6 +47,21 @@ Deno.test("createNeuralPredictor() shares one engine per model and gives equal t
   const a = createNeuralPredictor(model), b = createNeuralPredictor(model);
   const bytes = new Rng(5).bytes(SMALL_CONFIG.context);
   assert.deepEqual(a.predictSegment!(bytes), b.predictSegment!(bytes));
+});
+
+Deno.test("createNeuralPredictor() of an engine gives the tables of the model file it was loaded from", () => {
+  const model = randomModel(SMALL_CONFIG, 7);
+  const engine = createEngine(prepareModel(model));
+  const a = createNeuralPredictor(engine), b = createNeuralPredictor(engine);
+  const bytes = new Rng(8).bytes(SMALL_CONFIG.context);
+  const expected = createNeuralPredictor(model).predictSegment!(bytes);
+  assert.deepEqual(a.predictSegment!(bytes), expected);
+  const batch = b.start(1);
+  const table = new Uint32Array(256);
+  batch.predict(table);
+  assert.deepEqual(table, expected.subarray(0, 256));
+  batch.close();
+  engine.close();
 });
 
 Deno.test("createNeuralPredictor() throws a RangeError for a model that does not match its config", () => {
