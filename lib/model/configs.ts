@@ -112,7 +112,9 @@ export const LEVELS: Readonly<Record<string, MegabyteConfig>> = Object.freeze({
   local4hash: { ...LOCAL4, hashOrders: 5, hashRows: 32768 },
   /**
    * `local4hash` with twice the rows per table (65,536), for half the collisions: +13.1 M
-   * parameters at no FLOPs. Grown from `local4hash` with each table repeated (the same function).
+   * parameters at no FLOPs (36 MB as int8: over the shipped model's 24 MiB). Grown from
+   * `local4hash` with each table repeated (the same function). Run 10 trained it and it was not
+   * shipped: the tables memorized more than they generalized (models/training/README.md).
    */
   local4hash64k: { ...LOCAL4, hashOrders: 5, hashRows: 65536 },
 });
