@@ -17,8 +17,9 @@ import type { ModelMethod } from "./format.ts";
  * Loads `model` (a model file, or one prepared by `prepareModel`) into an engine that "neural" and
  * "mix" predictors made from it by {@link createPredictor} share. The engine keeps only what it
  * runs (the matrices in its own memory, the embeddings and n-gram tables), so a thread that keeps
- * the engine and drops `model` lets the rest be collected (for a model file, the float32 copy of
- * every weight: about 93 MB for `models/default.mgb`). Throws as {@link createPredictor} does when
+ * the engine and drops `model` lets the rest be collected (for a float model file, its weights;
+ * an int8 file's float32 copy of every weight, about 93 MB for `models/default.mgb`, is computed
+ * only if something reads it). Throws as {@link createPredictor} does when
  * the model cannot run.
  */
 export function loadEngine(model: ModelFile | PreparedModel): Engine {

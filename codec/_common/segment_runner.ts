@@ -9,8 +9,8 @@
  * the last runner closes, so that nothing keeps the process alive.
  *
  * Workers get the model prepared for the engine (`prepareModel`), not the model file: for an int8
- * file that is its integers and small tensors without the float32 copy of every weight, a fifth of
- * the file's in-memory size to copy to each worker (about 24 MB instead of 116 MB for
+ * file that is its integers and small tensors without the float32 copy of every weight, which
+ * cloning the model file would compute (about 24 MB to copy to each worker instead of 116 MB for
  * `models/default.mgb`).
  *
  * @module

@@ -6,8 +6,10 @@
  *
  * For an int8 file the prepared model holds no weights of its own beyond the column scales: it
  * shares the file's stored integers (matrices and n-gram tables) and the float32 values of its
- * small tensors (norms, pads, embeddings), so preparing costs little memory and a structured clone
- * of it (what the codec sends its workers) is about a fifth of the file's in-memory size.
+ * small tensors (norms, pads, embeddings), so preparing costs little memory, never computes the
+ * float32 copy of a matrix or n-gram table (`ModelTensor.data`, computed on first read), and a
+ * structured clone of it (what the codec sends its workers) is about a fifth of the file's
+ * in-memory size with those copies.
  *
  * Both engines start from this object: the scalar reference (`reference.ts`) reads it directly,
  * the WebAssembly engine (`engine.ts`) packs it into its memory. Quantization happens once, here,
@@ -309,6 +311,28 @@ export function prepareModel(model: ModelFile): PreparedModel {
       fail(`tensor ${name} has shape [${t!.shape}], expected [${shape}]`);
     }
     const size = shape.reduce((a, b) => a * b, 1);
+    // An int8 tensor is checked by its integers and scales, not `data`: a model file's `data` is
+    // computed on first read (lib/model/model_file_read.ts) and the engine does not need it.
+    // `data[r·C + c] = fround(values[r·C + c] · scales[c])` is finite exactly when the column's
+    // largest |value| times its scale is (fround is monotonic).
+    const q = t!.quantized;
+    if (q) {
+      const cols = shape[shape.length - 1];
+      if (q.values.length !== size || q.scales.length !== cols) {
+        fail(`tensor ${name} holds ${q.values.length} values and ${q.scales.length} scales`);
+      }
+      const largest = new Int32Array(cols);
+      for (let i = 0; i < size; i++) {
+        const c = i % cols;
+        largest[c] = Math.max(largest[c], Math.abs(q.values[i]));
+      }
+      for (let c = 0; c < cols; c++) {
+        if (!Number.isFinite(f(largest[c] * q.scales[c]))) {
+          fail(`tensor ${name} holds a non-finite value in column ${c}`);
+        }
+      }
+      continue;
+    }
     if (t!.data.length !== size) {
       fail(`tensor ${name} holds ${t!.data.length} values, expected ${size}`);
     }

@@ -105,6 +105,30 @@ Deno.test("prepareModel() names the tensor that does not fit the config", () => 
   );
 });
 
+Deno.test("prepareModel() checks int8 tensors by their integers and scales", () => {
+  const model = readModelFile(writeModelFile(randomModel(SMALL_CONFIG, 4), { dtype: "int8" }));
+  const t = model.tensors.get("local.h0.w1")!;
+  const { values, scales } = t.quantized!;
+  // A finite scale whose product with the column's largest integer overflows float32.
+  const column = values.indexOf(values.reduce((a, v) => (Math.abs(v) > Math.abs(a) ? v : a), 0));
+  const c = column % scales.length;
+  model.tensors.set("local.h0.w1", {
+    shape: t.shape,
+    data: new Float32Array(values.length), // not read: the integers decide
+    quantized: { values, scales: scales.map((s, j) => (j === c ? 3e38 : s)) },
+  });
+  assert.throws(
+    () => prepareModel(model),
+    new RegExp(`tensor local.h0.w1 holds a non-finite value in column ${c}`),
+  );
+  model.tensors.set("local.h0.w1", {
+    shape: t.shape,
+    data: t.data,
+    quantized: { values: values.subarray(1), scales },
+  });
+  assert.throws(() => prepareModel(model), /tensor local.h0.w1 holds \d+ values and \d+ scales/);
+});
+
 Deno.test("prepareModel() holds float n-gram tables in order, as the model file's own float32 values", () => {
   const model = randomModel(LEVELS.tinyhash, 4);
   const pm = prepareModel(model);

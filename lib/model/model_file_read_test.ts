@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { createEngine } from "../engine/engine.ts";
+import { prepareModel } from "../engine/prepared_model.ts";
+import { dequantizeInt8 } from "./_format.ts";
 import { LEVELS } from "./configs.ts";
 import { loadModel, ModelFileError, readModelFile } from "./model_file_read.ts";
 import { writeModelFile } from "./model_file_write.ts";
@@ -79,6 +82,56 @@ Deno.test("readModelFile() of float16 and int8 files returns values within their
       assert.ok(Math.abs(b.data[i] - t.data[i]) <= bound, `${name}[${i}] int8`);
     }
   }
+});
+
+Deno.test("readModelFile() computes an int8 tensor's float32 data on first read and keeps it", () => {
+  const read = readModelFile(writeModelFile(randomModel(tinyhash, 4), { dtype: "int8" }));
+  let int8 = 0;
+  for (const [name, t] of read.tensors) {
+    const descriptor = Object.getOwnPropertyDescriptor(t, "data")!;
+    if (!t.quantized) {
+      assert.ok(descriptor.value instanceof Float32Array, name);
+      continue;
+    }
+    int8++;
+    // An own enumerable accessor: spreads, structured clones and deepEqual still read it.
+    assert.equal(typeof descriptor.get, "function", name);
+    assert.ok(descriptor.enumerable, name);
+    const data = t.data;
+    assert.deepEqual(data, dequantizeInt8(t.quantized.values, t.quantized.scales), name);
+    assert.equal(t.data, data, `${name}: kept, not computed again`);
+    assert.deepEqual({ ...t }.data, data, name);
+    assert.deepEqual(structuredClone(t).data, data, name);
+  }
+  assert.ok(int8 > 0);
+});
+
+Deno.test("prepareModel() and createEngine() of an int8 file read no matrix's float32 data", () => {
+  const read = readModelFile(writeModelFile(randomModel(tinyhash, 5), { dtype: "int8" }));
+  const reads = new Set<string>();
+  for (const [name, t] of read.tensors) {
+    if (!t.quantized) continue;
+    const { get } = Object.getOwnPropertyDescriptor(t, "data")!;
+    Object.defineProperty(t, "data", {
+      enumerable: true,
+      get: () => {
+        reads.add(name);
+        return get!.call(t);
+      },
+    });
+  }
+  const prepared = prepareModel(read);
+  const engine = createEngine(read);
+  try {
+    assert.equal(engine.predictSegment(new TextEncoder().encode("lazy")).length, 4 * 256);
+  } finally {
+    engine.close();
+  }
+  assert.ok(prepared.ngramEmb.length > 0);
+  // Only the embeddings, which the engine takes as float32 (about 1 MB of models/default.mgb):
+  // every matrix and n-gram table stays int8.
+  const embeddings = ["global.byte_emb", "global.pos_emb", "local.byte_emb", "local.pos_emb"];
+  assert.deepEqual([...reads].sort(), embeddings.filter((n) => read.tensors.get(n)!.quantized));
 });
 
 Deno.test("readModelFile() reads a file held in the middle of a larger buffer", () => {

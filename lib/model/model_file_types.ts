@@ -7,11 +7,18 @@
  */
 import type { MegabyteConfig } from "./config.ts";
 
-/** One named weight tensor, always handed out as float32 (dequantized if stored otherwise). */
+/**
+ * One named weight tensor, always handed out as float32 (dequantized if stored otherwise). The
+ * reader computes an int8 tensor's `data` on first read and keeps it (an own enumerable accessor):
+ * code that needs only `quantized`, such as the exact engine, never allocates the float32 copy.
+ */
 export interface ModelTensor {
   /** Dimensions, outermost first (row-major). */
   shape: number[];
-  /** The values, `shape` multiplied out. */
+  /**
+   * The values, `shape` multiplied out. For an int8 tensor from the reader, computed from
+   * `quantized` when first read (4× the integers' memory), then the same array on every read.
+   */
   data: Float32Array;
   /**
    * For a tensor stored as int8 (lib/model/FORMAT.md): the stored integers (row-major, −127..127)
