@@ -178,3 +178,31 @@ Deno.test("prepareModel() holds int8 n-gram tables as their integers, and they a
   };
   assert.deepEqual(tables(stored), tables({ ...stored, tensors: floats }));
 });
+
+Deno.test("prepareModel() and createEngine() of an int8 file read no matrix's float32 data", () => {
+  const read = readModelFile(writeModelFile(randomModel(LEVELS.tinyhash, 5), { dtype: "int8" }));
+  const reads = new Set<string>();
+  for (const [name, t] of read.tensors) {
+    if (!t.quantized) continue;
+    const { get } = Object.getOwnPropertyDescriptor(t, "data")!;
+    Object.defineProperty(t, "data", {
+      enumerable: true,
+      get: () => {
+        reads.add(name);
+        return get!.call(t);
+      },
+    });
+  }
+  const prepared = prepareModel(read);
+  const engine = createEngine(read);
+  try {
+    assert.equal(engine.predictSegment(new TextEncoder().encode("lazy")).length, 4 * 256);
+  } finally {
+    engine.close();
+  }
+  assert.ok(prepared.ngramEmb.length > 0);
+  // Only the embeddings, which the engine takes as float32 (about 1 MB of models/default.mgb):
+  // every matrix and n-gram table stays int8.
+  const embeddings = ["global.byte_emb", "global.pos_emb", "local.byte_emb", "local.pos_emb"];
+  assert.deepEqual([...reads].sort(), embeddings.filter((n) => read.tensors.get(n)!.quantized));
+});

@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { createEngine } from "../engine/engine.ts";
-import { prepareModel } from "../engine/prepared_model.ts";
 import { dequantizeInt8 } from "./_format.ts";
 import { LEVELS } from "./configs.ts";
 import { loadModel, ModelFileError, readModelFile } from "./model_file_read.ts";
@@ -104,34 +102,6 @@ Deno.test("readModelFile() computes an int8 tensor's float32 data on first read 
     assert.deepEqual(structuredClone(t).data, data, name);
   }
   assert.ok(int8 > 0);
-});
-
-Deno.test("prepareModel() and createEngine() of an int8 file read no matrix's float32 data", () => {
-  const read = readModelFile(writeModelFile(randomModel(tinyhash, 5), { dtype: "int8" }));
-  const reads = new Set<string>();
-  for (const [name, t] of read.tensors) {
-    if (!t.quantized) continue;
-    const { get } = Object.getOwnPropertyDescriptor(t, "data")!;
-    Object.defineProperty(t, "data", {
-      enumerable: true,
-      get: () => {
-        reads.add(name);
-        return get!.call(t);
-      },
-    });
-  }
-  const prepared = prepareModel(read);
-  const engine = createEngine(read);
-  try {
-    assert.equal(engine.predictSegment(new TextEncoder().encode("lazy")).length, 4 * 256);
-  } finally {
-    engine.close();
-  }
-  assert.ok(prepared.ngramEmb.length > 0);
-  // Only the embeddings, which the engine takes as float32 (about 1 MB of models/default.mgb):
-  // every matrix and n-gram table stays int8.
-  const embeddings = ["global.byte_emb", "global.pos_emb", "local.byte_emb", "local.pos_emb"];
-  assert.deepEqual([...reads].sort(), embeddings.filter((n) => read.tensors.get(n)!.quantized));
 });
 
 Deno.test("readModelFile() reads a file held in the middle of a larger buffer", () => {
