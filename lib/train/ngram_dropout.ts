@@ -6,7 +6,9 @@
  * while validation fell 0.01 and the benchmark's least familiar files (progp, trans, cp.html) got
  * worse: the tables memorize the corpus, which the runs have gone over about 11 times. Dropping
  * lookups makes the model keep predicting without a given n-gram's row, as it must for an
- * n-gram it has never seen. Inference never drops.
+ * n-gram it has never seen. Inference never drops. Kept rows are not scaled up (as inverted
+ * dropout would): a dropped lookup is an absent n-gram, an input the model already meets at every
+ * window's first bytes, so a model continued with dropout starts from its own function.
  *
  * @module
  */
