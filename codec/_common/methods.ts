@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { createEngine, type Engine } from "../../lib/engine/engine.ts";
-import type { PreparedModel } from "../../lib/engine/prepared_model.ts";
+import type { Engine } from "../../lib/engine/engine.ts";
 import type { ModelFile } from "../../lib/model/model_file_types.ts";
 import { createContextMixingPredictor } from "../../lib/predict/context_mixing.ts";
 import { createMixingPredictor, createWindowedPredictor } from "../../lib/predict/mixer.ts";
@@ -14,23 +13,11 @@ import type { Predictor } from "../../lib/predict/predictor.ts";
 import type { ModelMethod } from "./format.ts";
 
 /**
- * Loads `model` (a model file, or one prepared by `prepareModel`) into an engine that "neural" and
- * "mix" predictors made from it by {@link createPredictor} share. The engine keeps only what it
- * runs (the matrices in its own memory, the embeddings and n-gram tables), so a thread that keeps
- * the engine and drops `model` lets the rest be collected (for a float model file, its weights;
- * an int8 file's float32 copy of every weight, about 93 MB for `models/default.mgb`, is computed
- * only if something reads it). Throws as {@link createPredictor} does when
- * the model cannot run.
- */
-export function loadEngine(model: ModelFile | PreparedModel): Engine {
-  return createEngine(model);
-}
-
-/**
  * Creates the predictor of `method` (FORMAT.md, Appendix D for "mix": the mixer's default
  * options, over cm and the neural model restarted every `config.context` bytes), from a model
- * file or from an engine of {@link loadEngine} (the same predictions). Throws when `method` needs a
- * model ("neural", "mix") and `model` is null, or when the neural predictor cannot run the model.
+ * file or from an engine (`createEngine` of `lib/engine/engine.ts`: the same predictions, and
+ * predictors made from one engine share it). Throws when `method` needs a model ("neural", "mix")
+ * and `model` is null, or when the neural predictor cannot run the model.
  */
 export function createPredictor(method: ModelMethod, model: ModelFile | Engine | null): Predictor {
   if (method === "cm") return createContextMixingPredictor();

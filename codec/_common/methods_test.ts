@@ -1,12 +1,13 @@
 // This module imports no tfjs.
 import assert from "node:assert/strict";
+import { createEngine } from "../../lib/engine/engine.ts";
 import { prepareModel } from "../../lib/engine/prepared_model.ts";
 import { readModelFile } from "../../lib/model/model_file_read.ts";
 import { writeModelFile } from "../../lib/model/model_file_write.ts";
 import type { ModelFile } from "../../lib/model/model_file_types.ts";
 import { ALPHABET, type Predictor, type PredictorBatch } from "../../lib/predict/predictor.ts";
 import { sampleFromModel, tinyModel } from "../_testing/tiny_model.ts";
-import { createPredictor, loadEngine } from "./methods.ts";
+import { createPredictor } from "./methods.ts";
 
 /** The tables of each byte of `bytes` (one segment), stepping `batch` through them. */
 function* steps(batch: PredictorBatch, bytes: Uint8Array): Generator<Uint32Array> {
@@ -34,7 +35,7 @@ for (const dtype of ["float32", "int8"] as const) {
       neural: tablesOf(createPredictor("neural", model), first),
       mix: tablesOf(createPredictor("mix", model), bytes),
     };
-    const engine = loadEngine(prepareModel(model));
+    const engine = createEngine(prepareModel(model));
     const neural = createPredictor("neural", engine), mix = createPredictor("mix", engine);
     // Both methods' batches open at once on the one engine, stepped in turn.
     const a = steps(neural.start(1), first), b = steps(mix.start(1), bytes);
@@ -51,9 +52,9 @@ for (const dtype of ["float32", "int8"] as const) {
   });
 }
 
-Deno.test("createPredictor() and loadEngine() throw for a model that cannot run, or none", () => {
+Deno.test("createPredictor() and createEngine() throw for a model that cannot run, or none", () => {
   const broken = { ...tinyModel(32), tensors: new Map() };
-  assert.throws(() => loadEngine(broken), /Cannot run model tiny-random: tensor .* is missing/);
+  assert.throws(() => createEngine(broken), /Cannot run model tiny-random: tensor .* is missing/);
   assert.throws(() => createPredictor("mix", broken), RangeError);
   assert.throws(() => createPredictor("neural", null), /no model given/);
   assert.equal(createPredictor("cm", null).name, createPredictor("cm", broken).name);

@@ -30,9 +30,9 @@ async function predictorOf(method: ModelMethod, init: SegmentWorkerInit): Promis
     if (method === "cm") {
       predictor = createContextMixingPredictor();
     } else {
-      const { createPredictor, loadEngine } = await import("./methods.ts");
+      const { createPredictor } = await import("./methods.ts");
       if (engine === undefined && init.model !== null) {
-        engine = loadEngine(init.model);
+        engine = (await import("../../lib/engine/engine.ts")).createEngine(init.model);
         // `init` is this worker's own copy, which serveWorker keeps for the worker's life: the
         // engine holds what it runs, so the copy of the model goes.
         init.model = null;
