@@ -275,9 +275,11 @@ export class Megabyte {
    * @param grams Models with hashed n-gram tables only: the rows of {@link ngramTensor} for the
    *   bytes of `x`, (B, T, G) int32 (not disposed here). Needed on webgpu; elsewhere, built from
    *   `x` when left out. Ignored by a model without tables.
+   * @param keep Training with n-gram dropout only: (B, T, G) float32, 1 to keep a lookup of
+   *   `grams`, 0 to read it as the zero row (not disposed here).
    * @returns Shape (B, T, 256), float32 logits (unnormalized log-probabilities).
    */
-  logits(x: tf.Tensor2D, grams?: tf.Tensor3D): tf.Tensor3D {
+  logits(x: tf.Tensor2D, grams?: tf.Tensor3D, keep?: tf.Tensor3D): tf.Tensor3D {
     const { patchSize: P, globalDim: DG, localDim: DL, context } = this.config;
     const { orders: G, rows: R } = hashTables(this.config);
     if (x.rank !== 2) {
@@ -295,6 +297,16 @@ export class Megabyte {
     const N = B * K;
     return tf.tidy(() => {
       const rows = G > 0 ? this.#grams(x, grams) : undefined; // (B, T, G)
+      if (
+        keep !== undefined && (rows === undefined || keep.dtype !== "float32" ||
+          keep.shape.join() !== rows.shape.join())
+      ) {
+        throw new RangeError(
+          `Cannot run the model: the n-gram keep mask must be (${
+            rows?.shape ?? "no tables"
+          }) float32, got (${keep.shape}) ${keep.dtype}`,
+        );
+      }
       // Pad the last patch with zero bytes: outputs before T do not see them (causal).
       const xp = K * P > T ? tf.pad(x, [[0, 0], [0, K * P - T]]) : x; // (B, T) -> (B, K·P)
 
@@ -341,9 +353,20 @@ export class Megabyte {
         // each table, is read where fewer than n bytes precede (and at the padding).
         const padded = K * P > T ? tf.pad(rows, [[0, 0], [0, K * P - T], [0, 0]], R) : rows; // (B, T, G) -> (B, K·P, G)
         const byOrder = tf.unstack(tf.reshape(padded, [N, P, G]), 2); // (N, P, G) -> G × (N, P)
+        // Dropped lookups are multiplied by 0 rather than sent to row R: see lib/train/ngram_dropout.ts.
+        const kept = keep === undefined ? undefined : tf.unstack(
+          tf.reshape(K * P > T ? tf.pad(keep, [[0, 0], [0, K * P - T], [0, 0]]) : keep, [
+            N,
+            P,
+            G,
+            1,
+          ]),
+          2,
+        ); // (B, T, G) -> (N, P, G, 1) -> G × (N, P, 1)
         for (let j = 0; j < G; j++) {
           const ngram = tf.pad(this.#v<tf.Rank.R2>(`local.ngram${j + 2}_emb`), [[0, 1], [0, 0]]); // (R, DL) -> (R+1, DL)
-          lIn = tf.add(lIn, tf.gather(ngram, byOrder[j])); // (N, P, DL) + (R+1, DL)[(N, P)] -> (N, P, DL)
+          const looked = tf.gather(ngram, byOrder[j]); // (R+1, DL)[(N, P)] -> (N, P, DL)
+          lIn = tf.add(lIn, kept ? tf.mul(looked, kept[j]) : looked); // (N, P, DL) + (N, P, DL)·(N, P, 1) -> (N, P, DL)
         }
       }
 
@@ -367,12 +390,13 @@ export class Megabyte {
    *
    * @param x Shape (B, T), int32 byte values, 1 ≤ T ≤ `config.context`.
    * @param grams The n-gram rows of `x`, as for {@link logits}.
+   * @param keep Training with n-gram dropout only: the lookups to keep, as for {@link logits}.
    * @returns A scalar; differentiable with respect to {@link variables}.
    */
-  loss(x: tf.Tensor2D, grams?: tf.Tensor3D): tf.Scalar {
+  loss(x: tf.Tensor2D, grams?: tf.Tensor3D, keep?: tf.Tensor3D): tf.Scalar {
     return tf.tidy(() => {
       const [B, T] = x.shape;
-      const logits = tf.reshape(this.logits(x, grams), [B * T, 256]); // (B, T, V) -> (B·T, V)
+      const logits = tf.reshape(this.logits(x, grams, keep), [B * T, 256]); // (B, T, V) -> (B·T, V)
       // int32 one-hot, then cast: the wasm backend's float32 OneHot writes integer bit patterns.
       const labels = tf.cast(tf.oneHot(tf.reshape(x, [B * T]), 256), "float32"); // (B·T) -> (B·T, V)
       return tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.MEAN); // (B·T, V) -> ()

@@ -290,6 +290,37 @@ Deno.test("Megabyte.logits() takes the n-gram rows from the caller, checked, and
   model.dispose();
 });
 
+Deno.test("Megabyte.loss() with a keep mask equals the dropped lookups read as the zero row, value and gradients", () => {
+  const model = scrambled(9, tinyhash);
+  const row = bytes(2 * 21, 7); // T = 21: the last patch padded
+  const x = tf.tensor2d(row, [2, 21], "int32");
+  const R = tinyhash.hashRows!;
+  const rows = ngramTensor(tinyhash, row, 2, 21)!;
+  const flat = rows.dataSync() as Int32Array;
+  const mask = Float32Array.from(flat, (_, i) => (i % 3 === 1 ? 0 : 1));
+  const moved = tf.tensor3d(flat.map((r, i) => (mask[i] === 0 ? R : r)), [2, 21, 2], "int32");
+  const keep = tf.tensor3d(mask, [2, 21, 2], "float32");
+  const vars = [...model.variables.values()];
+  const viaMask = tf.variableGrads(() => model.loss(x, rows, keep), vars);
+  const viaRow = tf.variableGrads(() => model.loss(x, moved), vars);
+  const plain = model.loss(x, rows);
+  assert.ok(Math.abs(viaMask.value.dataSync()[0] - viaRow.value.dataSync()[0]) < 1e-6);
+  assert.ok(Math.abs(plain.dataSync()[0] - viaRow.value.dataSync()[0]) > 1e-4); // the drop matters
+  for (const v of vars) {
+    const a = viaMask.grads[v.name].dataSync();
+    const b = viaRow.grads[v.name].dataSync();
+    a.forEach((g, i) => assert.ok(Math.abs(g - b[i]) < 1e-6, `${v.name}[${i}]: ${g} vs ${b[i]}`));
+  }
+  const bad = tf.tensor3d(mask.subarray(0, 40), [2, 20, 1], "float32");
+  assert.throws(
+    () => model.logits(x, rows, bad),
+    /keep mask must be \(2,21,2\) float32, got \(2,20,1\)/,
+  );
+  tf.dispose([x, rows, moved, keep, bad, plain, viaMask.value, viaRow.value]);
+  tf.dispose([...Object.values(viaMask.grads), ...Object.values(viaRow.grads)]);
+  model.dispose();
+});
+
 Deno.test("Megabyte.loss() falls on a small repetitive corpus in a few dozen Adam steps", () => {
   const model = new Megabyte(tiny, { seed: 1 });
   const text = new TextEncoder().encode(

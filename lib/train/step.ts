@@ -19,6 +19,8 @@ import type { AdamW } from "./adamw.ts";
  * @param maxNorm The largest global norm of the gradients.
  * @param grams A model with hashed n-gram tables: their rows for `x` (`ngramTensor`), (B, T, G)
  *   int32, built from the host's bytes (not disposed here).
+ * @param keep With n-gram dropout: which lookups of `grams` to keep, (B, T, G) float32 ones and
+ *   zeros (not disposed here).
  * @returns (2): the mean loss in nats per byte, and the gradients' global norm before clipping.
  */
 export function trainStep(
@@ -28,9 +30,10 @@ export function trainStep(
   lr: number,
   maxNorm: number,
   grams?: tf.Tensor3D,
+  keep?: tf.Tensor3D,
 ): tf.Tensor1D {
   const vars = [...model.variables.values()];
-  const { value, grads } = tf.variableGrads(() => model.loss(x, grams), vars); // (), {variable name: grad}
+  const { value, grads } = tf.variableGrads(() => model.loss(x, grams, keep), vars); // (), {variable name: grad}
   const named = new Map<string, tf.Tensor>(
     [...model.variables].map(([name, v]) => [name, grads[v.name]]),
   );

@@ -38,7 +38,7 @@ import { lossCurveSvg } from "./loss_curve.ts";
 import { Progress } from "./progress.ts";
 import { Rng } from "./rng.ts";
 import { RunLog } from "./run_log.ts";
-import { dropNgrams } from "./ngram_dropout.ts";
+import { dropMask } from "./ngram_dropout.ts";
 import { learningRate, type ScheduleName, SCHEDULES } from "./schedule.ts";
 import { trainStep } from "./step.ts";
 import { sampleWindows, validationWindows } from "./windows.ts";
@@ -344,10 +344,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         crlf: settings.crlf,
       });
       const x = tf.tensor2d(windows, [settings.batch, T], "int32"); // (B, T)
-      const grams = trainingGrams(config, windows, settings, rng); // (B, T, G) or none
-      const both = trainStep(model, optimizer, x, lr, settings.gradClip, grams); // (2)
+      const { grams, keep } = trainingGrams(config, windows, settings, rng); // (B, T, G) or none
+      const both = trainStep(model, optimizer, x, lr, settings.gradClip, grams, keep); // (2)
       const [lossNats, gradNorm] = await both.data();
-      tf.dispose([x, grams, both]);
+      tf.dispose([x, both, ...(grams ? [grams] : []), ...(keep ? [keep] : [])]);
       step++;
       bytesSeen += bytesPerStep;
       saved = false;
@@ -506,19 +506,26 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
   return settings;
 }
 
-/** The n-gram rows of a training batch (`ngramTensor`), some dropped with `ngramDropout`. */
+/**
+ * The n-gram rows of a training batch (`ngramTensor`) and, with `ngramDropout`, which lookups to
+ * keep (`dropMask`).
+ */
 function trainingGrams(
   config: MegabyteConfig,
   windows: Int32Array,
   settings: TrainSettings,
   rng: Rng,
-): tf.Tensor3D | undefined {
-  const { orders: G, rows: R } = hashTables(config);
-  if (G === 0) return undefined;
+): { grams?: tf.Tensor3D; keep?: tf.Tensor3D } {
+  const { orders: G } = hashTables(config);
+  if (G === 0) return {};
   const T = config.context;
+  const shape: [number, number, number] = [settings.batch, T, G];
   const rows = ngramRows(windows, settings.batch, T, config); // (B, T, G) flattened
-  dropNgrams(rows, R, settings.ngramDropout ?? 0, rng);
-  return tf.tensor3d(rows, [settings.batch, T, G], "int32"); // (B, T, G)
+  const keep = dropMask(rows.length, settings.ngramDropout ?? 0, rng);
+  return {
+    grams: tf.tensor3d(rows, shape, "int32"), // (B, T, G)
+    keep: keep && tf.tensor3d(keep, shape, "float32"), // (B, T, G)
+  };
 }
 
 /** A config field, the hash fields' absence read as 0 (`hashTables`). */
