@@ -53,6 +53,8 @@ export interface TrainCommandOptions {
   ngramLrScale?: number;
   /** `--ngram-dropout P`. */
   ngramDropout?: number;
+  /** `--ngram-weight-decay W`. */
+  ngramWeightDecay?: number;
   /** `--seed N`. */
   seed?: number;
   /** `--eval-every N`. */
@@ -227,6 +229,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
       "lr",
       "ngramLrScale",
       "ngramDropout",
+      "ngramWeightDecay",
       "warmup",
       "schedule",
       "seed",
@@ -298,6 +301,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
         lr: options.lr,
         ngramLrScale: options.ngramLrScale,
         ngramDropout: options.ngramDropout,
+        ngramWeightDecay: options.ngramWeightDecay,
         warmupSteps: options.warmup,
         schedule: options.schedule,
         decaySteps: options.decaySteps,
@@ -437,6 +441,13 @@ export function trainCommand(): Command {
         "probability that a training byte's lookup in a hashed n-gram table is dropped, " +
           "so the model does not lean on memorized n-grams (default: 0)",
       ).argParser(dropout),
+    )
+    .addOption(
+      new Option(
+        "--ngram-weight-decay <w>",
+        "AdamW weight decay of the hashed n-gram tables, which otherwise get none like every " +
+          "embedding: rows few n-grams train shrink back toward zero (default: 0)",
+      ).argParser(nonNegativeNumber),
     )
     .addOption(
       new Option(

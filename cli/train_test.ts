@@ -109,6 +109,8 @@ Deno.test("megazip train reports bad options as one line with exit code 2", asyn
       ["--resume", `${dir}/nothing`, "--batch", "4"],
       ["--ngram-dropout", "1"],
       ["--resume", `${dir}/nothing`, "--ngram-dropout", "0.1"],
+      ["--ngram-weight-decay", "-1"],
+      ["--resume", `${dir}/nothing`, "--ngram-weight-decay", "1"],
     ];
     for (const args of cases) {
       const result = await megazipTrain(args);

@@ -25,6 +25,11 @@ export interface AdamWOptions {
    * parameters not named keep 1. @default {none}
    */
   lrScales?: ReadonlyMap<string, number>;
+  /**
+   * Decoupled weight decay by parameter name, in place of `weightDecay` (or of none) for the
+   * parameters named; `p ← p·(1 − lr·wd)` with the base learning rate. @default {none}
+   */
+  weightDecays?: ReadonlyMap<string, number>;
 }
 
 /** The optimizer's state in plain arrays, as a checkpoint stores it. */
@@ -72,8 +77,13 @@ export class AdamW {
   /** Both moments of every parameter, end to end (one update for all, not one per tensor). */
   readonly #m: tf.Variable;
   readonly #v: tf.Variable;
-  /** 1 where the flat layout holds a tensor that {@link decaysWeight} picks, else 0. */
+  /**
+   * 1 where the flat layout holds a tensor that {@link decaysWeight} picks, else 0; or, with
+   * `weightDecays`, each value's own decay rate.
+   */
   readonly #decays: tf.Tensor1D;
+  /** Whether `#decays` holds rates (`weightDecays` given) rather than a 0/1 mask. */
+  readonly #rates: boolean;
   /** Each value's learning-rate multiplier in the flat layout, or null when all are 1. */
   readonly #scales: tf.Tensor1D | null;
   readonly #beta1: number;
@@ -97,10 +107,23 @@ export class AdamW {
     const total = this.#sizes.reduce((a, b) => a + b, 0);
     this.#m = tf.variable(tf.zeros([total]), false);
     this.#v = tf.variable(tf.zeros([total]), false);
+    const weightDecays = options.weightDecays ?? new Map<string, number>();
+    for (const [name, rate] of weightDecays) {
+      if (!params.has(name)) {
+        throw new RangeError(`Cannot decay the weights of ${name}: no such parameter`);
+      }
+      if (!(rate >= 0 && Number.isFinite(rate))) {
+        throw new RangeError(`Cannot decay the weights of ${name} at ${rate}`);
+      }
+    }
+    // Without per-name rates, a 0/1 mask times lr·wd, as before they existed (the same bits).
+    this.#rates = weightDecays.size > 0;
     const decays = new Float32Array(total);
     let at = 0;
     for (const [name, p] of params) {
-      if (decaysWeight(name, p.shape)) decays.fill(1, at, at + p.size);
+      const rate = weightDecays.get(name) ??
+        (decaysWeight(name, p.shape) ? (this.#rates ? this.#weightDecay : 1) : 0);
+      decays.fill(rate, at, at + p.size);
       at += p.size;
     }
     this.#decays = tf.tensor1d(decays);
@@ -128,7 +151,8 @@ export class AdamW {
   /**
    * Takes one step: the gradients g, laid end to end, are scaled so that their global L2 norm is
    * at most `maxNorm` (PyTorch's `clip_grad_norm_`: factor `min(1, maxNorm / (norm + 1e-6))`), then
-   * for every parameter p PyTorch's AdamW `p ← p·(1 − lr·wd)` (decayed tensors only),
+   * for every parameter p PyTorch's AdamW `p ← p·(1 − lr·wd)` (decayed tensors only; wd from
+   * `weightDecays` for those it names),
    * `m ← β1·m + (1−β1)·g`, `v ← β2·v + (1−β2)·g²`,
    * `p ← p − s·lr/(1−β1^t) · m / (√v/√(1−β2^t) + ε)` with s the parameter's `lrScales` entry.
    * All parameters go through one chain of element-wise kernels over the flat layout, not one
@@ -165,7 +189,9 @@ export class AdamW {
       this.#m.assign(m1);
       this.#v.assign(v1);
       const p = flat([...this.#params.values()]);
-      const decayed = this.#weightDecay !== 0
+      const decayed = this.#rates
+        ? tf.sub(p, tf.mul(tf.mul(p, this.#decays), lr)) // p·(1 − lr·wd), wd per value
+        : this.#weightDecay !== 0
         ? tf.sub(p, tf.mul(tf.mul(p, this.#decays), lr * this.#weightDecay))
         : p;
       const denom = tf.add(tf.div(tf.sqrt(v1), rootCorrection2), this.#epsilon);

@@ -122,6 +122,79 @@ Deno.test("AdamW.apply() multiplies the update of the parameters in lrScales, no
   tf.dispose([...params.values()]);
 });
 
+Deno.test("AdamW.apply() decays the parameters in weightDecays at their own rate, the rest as before", () => {
+  const start = {
+    "local.ngram2_emb": [0.5, -0.25],
+    "local.h0.w1": [1, -2],
+    "local.h0.ln1": [1, 1],
+    "local.byte_emb": [0.75, 0.5],
+  };
+  const make = () =>
+    new Map<string, tf.Variable>(
+      Object.entries(start).map(([name, v]) => [
+        name,
+        tf.variable(name.endsWith("ln1") ? tf.tensor1d(v) : tf.tensor2d(v, [1, 2])),
+      ]),
+    );
+  const params = make();
+  const opt = new AdamW(params, {
+    weightDecay: 0.1,
+    lrScales: new Map([["local.ngram2_emb", 10]]),
+    weightDecays: new Map([["local.ngram2_emb", 5]]),
+  });
+  const grads = [[0.1, -0.2], [0.3, 0.05], [-0.4, 0.2], [0.2, 0.1]];
+  const lrs = [0.01, 0.02];
+  for (const lr of lrs) {
+    const g = new Map<string, tf.Tensor>(
+      [...params].map(([name, p], i) => [name, tf.tensor(grads[i], p.shape)]),
+    );
+    opt.apply(g, lr).dispose();
+    tf.dispose([...g.values()]);
+  }
+  const hyper = { b1: 0.9, b2: 0.98, eps: 1e-8 };
+  const want = {
+    "local.ngram2_emb": reference(start["local.ngram2_emb"], [grads[0], grads[0]], lrs, {
+      ...hyper,
+      wd: 5, // its own rate, at the base lr; the update at 10·lr
+      scale: 10,
+    }),
+    "local.h0.w1": reference(start["local.h0.w1"], [grads[1], grads[1]], lrs, {
+      ...hyper,
+      wd: 0.1,
+    }),
+    "local.h0.ln1": reference(start["local.h0.ln1"], [grads[2], grads[2]], lrs, {
+      ...hyper,
+      wd: 0,
+    }),
+    "local.byte_emb": reference(start["local.byte_emb"], [grads[3], grads[3]], lrs, {
+      ...hyper,
+      wd: 0, // an embedding not named: still not decayed
+    }),
+  };
+  for (const [name, values] of Object.entries(want)) {
+    const got = params.get(name)!.dataSync();
+    values.forEach((w, i) =>
+      assert.ok(Math.abs(got[i] - w) < 1e-6, `${name}: ${got} vs ${values}`)
+    );
+  }
+  const undecayed = reference(start["local.ngram2_emb"], [grads[0], grads[0]], lrs, {
+    ...hyper,
+    wd: 0,
+    scale: 10,
+  });
+  assert.ok(Math.abs(undecayed[0] - want["local.ngram2_emb"][0]) > 1e-3); // the decay shows
+  assert.throws(
+    () => new AdamW(params, { weightDecays: new Map([["local.ngram9_emb", 1]]) }),
+    /Cannot decay the weights of local.ngram9_emb: no such parameter/,
+  );
+  assert.throws(
+    () => new AdamW(params, { weightDecays: new Map([["local.h0.w1", -1]]) }),
+    /Cannot decay the weights of local.h0.w1 at -1/,
+  );
+  opt.dispose();
+  tf.dispose([...params.values()]);
+});
+
 Deno.test("AdamW.setState() restores moments so the next step is the same", async () => {
   const make = () =>
     new Map<string, tf.Variable>([

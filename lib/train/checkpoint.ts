@@ -58,6 +58,8 @@ export interface TrainSettings {
   ngramLrScale?: number;
   /** Probability of dropping a training byte's n-gram lookup (`ngram_dropout.ts`). Absent: 0. */
   ngramDropout?: number;
+  /** AdamW's weight decay of the hashed n-gram tables (its `weightDecays`). Absent: 0. */
+  ngramWeightDecay?: number;
   /** Adam's β1. */
   beta1: number;
   /** Adam's β2. */

@@ -103,6 +103,12 @@ export interface TrainOptions {
    * `ngram_dropout.ts`), for a config with tables. Fixed by the checkpoint. @default {0}
    */
   ngramDropout?: number;
+  /**
+   * AdamW weight decay of the hashed n-gram tables, for a config with them (otherwise, like all
+   * embeddings, they get none): pulls rows that few n-grams train back toward zero. Fixed by the
+   * checkpoint. @default {0}
+   */
+  ngramWeightDecay?: number;
   /** Seed of the initial weights and of the windows. @default {1337} */
   seed?: number;
   /** Steps between validations and checkpoints. @default {min(steps, 250)} */
@@ -246,6 +252,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         name,
         settings.ngramLrScale ?? 1,
       ]),
+    ),
+    weightDecays: new Map(
+      settings.ngramWeightDecay === undefined
+        ? []
+        : [...model.variables.keys()].filter(isNgramTable).map((name) => [
+          name,
+          settings.ngramWeightDecay!,
+        ]),
     ),
   });
   const rng = new Rng(settings.seed);
@@ -428,6 +442,7 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
   const crlf = o.crlf ?? 0;
   const ngramLrScale = o.ngramLrScale ?? 1;
   const ngramDropout = o.ngramDropout ?? 0;
+  const ngramWeightDecay = o.ngramWeightDecay ?? 0;
   const schedule = o.schedule ?? "cosine";
   if (!SCHEDULES.includes(schedule)) {
     throw new RangeError(`Cannot start a run: unknown schedule ${schedule}`);
@@ -448,6 +463,7 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
     weightDecay: o.weightDecay ?? 0.1,
     ...(ngramLrScale !== 1 ? { ngramLrScale } : {}), // absent at 1, as before it existed
     ...(ngramDropout !== 0 ? { ngramDropout } : {}), // absent at 0, likewise
+    ...(ngramWeightDecay !== 0 ? { ngramWeightDecay } : {}), // absent at 0, likewise
     beta1: 0.9,
     beta2: 0.98,
     epsilon: 1e-8,
@@ -498,6 +514,16 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
   if (ngramDropout !== 0 && hashTables(o.config!.config).orders === 0) {
     throw new RangeError(
       "Cannot start a run: ngramDropout needs a config with hashed n-gram tables (hashOrders > 0)",
+    );
+  }
+  if (!(ngramWeightDecay >= 0 && Number.isFinite(ngramWeightDecay))) {
+    throw new RangeError(
+      `Cannot start a run: ngramWeightDecay must be ≥ 0, got ${ngramWeightDecay}`,
+    );
+  }
+  if (ngramWeightDecay !== 0 && hashTables(o.config!.config).orders === 0) {
+    throw new RangeError(
+      "Cannot start a run: ngramWeightDecay needs a config with hashed n-gram tables (hashOrders > 0)",
     );
   }
   if (!Number.isSafeInteger(settings.seed)) {

@@ -75,11 +75,12 @@ function steps(log: LogRecord[]): LogRecord[] {
   return log.filter((r) => r.kind !== "session");
 }
 
-/** The trainer's tests that run for each: the test model, tinyhash with its tables, and with n-gram dropout. */
+/** The trainer's tests that run for each: the test model, tinyhash with its tables, with n-gram dropout and with table decay. */
 const LEVEL_CASES: [string, Partial<TrainOptions>][] = [
   ["test", {}],
   ["tinyhash", HASHED],
   ["tinyhash, n-gram dropout", { ...HASHED, ngramDropout: 0.25 }],
+  ["tinyhash, n-gram weight decay", { ...HASHED, ngramWeightDecay: 2 }],
 ];
 
 for (const [level, extra] of LEVEL_CASES) {
@@ -120,6 +121,7 @@ for (const [level, extra] of LEVEL_CASES) {
       assert.deepEqual(Object.keys(ckptA.lastValid!.categories).sort(), ["code-js-ts", "prose-en"]);
       assert.equal(ckptB.settings.ngramLrScale, extra.ngramLrScale);
       assert.equal(ckptB.settings.ngramDropout, extra.ngramDropout);
+      assert.equal(ckptB.settings.ngramWeightDecay, extra.ngramWeightDecay);
       const svg = await Deno.readTextFile(`${c.dir}/whole/loss.svg`);
       assert.match(svg, /^<svg/);
     }));
@@ -411,6 +413,14 @@ Deno.test("train() with init from tiny into tinyhash adds the tables at zero: th
       train({ ...options(c, `${c.dir}/bad`, HASHED), ngramDropout: 1 }),
       /ngramDropout must be a fraction from 0 to below 1, got 1/,
     );
+    await assert.rejects(
+      train({ ...options(c, `${c.dir}/bad`), config: tiny, ngramWeightDecay: 1 }),
+      /ngramWeightDecay needs a config with hashed n-gram tables/,
+    );
+    await assert.rejects(
+      train({ ...options(c, `${c.dir}/bad`, HASHED), ngramWeightDecay: -1 }),
+      /ngramWeightDecay must be ≥ 0, got -1/,
+    );
     // From a hashed model: one more order, or more rows (the table repeated, the same function),
     // grow; fewer rows or none are refused.
     await exportModel(`${c.dir}/grown`, `${c.dir}/grown.mgb`, { fixture: null });
@@ -492,4 +502,17 @@ Deno.test("train() with ngramDropout drops lookups from the step: tables start a
     const dropped = await movedRows(`${c.dir}/dropped`, 0.99);
     assert.ok(kept > 20, `${kept} rows moved without dropout`);
     assert.ok(dropped < 6, `${dropped} rows moved with 99% dropout`);
+  }));
+
+Deno.test("train() with ngramWeightDecay shrinks the hashed n-gram tables, which otherwise get no decay", () =>
+  withCorpora(async (c) => {
+    const tableNorm = async (dir: string, ngramWeightDecay?: number) => {
+      await train({ ...options(c, dir, HASHED), ngramWeightDecay });
+      const ckpt = await loadCheckpoint(`${dir}/ckpt`);
+      assert.equal(ckpt.settings.ngramWeightDecay, ngramWeightDecay);
+      return ckpt.params.get("local.ngram2_emb")!.data.reduce((a, v) => a + v * v, 0);
+    };
+    const plain = await tableNorm(`${c.dir}/plain`);
+    const decayed = await tableNorm(`${c.dir}/decayed`, 50); // 1 − lr·50 ≈ 0.85 per step at the peak
+    assert.ok(plain > 0 && decayed < 0.9 * plain, `${decayed} vs ${plain}`);
   }));
