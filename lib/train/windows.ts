@@ -119,14 +119,13 @@ export function validationWindows(
   checkSizes(perFile, length);
   const sets: ValidationSet[] = [];
   for (const file of corpus.files) {
-    const span = file.bytes.length - length; // last start
-    if (span < 0) continue;
-    const count = Math.min(perFile, span + 1);
+    const starts = validationStarts(file.bytes.length, options);
+    if (starts.length === 0) continue;
+    const count = starts.length;
     const windows = new Int32Array(count * length); // (count, T)
-    for (let i = 0; i < count; i++) {
-      const start = count === 1 ? 0 : Math.floor((i * span) / (count - 1));
-      windows.set(file.bytes.subarray(start, start + length), i * length);
-    }
+    starts.forEach((start, i) =>
+      windows.set(file.bytes.subarray(start, start + length), i * length)
+    );
     sets.push({ name: file.name, count, windows });
   }
   if (sets.length === 0) {
@@ -135,6 +134,28 @@ export function validationWindows(
     );
   }
   return sets;
+}
+
+/**
+ * Where {@link validationWindows} starts the windows of a file: `perFile` evenly spaced starts
+ * (fewer if the file has fewer) from 0 to the last full window, none if it holds no window.
+ *
+ * @param fileLength The file's length in bytes.
+ * @param options Window `length` and windows `perFile`.
+ * @returns The starts, ascending.
+ */
+export function validationStarts(
+  fileLength: number,
+  options: { length: number; perFile: number },
+): number[] {
+  const { length, perFile } = options;
+  const span = fileLength - length; // last start
+  if (span < 0) return [];
+  const count = Math.min(perFile, span + 1);
+  return Array.from(
+    { length: count },
+    (_, i) => (count === 1 ? 0 : Math.floor((i * span) / (count - 1))),
+  );
 }
 
 function checkSizes(count: number, length: number): void {

@@ -14,7 +14,8 @@
 #             INIT=none: from scratch at CONFIG, a level or JSON; INIT and CONFIG: INIT grown to
 #             the deeper level CONFIG), the first alone for ALONE
 #             seconds so its log shows the cost of sharing the GPU. EXTRA_ARGS: more train flags
-#             (word-split; e.g. "--ngram-lr-scale 10"). CRLF=F: that share of the
+#             (word-split; e.g. "--ngram-lr-scale 10"), ARGS_<name>: more for arm <name> alone
+#             (e.g. ARGS_b="--ngram-weight-decay 10"). CRLF=F: that share of the
 #             training windows with CRLF line ends (--crlf). SCHEDULE=wsd makes stable runs
 #             (--decay-steps 0), to be prolonged session after session and decayed in copies.
 #   resume    continue the arms named in runs/keep.txt. A cosine run's --steps is set so that its
@@ -124,9 +125,10 @@ if has start; then
   for arm in ${ARMS:-a:1e-3}; do
     name=${arm%%:*}
     lr=${arm#*:}
+    own="ARGS_$name"
     $T "${from[@]}" "${sched[@]}" --data "$TR" --valid "$VA" --steps "${STEPS:-3000}" \
       --warmup "${WARMUP:-100}" --batch "${BATCH:-16}" --crlf "${CRLF:-0}" --lr "$lr" \
-      --backend "${BACKEND:-webgpu}" ${EXTRA_ARGS:-} \
+      --backend "${BACKEND:-webgpu}" ${EXTRA_ARGS:-} ${!own:-} \
       --out "runs/$name" --eval-every "${EVAL_EVERY:-200}" --valid-windows "${VALID_WINDOWS:-8}" \
       --max-seconds "$(left $((60 + reserve)))" "${stop[@]}" > "runs/$name.out" 2>&1 &
     echo "$name" >> runs/keep.txt

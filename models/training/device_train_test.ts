@@ -1,7 +1,7 @@
 /**
  * `device_train.sh` rehearsed here (DRY=1: this machine's Deno, the wasm backend, the `tiny`
  * level), in a scratch folder that links the repository's code, so that its runs/ and .ckpt/ are
- * the test's own: a stable run started, its checkpoint carried in by `assemble` from a part that
+ * the test's own: a stable run started (beside an arm with flags of its own), its checkpoint carried in by `assemble` from a part that
  * the next call's copy of the tree no longer has, and a `cooldown` spread over two calls.
  */
 import assert from "node:assert/strict";
@@ -18,7 +18,7 @@ async function hasBash(): Promise<boolean> {
 }
 
 Deno.test({
-  name: "device_train.sh: assemble keeps a carried part; cooldown decays across calls",
+  name: "device_train.sh: an arm takes its own flags; assemble keeps a carried part; cooldown decays across calls",
   ignore: !(await hasBash()),
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "device_train_" });
@@ -48,9 +48,10 @@ Deno.test({
         return { step: state.step, steps: state.settings.steps, decay: state.settings.decaySteps };
       };
 
-      // A stable run of 6 steps: the peak, no decay.
+      // A stable run of 6 steps: the peak, no decay; beside it arm c, with flags of its own.
       await run(["start", "120"], {
-        ARMS: "a:1e-3",
+        ARMS: "a:1e-3 c:1e-3",
+        ARGS_c: "--seed 7",
         INIT: "none",
         CONFIG: "tiny",
         SCHEDULE: "wsd",
@@ -61,6 +62,9 @@ Deno.test({
         STOP_AT: "6",
       });
       assert.deepEqual(await info("a"), { step: 6, steps: 100000, decay: 0 });
+      const seed = async (name: string) =>
+        JSON.parse(await Deno.readTextFile(`${dir}/runs/${name}/ckpt/state.json`)).settings.seed;
+      assert.deepEqual([await seed("a"), await seed("c")], [1337, 7]);
 
       // Its checkpoint carried in two parts to a machine without runs/b, as carry_ckpt.sh lays
       // them out (.ckpt/N/NAME): state.json and the log first, then the tensor file, in the next
