@@ -31,6 +31,32 @@ function reference(
   return p;
 }
 
+/** One step per learning rate, parameter i getting gradient `grads[i]` every time. */
+function takeSteps(
+  opt: AdamW,
+  params: Map<string, tf.Variable>,
+  grads: number[][],
+  lrs: number[],
+): void {
+  for (const lr of lrs) {
+    const g = new Map<string, tf.Tensor>(
+      [...params].map(([name, p], i) => [name, tf.tensor(grads[i], p.shape)]),
+    );
+    opt.apply(g, lr).dispose();
+    tf.dispose([...g.values()]);
+  }
+}
+
+/** Asserts every parameter named in `want` holds its values to 1e-6. */
+function assertParams(params: Map<string, tf.Variable>, want: Record<string, number[]>): void {
+  for (const [name, values] of Object.entries(want)) {
+    const got = params.get(name)!.dataSync();
+    values.forEach((w, i) =>
+      assert.ok(Math.abs(got[i] - w) < 1e-6, `${name}: ${got} vs ${values}`)
+    );
+  }
+}
+
 Deno.test("AdamW.apply() matches a hand computation, decaying matrices and not gains", () => {
   const w0 = [0.5, -1.25, 2, 0.125];
   const ln0 = [1, 0.75];
@@ -83,13 +109,7 @@ Deno.test("AdamW.apply() multiplies the update of the parameters in lrScales, no
   const opt = new AdamW(params, { weightDecay: 0.1, lrScales: scales });
   const grads = [[0.1, -0.2], [0.3, 0.05], [-0.4, 0.2]];
   const lrs = [0.01, 0.02];
-  for (const lr of lrs) {
-    const g = new Map<string, tf.Tensor>(
-      [...params].map(([name, p], i) => [name, tf.tensor(grads[i], p.shape)]),
-    );
-    opt.apply(g, lr).dispose();
-    tf.dispose([...g.values()]);
-  }
+  takeSteps(opt, params, grads, lrs);
   const hyper = { b1: 0.9, b2: 0.98, eps: 1e-8 };
   const want = {
     "local.ngram2_emb": reference(start["local.ngram2_emb"], [grads[0], grads[0]], lrs, {
@@ -107,12 +127,7 @@ Deno.test("AdamW.apply() multiplies the update of the parameters in lrScales, no
       wd: 0,
     }),
   };
-  for (const [name, values] of Object.entries(want)) {
-    const got = params.get(name)!.dataSync();
-    values.forEach((w, i) =>
-      assert.ok(Math.abs(got[i] - w) < 1e-6, `${name}: ${got} vs ${values}`)
-    );
-  }
+  assertParams(params, want);
   assert.throws(
     () => new AdamW(params, { lrScales: new Map([["local.ngram9_emb", 2]]) }),
     /no such parameter/,
@@ -129,14 +144,12 @@ Deno.test("AdamW.apply() decays the parameters in weightDecays at their own rate
     "local.h0.ln1": [1, 1],
     "local.byte_emb": [0.75, 0.5],
   };
-  const make = () =>
-    new Map<string, tf.Variable>(
-      Object.entries(start).map(([name, v]) => [
-        name,
-        tf.variable(name.endsWith("ln1") ? tf.tensor1d(v) : tf.tensor2d(v, [1, 2])),
-      ]),
-    );
-  const params = make();
+  const params = new Map<string, tf.Variable>(
+    Object.entries(start).map(([name, v]) => [
+      name,
+      tf.variable(name.endsWith("ln1") ? tf.tensor1d(v) : tf.tensor2d(v, [1, 2])),
+    ]),
+  );
   const opt = new AdamW(params, {
     weightDecay: 0.1,
     lrScales: new Map([["local.ngram2_emb", 10]]),
@@ -144,13 +157,7 @@ Deno.test("AdamW.apply() decays the parameters in weightDecays at their own rate
   });
   const grads = [[0.1, -0.2], [0.3, 0.05], [-0.4, 0.2], [0.2, 0.1]];
   const lrs = [0.01, 0.02];
-  for (const lr of lrs) {
-    const g = new Map<string, tf.Tensor>(
-      [...params].map(([name, p], i) => [name, tf.tensor(grads[i], p.shape)]),
-    );
-    opt.apply(g, lr).dispose();
-    tf.dispose([...g.values()]);
-  }
+  takeSteps(opt, params, grads, lrs);
   const hyper = { b1: 0.9, b2: 0.98, eps: 1e-8 };
   const want = {
     "local.ngram2_emb": reference(start["local.ngram2_emb"], [grads[0], grads[0]], lrs, {
@@ -171,12 +178,7 @@ Deno.test("AdamW.apply() decays the parameters in weightDecays at their own rate
       wd: 0, // an embedding not named: still not decayed
     }),
   };
-  for (const [name, values] of Object.entries(want)) {
-    const got = params.get(name)!.dataSync();
-    values.forEach((w, i) =>
-      assert.ok(Math.abs(got[i] - w) < 1e-6, `${name}: ${got} vs ${values}`)
-    );
-  }
+  assertParams(params, want);
   const undecayed = reference(start["local.ngram2_emb"], [grads[0], grads[0]], lrs, {
     ...hyper,
     wd: 0,
