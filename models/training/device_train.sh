@@ -31,7 +31,8 @@
 #             stable run whose checkpoint is also kept elsewhere (.ckpt/ here): this one is spent.
 #   end       (after start, resume, decay or cooldown) export each kept arm (its decayed copy if one was
 #             made in this call) to $OUT/NAME.mgb or $OUT/NAME-decay.mgb, pack logs and reports in
-#             $OUT/reports.tar.xz, and choose the arms to keep (runs/keep.txt)
+#             $OUT/reports.tar.xz, and choose the arms to keep (runs/keep.txt; KEEP=all: every
+#             arm, even where sharing the GPU costs more than 25% of the throughput)
 #   pack G    copy group G (0-based) of run RUN's checkpoint (default: the first kept arm) to
 #             $OUT/RUN: state.json and PACK_FILES (default 4) tensor files of <= 15 MiB, the last group
 #             with the run's log.jsonl; prints how many groups there are. No export, no reports: one pack
@@ -205,6 +206,7 @@ for name in $(cat runs/keep.txt); do
 done
 wait
 $D --allow-read models/training/plan_steps.ts --choose runs $(cat runs/keep.txt) > runs/keep.next
+[ "${KEEP:-}" = all ] && cp runs/keep.txt runs/keep.next # an A/B to run to its end, shared or not
 for name in $(cat runs/keep.txt); do
   src=$name
   [[ " ${decayed[*]} " == *" $name "* ]] && src=$name-decay

@@ -52,6 +52,7 @@ Deno.test({
       await run(["start", "120"], {
         ARMS: "a:1e-3 c:1e-3",
         ARGS_c: "--seed 7",
+        KEEP: "all",
         INIT: "none",
         CONFIG: "tiny",
         SCHEDULE: "wsd",
@@ -65,6 +66,20 @@ Deno.test({
       const seed = async (name: string) =>
         JSON.parse(await Deno.readTextFile(`${dir}/runs/${name}/ckpt/state.json`)).settings.seed;
       assert.deepEqual([await seed("a"), await seed("c")], [1337, 7]);
+      // Every call ends choosing the arms to keep: where sharing the machine cost an arm more than
+      // 25% of its speed (c's log made slow here), the better one, unless KEEP=all.
+      const keep = async () => (await Deno.readTextFile(`${dir}/runs/keep.txt`)).trim();
+      assert.equal(await keep(), "a\nc");
+      const cLog = `${dir}/runs/c/log.jsonl`;
+      const slowed = (await Deno.readTextFile(cLog)).trim().split("\n").map((line) => {
+        const r = JSON.parse(line);
+        return JSON.stringify(r.kind === "train" ? { ...r, bytesPerSecond: 1 } : r);
+      });
+      await Deno.writeTextFile(cLog, slowed.join("\n") + "\n");
+      await run(["resume", "120"], { STOP_AT: "6", KEEP: "all" }); // no step: only the end
+      assert.equal(await keep(), "a\nc");
+      await run(["resume", "120"], { STOP_AT: "6" });
+      assert.match(await keep(), /^[ac]$/);
 
       // Its checkpoint carried in two parts to a machine without runs/b, as carry_ckpt.sh lays
       // them out (.ckpt/N/NAME): state.json and the log first, then the tensor file, in the next
