@@ -354,15 +354,10 @@ export class Megabyte {
         const padded = K * P > T ? tf.pad(rows, [[0, 0], [0, K * P - T], [0, 0]], R) : rows; // (B, T, G) -> (B, K·P, G)
         const byOrder = tf.unstack(tf.reshape(padded, [N, P, G]), 2); // (N, P, G) -> G × (N, P)
         // Dropped lookups are multiplied by 0 rather than sent to row R: see lib/train/ngram_dropout.ts.
-        const kept = keep === undefined ? undefined : tf.unstack(
-          tf.reshape(K * P > T ? tf.pad(keep, [[0, 0], [0, K * P - T], [0, 0]]) : keep, [
-            N,
-            P,
-            G,
-            1,
-          ]),
-          2,
-        ); // (B, T, G) -> (N, P, G, 1) -> G × (N, P, 1)
+        const keepPadded = keep && K * P > T
+          ? tf.pad(keep, [[0, 0], [0, K * P - T], [0, 0]])
+          : keep; // (B, T, G) -> (B, K·P, G)
+        const kept = keepPadded && tf.unstack(tf.reshape(keepPadded, [N, P, G, 1]), 2); // (B, K·P, G) -> G × (N, P, 1)
         for (let j = 0; j < G; j++) {
           const ngram = tf.pad(this.#v<tf.Rank.R2>(`local.ngram${j + 2}_emb`), [[0, 1], [0, 0]]); // (R, DL) -> (R+1, DL)
           const looked = tf.gather(ngram, byOrder[j]); // (R+1, DL)[(N, P)] -> (N, P, DL)
