@@ -242,25 +242,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // 2) Model, optimizer, generator, log.
   checkTrainable(config, tf.getBackend());
   const model = new Megabyte(config, { seed: settings.seed });
+  const tables = [...model.variables.keys()].filter(isNgramTable);
+  const perTable = (value: number | undefined) =>
+    new Map(value === undefined ? [] : tables.map((name) => [name, value]));
   const optimizer = new AdamW(model.variables, {
     beta1: settings.beta1,
     beta2: settings.beta2,
     epsilon: settings.epsilon,
     weightDecay: settings.weightDecay,
-    lrScales: new Map(
-      [...model.variables.keys()].filter(isNgramTable).map((name) => [
-        name,
-        settings.ngramLrScale ?? 1,
-      ]),
-    ),
-    weightDecays: new Map(
-      settings.ngramWeightDecay === undefined
-        ? []
-        : [...model.variables.keys()].filter(isNgramTable).map((name) => [
-          name,
-          settings.ngramWeightDecay!,
-        ]),
-    ),
+    lrScales: perTable(settings.ngramLrScale ?? 1),
+    weightDecays: perTable(settings.ngramWeightDecay),
   });
   const rng = new Rng(settings.seed);
   let step = 0;
