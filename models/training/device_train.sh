@@ -206,7 +206,10 @@ for name in $(cat runs/keep.txt); do
 done
 wait
 $D --allow-read models/training/plan_steps.ts --choose runs $(cat runs/keep.txt) > runs/keep.next
-[ "${KEEP:-}" = all ] && cp runs/keep.txt runs/keep.next # an A/B to run to its end, shared or not
+if [ "${KEEP:-}" = all ]; then # an A/B to run to its end, shared or not
+  cp runs/keep.txt runs/keep.next
+  echo "KEEP=all: every arm is kept" >&2
+fi
 for name in $(cat runs/keep.txt); do
   src=$name
   [[ " ${decayed[*]} " == *" $name "* ]] && src=$name-decay

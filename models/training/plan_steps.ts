@@ -48,7 +48,7 @@ if (Deno.args[0] === "--choose") {
   console.error(
     `alone ${alone.toFixed(0)} B/s, shared ${shared.toFixed(0)} B/s in all; valid ${
       arms.map((a, i) => `${a} ${valid[i].toFixed(4)}`).join(", ")
-    }; keep ${keepAll ? "all" : "the best"}`,
+    }; by speed, keep ${keepAll ? "all" : "the best"}`,
   );
   const best = arms[valid.indexOf(Math.min(...valid))];
   console.log((keepAll ? arms : [best]).join("\n"));
