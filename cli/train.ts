@@ -83,6 +83,8 @@ export interface TrainCommandOptions {
   export?: string;
   /** `--name NAME`. */
   name?: string;
+  /** `--table-dtype int8|int4`. */
+  tableDtype?: "int8" | "int4";
   /** `--json`. */
   json?: boolean;
 }
@@ -324,7 +326,10 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
   if (options.export !== undefined) {
     try {
       await useTrainBackend(options.backend);
-      exported = await exportModel(runDir!, options.export, { name: options.name });
+      exported = await exportModel(runDir!, options.export, {
+        name: options.name,
+        tableDtype: options.tableDtype,
+      });
     } catch (error) {
       throw new CliError(
         `cannot export ${runDir} to ${options.export}: ${oneLine(error)}`,
@@ -517,6 +522,12 @@ export function trainCommand(): Command {
         "--name <name>",
         "model name inside the exported file (default: the file's base name)",
       ),
+    )
+    .addOption(
+      new Option(
+        "--table-dtype <dtype>",
+        "store the exported hashed n-gram tables as int8 or int4 (half the bytes; model file version 3)",
+      ).choices(["int8", "int4"]).default("int8"),
     )
     .addOption(new Option("--json", "print the report as JSON"))
     .addHelpText(

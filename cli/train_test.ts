@@ -98,6 +98,49 @@ Deno.test("megazip train runs 3 steps on a tiny .xz file, checkpoints, and expor
   }
 });
 
+Deno.test("megazip train --table-dtype int4 exports the hashed tables as int4 (model file version 3)", async () => {
+  const dir = await tinyCorpus();
+  try {
+    const args = (table: string) => [
+      "--config",
+      "tinyhash",
+      "--data",
+      `${dir}/train.txt.xz`,
+      "--steps",
+      "1",
+      "--batch",
+      "2",
+      "--out",
+      `${dir}/run-${table}`,
+      "--export",
+      `${dir}/${table}.mgb`,
+      "--table-dtype",
+      table,
+      "--json",
+    ];
+    for (const table of ["int8", "int4"]) {
+      const result = await megazipTrain(args(table));
+      assert.equal(result.code, 0, result.stderr);
+    }
+    const int8 = await Deno.readFile(`${dir}/int8.mgb`);
+    const int4 = await Deno.readFile(`${dir}/int4.mgb`);
+    assert.equal(new DataView(int8.buffer).getUint16(8, true), 2);
+    assert.equal(new DataView(int4.buffer).getUint16(8, true), 3);
+    const h = LEVELS.tinyhash;
+    assert.equal(int8.length - int4.length, (h.hashOrders! * h.hashRows! * h.localDim) / 2);
+    const model = await loadModel(`${dir}/int4.mgb`);
+    const { values } = model.tensors.get("local.ngram2_emb")!.quantized!;
+    assert.ok(values.every((v) => v >= -7 && v <= 7));
+    const fixture = decodeFixture(await Deno.readTextFile(`${dir}/int4_fixture.json`));
+    assert.equal(
+      fixture.modelHash,
+      Array.from(model.hash, (b) => b.toString(16).padStart(2, "0")).join(""),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("megazip train reports bad options as one line with exit code 2", async () => {
   const dir = await tinyCorpus();
   try {
@@ -108,6 +151,7 @@ Deno.test("megazip train reports bad options as one line with exit code 2", asyn
       ["--backend", "gpu"],
       ["--resume", `${dir}/nothing`, "--batch", "4"],
       ["--ngram-dropout", "1"],
+      ["--resume", `${dir}/nothing`, "--export", `${dir}/x.mgb`, "--table-dtype", "int3"],
       ["--resume", `${dir}/nothing`, "--ngram-dropout", "0.1"],
       ["--ngram-weight-decay", "-1"],
       ["--resume", `${dir}/nothing`, "--ngram-weight-decay", "1"],

@@ -5,6 +5,8 @@ import {
   Rng,
   SMALL_CONFIG,
 } from "../../tests/engine/_random_model.ts";
+import { readModelFile } from "../model/model_file_read.ts";
+import { writeModelFile } from "../model/model_file_write.ts";
 import { createEngine } from "./engine.ts";
 import { referenceLogits } from "./reference.ts";
 
@@ -48,4 +50,20 @@ Deno.test("createEngine() batches free their memory on close, so repeated batche
   for (let i = 0; i < 20; i++) run();
   assert.deepEqual(engine.predictSegment(new Uint8Array([1, 2, 3])), first);
   engine.close();
+});
+
+Deno.test("createEngine() runs int4 tables (model file version 3) as the int8 file of the same levels", () => {
+  const config = ENGINE_TEST_CONFIGS.find((c) => (c.hashOrders ?? 0) > 0)!;
+  const v3 = readModelFile(writeModelFile(randomModel(config, 5), { tableDtype: "int4" }));
+  const int8 = writeModelFile(v3); // the same int4 levels as int8 bytes
+  assert.equal(int8[8], 2); // Format_Version
+  const v2 = readModelFile(int8);
+  assert.notDeepEqual(v2.hash, v3.hash);
+  const bytes = new Rng(6).bytes(config.context - 1);
+  const a = createEngine(v3), b = createEngine(v2);
+  assert.deepEqual(a.predictSegment(bytes), b.predictSegment(bytes));
+  const logits = a.logits(bytes), reference = referenceLogits(v3, bytes);
+  assert.deepEqual(new Uint32Array(logits.buffer), new Uint32Array(reference.buffer));
+  a.close();
+  b.close();
 });

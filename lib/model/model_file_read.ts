@@ -18,8 +18,11 @@ import {
   dequantizeInt8,
   DTYPE_NAMES,
   FORMAT_VERSION,
+  type FormatVersion,
   fromFloat16,
   HASH_FIELDS,
+  INT4_MAX,
+  isNgramTable,
   MAGIC,
   MAX_FILE_SIZE,
   MAX_HEADER_SIZE,
@@ -27,6 +30,7 @@ import {
   type ModelDtype,
   PREAMBLE_SIZE,
   sha256,
+  unpackInt4,
 } from "./_format.ts";
 
 export { ModelFileError } from "./model_file_error.ts";
@@ -130,12 +134,19 @@ function decodeTensor(bytes: Uint8Array, e: Entry): ModelTensor {
       throw new ModelFileError("scale not finite and ≥ 0", e.offset + 4 * c, field);
     }
   }
-  const values = new Int8Array(n);
-  values.set(new Int8Array(bytes.buffer, bytes.byteOffset + e.offset + 4 * cols, n));
-  for (let i = 0; i < n; i++) {
-    if (values[i] === -128) {
-      throw new ModelFileError("int8 value -128", e.offset + 4 * cols + i, field);
+  const at = e.offset + 4 * cols;
+  if (e.dtype === "int4") {
+    const packed = new Uint8Array(bytes.buffer, bytes.byteOffset + at, e.size - 4 * cols);
+    const values = unpackInt4(packed, n);
+    for (let i = 0; i < n; i++) {
+      if (values[i] < -INT4_MAX) throw new ModelFileError("int4 value -8", at + (i >> 1), field);
     }
+    return lazyInt8Tensor(e.shape, { values, scales });
+  }
+  const values = new Int8Array(n);
+  values.set(new Int8Array(bytes.buffer, bytes.byteOffset + at, n));
+  for (let i = 0; i < n; i++) {
+    if (values[i] === -128) throw new ModelFileError("int8 value -128", at + i, field);
   }
   return lazyInt8Tensor(e.shape, { values, scales });
 }
@@ -169,9 +180,9 @@ function lazyInt8Tensor(
  * tensor table against the config, zero padding, the content checksum and every value.
  *
  * @param bytes The whole file.
- * @returns The model, tensors as float32 (int8 ones also with their integers), and its identity
- * hash (SHA-256 of `bytes`). The config has `hashOrders` and `hashRows` exactly when the file is
- * version 2 (version 1 has no tables and leaves them absent).
+ * @returns The model, tensors as float32 (int8 and int4 ones also with their integers), and its
+ * identity hash (SHA-256 of `bytes`). The config has `hashOrders` and `hashRows` exactly when the
+ * file is version 2 or 3 (version 1 has no tables and leaves them absent).
  * @throws {ModelFileError} For anything the spec rejects, with a one-line message naming the
  * field and byte offset.
  *
@@ -193,8 +204,8 @@ export function readModelFile(bytes: Uint8Array): ModelFile {
     throw new ModelFileError("bad magic number (not a .mgb model file)", 0, "Magic_Number");
   }
   pre.pos = MAGIC.length;
-  const version = pre.u16("Format_Version");
-  if (version !== 1 && version !== 2) {
+  const version = pre.u16("Format_Version") as FormatVersion;
+  if (version !== 1 && version !== 2 && version !== 3) {
     throw new ModelFileError(
       `unsupported version ${version} (this reader knows 1 to ${FORMAT_VERSION})`,
       8,
@@ -218,13 +229,13 @@ export function readModelFile(bytes: Uint8Array): ModelFile {
   const h = new Cursor(bytes, PREAMBLE_SIZE, headerEnd);
   const config = {} as MegabyteConfig;
   // Version 1 has no hash fields: leave them absent, as in the levels without tables.
-  const fields = version === 2 ? [...CONFIG_FIELDS, ...HASH_FIELDS] : CONFIG_FIELDS;
+  const fields = version >= 2 ? [...CONFIG_FIELDS, ...HASH_FIELDS] : CONFIG_FIELDS;
   for (const field of fields) config[field] = h.u32("Config");
   const orders = config.hashOrders!;
-  if (version === 2 && !(orders >= 1 && orders <= MAX_HASH_ORDERS)) {
-    // 0 too: version 2 exists for the tables, a model without them is a version-1 file.
+  if (version >= 2 && !(orders >= 1 && orders <= MAX_HASH_ORDERS)) {
+    // 0 too: versions 2 and 3 exist for the tables, a model without them is a version-1 file.
     throw new ModelFileError(
-      `hashOrders must be in 1..${MAX_HASH_ORDERS} in version 2, got ${orders}`,
+      `hashOrders must be in 1..${MAX_HASH_ORDERS} in version ${version}, got ${orders}`,
       16 + configSize(1),
       "Config",
     );
@@ -303,6 +314,15 @@ export function readModelFile(bytes: Uint8Array): ModelFile {
     if (dtype === "int8" && rank !== 2) {
       throw new ModelFileError(`int8 dtype on rank-${rank} tensor ${wantName}`, dtypeAt, "Dtype");
     }
+    if (dtype === "int4" && (version !== 3 || !isNgramTable(wantName))) {
+      throw new ModelFileError(
+        version !== 3
+          ? `int4 dtype for ${wantName} in a version-${version} file`
+          : `int4 dtype for ${wantName}, which is not a hashed n-gram table`,
+        dtypeAt,
+        "Dtype",
+      );
+    }
     const offsetAt = h.pos;
     const offset = h.u64("Data_Offset");
     if (offset !== next) {
@@ -323,6 +343,10 @@ export function readModelFile(bytes: Uint8Array): ModelFile {
     }
     entries.push({ name: wantName, dtype, shape, offset, size });
     next = align(offset + size);
+  }
+  if (version === 3 && !entries.some((e) => e.dtype === "int4")) {
+    // Canonical: such a model is a version-2 file.
+    throw new ModelFileError("a version-3 file without an int4 table", 8, "Format_Version");
   }
   if (h.pos !== headerEnd) {
     throw new ModelFileError(

@@ -127,8 +127,8 @@ Deno.test("readModelFile() rejects a bad magic number, version, flags and header
   );
   rejects(new Uint8Array(0), "Magic_Number");
   const version = good.slice();
-  version[8] = 3;
-  rejects(version, "Format_Version", /unsupported version 3/);
+  version[8] = 4;
+  rejects(version, "Format_Version", /unsupported version 4/);
   const zero = good.slice();
   zero[8] = 0;
   rejects(zero, "Format_Version", /unsupported version 0/);
@@ -204,8 +204,8 @@ Deno.test("readModelFile() rejects bad strings, metadata and tensor entries", ()
   rejects(reseal(name), "Tensor_Name", /where global\.byte_emb belongs/);
   const dtypeAt = FIRST_ENTRY_AT + 1 + "global.byte_emb".length;
   const reserved = good.slice();
-  reserved[dtypeAt] = 3;
-  rejects(reseal(reserved), "Dtype", /reserved dtype 3/);
+  reserved[dtypeAt] = 4;
+  rejects(reseal(reserved), "Dtype", /reserved dtype 4/);
   const offset = good.slice();
   const view = new DataView(offset.buffer);
   view.setBigUint64(dtypeAt + 10, view.getBigUint64(dtypeAt + 10, true) + 64n, true);

@@ -9,7 +9,7 @@ import type { MegabyteConfig } from "./config.ts";
 
 /**
  * One named weight tensor, always handed out as float32 (dequantized if stored otherwise). The
- * reader computes an int8 tensor's `data` on first read and keeps it (an own enumerable accessor):
+ * reader computes an int8 or int4 tensor's `data` on first read and keeps it (an own enumerable accessor):
  * code that needs only `quantized`, such as the exact engine, never allocates the float32 copy.
  */
 export interface ModelTensor {
@@ -21,9 +21,10 @@ export interface ModelTensor {
    */
   data: Float32Array;
   /**
-   * For a tensor stored as int8 (lib/model/FORMAT.md): the stored integers (row-major, −127..127)
-   * and one scale per column; `data[r·C + c]` is `fround(values[r·C + c] · scales[c])`. Absent
-   * for tensors stored as floats. The writer keeps these when it writes int8 again.
+   * For a tensor stored as int8 or int4 (lib/model/FORMAT.md): the stored integers (row-major,
+   * −127..127, or −7..7 for int4, unpacked one per byte) and one scale per column;
+   * `data[r·C + c]` is `fround(values[r·C + c] · scales[c])`. Absent for tensors stored as floats.
+   * The writer keeps these when it writes int8 again, or int4 when they are int4 levels.
    */
   quantized?: { values: Int8Array; scales: Float32Array };
 }
@@ -46,7 +47,7 @@ export interface ModelFile {
   name: string;
   /**
    * The model's sizes. Read from a file, `hashOrders` and `hashRows` are present (H ≥ 1) exactly
-   * when it is `Format_Version` 2; a writer writes version 2 exactly when H ≥ 1.
+   * when it is `Format_Version` 2 or 3; a writer writes version 2 or 3 exactly when H ≥ 1.
    */
   config: MegabyteConfig;
   /** Weights by the names of `lib/model/ARCHITECTURE.md`. */

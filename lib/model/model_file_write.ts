@@ -16,9 +16,13 @@ import {
   DTYPE_CODES,
   formatVersionOf,
   HASH_FIELDS,
+  INT4_MAX,
+  isNgramTable,
   MAGIC,
   type ModelDtype,
+  packInt4,
   PREAMBLE_SIZE,
+  quantizeInt4,
   quantizeInt8,
   sha256,
   toFloat16,
@@ -34,6 +38,17 @@ export interface WriteModelFileOptions {
    * @default "int8"
    */
   dtype?: ModelDtype;
+  /**
+   * How the hashed n-gram tables are stored: as `dtype` (the default), or "int4" (one scale per
+   * column, two values per byte: half the bytes of int8, a `Format_Version` 3 file).
+   * @default {dtype}
+   */
+  tableDtype?: ModelDtype;
+}
+
+/** Whether `q` holds levels that int4 can store (a table read from an int4 file keeps them). */
+function int4Levels(q: { values: Int8Array }): boolean {
+  return q.values.every((v) => v >= -INT4_MAX && v <= INT4_MAX);
 }
 
 /** The bytes of one tensor, laid out as its dtype says. */
@@ -46,14 +61,21 @@ function encodeTensor(t: ModelTensor, dtype: ModelDtype): Uint8Array {
     for (let i = 0; i < t.data.length; i++) view.setUint16(2 * i, toFloat16(t.data[i]), true);
   } else {
     const [rows, cols] = t.shape as [number, number];
-    const q = t.quantized ?? quantizeInt8(t.data, rows, cols);
+    const q = dtype === "int4"
+      ? (t.quantized !== undefined && int4Levels(t.quantized)
+        ? t.quantized
+        : quantizeInt4(t.data, rows, cols))
+      : t.quantized ?? quantizeInt8(t.data, rows, cols);
     if (q.values.length !== rows * cols || q.scales.length !== cols) {
       throw new RangeError(
         "Cannot write the model file: quantized values do not match the tensor's shape",
       );
     }
     for (let c = 0; c < cols; c++) view.setFloat32(4 * c, q.scales[c], true);
-    out.set(new Uint8Array(q.values.buffer, q.values.byteOffset, q.values.length), 4 * cols);
+    const stored = dtype === "int4"
+      ? packInt4(q.values)
+      : new Uint8Array(q.values.buffer, q.values.byteOffset, q.values.length);
+    out.set(stored, 4 * cols);
   }
   return out;
 }
@@ -138,10 +160,11 @@ class ByteWriter {
  * Serializes a model into the bytes of a `.mgb` file (lib/model/FORMAT.md). The output is
  * fully determined by the model and the dtype: the same model gives the same file and so the same
  * identity hash. A model without hashed n-gram tables (`hashOrders` absent or 0) is written as
- * `Format_Version` 1, byte for byte as before version 2 existed; one with tables as version 2.
+ * `Format_Version` 1, byte for byte as before version 2 existed; one with tables as version 2, or
+ * as version 3 when `tableDtype` is "int4".
  *
  * @param model The model; its tensors must be exactly those of `tensorShapes(model.config)`.
- * @param options The storage dtype of rank-2 tensors.
+ * @param options The storage dtype of rank-2 tensors, and of the hashed n-gram tables.
  * @returns The file's bytes; its SHA-256 is the model identity that `readModelFile` reports.
  * @throws {RangeError} For a bad config, a missing, extra or misshapen tensor, a non-finite
  * value, a name of 0 or more than 255 UTF-8 bytes, or metadata out of range.
@@ -172,8 +195,16 @@ export function writeModelFile(
   options: WriteModelFileOptions = {},
 ): Uint8Array {
   const dtype = options.dtype ?? "int8";
-  if (!(dtype in DTYPE_CODES)) {
-    throw new TypeError(`Cannot write the model file: unknown dtype "${dtype}"`);
+  const tableDtype = options.tableDtype ?? dtype;
+  for (const d of [dtype, tableDtype]) {
+    if (!(d in DTYPE_CODES)) {
+      throw new TypeError(`Cannot write the model file: unknown dtype "${d}"`);
+    }
+  }
+  if (dtype === "int4") {
+    throw new TypeError(
+      'Cannot write the model file: int4 stores only the hashed n-gram tables (tableDtype: "int4")',
+    );
   }
   validateConfig(model.config);
   const encoder = new TextEncoder();
@@ -206,12 +237,16 @@ export function writeModelFile(
 
   // 1. Encode every tensor, so the table knows each Data_Size.
   const encoded = tensors.map(([tensorName, t]) => {
-    const kind: ModelDtype = t.shape.length === 2 ? dtype : "float32";
+    const kind: ModelDtype = t.shape.length !== 2
+      ? "float32"
+      : isNgramTable(tensorName)
+      ? tableDtype
+      : dtype;
     return { name: encoder.encode(tensorName), kind, shape: t.shape, bytes: encodeTensor(t, kind) };
   });
 
   // 2. Header_Size does not depend on the offsets (fixed-width), so size it first.
-  const version = formatVersionOf(model.config);
+  const version = formatVersionOf(model.config, tableDtype);
   let headerSize = configSize(version) + 1 + name.length + 2 + description.length + 8 + 8 + 8 + 4;
   for (const e of encoded) headerSize += 1 + e.name.length + 1 + 1 + 4 * e.shape.length + 8 + 8;
 
@@ -231,7 +266,7 @@ export function writeModelFile(
   w.u16(version);
   w.u16(0); // Flags
   w.u32(headerSize);
-  const fields = version === 2 ? [...CONFIG_FIELDS, ...HASH_FIELDS] : CONFIG_FIELDS;
+  const fields = version >= 2 ? [...CONFIG_FIELDS, ...HASH_FIELDS] : CONFIG_FIELDS;
   for (const field of fields) w.u32(model.config[field]!);
   w.u8(name.length);
   w.bytes(name);

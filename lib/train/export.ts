@@ -20,6 +20,11 @@ export interface ExportOptions {
   name?: string;
   /** Where the fixture goes; null writes none. @default {"NAME_fixture.json" beside the model} */
   fixture?: string | null;
+  /**
+   * How the hashed n-gram tables are stored (`WriteModelFileOptions.tableDtype`): "int4" halves
+   * their bytes and makes a `Format_Version` 3 file. @default {"int8"}
+   */
+  tableDtype?: "int8" | "int4";
 }
 
 /** What {@link exportModel} wrote. */
@@ -87,7 +92,7 @@ export async function exportModel(
       bytesSeen: ckpt.bytesSeen,
       validBpb,
     },
-  });
+  }, { tableDtype: options.tableDtype ?? "int8" });
   const file = readModelFile(bytes); // what the engine will see: the weights as stored
   const hash = Array.from(file.hash, (b) => b.toString(16).padStart(2, "0")).join("");
   await writeAtomic(path, bytes);
