@@ -30,7 +30,8 @@
 #             seconds per step, default the run's logged step time); later calls keep both. For a
 #             stable run whose checkpoint is also kept elsewhere (.ckpt/ here): this one is spent.
 #   end       (after start, resume, decay or cooldown) export each kept arm (its decayed copy if one was
-#             made in this call) to $OUT/NAME.mgb or $OUT/NAME-decay.mgb, pack logs and reports in
+#             made in this call; EXPORT_ARGS: more export flags, e.g. "--table-dtype int4" for tables
+#             of 65,536 rows) to $OUT/NAME.mgb or $OUT/NAME-decay.mgb, pack logs and reports in
 #             $OUT/reports.tar.xz, and choose the arms to keep (runs/keep.txt; KEEP=all: every
 #             arm, even where sharing the GPU costs more than 25% of the throughput)
 #   pack G    copy group G (0-based) of run RUN's checkpoint (default: the first kept arm) to
@@ -201,8 +202,9 @@ fi
 for name in $(cat runs/keep.txt); do
   src=$name
   [[ " ${decayed[*]} " == *" $name "* ]] && src=$name-decay
+  # shellcheck disable=SC2086 # EXPORT_ARGS: word-split flags, as EXTRA_ARGS
   $T --resume "runs/$src" --backend "${BACKEND:-webgpu}" --stop-at 0 --export "runs/$src.mgb" --name default \
-    >> "runs/$src.out" 2>&1 &
+    ${EXPORT_ARGS:-} >> "runs/$src.out" 2>&1 &
 done
 wait
 $D --allow-read models/training/plan_steps.ts --choose runs $(cat runs/keep.txt) > runs/keep.next

@@ -5,6 +5,7 @@
  * the next call's copy of the tree no longer has, and a `cooldown` spread over two calls.
  */
 import assert from "node:assert/strict";
+import { loadModel } from "../../lib/model/model_file_read.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -76,8 +77,10 @@ Deno.test({
         return JSON.stringify(r.kind === "train" ? { ...r, bytesPerSecond: 1 } : r);
       });
       await Deno.writeTextFile(cLog, slowed.join("\n") + "\n");
-      await run(["resume", "120"], { STOP_AT: "6", KEEP: "all" }); // no step: only the end
+      // No step: only the end, whose export takes EXPORT_ARGS after its own flags.
+      await run(["resume", "120"], { STOP_AT: "6", KEEP: "all", EXPORT_ARGS: "--name probe" });
       assert.equal(await keep(), "a\nc");
+      assert.equal((await loadModel(`${dir}/out/a.mgb`)).name, "probe");
       await run(["resume", "120"], { STOP_AT: "6" });
       assert.match(await keep(), /^[ac]$/);
 
