@@ -105,11 +105,12 @@ export async function encodeArchive(
       last = raw.length < plan.blockSize || await source.atEnd();
       content.update(raw);
       contentSize += raw.length;
-      // Content of one block that every method codes as one segment has nothing to spread: code
-      // it in this thread and spare a worker's start (the archive is the same either way).
+      // Content of one block with nothing to spread (one segment per method, and no mix longer
+      // than one neural window) is coded in this thread, sparing a worker's start (the archive is
+      // the same either way).
       runner ??= createSegmentRunner({
         model: plan.model,
-        workers: last && raw.length <= minSegmentSize(plan) ? 1 : workers,
+        workers: last && !spreads(plan, raw.length) ? 1 : workers,
         batchSize,
       });
       const block = encodeBlock(raw, last, plan, runner, xxh64(raw));
@@ -136,9 +137,15 @@ function methodSegmentSize(plan: Plan, method: ModelMethod): number {
   return method === "neural" ? plan.model!.config.context : plan.segmentSize;
 }
 
-/** The smallest segment size among the plan's coded methods (Infinity with none). */
-function minSegmentSize(plan: Plan): number {
-  return Math.min(...plan.methods.map((method) => methodSegmentSize(plan, method)));
+/**
+ * Whether workers can share the coding of a block of `length` bytes: it makes more than one
+ * segment for some method, or a mix segment of more than one neural window, whose windows
+ * workers compute at once (`segment_runner.ts`).
+ */
+function spreads(plan: Plan, length: number): boolean {
+  const segmentSize = Math.min(...plan.methods.map((method) => methodSegmentSize(plan, method)));
+  return length > segmentSize ||
+    (plan.methods.includes("mix") && length > plan.model!.config.context);
 }
 
 /**

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { Random } from "../codec/_testing/random.ts";
 import { compress, compressStream, decompressStream } from "../codec/mod.ts";
 import { sharedWorkersStarted } from "../codec/_common/segment_runner.ts";
+import { tinyModel } from "../codec/_testing/tiny_model.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -124,5 +125,19 @@ Deno.test("a lone block of one segment is coded in this thread whatever the work
   const twoBack = await throughWatched(two.output, decompressStream({ workers: 2 }));
   assert.ok(twoBack.most >= 1, "two blocks: workers decompress");
   assert.deepEqual(twoBack.output, input);
+  assert.equal(sharedWorkersStarted(), 0);
+});
+
+Deno.test("a lone mix block longer than one neural window is compressed on workers, window by window", async () => {
+  const model = tinyModel(24); // context 64
+  const input = new Random(25).text(3000);
+  const options = { model, methods: ["mix" as const] };
+  const expected = await compress(input, options);
+  const one = await throughWatched(input, compressStream({ ...options, workers: 2 }));
+  assert.ok(one.most >= 1, "one block: workers compute its windows");
+  assert.deepEqual(one.output, expected);
+  const back = await throughWatched(one.output, decompressStream({ model, workers: 2 }));
+  assert.equal(back.most, 0, "one block: decoded in this thread, window after window");
+  assert.deepEqual(back.output, input);
   assert.equal(sharedWorkersStarted(), 0);
 });

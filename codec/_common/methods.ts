@@ -24,8 +24,14 @@ export function createPredictor(method: ModelMethod, model: ModelFile | Engine |
   if (model === null) throw new TypeError(`Cannot create the ${method} predictor: no model given`);
   const neural = createNeuralPredictor(model);
   if (method === "neural") return neural;
-  return createMixingPredictor([
-    createContextMixingPredictor(),
-    createWindowedPredictor(neural, model.config.context),
-  ]);
+  return createMixPredictor(createWindowedPredictor(neural, model.config.context));
+}
+
+/**
+ * The "mix" predictor over `windowedNeural`, the neural model restarted every `config.context`
+ * bytes (or any predictor giving the same tables: the encoder's window pipeline replays tables
+ * computed by workers, `mix_pipeline.ts`).
+ */
+export function createMixPredictor(windowedNeural: Predictor): Predictor {
+  return createMixingPredictor([createContextMixingPredictor(), windowedNeural]);
 }

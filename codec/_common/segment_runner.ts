@@ -21,6 +21,7 @@ import type { Predictor } from "../../lib/predict/predictor.ts";
 import { concatBytes, splitBytes } from "./bytes.ts";
 import type { ModelMethod } from "./format.ts";
 import { createPredictor } from "./methods.ts";
+import { encodeMixSegment } from "./mix_pipeline.ts";
 import { decodeSegments, encodeSegments } from "./segment_coding.ts";
 import { WorkerPool } from "./worker_pool.ts";
 
@@ -34,9 +35,13 @@ export interface SegmentWorkerInit {
   model: PreparedModel | ModelFile | null;
 }
 
-/** One worker request: a run of consecutive segments of a block, in batches of `batchSize`. */
+/**
+ * One worker request: a run of consecutive segments of a block, in batches of `batchSize`; or
+ * ("tables") the neural model's tables of one window of a "mix" segment (`mix_pipeline.ts`).
+ */
 export type SegmentRequest =
   | { kind: "encode"; method: ModelMethod; batchSize: number; raw: Uint8Array; lengths: number[] }
+  | { kind: "tables"; raw: Uint8Array }
   | {
     kind: "decode";
     method: ModelMethod;
@@ -46,9 +51,9 @@ export type SegmentRequest =
     lengths: number[];
   };
 
-/** A worker's answer: the coded segments (concatenated, with sizes) or the raw bytes. */
+/** A worker's answer: the coded segments (concatenated, with sizes), the raw bytes, or tables. */
 export interface SegmentResponse {
-  /** Coded segments or raw bytes, concatenated. */
+  /** Coded segments, raw bytes, or a window's tables (`Uint32Array` bytes), concatenated. */
   bytes: Uint8Array;
   /** Size of each segment in `bytes`. */
   sizes: number[];
@@ -168,8 +173,24 @@ export function createSegmentRunner(settings: SegmentRunnerSettings): SegmentRun
   return {
     async encode(method, segments) {
       if (settings.workers <= 1) return encodeSegments(local(method), segments, settings.batchSize);
-      const parts = workersFor(segments.length);
       const workers = getPool();
+      if (method === "mix" && segments.length < settings.workers && settings.model !== null) {
+        // Fewer segments than workers: spread the neural windows instead (encoding only).
+        const tablesOf = async (bytes: Uint8Array) => {
+          const raw = bytes.slice();
+          const reply = await workers.run({ kind: "tables", raw }, [raw.buffer], holder);
+          return new Uint32Array(
+            reply.bytes.buffer,
+            reply.bytes.byteOffset,
+            reply.bytes.length / 4,
+          );
+        };
+        const window = settings.model.config.context;
+        return await Promise.all(
+          segments.map((s) => encodeMixSegment(s, window, tablesOf, 2 * settings.workers)),
+        );
+      }
+      const parts = workersFor(segments.length);
       const replies = await Promise.all(
         groups(segments.length, parts).map(([from, to]) => {
           const group = segments.slice(from, to);

@@ -83,6 +83,27 @@ Deno.test("createSegmentRunner() on workers codes neural and mix segments of a m
   }
 });
 
+Deno.test("createSegmentRunner() on workers spreads the neural windows of a lone mix segment, same bytes", async () => {
+  const model = tinyModel(27); // context 64: the segment has 10 windows
+  const segment = new Random(28).text(64 * 9 + 30);
+  const local = createSegmentRunner({ model, workers: 1, batchSize: 1 });
+  const expected = await local.encode("mix", [segment]);
+  local.close();
+  for (const workers of [2, 3]) {
+    const runner = createSegmentRunner({ model, workers, batchSize: 1 });
+    try {
+      assert.deepEqual(await runner.encode("mix", [segment]), expected, `${workers} workers`);
+      // One segment on one worker would start one: the windows started them all.
+      assert.equal(sharedWorkersStarted(), workers);
+      const raw = await runner.decode("mix", expected, [segment.length]);
+      assert.deepEqual(raw, segment);
+    } finally {
+      runner.close();
+    }
+  }
+  assert.equal(sharedWorkersStarted(), 0);
+});
+
 Deno.test("createSegmentRunner() on workers: a model that cannot run fails the requests that need it, with its reason", async () => {
   const broken = { ...tinyModel(26), tensors: new Map() };
   const segments = [2000, 2000].map((n) => new Random(13).text(n));
@@ -92,10 +113,12 @@ Deno.test("createSegmentRunner() on workers: a model that cannot run fails the r
   const runner = createSegmentRunner({ model: broken, workers: 2, batchSize: 2 });
   try {
     assert.deepEqual(await runner.encode("cm", segments), coded);
-    await assert.rejects(
-      runner.encode("mix", segments),
-      /Cannot run model tiny-random: tensor .* is missing/,
-    );
+    for (const some of [segments, segments.slice(0, 1)]) { // the lone segment: by its windows
+      await assert.rejects(
+        runner.encode("mix", some),
+        /Cannot run model tiny-random: tensor .* is missing/,
+      );
+    }
   } finally {
     runner.close();
   }

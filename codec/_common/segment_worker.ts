@@ -3,9 +3,10 @@
  * The worker of {@link ./segment_runner.ts}: recreates the block methods' predictors from the
  * model it is given once, then encodes or decodes runs of segments. A worker that codes only
  * with "cm" never loads the neural engine: the other methods' module is imported on first use.
- * The first "neural" or "mix" request loads the model into one engine, which both methods'
- * predictors share, and drops the worker's copy of the model: the engine holds what it runs, so
- * the copy's matrices are not kept twice for the worker's life.
+ * The first "neural", "mix" or "tables" request loads the model into one engine, which both
+ * methods' predictors share, and drops the worker's copy of the model: the engine holds what it
+ * runs, so the copy's matrices are not kept twice for the worker's life. A "tables" request gives
+ * the neural tables of one window of a mix segment (`mix_pipeline.ts`).
  *
  * @module
  */
@@ -45,6 +46,11 @@ async function predictorOf(method: ModelMethod, init: SegmentWorkerInit): Promis
 }
 
 serveWorker<SegmentWorkerInit, SegmentRequest, SegmentResponse>(async (init, request) => {
+  if (request.kind === "tables") {
+    const tables = (await predictorOf("neural", init)).predictSegment!(request.raw); // (n, V)
+    const bytes = new Uint8Array(tables.buffer, tables.byteOffset, tables.byteLength).slice();
+    return [{ bytes, sizes: [] }, [bytes.buffer]];
+  }
   const predictor = await predictorOf(request.method, init);
   if (request.kind === "encode") {
     const coded = encodeSegments(

@@ -175,7 +175,7 @@ export interface PreparedModel {
   localPad: Float32Array;
   /**
    * `local.ngram{n}_emb` for n = 2..H+1 at index n − 2, each (R, DL); empty without tables. Int8
-   * files: only the stored integers and column scales (H·R·DL bytes, 13 MB per worker for
+   * and int4 files: only the integers (int4 ones unpacked, one per byte) and column scales (H·R·DL bytes, 13 MB per worker for
    * `local4hash` instead of 52 MB as float32), dequantized per value by `addNgramRow`. Float files:
    * the reader's float32 values, not copied.
    */

@@ -165,7 +165,7 @@ export const INT4_MAX = 7;
  * (Appendix A): each column's scale is the one of a fixed set of clipping points (30% to 100% of
  * the column's largest magnitude, in steps of 2.5%) that gives the least squared error, ties to
  * the smaller clip. Clipping the few largest values buys the many small ones finer steps: on
- * run 9's tables it halves the error of scaling by the largest value.
+ * run 9's tables the rms error is 0.0064 against 0.0110 when the largest value sets the scale.
  */
 export function quantizeInt4(
   data: Float32Array,

@@ -1,0 +1,86 @@
+// This module imports no tfjs.
+/**
+ * Encodes a "mix" segment with the neural model's tables computed elsewhere, window by window.
+ * Within the mix the neural model restarts every `config.context` bytes, so the tables of one
+ * window depend only on that window's bytes: an encoder, which has all the bytes, can have
+ * workers compute several windows at once while this thread runs the context-mixing model and
+ * the mixer. A decoder cannot (a window's bytes come from the decoder itself), so this speeds up
+ * compression only. The coded bytes equal those of `createPredictor("mix", model)` run in one
+ * thread, since the engine's tables are the same in every thread (`lib/predict/neural.ts`).
+ *
+ * @module
+ */
+import { ALPHABET, type Predictor } from "../../lib/predict/predictor.ts";
+import { SegmentEncoder } from "./arithmetic_coder.ts";
+import { createMixPredictor } from "./methods.ts";
+
+/** The neural tables of one window, `(bytes.length, 256)`, as `predictSegment` gives them. */
+export type WindowTables = (bytes: Uint8Array) => Promise<Uint32Array>;
+
+/**
+ * Codes `segment` with the "mix" method, its neural part's tables from `tablesOf`, asked for
+ * `ahead` windows in advance (so that many run at once); returns the coded bytes.
+ */
+export async function encodeMixSegment(
+  segment: Uint8Array,
+  window: number,
+  tablesOf: WindowTables,
+  ahead: number,
+): Promise<Uint8Array> {
+  // The windowed neural predictor, replayed: the tables of the current window, and the position.
+  const current: { tables: Uint32Array; at: number } = { tables: new Uint32Array(0), at: 0 };
+  const replay: Predictor = {
+    name: "neural",
+    start(count: number) {
+      if (count !== 1) throw new RangeError(`Cannot replay ${count} segments at once: expected 1`);
+      return {
+        count,
+        predict(tables: Uint32Array): void {
+          tables.set(current.tables.subarray(current.at * ALPHABET, (current.at + 1) * ALPHABET));
+        },
+        advance(): void {
+          current.at++;
+        },
+        close(): void {},
+      };
+    },
+  };
+  const windows = Math.ceil(segment.length / window);
+  const pending: Promise<Uint32Array>[] = [];
+  const ask = (k: number) => {
+    if (k >= windows) return;
+    const tables = tablesOf(segment.subarray(k * window, (k + 1) * window));
+    tables.catch(() => {}); // awaited in order below; this only marks it handled
+    pending.push(tables);
+  };
+  for (let k = 0; k < ahead; k++) ask(k);
+
+  const batch = createMixPredictor(replay).start(1);
+  const encoder = new SegmentEncoder(segment.length >>> 1);
+  const table = new Uint32Array(ALPHABET); // (1, V)
+  const byte = new Uint8Array(1);
+  try {
+    for (let k = 0; k < windows; k++) {
+      const from = k * window, to = Math.min(segment.length, from + window);
+      current.tables = await pending.shift()!;
+      current.at = 0;
+      ask(k + ahead);
+      if (current.tables.length !== (to - from) * ALPHABET) {
+        throw new RangeError(
+          `Cannot encode window ${k}: expected ${
+            (to - from) * ALPHABET
+          } table entries, got ${current.tables.length}`,
+        );
+      }
+      for (let i = from; i < to; i++) {
+        batch.predict(table);
+        encoder.encode(table, 0, segment[i]!);
+        byte[0] = segment[i]!;
+        if (i + 1 < segment.length) batch.advance(byte);
+      }
+    }
+  } finally {
+    batch.close();
+  }
+  return encoder.finish();
+}

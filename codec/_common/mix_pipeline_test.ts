@@ -1,0 +1,66 @@
+// This module imports no tfjs.
+import assert from "node:assert/strict";
+import { createNeuralPredictor } from "../../lib/predict/neural.ts";
+import { Random } from "../_testing/random.ts";
+import { sampleFromModel, tinyModel } from "../_testing/tiny_model.ts";
+import { createPredictor } from "./methods.ts";
+import { encodeMixSegment } from "./mix_pipeline.ts";
+import { encodeSegments } from "./segment_coding.ts";
+
+const model = tinyModel(31); // context 64
+const neural = createNeuralPredictor(model);
+const tablesOf = (bytes: Uint8Array) => Promise.resolve(neural.predictSegment!(bytes));
+
+Deno.test("encodeMixSegment() codes a segment as the mix predictor does, whatever its windows and lookahead", async () => {
+  const mix = createPredictor("mix", model);
+  const text = new Random(32).text(64 * 5 + 13);
+  for (const n of [1, 63, 64, 65, 64 * 5, 64 * 5 + 13]) {
+    const segment = n <= 64 ? sampleFromModel(model, n, n) : text.subarray(0, n);
+    const [expected] = encodeSegments(mix, [segment], 1);
+    for (const ahead of [1, 2, 7]) {
+      assert.deepEqual(
+        await encodeMixSegment(segment, 64, tablesOf, ahead),
+        expected,
+        `${n} ${ahead}`,
+      );
+    }
+  }
+});
+
+Deno.test("encodeMixSegment() asks for every window once, `ahead` windows before it codes them", async () => {
+  const segment = new Random(33).text(64 * 6 + 5);
+  const asked: number[] = [];
+  const release: (() => void)[] = [];
+  const manual = (bytes: Uint8Array) => {
+    asked.push(bytes.length);
+    const { promise, resolve } = Promise.withResolvers<Uint32Array>();
+    release.push(() => resolve(neural.predictSegment!(bytes)));
+    return promise;
+  };
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+  const coding = encodeMixSegment(segment, 64, manual, 3);
+  await tick();
+  assert.equal(asked.length, 3); // windows 0-2, none of them answered yet
+  for (let k = 0; k < 7; k++) {
+    release[k]!(); // window k answered: coded, and window k + 3 asked for
+    await tick();
+    assert.equal(asked.length, Math.min(7, k + 4), `after window ${k}`);
+  }
+  assert.deepEqual(asked, [64, 64, 64, 64, 64, 64, 5]);
+  assert.deepEqual(await coding, encodeSegments(createPredictor("mix", model), [segment], 1)[0]);
+});
+
+Deno.test("encodeMixSegment() fails with the tables' error, and on tables of the wrong size", async () => {
+  const segment = new Random(34).text(200);
+  let calls = 0;
+  const failing = (bytes: Uint8Array) => {
+    if (++calls === 2) return Promise.reject(new Error("worker gone"));
+    return tablesOf(bytes);
+  };
+  await assert.rejects(encodeMixSegment(segment, 64, failing, 4), /worker gone/);
+  const short = (bytes: Uint8Array) => tablesOf(bytes.subarray(1));
+  await assert.rejects(
+    encodeMixSegment(segment, 64, short, 2),
+    /Cannot encode window 0: expected 16384 table entries, got 16128/,
+  );
+});
