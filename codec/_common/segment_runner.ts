@@ -172,10 +172,9 @@ export function createSegmentRunner(settings: SegmentRunnerSettings): SegmentRun
 
   return {
     async encode(method, segments) {
-      if (settings.workers <= 1) return encodeSegments(local(method), segments, settings.batchSize);
-      const workers = getPool();
-      if (method === "mix" && segments.length < settings.workers && settings.model !== null) {
+      if (method === "mix" && settings.model !== null && segments.length < settings.workers) {
         // Fewer segments than workers: spread the neural windows instead (encoding only).
+        const workers = getPool();
         const tablesOf = async (bytes: Uint8Array) => {
           const raw = bytes.slice();
           const reply = await workers.run({ kind: "tables", raw }, [raw.buffer], holder);
@@ -190,6 +189,18 @@ export function createSegmentRunner(settings: SegmentRunnerSettings): SegmentRun
           segments.map((s) => encodeMixSegment(s, window, tablesOf, 2 * settings.workers)),
         );
       }
+      if (method === "mix" && settings.model !== null && settings.workers <= 1) {
+        // Whole windows at once, as workers compute them: faster than byte by byte (1.4× on
+        // 80 KB of alice29), and the tables of one window at a time, not the segment's.
+        const neural = local("neural");
+        const tablesOf = (bytes: Uint8Array) => Promise.resolve(neural.predictSegment!(bytes));
+        const window = settings.model.config.context;
+        const coded: Uint8Array[] = [];
+        for (const s of segments) coded.push(await encodeMixSegment(s, window, tablesOf, 1));
+        return coded;
+      }
+      if (settings.workers <= 1) return encodeSegments(local(method), segments, settings.batchSize);
+      const workers = getPool();
       const parts = workersFor(segments.length);
       const replies = await Promise.all(
         groups(segments.length, parts).map(([from, to]) => {
