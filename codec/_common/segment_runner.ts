@@ -2,6 +2,8 @@
 /**
  * Runs the segment coding of blocks in this thread or spread over Web Workers. Segments are
  * independent, so the result is the same byte for byte whatever `workers` and `batchSize` are.
+ * Encoding a "mix" segment goes by whole neural windows (`mix_pipeline.ts`), which workers
+ * compute at once when there are fewer segments than workers.
  *
  * Runners of one model in one thread share one worker pool (a `compressStream` piped into a
  * `decompressStream` runs on one set of workers, not two): the pool has as many workers as the
@@ -148,7 +150,8 @@ export function sharedWorkersStarted(): number {
 /**
  * Creates a runner. With more than one worker, every request goes to the shared pool of the
  * model (taken on the first request, given back by `close`), its segments cut into up to
- * `workers` runs: requests of several blocks then run at once, each on its own worker.
+ * `workers` runs: requests of several blocks then run at once, each on its own worker. Mix
+ * segments fewer than the workers are encoded here, their neural windows on the workers.
  */
 export function createSegmentRunner(settings: SegmentRunnerSettings): SegmentRunner {
   const predictors = new Map<ModelMethod, Predictor>();
