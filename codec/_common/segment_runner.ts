@@ -175,32 +175,30 @@ export function createSegmentRunner(settings: SegmentRunnerSettings): SegmentRun
 
   return {
     async encode(method, segments) {
-      if (method === "mix" && settings.model !== null && segments.length < settings.workers) {
-        // Fewer segments than workers: spread the neural windows instead (encoding only).
-        const workers = getPool();
-        const tablesOf = async (bytes: Uint8Array) => {
-          const raw = bytes.slice();
-          const reply = await workers.run({ kind: "tables", raw }, [raw.buffer], holder);
-          return new Uint32Array(
-            reply.bytes.buffer,
-            reply.bytes.byteOffset,
-            reply.bytes.length / 4,
+      if (method === "mix" && settings.model !== null) {
+        const window = settings.model.config.context;
+        if (segments.length < settings.workers) {
+          // Fewer segments than workers: spread the neural windows instead (encoding only).
+          const workers = getPool();
+          const tablesOf = async (bytes: Uint8Array) => {
+            const raw = bytes.slice();
+            const reply = await workers.run({ kind: "tables", raw }, [raw.buffer], holder);
+            const { buffer, byteOffset, length } = reply.bytes;
+            return new Uint32Array(buffer, byteOffset, length / 4);
+          };
+          return await Promise.all(
+            segments.map((s) => encodeMixSegment(s, window, tablesOf, 2 * settings.workers)),
           );
-        };
-        const window = settings.model.config.context;
-        return await Promise.all(
-          segments.map((s) => encodeMixSegment(s, window, tablesOf, 2 * settings.workers)),
-        );
-      }
-      if (method === "mix" && settings.model !== null && settings.workers <= 1) {
-        // Whole windows at once, as workers compute them: faster than byte by byte (1.4× on
-        // 80 KB of alice29), and the tables of one window at a time, not the segment's.
-        const neural = local("neural");
-        const tablesOf = (bytes: Uint8Array) => Promise.resolve(neural.predictSegment!(bytes));
-        const window = settings.model.config.context;
-        const coded: Uint8Array[] = [];
-        for (const s of segments) coded.push(await encodeMixSegment(s, window, tablesOf, 1));
-        return coded;
+        }
+        if (settings.workers <= 1) {
+          // Whole windows at once, as workers compute them: faster than byte by byte (1.4× on
+          // 80 KB of alice29), and the tables of one window at a time, not the segment's.
+          const neural = local("neural");
+          const tablesOf = (bytes: Uint8Array) => Promise.resolve(neural.predictSegment!(bytes));
+          const coded: Uint8Array[] = [];
+          for (const s of segments) coded.push(await encodeMixSegment(s, window, tablesOf, 1));
+          return coded;
+        }
       }
       if (settings.workers <= 1) return encodeSegments(local(method), segments, settings.batchSize);
       const workers = getPool();
