@@ -36,7 +36,8 @@ export async function encodeMixSegment(
       return {
         count,
         predict(tables: Uint32Array): void {
-          tables.set(current.tables.subarray(current.at * ALPHABET, (current.at + 1) * ALPHABET));
+          const from = current.at * ALPHABET; // a copy loop: no view made per byte
+          for (let v = 0; v < ALPHABET; v++) tables[v] = current.tables[from + v]!;
         },
         advance(): void {
           current.at++;

@@ -48,7 +48,12 @@ async function predictorOf(method: ModelMethod, init: SegmentWorkerInit): Promis
 serveWorker<SegmentWorkerInit, SegmentRequest, SegmentResponse>(async (init, request) => {
   if (request.kind === "tables") {
     const tables = (await predictorOf("neural", init)).predictSegment!(request.raw); // (n, V)
-    const bytes = new Uint8Array(tables.buffer, tables.byteOffset, tables.byteLength).slice();
+    // The engine returns a copy out of its wasm memory (a plain ArrayBuffer): handed over as it is.
+    const bytes = new Uint8Array(
+      tables.buffer as ArrayBuffer,
+      tables.byteOffset,
+      tables.byteLength,
+    );
     return [{ bytes, sizes: [] }, [bytes.buffer]];
   }
   const predictor = await predictorOf(request.method, init);
