@@ -81,7 +81,12 @@ export { loadModel } from "./lib/model/model_file_read.ts";
 export { readModelFile } from "./lib/model/model_file_read.ts";
 /** Thrown for a model file that is not one, is truncated or corrupt; carries offset and field. */
 export { ModelFileError } from "./lib/model/model_file_error.ts";
-/** A model file in memory, its tensors and training metadata. */
-export type { ModelFile, ModelTensor, TrainingMetadata } from "./lib/model/model_file_types.ts";
+/** A model file in memory, its tensors, training metadata and how the file stored them. */
+export type {
+  ModelFile,
+  ModelStorage,
+  ModelTensor,
+  TrainingMetadata,
+} from "./lib/model/model_file_types.ts";
 /** The sizes of a MEGABYTE model. */
 export type { MegabyteConfig } from "./lib/model/config.ts";

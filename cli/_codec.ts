@@ -13,5 +13,10 @@ export {
   score,
 } from "../codec/mod.ts";
 export type { ArchiveInfo, CompressOptions, DecompressOptions, ScoreResult } from "../codec/mod.ts";
-export { loadModel, ModelFileError } from "../lib/model/model_file_read.ts";
+export {
+  hasModelMagic,
+  loadModel,
+  ModelFileError,
+  readModelFile,
+} from "../lib/model/model_file_read.ts";
 export type { ModelFile } from "../lib/model/model_file_types.ts";

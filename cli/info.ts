@@ -1,14 +1,29 @@
 /**
- * `megazip info ARCHIVE`: the header and blocks of an archive (format, model, sizes, methods),
- * and the config of its model when that model is at hand.
+ * `megazip info FILE`: the header and blocks of an archive (format, model, sizes, methods), and
+ * the config of its model when that model is at hand; or, for a model file (`.mgb`), its version,
+ * identity, config, sizes, storage and training metadata.
  *
  * @module
  */
 import { Command, Option } from "commander";
 import { hashTables, type MegabyteConfig } from "../lib/model/config.ts";
-import { paramCount } from "../lib/model/flops.ts";
-import { type ArchiveInfo, inspectArchive, type ModelFile } from "./_codec.ts";
-import { CliError, describeError, EXIT, type ExitCode, printError } from "./_errors.ts";
+import { flopsPerByte, paramCount } from "../lib/model/flops.ts";
+import {
+  type ArchiveInfo,
+  hasModelMagic,
+  inspectArchive,
+  type ModelFile,
+  ModelFileError,
+  readModelFile,
+} from "./_codec.ts";
+import {
+  CliError,
+  codecDetail,
+  describeError,
+  EXIT,
+  type ExitCode,
+  printError,
+} from "./_errors.ts";
 import { openInput } from "./_files.ts";
 import { resolveModel } from "./_model.ts";
 import { addModelOptions, type ModelOptions } from "./_options.ts";
@@ -53,6 +68,8 @@ export function summarizeModel(model: ModelFile): ModelSummary {
  * the model at hand is the archive's, that model's sizes.
  */
 export interface InfoReport extends ArchiveInfo {
+  /** What the file is: an archive (the other kind is {@link ModelInfoReport}). */
+  kind: "archive";
   /** The archive's path, or "-" for stdin. */
   file: string;
   /** The archive's size in bytes. */
@@ -67,6 +84,148 @@ export interface InfoReport extends ArchiveInfo {
    * one) is the archive's; absent otherwise (the archive itself holds only its name and hash).
    */
   model?: ModelSummary;
+}
+
+/** The tensors of a model file stored in one dtype. */
+export interface DtypeShare {
+  /** How many tensors. */
+  tensors: number;
+  /** How many values they hold. */
+  parameters: number;
+}
+
+/** What `info --json` prints for a model file. */
+export interface ModelInfoReport extends ModelSummary {
+  /** What the file is: a model file (`lib/model/FORMAT.md`). */
+  kind: "model";
+  /** The model file's path, or "-" for stdin. */
+  file: string;
+  /** Its size in bytes. */
+  fileBytes: number;
+  /** Its `Format_Version`. */
+  formatVersion: number;
+  /** Its name (`Model_Name`). */
+  name: string;
+  /** SHA-256 of the whole file, lower-case hex: the identity archives record. */
+  hash: string;
+  /** Forward FLOPs per byte (`flopsPerByte`). */
+  flopsPerByte: number;
+  /** The tensors by stored dtype (`float32`, `float16`, `int8`, `int4`). */
+  storage: Record<string, DtypeShare>;
+  /** The training metadata it carries; `validBpb` is null when it was not measured. */
+  training: { data: string; steps: number; bytesSeen: number; validBpb: number | null };
+}
+
+/** The {@link ModelInfoReport} of a model file read from `file`. */
+export function describeModelFile(file: string, model: ModelFile): ModelInfoReport {
+  const storage: Record<string, DtypeShare> = {};
+  for (const [name, dtype] of model.storage?.dtypes ?? []) {
+    const share = storage[dtype] ??= { tensors: 0, parameters: 0 };
+    share.tensors++;
+    share.parameters += model.tensors.get(name)!.shape.reduce((a, b) => a * b, 1);
+  }
+  const { data, steps, bytesSeen, validBpb } = model.metadata;
+  return {
+    kind: "model",
+    file,
+    fileBytes: model.storage?.fileSize ?? 0,
+    formatVersion: model.storage?.formatVersion ?? 0,
+    name: model.name,
+    hash: toHex(model.hash),
+    ...summarizeModel(model),
+    flopsPerByte: flopsPerByte(model.config),
+    storage,
+    training: { data, steps, bytesSeen, validBpb: Number.isNaN(validBpb) ? null : validBpb },
+  };
+}
+
+/** Formats a model file's report as text for people. */
+export function formatModelInfo(report: ModelInfoReport): string {
+  const t = report.training;
+  return [
+    `model file    ${report.file}`,
+    `format        model file version ${report.formatVersion}`,
+    `name          ${report.name}`,
+    `identity      sha256 ${report.hash}`,
+    `size          ${report.fileBytes} bytes`,
+    ...modelLines(report),
+    `FLOPs/byte    ${report.flopsPerByte} (forward)`,
+    `storage       ${
+      Object.entries(report.storage).map(([dtype, s]) =>
+        `${dtype} ${s.tensors} tensors (${s.parameters} values)`
+      ).join(", ")
+    }`,
+    `trained on    ${t.data || "(not recorded)"}`,
+    `steps         ${t.steps}, ${t.bytesSeen} bytes seen`,
+    `valid bpb     ${t.validBpb === null ? "not measured" : t.validBpb.toFixed(4)}`,
+  ].join("\n");
+}
+
+/**
+ * The first bytes of a stream, and a stream that still yields all of it.
+ *
+ * @param readable The input.
+ * @param n How many bytes to look at (fewer when the input is shorter).
+ */
+async function peek(
+  readable: ReadableStream<Uint8Array>,
+  n: number,
+): Promise<{ head: Uint8Array; readable: ReadableStream<Uint8Array> }> {
+  const reader = readable.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  let done = false;
+  while (length < n && !done) {
+    const next = await reader.read();
+    if (next.done) done = true;
+    else if (next.value.length > 0) {
+      chunks.push(next.value);
+      length += next.value.length;
+    }
+  }
+  const head = new Uint8Array(Math.min(length, n));
+  let at = 0;
+  for (const chunk of chunks) {
+    if (at >= head.length) break;
+    const part = chunk.subarray(0, head.length - at);
+    head.set(part, at);
+    at += part.length;
+  }
+  const whole = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(chunk);
+      if (done) controller.close();
+    },
+    async pull(controller) {
+      const next = await reader.read();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  return { head, readable: whole };
+}
+
+/** Reads a whole stream into memory, refusing more than `limit` bytes. */
+async function readAll(readable: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of readable) {
+    length += chunk.length;
+    if (length > limit) {
+      throw new ModelFileError(`more than ${limit} bytes exceeds the 1 GiB limit`, 0, "Model_File");
+    }
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
 }
 
 /** Lower-case hex of some bytes. */
@@ -136,11 +295,11 @@ function modelLines(model: ModelSummary): string[] {
 }
 
 /**
- * Inspects one archive and prints its report on stdout.
+ * Inspects one archive, or one model file, and prints its report on stdout.
  *
- * @param file The archive path, or "-" / undefined for stdin.
- * @param options The parsed options.
- * @returns The exit code: 1 when the content checksum does not verify.
+ * @param file The archive or model file path, or "-" / undefined for stdin.
+ * @param options The parsed options (a model file ignores the model and verify options).
+ * @returns The exit code: 1 when an archive's content checksum does not verify.
  */
 export async function infoFile(
   file: string | undefined,
@@ -148,15 +307,55 @@ export async function infoFile(
 ): Promise<ExitCode> {
   const name = file ?? "-";
   if (name === "-" && Deno.stdin.isTerminal()) {
-    throw new CliError("no input: give an ARCHIVE or pipe one into stdin", EXIT.usage);
+    throw new CliError("no input: give a FILE or pipe one into stdin", EXIT.usage);
   }
-  const model = await resolveModel(options.model);
-  const workers = effectiveWorkers(options.workers);
-  let report: InfoReport;
+  let modelReport: ModelInfoReport | null = null;
+  let size: number | null = null;
+  let stream: ReadableStream<Uint8Array>;
   try {
     const input = await openInput(file, "inspect");
+    size = input.size;
+    const peeked = await peek(input.readable, 8);
+    stream = peeked.readable;
+    if (hasModelMagic(peeked.head)) {
+      modelReport = describeModelFile(name, readModelFile(await readAll(stream, MAX_MODEL_FILE)));
+    }
+  } catch (error) {
+    if (error instanceof ModelFileError) {
+      throw new CliError(`cannot inspect ${subjectOf(name)}: ${codecDetail(error)}`, EXIT.model);
+    }
+    const { message, exitCode } = describeError(error, "inspect", subjectOf(name));
+    throw new CliError(message, exitCode);
+  }
+  if (modelReport !== null) {
+    console.log(options.json ? JSON.stringify(modelReport, null, 2) : formatModelInfo(modelReport));
+    return EXIT.ok;
+  }
+  const model = await resolveModel(options.model);
+  const archive = await inspect(name, size, stream, model, options);
+  console.log(options.json ? JSON.stringify(archive, null, 2) : formatInfo(archive));
+  if (archive.checksumChecked && !archive.checksumOk) {
+    printError(`${subjectOf(name)}: content checksum mismatch`);
+    return EXIT.badInput;
+  }
+  return EXIT.ok;
+}
+
+/** A model file's size limit (lib/model/FORMAT.md): 1 GiB. */
+const MAX_MODEL_FILE = 1024 * 1024 * 1024;
+
+/** The {@link InfoReport} of one archive's stream. */
+async function inspect(
+  name: string,
+  size: number | null,
+  readable: ReadableStream<Uint8Array>,
+  model: ModelFile | null,
+  options: InfoCommandOptions,
+): Promise<InfoReport> {
+  const workers = effectiveWorkers(options.workers);
+  try {
     let archiveBytes = 0;
-    const counted = input.readable.pipeThrough(
+    const counted = readable.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, controller) {
           archiveBytes += chunk.length;
@@ -166,23 +365,24 @@ export async function infoFile(
     );
     const info = await inspectArchive(counted, { model, workers, verify: options.verify });
     // Whatever inspectArchive left unread still counts towards the archive's size.
-    if (input.size !== null) archiveBytes = input.size;
+    if (size !== null) archiveBytes = size;
     const modelOk = model !== null && toHex(model.hash) === info.modelHash;
     const checksumChecked = options.verify &&
       (modelOk ||
         info.blocks.every((block) => block.method !== "neural" && block.method !== "mix"));
-    report = { file: name, archiveBytes, ...info, checksumChecked };
+    const report: InfoReport = {
+      kind: "archive",
+      file: name,
+      archiveBytes,
+      ...info,
+      checksumChecked,
+    };
     if (modelOk) report.model = summarizeModel(model);
+    return report;
   } catch (error) {
     const { message, exitCode } = describeError(error, "inspect", subjectOf(name));
     throw new CliError(message, exitCode);
   }
-  console.log(options.json ? JSON.stringify(report, null, 2) : formatInfo(report));
-  if (report.checksumChecked && !report.checksumOk) {
-    printError(`${subjectOf(name)}: content checksum mismatch`);
-    return EXIT.badInput;
-  }
-  return EXIT.ok;
 }
 
 /** The name of an input for messages. */
@@ -198,13 +398,14 @@ function subjectOf(name: string): string {
  */
 export function infoCommand(run: (code: ExitCode) => void): Command {
   const command = new Command("info")
-    .summary("print an archive's header and blocks (--json)")
+    .summary("print an archive's header and blocks, or a model file's contents (--json)")
     .description(
       "Print an archive's header and blocks: format, model, sizes and methods, and the model's\n" +
         "config (hash tables included) when the model at hand is the archive's.\n" +
-        "Blocks are decoded to check their checksums (exit 1 on a mismatch) unless --no-verify.",
+        "Blocks are decoded to check their checksums (exit 1 on a mismatch) unless --no-verify.\n" +
+        "Given a model file (.mgb), print its version, identity, config, storage and training.",
     )
-    .argument("[archive]", "the archive; none or - reads stdin")
+    .argument("[file]", "the archive or model file; none or - reads stdin")
     .addOption(
       new Option(
         "--json",

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
 import { buildArchive, splitArchive } from "../codec/_testing/archive_builder.ts";
 import { LEVELS } from "../lib/model/configs.ts";
-import { paramCount } from "../lib/model/flops.ts";
+import { flopsPerByte, paramCount } from "../lib/model/flops.ts";
 import { readModelFile } from "../lib/model/model_file_read.ts";
 import { writeModelFile } from "../lib/model/model_file_write.ts";
 import { randomModel } from "../lib/model/_test_util.ts";
@@ -33,6 +33,7 @@ Deno.test("megazip info --json describes the archive's header and blocks", async
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stderr, "");
   const info = JSON.parse(new TextDecoder().decode(result.stdout));
+  assert.equal(info.kind, "archive");
   assert.equal(info.file, "f.mbz");
   assert.equal(info.archiveBytes, archiveBytes);
   assert.equal(info.formatVersion, 2);
@@ -110,6 +111,90 @@ Deno.test("megazip info shows the config and hash tables of the archive's model 
   const other = JSON.parse(await info(["--json", "--model", "tiny.mgb", "hashed.mbz"]));
   assert.equal(other.model, undefined);
   assert.doesNotMatch(await info(["--model", "tiny.mgb", "hashed.mbz"]), /model config/);
+});
+
+Deno.test("megazip info describes a model file: version, identity, config, storage, training", async () => {
+  await using tmp = await tempDir();
+  const model = randomModel(LEVELS.tinyhash, 9);
+  model.metadata = { data: "two λ corpora", steps: 1234, bytesSeen: 5678, validBpb: 2.5 };
+  const bytes = writeModelFile(model, { tableDtype: "int4" });
+  await Deno.writeFile(`${tmp.dir}/m.mgb`, bytes);
+  const info = async (args: string[], stdin?: Uint8Array) => {
+    const result = await megazip(["info", ...args], { cwd: tmp.dir, stdin });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, "");
+    return new TextDecoder().decode(result.stdout);
+  };
+
+  const report = JSON.parse(await info(["--json", "m.mgb"]));
+  const tensors = [...model.tensors.values()];
+  const size = (t: { shape: number[] }) => t.shape.reduce((a, b) => a * b, 1);
+  const tables = tensors.filter((_, i) => /ngram/.test([...model.tensors.keys()][i]));
+  const vectors = tensors.filter((t) => t.shape.length === 1);
+  assert.deepEqual(report, {
+    kind: "model",
+    file: "m.mgb",
+    fileBytes: bytes.length,
+    formatVersion: 3,
+    name: model.name,
+    hash: Array.from(readModelFile(bytes).hash, (b) => b.toString(16).padStart(2, "0")).join(""),
+    config: LEVELS.tinyhash,
+    parameters: paramCount(LEVELS.tinyhash).total,
+    hashTables: { count: 2, orders: [2, 3], rows: 64, parameters: 2 * 64 * 16 },
+    flopsPerByte: flopsPerByte(LEVELS.tinyhash),
+    storage: {
+      float32: { tensors: vectors.length, parameters: vectors.reduce((a, t) => a + size(t), 0) },
+      int8: {
+        tensors: tensors.length - vectors.length - tables.length,
+        parameters: paramCount(LEVELS.tinyhash).total - 2 * 64 * 16 -
+          vectors.reduce((a, t) => a + size(t), 0),
+      },
+      int4: { tensors: 2, parameters: 2 * 64 * 16 },
+    },
+    training: { data: "two λ corpora", steps: 1234, bytesSeen: 5678, validBpb: 2.5 },
+  });
+  const text = await info(["m.mgb"]);
+  assert.match(text, /^format {8}model file version 3$/m);
+  assert.match(text, new RegExp(`^identity {6}sha256 ${report.hash}$`, "m"));
+  assert.match(text, /^hash tables {3}H 2 \(orders 2\.\.3\), 64 rows each, 2048 parameters$/m);
+  assert.match(text, /^storage {7}.*int4 2 tensors \(2048 values\)/m);
+  assert.match(text, /^valid bpb {5}2\.5000$/m);
+  // From stdin too, and the same report whatever --model says.
+  assert.deepEqual(
+    JSON.parse(await info(["--json", "--no-model"], bytes)),
+    { ...report, file: "-" },
+  );
+
+  // A version-1 file without validation: no table line, "not measured".
+  const plain = randomModel(LEVELS.tiny, 2);
+  plain.metadata.validBpb = NaN;
+  await Deno.writeFile(`${tmp.dir}/p.mgb`, writeModelFile(plain));
+  const plainReport = JSON.parse(await info(["--json", "p.mgb"]));
+  assert.equal(plainReport.formatVersion, 1);
+  assert.equal(plainReport.hashTables, null);
+  assert.equal(plainReport.training.validBpb, null);
+  const plainText = await info(["p.mgb"]);
+  assert.doesNotMatch(plainText, /hash tables/);
+  assert.match(plainText, /^valid bpb {5}not measured$/m);
+});
+
+Deno.test("megazip info rejects a corrupt model file as one line, exit 4", async () => {
+  await using tmp = await tempDir();
+  const bytes = writeModelFile(randomModel(LEVELS.tiny, 2));
+  bytes[bytes.length - 1] ^= 1;
+  await Deno.writeFile(`${tmp.dir}/bad.mgb`, bytes);
+  assertCleanFailure(
+    await megazip(["info", "bad.mgb"], { cwd: tmp.dir }),
+    4,
+    /^megazip: cannot inspect bad\.mgb: .*checksum mismatch/,
+  );
+  // The magic alone: truncated.
+  await Deno.writeFile(`${tmp.dir}/short.mgb`, bytes.subarray(0, 8));
+  assertCleanFailure(
+    await megazip(["info", "short.mgb"], { cwd: tmp.dir }),
+    4,
+    /^megazip: cannot inspect short\.mgb: .*truncated/,
+  );
 });
 
 Deno.test("megazip info rejects a file that is not an archive", async () => {

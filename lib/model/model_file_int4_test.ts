@@ -135,3 +135,27 @@ Deno.test("readModelFile() rejects int4 outside a version-3 table, -8, a bad sca
   new DataView(v4.buffer).setUint16(8, 4, true);
   rejects(reseal(v4), "Format_Version", /unsupported version 4 \(this reader knows 1 to 3\)/);
 });
+
+Deno.test("readModelFile() reports each file's version, size and dtypes in storage", () => {
+  const model = randomModel(tinyhash, 8);
+  const cases = [
+    { options: { dtype: "float32" as const }, version: 2, table: "float32", matrix: "float32" },
+    { options: { dtype: "int8" as const }, version: 2, table: "int8", matrix: "int8" },
+    { options: { tableDtype: "int4" as const }, version: 3, table: "int4", matrix: "int8" },
+  ];
+  for (const { options, version, table, matrix } of cases) {
+    const bytes = writeModelFile(model, options);
+    const { storage } = readModelFile(bytes);
+    assert.ok(storage !== undefined);
+    assert.equal(storage.formatVersion, version, table);
+    assert.equal(storage.fileSize, bytes.length, table);
+    assert.deepEqual([...storage.dtypes.keys()], [...model.tensors.keys()], table);
+    assert.equal(storage.dtypes.get("local.ngram2_emb"), table);
+    assert.equal(storage.dtypes.get("local.byte_emb"), matrix);
+    // Norm gains are rank 1: never int8 or int4.
+    const gains = [...storage.dtypes].filter(([name]) => /ln|norm/.test(name));
+    assert.ok(gains.length > 0 && gains.every(([, d]) => d === "float32"), table);
+  }
+  const plain = readModelFile(writeModelFile(randomModel(LEVELS.tiny, 8))).storage!;
+  assert.equal(plain.formatVersion, 1);
+});

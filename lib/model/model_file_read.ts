@@ -35,6 +35,16 @@ import {
 
 export { ModelFileError } from "./model_file_error.ts";
 
+/**
+ * Whether some bytes start as a model file does (its `Magic_Number`): enough to tell a model file
+ * from an archive before reading the rest.
+ *
+ * @param head The first bytes of a file (8 are needed; fewer give false).
+ */
+export function hasModelMagic(head: Uint8Array): boolean {
+  return head.length >= MAGIC.length && MAGIC.every((b, i) => head[i] === b);
+}
+
 /** Reads little-endian fields, never past `end`. */
 class Cursor {
   readonly #view: DataView;
@@ -200,7 +210,7 @@ export function readModelFile(bytes: Uint8Array): ModelFile {
   }
   // 1. Preamble.
   const pre = new Cursor(bytes, 0, bytes.length);
-  if (bytes.length < MAGIC.length || MAGIC.some((b, i) => bytes[i] !== b)) {
+  if (!hasModelMagic(bytes)) {
     throw new ModelFileError("bad magic number (not a .mgb model file)", 0, "Magic_Number");
   }
   pre.pos = MAGIC.length;
@@ -396,6 +406,11 @@ export function readModelFile(bytes: Uint8Array): ModelFile {
     tensors,
     metadata: { data, steps, bytesSeen, validBpb },
     hash: sha256(bytes),
+    storage: {
+      formatVersion: version,
+      fileSize: bytes.length,
+      dtypes: new Map(entries.map((e) => [e.name, e.dtype])),
+    },
   };
 }
 

@@ -41,6 +41,16 @@ export interface TrainingMetadata {
   validBpb: number;
 }
 
+/** How a model file stores its tensors, as the reader found it (`lib/model/FORMAT.md`). */
+export interface ModelStorage {
+  /** `Format_Version`: 1, 2 or 3. */
+  formatVersion: 1 | 2 | 3;
+  /** The file's size in bytes. */
+  fileSize: number;
+  /** Each tensor's `Dtype`, in the file's order. */
+  dtypes: Map<string, "float32" | "float16" | "int8" | "int4">;
+}
+
 /** A model file read into memory. */
 export interface ModelFile {
   /** Short human name, e.g. "default" or "tiny-test". */
@@ -56,4 +66,6 @@ export interface ModelFile {
   metadata: TrainingMetadata;
   /** SHA-256 of the whole file's bytes: the model's identity in archives (32 bytes). */
   hash: Uint8Array;
+  /** How the file stored it: set by the reader (for `megazip info`), ignored by the writer. */
+  storage?: ModelStorage;
 }
