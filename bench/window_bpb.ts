@@ -3,10 +3,11 @@
  * comparisons between models or with some of a model's hashed n-gram tables zeroed: up to
  * `--windows` windows from each file's start (the default), or that many spread evenly over the file
  * (`--spread`, as the trainer picks validation windows), then one line per file, or per window with
- * `--per-window`. The figures of models/training/README.md's run 10 come from it.
+ * `--per-window`; `--buckets=B` adds the bpb of each of B equal spans of window positions (the
+ * first span has the least context). The figures of models/training/README.md's run 10 come from it.
  *
  *   deno run --allow-read --allow-env bench/window_bpb.ts [--model=PATH] [--windows=16] [--spread]
- *     [--per-window] [--zero-tables=2,3,...] FILE...
+ *     [--per-window] [--zero-tables=2,3,...] [--buckets=8] FILE...
  *
  * @module
  */
@@ -22,6 +23,7 @@ const { values, positionals } = parseArgs({
     spread: { type: "boolean", default: false },
     "per-window": { type: "boolean", default: false },
     "zero-tables": { type: "string", default: "" },
+    buckets: { type: "string", default: "1" },
   },
   allowPositionals: true,
 });
@@ -39,9 +41,21 @@ if (zeroed.length > 0) {
   model.importTensors(tensors);
 }
 
-/** Bits per byte of each window of `bytes` starting at `starts`, four windows at a time. */
-async function windowBpb(bytes: Uint8Array, starts: number[]): Promise<number[]> {
+const B = Number(values.buckets);
+if (!(Number.isInteger(B) && B >= 1 && T % B === 0)) {
+  throw new RangeError(`--buckets must divide the context ${T}, got ${values.buckets}`);
+}
+
+/**
+ * Bits per byte of each window of `bytes` starting at `starts`, four windows at a time; and, over
+ * all of them, of each of B equal spans of positions in the window (how much more context helps).
+ */
+async function windowBpb(
+  bytes: Uint8Array,
+  starts: number[],
+): Promise<{ windows: number[]; spans: number[] }> {
   const out: number[] = [];
+  const spans = new Float64Array(B);
   for (let i = 0; i < starts.length; i += 4) {
     const batch = starts.slice(i, i + 4);
     const x = new Uint8Array(batch.length * T);
@@ -49,17 +63,26 @@ async function windowBpb(bytes: Uint8Array, starts: number[]): Promise<number[]>
     const bits = tf.tidy(() => {
       const ids = tf.tensor2d(Int32Array.from(x), [batch.length, T], "int32"); // (n, T)
       const logp = byteLogProbs(model, ids, ngramTensor(file.config, x, batch.length, T)); // (n, T)
-      return tf.div(tf.sum(logp, 1), -Math.LN2 * T); // (n)
+      const bySpan = tf.sum(tf.reshape(logp, [batch.length, B, T / B]), [0, 2]); // (B)
+      return [tf.div(tf.sum(logp, 1), -Math.LN2 * T), bySpan]; // (n), (B)
     });
-    out.push(...await bits.data());
-    bits.dispose();
+    out.push(...await bits[0].data());
+    (await bits[1].data()).forEach((v, b) => spans[b] += v);
+    tf.dispose(bits);
   }
-  return out;
+  const perSpan = starts.length * (T / B);
+  return { windows: out, spans: Array.from(spans, (v) => v / (-Math.LN2 * perSpan)) };
 }
 
 const label = `${values.model!.split("/").pop()}${zeroed.length ? ` zero ${zeroed}` : ""}`;
 console.log(
-  ["model", "file", "windows", values["per-window"] ? "bpb per window" : "bpb"].join("\t"),
+  [
+    "model",
+    "file",
+    "windows",
+    values["per-window"] ? "bpb per window" : "bpb",
+    ...(B > 1 ? [`bpb of each ${T / B} positions of the window`] : []),
+  ].join("\t"),
 );
 for (const path of positionals) {
   const bytes = await Deno.readFile(path);
@@ -70,10 +93,11 @@ for (const path of positionals) {
     { length: n },
     (_, i) => values.spread ? (n === 1 ? 0 : Math.floor((i * span) / (n - 1))) : i * T,
   );
-  const bpb = await windowBpb(bytes, starts);
+  const { windows: bpb, spans } = await windowBpb(bytes, starts);
   const shown = values["per-window"]
     ? bpb.map((b) => b.toFixed(3)).join(" ")
     : (bpb.reduce((a, b) => a + b, 0) / bpb.length).toFixed(4);
-  console.log([label, path.split("/").pop(), n, shown].join("\t"));
+  const bySpan = B > 1 ? [spans.map((b) => b.toFixed(3)).join(" ")] : [];
+  console.log([label, path.split("/").pop(), n, shown, ...bySpan].join("\t"));
 }
 model.dispose();
