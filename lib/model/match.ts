@@ -1,0 +1,124 @@
+// This module imports no tfjs.
+/**
+ * The match row of the local input (planned: models/training/README.md, "Next session"): for the
+ * byte at position t, what followed the most recent earlier occurrence of the k bytes before t, and
+ * how long that match is. A context-mixing compressor's match model predicts from the same thing;
+ * the transformer, measured, hardly copies from earlier in its window, so it is to be handed the
+ * copy as an input, looked up in a table of (length bucket × 256) rows like the n-gram tables.
+ *
+ * The row is defined exactly (the most recent verified match, not whatever a hash table last held)
+ * so that the tfjs model, the trainer and the engines can compute it each their own way and agree.
+ *
+ * @module
+ */
+
+/** The longest match length told apart: longer matches share the last bucket. */
+export const MATCH_MAX_LENGTH = 32;
+
+/** Rows of the match table for minimum length k: one per (length bucket, next byte). */
+export function matchTableRows(k: number): number {
+  return (MATCH_MAX_LENGTH - k + 1) * 256;
+}
+
+/**
+ * The match row of the byte at position t of `x`, by its definition: let s be the largest
+ * position with k ≤ s < t and x[s−k..s−1] = x[t−k..t−1]; none (−1) when there is no such s (or
+ * t < k + 1). Else L is the number of i = 1, 2, … with s − i ≥ 0 and x[s−i] = x[t−i], counted up to
+ * {@link MATCH_MAX_LENGTH} (so k ≤ L ≤ 32), and the row is `(L − k)·256 + x[s]`.
+ *
+ * This scans back from t (O(t·k)); {@link matchRows} gives the same rows in about O(1) per byte.
+ *
+ * @param x The segment's bytes (integers 0..255).
+ * @param t The position whose input the row feeds, 0 ≤ t ≤ x.length (only x[0..t−1] is read).
+ * @param k The minimum match length, 1..{@link MATCH_MAX_LENGTH}.
+ * @returns A row in 0..matchTableRows(k)−1, or −1.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { matchRow } from "./match.ts";
+ *
+ * const x = new TextEncoder().encode("abcdXabcdY abc");
+ * // Before position 9 ("Y"): "abcd" last occurred before position 4, which holds "X".
+ * assert.equal(matchRow(x, 9, 4), 0 * 256 + "X".charCodeAt(0));
+ * // Before position 14: " abc" never occurred before, so with k = 4 there is no match;
+ * // with k = 3, "abc" last occurred before position 8 ("d"), preceded by "X" there, not " ": L = 3.
+ * assert.equal(matchRow(x, 14, 4), -1);
+ * assert.equal(matchRow(x, 14, 3), 0 * 256 + "d".charCodeAt(0));
+ * ```
+ */
+export function matchRow(x: ArrayLike<number>, t: number, k: number): number {
+  for (let s = t - 1; s >= k; s--) {
+    let equal = true;
+    for (let i = 1; i <= k && equal; i++) equal = x[s - i] === x[t - i];
+    if (equal) return (matchLength(x, s, t, k) - k) * 256 + x[s];
+  }
+  return -1;
+}
+
+/** L of {@link matchRow}: the match of x[..s−1] and x[..t−1], k bytes of it already known equal. */
+function matchLength(x: ArrayLike<number>, s: number, t: number, k: number): number {
+  let length = k;
+  while (
+    length < MATCH_MAX_LENGTH && s - length - 1 >= 0 && x[s - length - 1] === x[t - length - 1]
+  ) {
+    length++;
+  }
+  return length;
+}
+
+/** Bits of the hash that chains the positions of one window. */
+const HASH_BITS = 16;
+
+/**
+ * {@link matchRow} for every position of a batch of windows, each its own segment: entry
+ * [b·T + t] is `matchRow(window b, t, k)`, with −1 written as `none` (the tfjs model gathers from
+ * the table with a zero row appended, so it passes `matchTableRows(k)`).
+ *
+ * Each position's last k bytes are hashed, and every position is chained to the previous one of
+ * the same hash; the chain is walked from the newest, verifying each candidate byte for byte, so
+ * the first verified one is the s of the definition.
+ *
+ * @param x The windows, B·T bytes, window b at [b·T, (b+1)·T).
+ * @param B Windows.
+ * @param T Bytes per window.
+ * @param k The minimum match length, 1..{@link MATCH_MAX_LENGTH}.
+ * @param none What to write for "no match".
+ * @returns B·T int32 rows.
+ */
+export function matchRows(
+  x: ArrayLike<number>,
+  B: number,
+  T: number,
+  k: number,
+  none: number,
+): Int32Array {
+  if (!(Number.isInteger(k) && k >= 1 && k <= MATCH_MAX_LENGTH)) {
+    throw new RangeError(`The match length k must be in 1..${MATCH_MAX_LENGTH}, got ${k}`);
+  }
+  const out = new Int32Array(B * T).fill(none);
+  const head = new Int32Array(1 << HASH_BITS);
+  const previous = new Int32Array(T); // previous[p]: the last position before p of p's hash
+  const w = new Int32Array(T);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) w[t] = x[b * T + t];
+    head.fill(-1);
+    // Position p ≥ k is keyed by the k bytes before it; t looks for the newest s < t of its key.
+    for (let t = k; t < T; t++) {
+      let h = 0x811c9dc5;
+      for (let i = t - k; i < t; i++) h = Math.imul(h ^ w[i], 0x01000193);
+      h = (h ^ (h >>> 16)) & ((1 << HASH_BITS) - 1);
+      for (let s = head[h]; s >= 0; s = previous[s]) {
+        let equal = true;
+        for (let i = 1; i <= k && equal; i++) equal = w[s - i] === w[t - i];
+        if (equal) {
+          out[b * T + t] = (matchLength(w, s, t, k) - k) * 256 + w[s];
+          break;
+        }
+      }
+      previous[t] = head[h];
+      head[h] = t;
+    }
+  }
+  return out;
+}
