@@ -41,21 +41,21 @@ if (zeroed.length > 0) {
   model.importTensors(tensors);
 }
 
-const B = Number(values.buckets);
-if (!(Number.isInteger(B) && B >= 1 && T % B === 0)) {
+const S = Number(values.buckets); // spans of positions
+if (!(Number.isInteger(S) && S >= 1 && T % S === 0)) {
   throw new RangeError(`--buckets must divide the context ${T}, got ${values.buckets}`);
 }
 
 /**
  * Bits per byte of each window of `bytes` starting at `starts`, four windows at a time; and, over
- * all of them, of each of B equal spans of positions in the window (how much more context helps).
+ * all of them, of each of S equal spans of positions in the window (how much more context helps).
  */
 async function windowBpb(
   bytes: Uint8Array,
   starts: number[],
 ): Promise<{ windows: number[]; spans: number[] }> {
   const out: number[] = [];
-  const spans = new Float64Array(B);
+  const spans = new Float64Array(S);
   for (let i = 0; i < starts.length; i += 4) {
     const batch = starts.slice(i, i + 4);
     const x = new Uint8Array(batch.length * T);
@@ -63,14 +63,14 @@ async function windowBpb(
     const bits = tf.tidy(() => {
       const ids = tf.tensor2d(Int32Array.from(x), [batch.length, T], "int32"); // (n, T)
       const logp = byteLogProbs(model, ids, ngramTensor(file.config, x, batch.length, T)); // (n, T)
-      const bySpan = tf.sum(tf.reshape(logp, [batch.length, B, T / B]), [0, 2]); // (B)
-      return [tf.div(tf.sum(logp, 1), -Math.LN2 * T), bySpan]; // (n), (B)
+      const bySpan = tf.sum(tf.reshape(logp, [batch.length, S, T / S]), [0, 2]); // (n, S, T/S) -> (S)
+      return [tf.div(tf.sum(logp, 1), -Math.LN2 * T), bySpan]; // (n), (S)
     });
     out.push(...await bits[0].data());
     (await bits[1].data()).forEach((v, b) => spans[b] += v);
     tf.dispose(bits);
   }
-  const perSpan = starts.length * (T / B);
+  const perSpan = starts.length * (T / S);
   return { windows: out, spans: Array.from(spans, (v) => v / (-Math.LN2 * perSpan)) };
 }
 
@@ -81,7 +81,7 @@ console.log(
     "file",
     "windows",
     values["per-window"] ? "bpb per window" : "bpb",
-    ...(B > 1 ? [`bpb of each ${T / B} positions of the window`] : []),
+    ...(S > 1 ? [`bpb of each ${T / S} positions of the window`] : []),
   ].join("\t"),
 );
 for (const path of positionals) {
@@ -97,7 +97,7 @@ for (const path of positionals) {
   const shown = values["per-window"]
     ? bpb.map((b) => b.toFixed(3)).join(" ")
     : (bpb.reduce((a, b) => a + b, 0) / bpb.length).toFixed(4);
-  const bySpan = B > 1 ? [spans.map((b) => b.toFixed(3)).join(" ")] : [];
+  const bySpan = S > 1 ? [spans.map((b) => b.toFixed(3)).join(" ")] : [];
   console.log([label, path.split("/").pop(), n, shown, ...bySpan].join("\t"));
 }
 model.dispose();

@@ -12,6 +12,7 @@ export {
   ModelMismatchError,
   score,
 } from "../codec/mod.ts";
+export { concatBytes } from "../codec/_common/bytes.ts";
 export type { ArchiveInfo, CompressOptions, DecompressOptions, ScoreResult } from "../codec/mod.ts";
 export {
   hasModelMagic,

@@ -10,6 +10,7 @@ import { hashTables, type MegabyteConfig } from "../lib/model/config.ts";
 import { flopsPerByte, paramCount } from "../lib/model/flops.ts";
 import {
   type ArchiveInfo,
+  concatBytes,
   hasModelMagic,
   inspectArchive,
   type ModelFile,
@@ -183,14 +184,7 @@ async function peek(
       length += next.value.length;
     }
   }
-  const head = new Uint8Array(Math.min(length, n));
-  let at = 0;
-  for (const chunk of chunks) {
-    if (at >= head.length) break;
-    const part = chunk.subarray(0, head.length - at);
-    head.set(part, at);
-    at += part.length;
-  }
+  const head = concatBytes(chunks).subarray(0, n);
   const whole = new ReadableStream<Uint8Array>({
     start(controller) {
       for (const chunk of chunks) controller.enqueue(chunk);
@@ -215,17 +209,11 @@ async function readAll(readable: ReadableStream<Uint8Array>, limit: number): Pro
   for await (const chunk of readable) {
     length += chunk.length;
     if (length > limit) {
-      throw new ModelFileError(`more than ${limit} bytes exceeds the 1 GiB limit`, 0, "Model_File");
+      throw new ModelFileError(`over ${limit} bytes: exceeds the 1 GiB limit`, 0, "Model_File");
     }
     chunks.push(chunk);
   }
-  const bytes = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
+  return concatBytes(chunks);
 }
 
 /** Lower-case hex of some bytes. */
