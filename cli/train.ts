@@ -560,6 +560,9 @@ if (import.meta.main) {
     .name("megazip train")
     .exitOverride()
     .configureOutput({
+      // Colour detection reads the environment, which the train task does not grant.
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
       outputError: (text, write) =>
         write(`megazip: ${text.replace(/^error:\s*/i, "").replace(/\s*\n\s*/g, " ").trim()}\n`),
     });

@@ -141,6 +141,14 @@ Deno.test("megazip train --table-dtype int4 exports the hashed tables as int4 (m
   }
 });
 
+Deno.test("megazip train --help prints its usage with the task's permissions (no env access)", async () => {
+  const result = await megazipTrain(["--help"]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^Usage: megazip train /m);
+  assert.match(result.stdout, /--ngram-weight-decay/);
+  assert.equal(result.stderr, "");
+});
+
 Deno.test("megazip train reports bad options as one line with exit code 2", async () => {
   const dir = await tinyCorpus();
   try {
