@@ -6,7 +6,7 @@
  * @module
  */
 import { Command, Option } from "commander";
-import { hashTables, type MegabyteConfig } from "../lib/model/config.ts";
+import { hashTables, matchTable, type MegabyteConfig } from "../lib/model/config.ts";
 import { flopsPerByte, paramCount } from "../lib/model/flops.ts";
 import {
   type ArchiveInfo,
@@ -46,11 +46,14 @@ export interface ModelSummary {
   parameters: number;
   /** Its hashed n-gram tables (H of them, orders 2..H+1, R rows each), or null without. */
   hashTables: { count: number; orders: number[]; rows: number; parameters: number } | null;
+  /** Its match row (minimum length k, the table's rows), or null without (`lib/model/match.ts`). */
+  matchRow: { length: number; rows: number; parameters: number } | null;
 }
 
 /** The {@link ModelSummary} of a model file. */
 export function summarizeModel(model: ModelFile): ModelSummary {
   const { orders, rows } = hashTables(model.config);
+  const match = matchTable(model.config);
   const params = paramCount(model.config);
   return {
     config: model.config,
@@ -61,6 +64,9 @@ export function summarizeModel(model: ModelFile): ModelSummary {
       rows,
       parameters: params.hash,
     },
+    matchRow: match.length === 0
+      ? null
+      : { length: match.length, rows: match.rows, parameters: params.match },
   };
 }
 
@@ -277,6 +283,12 @@ function modelLines(model: ModelSummary): string[] {
         h.orders.at(-1)
       }), ${h.rows} rows each, ` +
         `${h.parameters} parameters`,
+    );
+  }
+  const m = model.matchRow;
+  if (m !== null) {
+    lines.push(
+      `match row     k ${m.length} (lengths ${m.length}..32), ${m.rows} rows, ${m.parameters} parameters`,
     );
   }
   return lines;

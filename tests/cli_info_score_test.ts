@@ -97,6 +97,7 @@ Deno.test("megazip info shows the config and hash tables of the archive's model 
     config: LEVELS.tinyhash,
     parameters: paramCount(LEVELS.tinyhash).total,
     hashTables: { count: 2, orders: [2, 3], rows: 64, parameters: 2 * 64 * 16 },
+    matchRow: null,
   });
   const text = await info(["--model", "hashed.mgb", "hashed.mbz"]);
   assert.match(text, /^model config {2}P 4, DG 8, global 2 layers × 2 heads, DL 16, /m);
@@ -141,6 +142,7 @@ Deno.test("megazip info describes a model file: version, identity, config, stora
     config: LEVELS.tinyhash,
     parameters: paramCount(LEVELS.tinyhash).total,
     hashTables: { count: 2, orders: [2, 3], rows: 64, parameters: 2 * 64 * 16 },
+    matchRow: null,
     flopsPerByte: flopsPerByte(LEVELS.tinyhash),
     storage: {
       float32: { tensors: vectors.length, parameters: vectors.reduce((a, t) => a + size(t), 0) },

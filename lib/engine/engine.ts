@@ -14,6 +14,7 @@
 import type { MegabyteConfig } from "../model/config.ts";
 import type { ModelFile } from "../model/model_file_types.ts";
 import { ngramRow } from "../model/ngram.ts";
+import { matchRow } from "../model/match.ts";
 import { ALPHABET, type PredictorBatch } from "../predict/predictor.ts";
 import { attentionScratchBytes, kvCacheBytes, type PackedMatrix, WasmKernels } from "./kernels.ts";
 import {
@@ -73,11 +74,11 @@ const ceil = (x: number, m: number) => Math.ceil(x / m) * m;
 
 /**
  * Writes the local input of byte t of a segment (`lib/model/ARCHITECTURE.md`, step 5) to
- * `out[o..o+DL)`: `l_glob + local.pos_emb[p] + prev + ngram_2 + … + ngram_{H+1}`, added in that
- * order, each add rounded to float32 (as `reference.ts` does), where `prev` is `local.pad` at
- * p = 0, else the byte embedding of `seq[t − 1]`, and `ngram_n` the row `ngramRow(seq, t, n, R)`
- * of table n (nothing where it is −1). Reads `seq[t − H − 1..t − 1]` only: the n-grams reach back
- * across patches.
+ * `out[o..o+DL)`: `l_glob + local.pos_emb[p] + prev + ngram_2 + … + ngram_{H+1} + match`, added
+ * in that order, each add rounded to float32 (as `reference.ts` does), where `prev` is `local.pad`
+ * at p = 0, else the byte embedding of `seq[t − 1]`, `ngram_n` the row `ngramRow(seq, t, n, R)` of
+ * table n and `match` the row `matchRow(seq, t, k)` of the match table (nothing where a row is
+ * −1). The n-grams read `seq[t − H − 1..t − 1]`, across patches; the match row all of `seq[0..t−1]`.
  *
  * @param pm The prepared model (only its config, local embeddings and n-gram tables are read).
  * @param lg Holds `l_glob` of byte t at `lg[lgOff..lgOff+DL)`.
@@ -102,7 +103,10 @@ const ceil = (x: number, m: number) => Math.ceil(x / m) * m;
  * ```
  */
 export function localInputRow(
-  pm: Pick<PreparedModel, "config" | "localPad" | "localByteEmb" | "localPosEmb" | "ngramEmb">,
+  pm: Pick<
+    PreparedModel,
+    "config" | "localPad" | "localByteEmb" | "localPosEmb" | "ngramEmb" | "matchEmb"
+  >,
   lg: Float32Array,
   lgOff: number,
   seq: Uint8Array,
@@ -125,6 +129,10 @@ export function localInputRow(
   for (let j = 0; j < tables.length; j++) {
     const r = ngramRow(seq, t, j + 2, R);
     if (r >= 0) addNgramRow(tables[j], r, out, o, DL);
+  }
+  if (pm.matchEmb !== null) {
+    const r = matchRow(seq, t, pm.config.matchLength!);
+    if (r >= 0) addNgramRow(pm.matchEmb, r, out, o, DL);
   }
 }
 
@@ -150,6 +158,7 @@ type InputTables = Pick<
   | "localPosEmb"
   | "localPad"
   | "ngramEmb"
+  | "matchEmb"
 >;
 
 class WasmEngine implements Engine {
@@ -182,6 +191,7 @@ class WasmEngine implements Engine {
       localPosEmb: pm.localPosEmb,
       localPad: pm.localPad,
       ngramEmb: pm.ngramEmb,
+      matchEmb: pm.matchEmb,
     };
     this.config = { ...pm.config };
     const kern = new WasmKernels();

@@ -18,7 +18,7 @@
  * @module
  */
 import { hashTables, type MegabyteConfig } from "../model/config.ts";
-import type { ModelFile } from "../model/model_file_types.ts";
+import type { ModelFile, ModelTensor } from "../model/model_file_types.ts";
 import { tensorShapes } from "../model/tensor_shapes.ts";
 import { roundEven, rsqrtf } from "./f32_math.ts";
 
@@ -180,6 +180,11 @@ export interface PreparedModel {
    * the reader's float32 values, not copied.
    */
   ngramEmb: NgramTable[];
+  /**
+   * `local.match_emb`, ((33 − k)·256, DL), stored as the n-gram tables are; null without a match
+   * row (`matchLength` 0).
+   */
+  matchEmb: NgramTable | null;
   /** `local.h{i}`. */
   local: PreparedBlock[];
   /** `local.ln_f`, (DL). */
@@ -279,6 +284,13 @@ export function int8Matrix(
   const scale = new Float32Array(n);
   for (let j = 0; j < n; j++) scale[j] = f(scales[j] * (columnFactor ? f(columnFactor(j)) : 1));
   return { k, n, qw, qa, q: values, scale };
+}
+
+/** A lookup table as the engine keeps it, or null for a tensor the model lacks. */
+function tableOf(t: ModelTensor | undefined): NgramTable | null {
+  if (t === undefined) return null;
+  // Not `data` when the integers exist: the float32 copy is 4× larger and can be collected.
+  return t.quantized ? { ...t.quantized } : { values: t.data };
 }
 
 /**
@@ -388,10 +400,9 @@ export function prepareModel(model: ModelFile): PreparedModel {
     localPosEmb: get("local.pos_emb"),
     localPad: get("local.pad"),
     ngramEmb: Array.from({ length: hashTables(config).orders }, (_, j): NgramTable => {
-      // Not `data` when the integers exist: the float32 copy is 4× larger and can be collected.
-      const t = model.tensors.get(`local.ngram${j + 2}_emb`)!;
-      return t.quantized ? { ...t.quantized } : { values: t.data };
+      return tableOf(model.tensors.get(`local.ngram${j + 2}_emb`))!;
     }),
+    matchEmb: tableOf(model.tensors.get("local.match_emb")),
     local,
     localLnF: get("local.ln_f"),
     head: matrix("local.head", DL, 256), // (DL, 256)

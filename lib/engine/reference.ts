@@ -23,6 +23,7 @@ import { ALPHABET, FREQ_TOTAL } from "../predict/predictor.ts";
 import { hashTables } from "../model/config.ts";
 import type { ModelFile } from "../model/model_file_types.ts";
 import { ngramRow } from "../model/ngram.ts";
+import { matchRow } from "../model/match.ts";
 import { expf, geluf, RMS_EPS, roundEven, rsqrtf } from "./f32_math.ts";
 import {
   addNgramRow,
@@ -423,6 +424,9 @@ export function referenceLogits(model: ModelFile | PreparedModel, bytes: Uint8Ar
       if (r < 0) continue;
       addNgramRow(pm.ngramEmb[j], r, row, 0, DL); // (DL)
     }
+    // Then the match row (`match.ts`): what followed the last occurrence of the k bytes before t.
+    const m = pm.matchEmb === null ? -1 : matchRow(bytes, t, c.matchLength!);
+    if (m >= 0) addNgramRow(pm.matchEmb!, m, row, 0, DL); // (DL)
     x.push(row); // (T, DL)
   }
   // 6. Local transformer, causal within each patch; final norm and head.

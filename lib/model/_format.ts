@@ -6,29 +6,48 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { CONFIG_FIELDS, HASH_FIELDS, hashTables, type MegabyteConfig } from "./config.ts";
+import {
+  CONFIG_FIELDS,
+  HASH_FIELDS,
+  hashTables,
+  MATCH_FIELDS,
+  matchTable,
+  type MegabyteConfig,
+} from "./config.ts";
 
 /** `Magic_Number`: `\x89MGB\r\n\x1a\n`. */
 export const MAGIC = new Uint8Array([0x89, 0x4d, 0x47, 0x42, 0x0d, 0x0a, 0x1a, 0x0a]);
-/** The newest `Format_Version`; this module reads and writes 1 to 3. */
-export const FORMAT_VERSION = 3;
+/** The newest `Format_Version`; this module reads and writes 1 to 4. */
+export const FORMAT_VERSION = 4;
 /** A `Format_Version` this module knows. */
-export type FormatVersion = 1 | 2 | 3;
+export type FormatVersion = 1 | 2 | 3 | 4;
 /** Bytes of the `Preamble`. */
 export const PREAMBLE_SIZE = 16;
 /**
  * The `Format_Version` a model with `config` is written in: 1 without hashed n-gram tables, so
  * that every model from before them keeps its bytes and identity, 2 with them, 3 with them stored
- * as `int4`.
+ * as `int4`, 4 with a match row (`Match_Length`; the tables in any dtype).
  */
 export function formatVersionOf(config: MegabyteConfig, tableDtype?: ModelDtype): FormatVersion {
   if (hashTables(config).orders === 0) return 1;
+  if (matchTable(config).length > 0) return 4;
   return tableDtype === "int4" ? 3 : 2;
 }
 
-/** Bytes of `Config` in `version`: nine `u32`, eleven from version 2 (`Hash_Orders`, `Hash_Rows`). */
+/** The `Config` fields of `version`, in stored order. */
+export function configFields(version: FormatVersion): readonly (keyof MegabyteConfig)[] {
+  if (version === 1) return CONFIG_FIELDS;
+  return version >= 4
+    ? [...CONFIG_FIELDS, ...HASH_FIELDS, ...MATCH_FIELDS]
+    : [...CONFIG_FIELDS, ...HASH_FIELDS];
+}
+
+/**
+ * Bytes of `Config` in `version`: nine `u32`, eleven from version 2 (`Hash_Orders`, `Hash_Rows`),
+ * twelve from version 4 (`Match_Length`).
+ */
 export function configSize(version: FormatVersion): number {
-  return 4 * (CONFIG_FIELDS.length + (version >= 2 ? HASH_FIELDS.length : 0));
+  return 4 * configFields(version).length;
 }
 
 /** Smallest `Header_Size` of `version`: config, two empty-ish strings, metadata, tensor count. */
@@ -44,8 +63,8 @@ export const MAX_FILE_SIZE = 1024 * 1024 * 1024;
 export const CHECKSUM_SIZE = 32;
 /** Alignment of every tensor's data. */
 export const ALIGN = 64;
-/** The order of the `Config` fields: version 1's, then those version 2 adds. */
-export { CONFIG_FIELDS, HASH_FIELDS };
+/** The order of the `Config` fields: version 1's, then those versions 2 and 4 add. */
+export { CONFIG_FIELDS, HASH_FIELDS, MATCH_FIELDS };
 
 /** How a tensor's values are stored ("int4": the hashed n-gram tables only, version 3). */
 export type ModelDtype = "float32" | "float16" | "int8" | "int4";

@@ -5,7 +5,11 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import type { MegabyteConfig } from "./config.ts";
+import { ModelFileError } from "./model_file_error.ts";
+import { readModelFile } from "./model_file_read.ts";
 import type { ModelFile, ModelTensor } from "./model_file_types.ts";
 import { tensorShapes } from "./tensor_shapes.ts";
 
@@ -97,4 +101,21 @@ export function relError(x: ArrayLike<number>, y: ArrayLike<number>, minScale = 
     scale = Math.max(scale, Math.abs(y[i]));
   }
   return diff / scale;
+}
+
+/** Recomputes a model file's content checksum after an edit, so the reader gets past it. */
+export function reseal(bytes: Uint8Array): Uint8Array {
+  const end = bytes.length - 32;
+  bytes.set(createHash("sha256").update(bytes.subarray(0, end)).digest(), end);
+  return bytes;
+}
+
+/** Asserts that the reader rejects `bytes` with a ModelFileError naming `field`. */
+export function rejects(bytes: Uint8Array, field: string, message: RegExp): void {
+  assert.throws(() => readModelFile(bytes), (error: unknown) => {
+    assert.ok(error instanceof ModelFileError, `not a ModelFileError: ${error}`);
+    assert.equal(error.field, field, error.message);
+    assert.match(error.message, message);
+    return true;
+  });
 }

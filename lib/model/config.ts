@@ -34,6 +34,12 @@ export interface MegabyteConfig {
   hashOrders?: number;
   /** Rows of each hashed n-gram table, a power of two; 0 or absent exactly when H is. */
   hashRows?: number;
+  /**
+   * k: the minimum length of the match row of the local input (`match.ts`): the byte that followed
+   * the most recent earlier occurrence of the k bytes before, and the match's length, looked up in
+   * `local.match_emb`; 0 or absent: none (every model before model file format version 4).
+   */
+  matchLength?: number;
 }
 
 /** The largest {@link MegabyteConfig.hashOrders}: orders 2..9. */
@@ -58,6 +64,21 @@ export const HASH_FIELDS = [
   "hashRows",
 ] as const satisfies readonly (keyof MegabyteConfig)[];
 
+/** The field model file format version 4 adds after {@link HASH_FIELDS}. */
+export const MATCH_FIELDS = ["matchLength"] as const satisfies readonly (keyof MegabyteConfig)[];
+
+/** The longest match length told apart by the match row (`match.ts`); also the largest k. */
+export const MATCH_MAX_LENGTH = 32;
+
+/**
+ * k and the rows of the match table (`local.match_emb`: one per length bucket k..32 and next
+ * byte), 0 and 0 when `config` has no match row.
+ */
+export function matchTable(config: MegabyteConfig): { length: number; rows: number } {
+  const k = config.matchLength ?? 0;
+  return { length: k, rows: k === 0 ? 0 : (MATCH_MAX_LENGTH - k + 1) * 256 };
+}
+
 /** H and the rows per table of `config`, 0 and 0 when it has no hashed n-gram tables. */
 export function hashTables(config: MegabyteConfig): { orders: number; rows: number } {
   return { orders: config.hashOrders ?? 0, rows: config.hashRows ?? 0 };
@@ -68,7 +89,7 @@ export function sameConfig(a: MegabyteConfig, b: MegabyteConfig): boolean {
   const ha = hashTables(a);
   const hb = hashTables(b);
   return CONFIG_FIELDS.every((key) => a[key] === b[key]) && ha.orders === hb.orders &&
-    ha.rows === hb.rows;
+    ha.rows === hb.rows && matchTable(a).length === matchTable(b).length;
 }
 
 /** Throws a RangeError for the first broken invariant of `config`. */
@@ -106,6 +127,12 @@ export function validateConfig(config: MegabyteConfig): void {
       `Cannot use the model config: hashRows must be ${
         orders === 0 ? "0 without hashOrders" : "a power of two in 2..2^24"
       }, got ${rows}`,
+    );
+  }
+  const k = config.matchLength ?? 0;
+  if (!Number.isInteger(k) || k < 0 || k > MATCH_MAX_LENGTH) {
+    throw new RangeError(
+      `Cannot use the model config: matchLength must be an integer in 0..${MATCH_MAX_LENGTH}, got ${k}`,
     );
   }
 }

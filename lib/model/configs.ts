@@ -117,4 +117,15 @@ export const LEVELS: Readonly<Record<string, MegabyteConfig>> = Object.freeze({
    * shipped: the tables memorized more than they generalized (models/training/README.md).
    */
   local4hash64k: { ...LOCAL4, hashOrders: 5, hashRows: 65536 },
+  /**
+   * `tinyhash` with the match row of minimum length 3 (`match.ts`; 30·256 rows). Tests only.
+   */
+  tinymatch: { ...TINY, hashOrders: 2, hashRows: 64, matchLength: 3 },
+  /**
+   * `local4hash` with the match row of minimum length 6 in the local input (`match.ts`): 27·256
+   * rows of DL, +0.55 M parameters, a lookup and an add per byte. Why: the model hardly copies
+   * from earlier in its window (models/training/README.md). Grown from `local4hash` with the table
+   * at zero (the same function at the start).
+   */
+  local4hashmatch: { ...LOCAL4, hashOrders: 5, hashRows: 32768, matchLength: 6 },
 });

@@ -3,7 +3,7 @@ import { validateConfig } from "./config.ts";
 import { LEVELS } from "./configs.ts";
 import { flopsPerByte, paramCount } from "./flops.ts";
 
-Deno.test("LEVELS holds valid tiny, small, default, local4, tinyhash, local4hash and local4hash64k configs", () => {
+Deno.test("LEVELS holds valid tiny, small, default, local4, tinyhash, local4hash, local4hash64k, tinymatch and local4hashmatch configs", () => {
   assert.deepEqual(Object.keys(LEVELS), [
     "tiny",
     "small",
@@ -12,6 +12,8 @@ Deno.test("LEVELS holds valid tiny, small, default, local4, tinyhash, local4hash
     "tinyhash",
     "local4hash",
     "local4hash64k",
+    "tinymatch",
+    "local4hashmatch",
   ]);
   for (const config of Object.values(LEVELS)) validateConfig(config);
   assert.throws(() => {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { hashTables, type MegabyteConfig } from "./config.ts";
+import { hashTables, matchTable, type MegabyteConfig } from "./config.ts";
 import { tensorShapes } from "./tensor_shapes.ts";
 
 /** Parameters of a model, by the part that uses them. */
@@ -21,6 +21,8 @@ export interface ParamCount {
    * table and byte. 0 without tables.
    */
   hash: number;
+  /** The match table (`local.match_emb`): one row looked up and added per byte. 0 without. */
+  match: number;
   /** Everything: the number of floats in the model file. */
   total: number;
 }
@@ -29,7 +31,7 @@ export interface ParamCount {
  * Counts the parameters of a model with `config`, split by where they are used.
  *
  * @param config The model's sizes.
- * @returns The counts; `total` is the sum of the other four.
+ * @returns The counts; `total` is the sum of the others.
  *
  * @example
  * ```ts
@@ -40,14 +42,15 @@ export interface ParamCount {
  *   patchSize: 4, globalDim: 8, globalLayers: 1, globalHeads: 2,
  *   localDim: 16, localLayers: 1, localHeads: 2, context: 64, mlpRatio: 4,
  * });
- * assert.equal(n.total, n.global + n.local + n.embeddings + n.hash);
+ * assert.equal(n.total, n.global + n.local + n.embeddings + n.hash + n.match);
  * ```
  */
 export function paramCount(config: MegabyteConfig): ParamCount {
-  const count = { global: 0, local: 0, embeddings: 0, hash: 0, total: 0 };
+  const count = { global: 0, local: 0, embeddings: 0, hash: 0, match: 0, total: 0 };
   for (const [name, shape] of tensorShapes(config)) {
     const size = shape.reduce((a, b) => a * b, 1);
     if (name.startsWith("local.ngram")) count.hash += size;
+    else if (name === "local.match_emb") count.match += size;
     else if (name.endsWith("_emb")) count.embeddings += size;
     else if (name.startsWith("global.")) count.global += size;
     else count.local += size;
@@ -67,8 +70,8 @@ export function paramCount(config: MegabyteConfig): ParamCount {
  * - local blocks: 2·localLayers·(4 + 2·mlpRatio)·DL²;
  * - local attention: 2·DL·(P + 1) per layer;
  * - head: 2·DL·256;
- * - hashed n-gram tables: H·DL, one DL-wide add per table (the first n − 1 bytes of a segment,
- *   which skip it, are not discounted).
+ * - hashed n-gram tables and the match table: H·DL (+ DL), one DL-wide add per table (the bytes
+ *   that skip one, e.g. the first n − 1 of a segment, are not discounted).
  *
  * That is `2·(local + global/P) + head + attention` of DESIGN.md with the matrix weights only:
  * norms, softmax, GELU and the byte and position embedding adds are O(width) per byte and left
@@ -98,7 +101,7 @@ export function flopsPerByte(config: MegabyteConfig): number {
   const localBlocks = config.localLayers * (4 + 2 * r) * DL * DL;
   const globalAttention = config.globalLayers * 2 * E * (K + 1) / P;
   const localAttention = config.localLayers * 2 * DL * (P + 1);
-  const ngramAdds = hashTables(config).orders * DL;
+  const ngramAdds = (hashTables(config).orders + (matchTable(config).rows > 0 ? 1 : 0)) * DL;
   return 2 * globalBlocks / P + globalAttention + 2 * DG * DL + 2 * localBlocks + localAttention +
     2 * DL * 256 + ngramAdds;
 }

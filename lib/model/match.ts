@@ -12,8 +12,9 @@
  * @module
  */
 
-/** The longest match length told apart: longer matches share the last bucket. */
-export const MATCH_MAX_LENGTH = 32;
+import { MATCH_MAX_LENGTH } from "./config.ts";
+
+export { MATCH_MAX_LENGTH };
 
 /** Rows of the match table for minimum length k: one per (length bucket, next byte). */
 export function matchTableRows(k: number): number {

@@ -23,7 +23,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { hashTables, type MegabyteConfig, validateConfig } from "./config.ts";
+import { hashTables, matchTable, type MegabyteConfig, validateConfig } from "./config.ts";
+import { matchRows } from "./match.ts";
 import type { ModelTensor } from "./model_file_types.ts";
 import { ngramRows } from "./ngram.ts";
 import { tensorShapes } from "./tensor_shapes.ts";
@@ -138,9 +139,38 @@ export function ngramTensor(
   B: number,
   T: number,
 ): tf.Tensor3D | undefined {
-  const G = hashTables(config).orders;
+  const G = gramColumns(config);
   if (G === 0) return undefined;
-  return tf.tensor3d(ngramRows(x, B, T, config), [B, T, G], "int32"); // (B, T, G)
+  return tf.tensor3d(gramRows(x, B, T, config), [B, T, G], "int32"); // (B, T, G)
+}
+
+/** Columns of {@link ngramTensor}: H n-gram orders, then the match row's when the model has one. */
+export function gramColumns(config: MegabyteConfig): number {
+  return hashTables(config).orders + (matchTable(config).rows > 0 ? 1 : 0);
+}
+
+/**
+ * The rows of {@link ngramTensor}, flattened: for each position the H n-gram rows (`ngramRows`,
+ * R for none) and then, with a match row, `matchRows` (its table's row count for none).
+ */
+export function gramRows(
+  x: ArrayLike<number>,
+  B: number,
+  T: number,
+  config: MegabyteConfig,
+): Int32Array {
+  const H = hashTables(config).orders;
+  const match = matchTable(config);
+  if (match.rows === 0) return ngramRows(x, B, T, config);
+  const G = H + 1;
+  const grams = ngramRows(x, B, T, config); // (B·T·H)
+  const matched = matchRows(x, B, T, match.length, match.rows); // (B·T)
+  const out = new Int32Array(B * T * G);
+  for (let i = 0; i < B * T; i++) {
+    for (let j = 0; j < H; j++) out[i * G + j] = grams[i * H + j];
+    out[i * G + H] = matched[i];
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -206,7 +236,7 @@ export class Megabyte {
         if (part === "ln1" || part === "ln2" || name.endsWith(".ln_f")) return tf.ones(shape);
         // Zero: an added input needs no symmetry breaking (each row's gradient is its own), and
         // the model then starts as its table-less twin, as a model grown from one does.
-        if (name.startsWith("local.ngram")) return tf.zeros(shape);
+        if (name.startsWith("local.ngram") || name === "local.match_emb") return tf.zeros(shape);
         const std = part === "wo" || part === "w2" ? INIT_STD / Math.sqrt(2 * layers) : INIT_STD;
         return tf.randomNormal(shape, 0, std, "float32", fnv1a(`${seed}/${name}`));
       });
@@ -250,7 +280,7 @@ export class Megabyte {
    */
   #grams(x: tf.Tensor2D, grams: tf.Tensor3D | undefined): tf.Tensor3D {
     const [B, T] = x.shape;
-    const G = hashTables(this.config).orders;
+    const G = gramColumns(this.config);
     if (grams === undefined) {
       if (tf.getBackend() === "webgpu") {
         throw new Error(
@@ -281,7 +311,9 @@ export class Megabyte {
    */
   logits(x: tf.Tensor2D, grams?: tf.Tensor3D, keep?: tf.Tensor3D): tf.Tensor3D {
     const { patchSize: P, globalDim: DG, localDim: DL, context } = this.config;
-    const { orders: G, rows: R } = hashTables(this.config);
+    const { orders: H, rows: R } = hashTables(this.config);
+    const M = matchTable(this.config).rows; // 0 without a match row
+    const G = gramColumns(this.config);
     if (x.rank !== 2) {
       throw new RangeError(`Cannot run the model: x must be (B, T), got rank ${x.rank}`);
     }
@@ -351,7 +383,11 @@ export class Megabyte {
       if (rows !== undefined) {
         // Then the hashed n-gram embeddings, orders 2..G+1 in turn. Row R, a zero row appended to
         // each table, is read where fewer than n bytes precede (and at the padding).
-        const padded = K * P > T ? tf.pad(rows, [[0, 0], [0, K * P - T], [0, 0]], R) : rows; // (B, T, G) -> (B, K·P, G)
+        // The padding positions' outputs are cut off below (and, causal, reach no other): they read
+        // row R, or with a match table row 0, which every table has.
+        const padded = K * P > T
+          ? tf.pad(rows, [[0, 0], [0, K * P - T], [0, 0]], M > 0 ? 0 : R)
+          : rows; // (B, T, G) -> (B, K·P, G)
         const byOrder = tf.unstack(tf.reshape(padded, [N, P, G]), 2); // (N, P, G) -> G × (N, P)
         // Dropped lookups are multiplied by 0 rather than sent to row R: see lib/train/ngram_dropout.ts.
         const keepPadded = keep && K * P > T
@@ -359,8 +395,11 @@ export class Megabyte {
           : keep; // (B, T, G) -> (B, K·P, G)
         const kept = keepPadded && tf.unstack(tf.reshape(keepPadded, [N, P, G, 1]), 2); // (B, K·P, G) -> G × (N, P, 1)
         for (let j = 0; j < G; j++) {
-          const ngram = tf.pad(this.#v<tf.Rank.R2>(`local.ngram${j + 2}_emb`), [[0, 1], [0, 0]]); // (R, DL) -> (R+1, DL)
-          const looked = tf.gather(ngram, byOrder[j]); // (R+1, DL)[(N, P)] -> (N, P, DL)
+          // Columns 0..H−1: the n-gram tables, row R for none; column H: the match table, row M.
+          const ngram = j < H
+            ? tf.pad(this.#v<tf.Rank.R2>(`local.ngram${j + 2}_emb`), [[0, 1], [0, 0]]) // (R, DL) -> (R+1, DL)
+            : tf.pad(this.#v<tf.Rank.R2>("local.match_emb"), [[0, 1], [0, 0]]); // (M, DL) -> (M+1, DL)
+          const looked = tf.gather(ngram, byOrder[j]); // (R+1 or M+1, DL)[(N, P)] -> (N, P, DL)
           lIn = tf.add(lIn, kept ? tf.mul(looked, kept[j]) : looked); // (N, P, DL) + (N, P, DL)·(N, P, 1) -> (N, P, DL)
         }
       }

@@ -5,14 +5,21 @@
  *
  * @module
  */
-import { hashTables, MAX_HASH_ORDERS, type MegabyteConfig, validateConfig } from "./config.ts";
+import {
+  hashTables,
+  MATCH_MAX_LENGTH,
+  matchTable,
+  MAX_HASH_ORDERS,
+  type MegabyteConfig,
+  validateConfig,
+} from "./config.ts";
 import type { ModelFile, ModelTensor } from "./model_file_types.ts";
 import { ModelFileError } from "./model_file_error.ts";
 import { tensorShapes } from "./tensor_shapes.ts";
 import {
   align,
   CHECKSUM_SIZE,
-  CONFIG_FIELDS,
+  configFields,
   configSize,
   dataSize,
   dequantizeInt8,
@@ -20,7 +27,6 @@ import {
   FORMAT_VERSION,
   type FormatVersion,
   fromFloat16,
-  HASH_FIELDS,
   INT4_MAX,
   isNgramTable,
   MAGIC,
@@ -215,7 +221,7 @@ export function readModelFile(bytes: Uint8Array): ModelFile {
   }
   pre.pos = MAGIC.length;
   const version = pre.u16("Format_Version") as FormatVersion;
-  if (version !== 1 && version !== 2 && version !== 3) {
+  if (version !== 1 && version !== 2 && version !== 3 && version !== 4) {
     throw new ModelFileError(
       `unsupported version ${version} (this reader knows 1 to ${FORMAT_VERSION})`,
       8,
@@ -238,15 +244,24 @@ export function readModelFile(bytes: Uint8Array): ModelFile {
   // 2. Header: config, name, metadata.
   const h = new Cursor(bytes, PREAMBLE_SIZE, headerEnd);
   const config = {} as MegabyteConfig;
-  // Version 1 has no hash fields: leave them absent, as in the levels without tables.
-  const fields = version >= 2 ? [...CONFIG_FIELDS, ...HASH_FIELDS] : CONFIG_FIELDS;
-  for (const field of fields) config[field] = h.u32("Config");
+  // Version 1 has no hash fields, versions 1–3 no match field: leave them absent, as in the levels
+  // without tables or match row.
+  for (const field of configFields(version)) config[field] = h.u32("Config");
   const orders = config.hashOrders!;
   if (version >= 2 && !(orders >= 1 && orders <= MAX_HASH_ORDERS)) {
     // 0 too: versions 2 and 3 exist for the tables, a model without them is a version-1 file.
     throw new ModelFileError(
       `hashOrders must be in 1..${MAX_HASH_ORDERS} in version ${version}, got ${orders}`,
       16 + configSize(1),
+      "Config",
+    );
+  }
+  const k = config.matchLength!;
+  if (version >= 4 && !(k >= 1 && k <= MATCH_MAX_LENGTH)) {
+    // 0 too: version 4 exists for the match row.
+    throw new ModelFileError(
+      `matchLength must be in 1..${MATCH_MAX_LENGTH} in version ${version}, got ${k}`,
+      16 + configSize(2),
       "Config",
     );
   }
@@ -277,7 +292,8 @@ export function readModelFile(bytes: Uint8Array): ModelFile {
   const countAt = h.pos;
   const count = h.u32("Tensor_Count");
   // tensorShapes(config).size, without building a table for a config with 2^24 layers.
-  const needed = 10 + 6 * (config.globalLayers + config.localLayers) + hashTables(config).orders;
+  const needed = 10 + 6 * (config.globalLayers + config.localLayers) + hashTables(config).orders +
+    (matchTable(config).rows > 0 ? 1 : 0);
   if (count !== needed) {
     throw new ModelFileError(
       `${count} tensors, the config needs ${needed}`,
@@ -324,9 +340,9 @@ export function readModelFile(bytes: Uint8Array): ModelFile {
     if (dtype === "int8" && rank !== 2) {
       throw new ModelFileError(`int8 dtype on rank-${rank} tensor ${wantName}`, dtypeAt, "Dtype");
     }
-    if (dtype === "int4" && (version !== 3 || !isNgramTable(wantName))) {
+    if (dtype === "int4" && (version < 3 || !isNgramTable(wantName))) {
       throw new ModelFileError(
-        version !== 3
+        version < 3
           ? `int4 dtype for ${wantName} in a version-${version} file`
           : `int4 dtype for ${wantName}, which is not a hashed n-gram table`,
         dtypeAt,

@@ -127,8 +127,8 @@ Deno.test("readModelFile() rejects a bad magic number, version, flags and header
   );
   rejects(new Uint8Array(0), "Magic_Number");
   const version = good.slice();
-  version[8] = 4;
-  rejects(version, "Format_Version", /unsupported version 4/);
+  version[8] = 5;
+  rejects(version, "Format_Version", /unsupported version 5/);
   const zero = good.slice();
   zero[8] = 0;
   rejects(zero, "Format_Version", /unsupported version 0/);

@@ -43,8 +43,8 @@ export interface TrainingMetadata {
 
 /** How a model file stores its tensors, as the reader found it (`lib/model/FORMAT.md`). */
 export interface ModelStorage {
-  /** `Format_Version`: 1, 2 or 3. */
-  formatVersion: 1 | 2 | 3;
+  /** `Format_Version`: 1 to 4. */
+  formatVersion: 1 | 2 | 3 | 4;
   /** The file's size in bytes. */
   fileSize: number;
   /** Each tensor's `Dtype`, in the file's order. */
@@ -57,7 +57,8 @@ export interface ModelFile {
   name: string;
   /**
    * The model's sizes. Read from a file, `hashOrders` and `hashRows` are present (H ≥ 1) exactly
-   * when it is `Format_Version` 2 or 3; a writer writes version 2 or 3 exactly when H ≥ 1.
+   * when it is `Format_Version` 2 to 4, and `matchLength` (k ≥ 1) exactly when it is version 4; a
+   * writer writes version 2 to 4 exactly when H ≥ 1, and 4 exactly when k ≥ 1.
    */
   config: MegabyteConfig;
   /** Weights by the names of `lib/model/ARCHITECTURE.md`. */

@@ -4,18 +4,17 @@
  *
  * @module
  */
-import { validateConfig } from "./config.ts";
+import { hashTables, matchTable, validateConfig } from "./config.ts";
 import type { ModelFile, ModelTensor } from "./model_file_types.ts";
 import { tensorShapes } from "./tensor_shapes.ts";
 import {
   align,
   CHECKSUM_SIZE,
-  CONFIG_FIELDS,
+  configFields,
   configSize,
   dataSize,
   DTYPE_CODES,
   formatVersionOf,
-  HASH_FIELDS,
   INT4_MAX,
   isNgramTable,
   MAGIC,
@@ -207,6 +206,11 @@ export function writeModelFile(
     );
   }
   validateConfig(model.config);
+  if (matchTable(model.config).length > 0 && hashTables(model.config).orders === 0) {
+    throw new RangeError(
+      "Cannot write the model file: a match row needs hashed n-gram tables (version 4 has both)",
+    );
+  }
   const encoder = new TextEncoder();
   const name = encoder.encode(model.name);
   if (name.length < 1 || name.length > 255) {
@@ -266,7 +270,7 @@ export function writeModelFile(
   w.u16(version);
   w.u16(0); // Flags
   w.u32(headerSize);
-  const fields = version >= 2 ? [...CONFIG_FIELDS, ...HASH_FIELDS] : CONFIG_FIELDS;
+  const fields = configFields(version);
   for (const field of fields) w.u32(model.config[field]!);
   w.u8(name.length);
   w.bytes(name);

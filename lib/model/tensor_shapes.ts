@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { hashTables, type MegabyteConfig, validateConfig } from "./config.ts";
+import { hashTables, matchTable, type MegabyteConfig, validateConfig } from "./config.ts";
 
 /** Names of the per-block tensors, in order (`{prefix}.h{i}.{name}`). */
 const BLOCK_TENSORS = ["ln1", "wqkv", "wo", "ln2", "w1", "w2"] as const;
@@ -63,6 +63,8 @@ export function tensorShapes(config: MegabyteConfig): Map<string, number[]> {
   shapes.set("local.pad", [DL]);
   const hash = hashTables(config);
   for (let n = 2; n <= hash.orders + 1; n++) shapes.set(`local.ngram${n}_emb`, [hash.rows, DL]);
+  const match = matchTable(config);
+  if (match.rows > 0) shapes.set("local.match_emb", [match.rows, DL]);
   for (let i = 0; i < config.localLayers; i++) {
     for (const [name, shape] of blockShapes("local", i, DL, mlpRatio)) shapes.set(name, shape);
   }

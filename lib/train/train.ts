@@ -17,11 +17,10 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { MegabyteConfig } from "../model/config.ts";
-import { CONFIG_FIELDS, HASH_FIELDS, hashTables } from "../model/config.ts";
+import { CONFIG_FIELDS, HASH_FIELDS, hashTables, MATCH_FIELDS } from "../model/config.ts";
 import { loadModel } from "../model/model_file_read.ts";
 import type { ModelFile, ModelTensor } from "../model/model_file_types.ts";
-import { flopsPerByte, Megabyte } from "../model/megabyte.ts";
-import { ngramRows } from "../model/ngram.ts";
+import { flopsPerByte, gramColumns, gramRows, Megabyte } from "../model/megabyte.ts";
 import { SEGMENT_SUM_GATHER_GRAD, segmentSumGatherGrad } from "../model/_gradients.ts";
 import "./_cpu_kernels.ts";
 import { AdamW } from "./adamw.ts";
@@ -210,7 +209,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (options.init !== undefined) {
       initFile = await loadModel(options.init);
       const from = initFile.config;
-      const differs = [...CONFIG_FIELDS, ...HASH_FIELDS].find((key) =>
+      const differs = [...CONFIG_FIELDS, ...HASH_FIELDS, ...MATCH_FIELDS].find((key) =>
         field(from, key) !== field(config, key) && !grows(key, from, config)
       );
       if (differs !== undefined) {
@@ -242,7 +241,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // 2) Model, optimizer, generator, log.
   checkTrainable(config, tf.getBackend());
   const model = new Megabyte(config, { seed: settings.seed });
-  const tables = [...model.variables.keys()].filter(isNgramTable);
+  const tables = [...model.variables.keys()].filter(isLookupTable);
   const perTable = (value: number | undefined) =>
     new Map(value === undefined ? [] : tables.map((name) => [name, value]));
   const optimizer = new AdamW(model.variables, {
@@ -533,11 +532,11 @@ function trainingGrams(
   settings: TrainSettings,
   rng: Rng,
 ): { grams?: tf.Tensor3D; keep?: tf.Tensor3D } {
-  const { orders: G } = hashTables(config);
+  const G = gramColumns(config);
   if (G === 0) return {};
   const T = config.context;
   const shape: [number, number, number] = [settings.batch, T, G];
-  const rows = ngramRows(windows, settings.batch, T, config); // (B, T, G) flattened
+  const rows = gramRows(windows, settings.batch, T, config); // (B, T, G) flattened
   const keep = dropMask(rows.length, settings.ngramDropout ?? 0, rng);
   return {
     grams: tf.tensor3d(rows, shape, "int32"), // (B, T, G)
@@ -579,6 +578,7 @@ function grows(key: keyof MegabyteConfig, from: MegabyteConfig, to: MegabyteConf
   if (key === "hashRows") {
     return hashTables(from).orders === 0 || hashTables(to).rows > hashTables(from).rows;
   }
+  if (key === "matchLength") return field(from, key) === 0; // a match table added, at zero
   return (key === "globalLayers" || key === "localLayers" || key === "hashOrders") &&
     field(to, key) > field(from, key);
 }
@@ -586,6 +586,14 @@ function grows(key: keyof MegabyteConfig, from: MegabyteConfig, to: MegabyteConf
 /** Whether `name` is a hashed n-gram table, `local.ngram{n}_emb`. */
 function isNgramTable(name: string): boolean {
   return /^local\.ngram\d+_emb$/.test(name);
+}
+
+/**
+ * Whether `name` is a lookup table of the local input: an n-gram table or the match table
+ * (`local.match_emb`). The `ngram*` settings (learning-rate scale, decay, dropout) act on them all.
+ */
+function isLookupTable(name: string): boolean {
+  return isNgramTable(name) || name === "local.match_emb";
 }
 
 /**
@@ -611,7 +619,7 @@ function deepened(
     if (given !== undefined && given.data.length < t.data.length && isNgramTable(name)) {
       out.set(name, tiled(given, t.shape));
     } else if (given !== undefined) out.set(name, given);
-    else if (/\.(wo|w2)$/.test(name) || isNgramTable(name)) {
+    else if (/\.(wo|w2)$/.test(name) || isLookupTable(name)) {
       out.set(name, { shape: t.shape, data: new Float32Array(t.data.length) });
     } else out.set(name, t);
   }

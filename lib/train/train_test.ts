@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { setBackend } from "../model/backend.ts";
-import { sameConfig } from "../model/config.ts";
+import { type MegabyteConfig, sameConfig } from "../model/config.ts";
 import { LEVELS } from "../model/configs.ts";
 import { Megabyte } from "../model/megabyte.ts";
 import { loadModel } from "../model/model_file_read.ts";
+import type { ModelTensor } from "../model/model_file_types.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
 import { exportModel } from "./export.ts";
 import type { LogRecord } from "./run_log.ts";
@@ -81,6 +82,7 @@ const LEVEL_CASES: [string, Partial<TrainOptions>][] = [
   ["tinyhash", HASHED],
   ["tinyhash, n-gram dropout", { ...HASHED, ngramDropout: 0.25 }],
   ["tinyhash, n-gram weight decay", { ...HASHED, ngramWeightDecay: 2 }],
+  ["tinymatch", { ...HASHED, config: { name: "tinymatch", config: LEVELS.tinymatch } }],
 ];
 
 for (const [level, extra] of LEVEL_CASES) {
@@ -360,6 +362,68 @@ Deno.test("train() with init from a shallower model adds layers that start as th
     );
   }));
 
+/** Asserts that `grown` (a level grown from `from`) gives `from`'s loss on `x` exactly. */
+function assertSameLoss(
+  from: MegabyteConfig,
+  fromTensors: Map<string, ModelTensor>,
+  grown: MegabyteConfig,
+  grownTensors: Map<string, ModelTensor>,
+  x: tf.Tensor2D,
+): void {
+  const before = new Megabyte(from);
+  before.importTensors(fromTensors);
+  const after = new Megabyte(grown);
+  after.importTensors(grownTensors);
+  const [a, b] = [before.loss(x), after.loss(x)];
+  assert.equal(b.dataSync()[0], a.dataSync()[0]);
+  tf.dispose([a, b]);
+  before.dispose();
+  after.dispose();
+}
+
+/**
+ * Resumes the run in `dir` for one step and asserts that `table`, at zero before, moved by
+ * ngramLrScale (10) × lr at most: Adam's first update is lr·sign(g) per value.
+ */
+async function assertFirstStepScaled(dir: string, table: string): Promise<void> {
+  await train({ resume: dir, stopAt: 1, quiet: true });
+  const lr = steps(await readLog(dir)).flatMap((r) => r.kind === "train" ? [r.lr] : [])[0];
+  const moved = (await loadCheckpoint(`${dir}/ckpt`)).params;
+  const largest = Math.max(...moved.get(table)!.data.map(Math.abs));
+  assert.ok(Math.abs(largest - 10 * lr) < 1e-3 * lr, `${largest} vs 10 × ${lr}`);
+}
+
+Deno.test("train() with init from tinyhash into tinymatch adds the match table at zero: the same loss, then it learns at ngramLrScale × lr", () =>
+  withCorpora(async (c) => {
+    await train({ ...options(c, `${c.dir}/first`, HASHED), steps: 2 });
+    await exportModel(`${c.dir}/first`, `${c.dir}/first.mgb`, { fixture: null });
+    const file = await loadModel(`${c.dir}/first.mgb`);
+    const MATCHED = { ...HASHED, config: { name: "tinymatch", config: LEVELS.tinymatch } };
+    await train({
+      ...options(c, `${c.dir}/grown`, MATCHED),
+      init: `${c.dir}/first.mgb`,
+      maxSeconds: 0,
+    });
+    const ckpt = await loadCheckpoint(`${c.dir}/grown/ckpt`);
+    assert.equal(ckpt.params.size, file.tensors.size + 1);
+    for (const [name, t] of file.tensors) assert.deepEqual(ckpt.params.get(name)!.data, t.data);
+    assert.ok(ckpt.params.get("local.match_emb")!.data.every((v) => v === 0));
+    // Before any step, the grown model's loss is the init model's, exactly (text, so matches occur).
+    const text = new TextEncoder().encode(
+      "the cat sat on the mat; the cat sat on the hat. ".repeat(3),
+    );
+    const x = tf.tensor2d(Int32Array.from(text.subarray(0, 128)), [2, 64], "int32");
+    assertSameLoss(LEVELS.tinyhash, file.tensors, LEVELS.tinymatch, ckpt.params, x);
+    x.dispose();
+    await assertFirstStepScaled(`${c.dir}/grown`, "local.match_emb");
+    // The other way, dropping a match row, is refused.
+    await exportModel(`${c.dir}/grown`, `${c.dir}/grown.mgb`, { fixture: null });
+    await assert.rejects(
+      train({ ...options(c, `${c.dir}/back`, HASHED), init: `${c.dir}/grown.mgb` }),
+      /matchLength/,
+    );
+  }));
+
 Deno.test("train() with init from tiny into tinyhash adds the tables at zero: the same loss, then the tables learn at ngramLrScale × lr", () =>
   withCorpora(async (c) => {
     const tiny = { name: "tiny", config: LEVELS.tiny };
@@ -383,23 +447,9 @@ Deno.test("train() with init from tiny into tinyhash adds the tables at zero: th
       [2, 64],
       "int32",
     );
-    const before = new Megabyte(LEVELS.tiny);
-    before.importTensors(file.tensors);
-    const grown = new Megabyte(LEVELS.tinyhash);
-    grown.importTensors(ckpt.params);
-    const [a, b] = [before.loss(x), grown.loss(x)];
-    assert.equal(b.dataSync()[0], a.dataSync()[0]);
-    tf.dispose([x, a, b]);
-    before.dispose();
-    grown.dispose();
-    // One step: Adam's first update is lr·sign(g) per value, ×10 on the tables, which start at 0.
-    await train({ resume: `${c.dir}/grown`, stopAt: 1, quiet: true });
-    const lr = steps(await readLog(`${c.dir}/grown`)).flatMap((r) =>
-      r.kind === "train" ? [r.lr] : []
-    )[0];
-    const moved = (await loadCheckpoint(`${c.dir}/grown/ckpt`)).params;
-    const largest = Math.max(...moved.get("local.ngram2_emb")!.data.map(Math.abs));
-    assert.ok(Math.abs(largest - 10 * lr) < 1e-3 * lr, `${largest} vs 10 × ${lr}`);
+    assertSameLoss(LEVELS.tiny, file.tensors, LEVELS.tinyhash, ckpt.params, x);
+    x.dispose();
+    await assertFirstStepScaled(`${c.dir}/grown`, "local.ngram2_emb");
     // A table-less run refuses a scale it would ignore.
     await assert.rejects(
       train({ ...options(c, `${c.dir}/bad`), config: tiny, ngramLrScale: 10 }),

@@ -79,6 +79,7 @@ for (
     ["odd", randomModel(ODD_CONFIG, 12), 12],
     ["tinyhash", randomModel(LEVELS.tinyhash, 13), 13],
     ["oddhash", randomModel(ODD_HASH_CONFIG, 14), 14],
+    ["tinymatch", randomModel(LEVELS.tinymatch, 15), 15],
   ] as const
 ) {
   const config = model.config;
@@ -117,7 +118,13 @@ for (
   });
 }
 
-for (const [label, config] of [["small", SMALL_CONFIG], ["tinyhash", LEVELS.tinyhash]] as const) {
+for (
+  const [label, config] of [
+    ["small", SMALL_CONFIG],
+    ["tinyhash", LEVELS.tinyhash],
+    ["tinymatch", LEVELS.tinymatch],
+  ] as const
+) {
   Deno.test(`two engine instances of one model give identical tables, interleaved batches too (${label})`, () => {
     const model = randomModel(config, 21);
     const rng = new Rng(22);

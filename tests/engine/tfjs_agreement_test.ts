@@ -70,6 +70,7 @@ Deno.test("the engine's log-probabilities agree with tfjs's float forward pass; 
     const [label, config, seed] of [
       ["tiny", LEVELS.tiny, 7],
       ["tinyhash", LEVELS.tinyhash, 10], // its random tables move log p by up to 11 nats
+      ["tinymatch", LEVELS.tinymatch, 11], // 4 of its 64 positions read a match row
       ["small", LEVELS.small, 8],
       ["default", LEVELS.default, 9],
     ] as const
