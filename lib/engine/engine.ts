@@ -14,7 +14,7 @@
 import type { MegabyteConfig } from "../model/config.ts";
 import type { ModelFile } from "../model/model_file_types.ts";
 import { ngramRow } from "../model/ngram.ts";
-import { matchRow } from "../model/match.ts";
+import { MatchIndex, matchRow } from "../model/match.ts";
 import { ALPHABET, type PredictorBatch } from "../predict/predictor.ts";
 import { attentionScratchBytes, kvCacheBytes, type PackedMatrix, WasmKernels } from "./kernels.ts";
 import {
@@ -87,6 +87,8 @@ const ceil = (x: number, m: number) => Math.ceil(x / m) * m;
  * @param t The byte's position in the segment.
  * @param out Receives the row.
  * @param o Offset of the row in `out`.
+ * @param match With a match row: the segment's {@link MatchIndex}, asked for t in increasing
+ *   order, which finds the row in about O(1); without it, `matchRow` scans back from t.
  *
  * @example Without n-gram tables, byte 0 of a segment
  * ```ts
@@ -113,6 +115,7 @@ export function localInputRow(
   t: number,
   out: Float32Array,
   o: number,
+  match?: MatchIndex,
 ): void {
   const { patchSize: P, localDim: DL } = pm.config;
   const p = t % P;
@@ -131,7 +134,7 @@ export function localInputRow(
     if (r >= 0) addNgramRow(tables[j], r, out, o, DL);
   }
   if (pm.matchEmb !== null) {
-    const r = matchRow(seq, t, pm.config.matchLength!);
+    const r = match ? match.row(seq, t) : matchRow(seq, t, pm.config.matchLength!);
     if (r >= 0) addNgramRow(pm.matchEmb, r, out, o, DL);
   }
 }
@@ -368,15 +371,25 @@ class WasmEngine implements Engine {
     return { logits, tables };
   }
 
+  /** A {@link MatchIndex} for one segment of up to `capacity` bytes, or none without a match row. */
+  matchIndex(capacity: number): MatchIndex | undefined {
+    const k = this.config.matchLength ?? 0;
+    return k > 0 ? new MatchIndex(k, capacity) : undefined;
+  }
+
   /** Writes local input rows (`localInputRow`): byte t of `seq`, its l_glob at row `lgRow` of `lg`. */
-  localInput(x: number, lg: number, rows: { lgRow: number; seq: Uint8Array; t: number }[]): void {
+  localInput(
+    x: number,
+    lg: number,
+    rows: { lgRow: number; seq: Uint8Array; t: number; match?: MatchIndex }[],
+  ): void {
     const DL = this.config.localDim;
     const k = this.kern;
     const xf = k.f32(x, rows.length * DL);
     const lgf = k.f32(lg, (Math.max(...rows.map((r) => r.lgRow)) + 1) * DL);
     for (let r = 0; r < rows.length; r++) {
-      const { lgRow, seq, t } = rows[r];
-      localInputRow(this.#pm, lgf, lgRow * DL, seq, t, xf, r * DL); // (DL)
+      const { lgRow, seq, t, match } = rows[r];
+      localInputRow(this.#pm, lgf, lgRow * DL, seq, t, xf, r * DL, match); // (DL)
     }
   }
 
@@ -416,7 +429,12 @@ class WasmEngine implements Engine {
       this.#pcap,
     );
     const x = this.kern.alloc(L * DL * 4);
-    this.localInput(x, lg, Array.from({ length: L }, (_, t) => ({ lgRow: t, seq: bytes, t })));
+    const match = this.matchIndex(L);
+    this.localInput(
+      x,
+      lg,
+      Array.from({ length: L }, (_, t) => ({ lgRow: t, seq: bytes, t, match })),
+    );
     const groups: AttendGroup[] = [];
     if (full > 0) groups.push({ row0: 0, nb: full, nr: P, seq0: 0, pos0: 0 });
     if (L % P) groups.push({ row0: full * P, nb: 1, nr: L % P, seq0: full, pos0: 0 });
@@ -460,6 +478,8 @@ class WasmBatch implements EngineBatch {
   #hist: Uint8Array;
   /** Each segment's bytes so far: its view of `#hist`. */
   #segs: Uint8Array[];
+  /** Each segment's match index (models with a match row). */
+  #matches: (MatchIndex | undefined)[];
   #gCaches: LayerCache[];
   #lCaches: LayerCache[];
   #kcap: number;
@@ -483,6 +503,7 @@ class WasmBatch implements EngineBatch {
       { length: count },
       (_, b) => this.#hist.subarray(b * c.context, (b + 1) * c.context),
     );
+    this.#matches = Array.from({ length: count }, () => engine.matchIndex(c.context));
     const E = c.patchSize * c.globalDim;
     this.#gCaches = engine.allocCaches(
       c.globalLayers,
@@ -551,7 +572,7 @@ class WasmBatch implements EngineBatch {
       e.localInput(
         this.#x,
         this.#lg,
-        this.#segs.map((seq, b) => ({ lgRow: b * P + p, seq, t: s })),
+        this.#segs.map((seq, b) => ({ lgRow: b * P + p, seq, t: s, match: this.#matches[b] })),
       ); // (B, DL)
       e.runBlocks(
         e.localBlocks,

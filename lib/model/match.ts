@@ -68,17 +68,94 @@ function matchLength(x: ArrayLike<number>, s: number, t: number, k: number): num
   return length;
 }
 
-/** Bits of the hash that chains the positions of one window. */
-const HASH_BITS = 16;
+/** Bits of the hash that chains the positions of one segment. */
+const HASH_BITS = 13;
+
+/**
+ * {@link matchRow} of one segment, position after position, in about O(1) each: the segment's
+ * positions are hashed by the k bytes before them and chained to the previous position of the
+ * same hash; a lookup walks its chain from the newest, verifying each candidate byte for byte, so
+ * the first verified one is the s of the definition, whatever the hash collides on.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MatchIndex, matchRow } from "./match.ts";
+ *
+ * const x = new TextEncoder().encode("abcdXabcdY");
+ * const index = new MatchIndex(4, x.length);
+ * for (let t = 0; t < x.length; t++) assert.equal(index.row(x, t), matchRow(x, t, 4));
+ * ```
+ */
+export class MatchIndex {
+  readonly k: number;
+  readonly #head = new Int32Array(1 << HASH_BITS).fill(-1);
+  /** previous[p]: the last position before p of p's hash, −1 for none. */
+  readonly #previous: Int32Array;
+  /** Positions k..indexed−1 are in the chains. */
+  #indexed: number;
+  /** The last position asked for, −1 after a reset. */
+  #last = -1;
+
+  /**
+   * @param k The minimum match length, 1..{@link MATCH_MAX_LENGTH}.
+   * @param capacity The longest segment it will see.
+   */
+  constructor(k: number, capacity: number) {
+    if (!(Number.isInteger(k) && k >= 1 && k <= MATCH_MAX_LENGTH)) {
+      throw new RangeError(`The match length k must be in 1..${MATCH_MAX_LENGTH}, got ${k}`);
+    }
+    this.k = k;
+    this.#previous = new Int32Array(capacity + 1);
+    this.#indexed = k;
+  }
+
+  /** Forgets the segment, for the next one. */
+  reset(): void {
+    this.#head.fill(-1);
+    this.#indexed = this.k;
+    this.#last = -1;
+  }
+
+  /** The hash of the k bytes before position p. */
+  #key(x: ArrayLike<number>, p: number): number {
+    let h = 0x811c9dc5;
+    for (let i = p - this.k; i < p; i++) h = Math.imul(h ^ x[i], 0x01000193);
+    return (h ^ (h >>> 16)) & ((1 << HASH_BITS) - 1);
+  }
+
+  /**
+   * `matchRow(x, t, k)`. Positions are indexed as t grows; asking for a t lower than one asked
+   * before needs a {@link reset} first (x[0..t−1] must be the same bytes as before).
+   *
+   * @param x The segment's bytes, at least its first t.
+   * @param t The position, 0 ≤ t ≤ capacity.
+   */
+  row(x: ArrayLike<number>, t: number): number {
+    const k = this.k;
+    if (t < this.#last) throw new RangeError(`MatchIndex went back to ${t}: reset() first`);
+    this.#last = t;
+    for (let p = this.#indexed; p < t; p++) { // chain the positions k..t−1
+      const h = this.#key(x, p);
+      this.#previous[p] = this.#head[h];
+      this.#head[h] = p;
+    }
+    this.#indexed = Math.max(this.#indexed, t);
+    if (t < k + 1) return -1;
+    for (let s = this.#head[this.#key(x, t)]; s >= 0; s = this.#previous[s]) {
+      let equal = true;
+      for (let i = 1; i <= k && equal; i++) equal = x[s - i] === x[t - i];
+      if (equal) return (matchLength(x, s, t, k) - k) * 256 + x[s];
+    }
+    return -1;
+  }
+}
 
 /**
  * {@link matchRow} for every position of a batch of windows, each its own segment: entry
  * [b·T + t] is `matchRow(window b, t, k)`, with −1 written as `none` (the tfjs model gathers from
- * the table with a zero row appended, so it passes `matchTableRows(k)`).
- *
- * Each position's last k bytes are hashed, and every position is chained to the previous one of
- * the same hash; the chain is walked from the newest, verifying each candidate byte for byte, so
- * the first verified one is the s of the definition.
+ * the table with a zero row appended, so it passes `matchTableRows(k)`). Built with a
+ * {@link MatchIndex}.
  *
  * @param x The windows, B·T bytes, window b at [b·T, (b+1)·T).
  * @param B Windows.
@@ -94,31 +171,15 @@ export function matchRows(
   k: number,
   none: number,
 ): Int32Array {
-  if (!(Number.isInteger(k) && k >= 1 && k <= MATCH_MAX_LENGTH)) {
-    throw new RangeError(`The match length k must be in 1..${MATCH_MAX_LENGTH}, got ${k}`);
-  }
-  const out = new Int32Array(B * T).fill(none);
-  const head = new Int32Array(1 << HASH_BITS);
-  const previous = new Int32Array(T); // previous[p]: the last position before p of p's hash
+  const out = new Int32Array(B * T);
+  const index = new MatchIndex(k, T);
   const w = new Int32Array(T);
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) w[t] = x[b * T + t];
-    head.fill(-1);
-    // Position p ≥ k is keyed by the k bytes before it; t looks for the newest s < t of its key.
-    for (let t = k; t < T; t++) {
-      let h = 0x811c9dc5;
-      for (let i = t - k; i < t; i++) h = Math.imul(h ^ w[i], 0x01000193);
-      h = (h ^ (h >>> 16)) & ((1 << HASH_BITS) - 1);
-      for (let s = head[h]; s >= 0; s = previous[s]) {
-        let equal = true;
-        for (let i = 1; i <= k && equal; i++) equal = w[s - i] === w[t - i];
-        if (equal) {
-          out[b * T + t] = (matchLength(w, s, t, k) - k) * 256 + w[s];
-          break;
-        }
-      }
-      previous[t] = head[h];
-      head[h] = t;
+    index.reset();
+    for (let t = 0; t < T; t++) {
+      const r = index.row(w, t);
+      out[b * T + t] = r < 0 ? none : r;
     }
   }
   return out;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MATCH_MAX_LENGTH, matchRow, matchRows, matchTableRows } from "./match.ts";
+import { MATCH_MAX_LENGTH, MatchIndex, matchRow, matchRows, matchTableRows } from "./match.ts";
 
 /** Deterministic bytes from a small alphabet, so that matches of every length occur. */
 function bytes(n: number, alphabet: number, seed: number): Uint8Array {
@@ -68,4 +68,23 @@ Deno.test("matchRows() treats each window as its own segment and rejects a bad k
   assert.deepEqual(rows.subarray(8), rows.subarray(0, 8)); // the second window cannot see the first
   assert.throws(() => matchRows(w, 1, 8, 0, -1), RangeError);
   assert.throws(() => matchRows(w, 1, 8, MATCH_MAX_LENGTH + 1, -1), RangeError);
+});
+
+Deno.test("MatchIndex gives matchRow() at increasing positions, repeated or skipped, and resets", () => {
+  const x = bytes(500, 3, 77);
+  for (let i = 100; i < x.length; i++) if (i % 7 !== 0) x[i] = x[i - 60]; // long matches too
+  const index = new MatchIndex(4, x.length);
+  let t = 0;
+  let step = 0;
+  while (t < x.length) {
+    assert.equal(index.row(x, t), matchRow(x, t, 4), `t = ${t}`);
+    assert.equal(index.row(x, t), matchRow(x, t, 4), `t = ${t}, again`);
+    t += 1 + (step++ % 4); // 1, 2, 3, 4, 1, …
+  }
+  assert.throws(() => index.row(x, 3), /went back/);
+  index.reset();
+  for (let u = 0; u < 50; u++) {
+    assert.equal(index.row(x, u), matchRow(x, u, 4), `after reset, ${u}`);
+  }
+  assert.throws(() => new MatchIndex(0, 10), RangeError);
 });
