@@ -436,21 +436,21 @@ export function trainCommand(): Command {
     .addOption(
       new Option(
         "--ngram-lr-scale <x>",
-        "learning-rate multiplier of the hashed n-gram tables (a level with them, e.g. local4hash), " +
-          "which a model grown from one without them starts at zero (default: 1)",
+        "learning-rate multiplier of the hashed n-gram tables and the match table (a level with " +
+          "them, e.g. local4hash), which a model grown from one without them starts at zero (default: 1)",
       ).argParser(positiveNumber),
     )
     .addOption(
       new Option(
         "--ngram-dropout <p>",
-        "probability that a training byte's lookup in a hashed n-gram table is dropped, " +
+        "probability that a training byte's lookup in a hashed n-gram table (or the match table) is dropped, " +
           "so the model does not lean on memorized n-grams (default: 0)",
       ).argParser(dropout),
     )
     .addOption(
       new Option(
         "--ngram-weight-decay <w>",
-        "AdamW weight decay of the hashed n-gram tables, which otherwise get none like every " +
+        "AdamW weight decay of the hashed n-gram tables and the match table, which otherwise get none like every " +
           "embedding: rows few n-grams train shrink back toward zero (default: 0)",
       ).argParser(nonNegativeNumber),
     )

@@ -92,20 +92,21 @@ export interface TrainOptions {
   /** AdamW weight decay on matrices. @default {0.1} */
   weightDecay?: number;
   /**
-   * Learning-rate multiplier of the hashed n-gram tables, for a config with them: tables grown at
-   * zero under a model trained on at a low rate would otherwise learn slowly. Fixed by the
-   * checkpoint. @default {1}
+   * Learning-rate multiplier of the hashed n-gram tables (and the match table, `local.match_emb`),
+   * for a config with them: tables grown at zero under a model trained on at a low rate would
+   * otherwise learn slowly. Fixed by the checkpoint. @default {1}
    */
   ngramLrScale?: number;
   /**
-   * Probability that a training byte's lookup in a hashed n-gram table is dropped (the zero row;
-   * `ngram_dropout.ts`), for a config with tables. Fixed by the checkpoint. @default {0}
+   * Probability that a training byte's lookup in a hashed n-gram table or the match table is
+   * dropped (the zero row; `ngram_dropout.ts`), for a config with tables. Fixed by the checkpoint.
+   * @default {0}
    */
   ngramDropout?: number;
   /**
-   * AdamW weight decay of the hashed n-gram tables, for a config with them (otherwise, like all
-   * embeddings, they get none): pulls rows that few n-grams train back toward zero. Fixed by the
-   * checkpoint. @default {0}
+   * AdamW weight decay of the hashed n-gram tables and the match table, for a config with them
+   * (otherwise, like all embeddings, they get none): pulls rows that few n-grams train back toward
+   * zero. Fixed by the checkpoint. @default {0}
    */
   ngramWeightDecay?: number;
   /** Seed of the initial weights and of the windows. @default {1337} */
