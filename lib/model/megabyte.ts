@@ -123,15 +123,17 @@ function fnv1a(text: string): number {
 }
 
 /**
- * The hashed n-gram rows that {@link Megabyte.logits} and {@link Megabyte.loss} take, built on the
- * host from the caller's copy of the bytes (`ngram.ts`): the webgpu backend cannot read `x` back
- * synchronously under Deno, so a caller that trains or evaluates there passes these.
+ * The hashed n-gram rows (and the match row, for a model with one) that {@link Megabyte.logits}
+ * and {@link Megabyte.loss} take, built on the host from the caller's copy of the bytes
+ * (`ngram.ts`, `match.ts`): the webgpu backend cannot read `x` back synchronously under Deno, so a
+ * caller that trains or evaluates there passes these.
  *
  * @param config The model's sizes.
  * @param x The windows, B·T bytes, window b at [b·T, (b+1)·T), each its own segment.
  * @param B Windows.
  * @param T Bytes per window.
- * @returns (B, T, G) int32 rows (R for "none"), or undefined for a model without tables.
+ * @returns (B, T, G) int32 rows, G = {@link gramColumns}: the H n-gram columns (R for "none"),
+ *   then the match column (its table's row count for "none"); undefined for a model without tables.
  */
 export function ngramTensor(
   config: MegabyteConfig,
