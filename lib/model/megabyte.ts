@@ -383,8 +383,9 @@ export class Megabyte {
         prev,
       ); // (N, P, DL) + (P, DL) + (N, P, DL) -> (N, P, DL)
       if (rows !== undefined) {
-        // Then the hashed n-gram embeddings, orders 2..G+1 in turn. Row R, a zero row appended to
-        // each table, is read where fewer than n bytes precede (and at the padding).
+        // Then the hashed n-gram embeddings, orders 2..H+1 in turn, and the match row last. Row R
+        // (M for the match table), a zero row appended to each table, is read where fewer than n
+        // bytes precede (no match).
         // The padding positions' outputs are cut off below (and, causal, reach no other): they read
         // row R, or with a match table row 0, which every table has.
         const padded = K * P > T

@@ -249,7 +249,7 @@ export function readModelFile(bytes: Uint8Array): ModelFile {
   for (const field of configFields(version)) config[field] = h.u32("Config");
   const orders = config.hashOrders!;
   if (version >= 2 && !(orders >= 1 && orders <= MAX_HASH_ORDERS)) {
-    // 0 too: versions 2 and 3 exist for the tables, a model without them is a version-1 file.
+    // 0 too: versions 2 to 4 exist for the tables, a model without them is a version-1 file.
     throw new ModelFileError(
       `hashOrders must be in 1..${MAX_HASH_ORDERS} in version ${version}, got ${orders}`,
       16 + configSize(1),
