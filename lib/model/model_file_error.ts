@@ -26,6 +26,8 @@ export class ModelFileError extends Error {
   readonly field: string;
 
   /**
+   * Builds the error; its message names the problem, the offset and the field.
+   *
    * @param problem What is wrong, e.g. "bad magic number (not a .mgb model file)".
    * @param offset Byte offset of the field.
    * @param field The FORMAT.md field name.
