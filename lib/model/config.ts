@@ -76,7 +76,12 @@ export const MATCH_MAX_LENGTH = 32;
  */
 export function matchTable(config: MegabyteConfig): { length: number; rows: number } {
   const k = config.matchLength ?? 0;
-  return { length: k, rows: k === 0 ? 0 : (MATCH_MAX_LENGTH - k + 1) * 256 };
+  return { length: k, rows: k === 0 ? 0 : matchTableRows(k) };
+}
+
+/** Rows of the match table for minimum length k: one per (length bucket k..32, next byte). */
+export function matchTableRows(k: number): number {
+  return (MATCH_MAX_LENGTH - k + 1) * 256;
 }
 
 /** H and the rows per table of `config`, 0 and 0 when it has no hashed n-gram tables. */

@@ -1,10 +1,10 @@
 // This module imports no tfjs.
 /**
- * The match row of the local input (planned: models/training/README.md, "Next session"): for the
- * byte at position t, what followed the most recent earlier occurrence of the k bytes before t, and
- * how long that match is. A context-mixing compressor's match model predicts from the same thing;
- * the transformer, measured, hardly copies from earlier in its window, so it is to be handed the
- * copy as an input, looked up in a table of (length bucket × 256) rows like the n-gram tables.
+ * The match row of the local input (`lib/model/ARCHITECTURE.md`, step 5): for the byte at
+ * position t, what followed the most recent earlier occurrence of the k bytes before t, and how
+ * long that match is. A context-mixing compressor's match model predicts from the same thing; the
+ * transformer, measured, hardly copies from earlier in its window (models/training/README.md), so
+ * it is handed the copy as an input, looked up in `local.match_emb`, (length bucket × 256) rows.
  *
  * The row is defined exactly (the most recent verified match, not whatever a hash table last held)
  * so that the tfjs model, the trainer and the engines can compute it each their own way and agree.
@@ -12,14 +12,9 @@
  * @module
  */
 
-import { MATCH_MAX_LENGTH } from "./config.ts";
+import { MATCH_MAX_LENGTH, matchTableRows } from "./config.ts";
 
-export { MATCH_MAX_LENGTH };
-
-/** Rows of the match table for minimum length k: one per (length bucket, next byte). */
-export function matchTableRows(k: number): number {
-  return (MATCH_MAX_LENGTH - k + 1) * 256;
-}
+export { MATCH_MAX_LENGTH, matchTableRows };
 
 /**
  * The match row of the byte at position t of `x`, by its definition: let s be the largest
@@ -50,22 +45,25 @@ export function matchTableRows(k: number): number {
  */
 export function matchRow(x: ArrayLike<number>, t: number, k: number): number {
   for (let s = t - 1; s >= k; s--) {
-    let equal = true;
-    for (let i = 1; i <= k && equal; i++) equal = x[s - i] === x[t - i];
-    if (equal) return (matchLength(x, s, t, k) - k) * 256 + x[s];
+    const row = rowIfMatch(x, s, t, k);
+    if (row >= 0) return row;
   }
   return -1;
 }
 
-/** L of {@link matchRow}: the match of x[..s−1] and x[..t−1], k bytes of it already known equal. */
-function matchLength(x: ArrayLike<number>, s: number, t: number, k: number): number {
+/**
+ * The row of {@link matchRow} for candidate s, or −1 when x[s−k..s−1] ≠ x[t−k..t−1]: L counts the
+ * equal bytes back from s − 1 and t − 1, up to {@link MATCH_MAX_LENGTH}.
+ */
+function rowIfMatch(x: ArrayLike<number>, s: number, t: number, k: number): number {
+  for (let i = 1; i <= k; i++) if (x[s - i] !== x[t - i]) return -1;
   let length = k;
   while (
     length < MATCH_MAX_LENGTH && s - length - 1 >= 0 && x[s - length - 1] === x[t - length - 1]
   ) {
     length++;
   }
-  return length;
+  return (length - k) * 256 + x[s];
 }
 
 /** Bits of the hash that chains the positions of one segment. */
@@ -143,9 +141,8 @@ export class MatchIndex {
     this.#indexed = Math.max(this.#indexed, t);
     if (t < k + 1) return -1;
     for (let s = this.#head[this.#key(x, t)]; s >= 0; s = this.#previous[s]) {
-      let equal = true;
-      for (let i = 1; i <= k && equal; i++) equal = x[s - i] === x[t - i];
-      if (equal) return (matchLength(x, s, t, k) - k) * 256 + x[s];
+      const row = rowIfMatch(x, s, t, k);
+      if (row >= 0) return row;
     }
     return -1;
   }

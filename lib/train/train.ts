@@ -22,6 +22,7 @@ import { loadModel } from "../model/model_file_read.ts";
 import type { ModelFile, ModelTensor } from "../model/model_file_types.ts";
 import { flopsPerByte, gramColumns, gramRows, Megabyte } from "../model/megabyte.ts";
 import { SEGMENT_SUM_GATHER_GRAD, segmentSumGatherGrad } from "../model/_gradients.ts";
+import { isNgramTable } from "../model/_format.ts";
 import "./_cpu_kernels.ts";
 import { AdamW } from "./adamw.ts";
 import {
@@ -582,11 +583,6 @@ function grows(key: keyof MegabyteConfig, from: MegabyteConfig, to: MegabyteConf
   if (key === "matchLength") return field(from, key) === 0; // a match table added, at zero
   return (key === "globalLayers" || key === "localLayers" || key === "hashOrders") &&
     field(to, key) > field(from, key);
-}
-
-/** Whether `name` is a hashed n-gram table, `local.ngram{n}_emb`. */
-function isNgramTable(name: string): boolean {
-  return /^local\.ngram\d+_emb$/.test(name);
 }
 
 /**
