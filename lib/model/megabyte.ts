@@ -133,7 +133,8 @@ function fnv1a(text: string): number {
  * @param B Windows.
  * @param T Bytes per window.
  * @returns (B, T, G) int32 rows, G = {@link gramColumns}: the H n-gram columns (R for "none"),
- *   then the match column (its table's row count for "none"); undefined for a model without tables.
+ *   then the match column (M + i mod {@link NO_MATCH_ROWS} for "none" at flat position i, M the
+ *   table's row count); undefined for a model without tables.
  */
 export function ngramTensor(
   config: MegabyteConfig,
@@ -152,8 +153,16 @@ export function gramColumns(config: MegabyteConfig): number {
 }
 
 /**
+ * Zero rows after the match table that stand for "no match": flat position i reads row
+ * M + (i mod S). About half of all positions have no match, and the gather's gradient is a
+ * segment sum that webgpu adds with float atomics; one row for all of them serialized those
+ * adds (run 15 on the H200: 25 KB/s against 200 KB/s without the match row).
+ */
+export const NO_MATCH_ROWS = 256;
+
+/**
  * The rows of {@link ngramTensor}, flattened: for each position the H n-gram rows (`ngramRows`,
- * R for none) and then, with a match row, `matchRows` (its table's row count for none).
+ * R for none) and then, with a match row, `matchRows` (M + i mod {@link NO_MATCH_ROWS} for none).
  */
 export function gramRows(
   x: ArrayLike<number>,
@@ -170,7 +179,7 @@ export function gramRows(
   const out = new Int32Array(B * T * G);
   for (let i = 0; i < B * T; i++) {
     for (let j = 0; j < H; j++) out[i * G + j] = grams[i * H + j];
-    out[i * G + H] = matched[i];
+    out[i * G + H] = matched[i] === match.rows ? match.rows + i % NO_MATCH_ROWS : matched[i];
   }
   return out;
 }
@@ -383,9 +392,9 @@ export class Megabyte {
         prev,
       ); // (N, P, DL) + (P, DL) + (N, P, DL) -> (N, P, DL)
       if (rows !== undefined) {
-        // Then the hashed n-gram embeddings, orders 2..H+1 in turn, and the match row last. Row R
-        // (M for the match table), a zero row appended to each table, is read where fewer than n
-        // bytes precede (no match).
+        // Then the hashed n-gram embeddings, orders 2..H+1 in turn, and the match row last. Row R,
+        // a zero row appended to each n-gram table, is read where fewer than n bytes precede; the
+        // match table has NO_MATCH_ROWS zero rows appended for "no match".
         // The padding positions' outputs are cut off below (and, causal, reach no other): they read
         // row R, or with a match table row 0, which every table has.
         const padded = K * P > T
@@ -398,11 +407,11 @@ export class Megabyte {
           : keep; // (B, T, G) -> (B, K·P, G)
         const kept = keepPadded && tf.unstack(tf.reshape(keepPadded, [N, P, G, 1]), 2); // (B, K·P, G) -> G × (N, P, 1)
         for (let j = 0; j < G; j++) {
-          // Columns 0..H−1: the n-gram tables, row R for none; column H: the match table, row M.
+          // Columns 0..H−1: the n-gram tables, row R for none; column H: the match table, rows ≥ M.
           const ngram = j < H
             ? tf.pad(this.#v<tf.Rank.R2>(`local.ngram${j + 2}_emb`), [[0, 1], [0, 0]]) // (R, DL) -> (R+1, DL)
-            : tf.pad(this.#v<tf.Rank.R2>("local.match_emb"), [[0, 1], [0, 0]]); // (M, DL) -> (M+1, DL)
-          const looked = tf.gather(ngram, byOrder[j]); // (R+1 or M+1, DL)[(N, P)] -> (N, P, DL)
+            : tf.pad(this.#v<tf.Rank.R2>("local.match_emb"), [[0, NO_MATCH_ROWS], [0, 0]]); // (M, DL) -> (M+S, DL)
+          const looked = tf.gather(ngram, byOrder[j]); // (R+1 or M+S, DL)[(N, P)] -> (N, P, DL)
           lIn = tf.add(lIn, kept ? tf.mul(looked, kept[j]) : looked); // (N, P, DL) + (N, P, DL)·(N, P, 1) -> (N, P, DL)
         }
       }
