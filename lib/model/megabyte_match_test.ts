@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { setBackend } from "./backend.ts";
 import { LEVELS } from "./configs.ts";
-import { gramColumns, Megabyte, ngramTensor, NO_MATCH_ROWS } from "./megabyte.ts";
+import { gramColumns, gramRows, Megabyte, ngramTensor, NO_MATCH_ROWS } from "./megabyte.ts";
 import { matchRow } from "./match.ts";
 import { tensorShapes } from "./tensor_shapes.ts";
 
@@ -38,6 +38,33 @@ Deno.test("tinymatch has local.match_emb of (30·256, DL) and one more gram colu
     assert.equal(values[t][2], want < 0 ? 30 * 256 + t % NO_MATCH_ROWS : want, `position ${t}`);
   }
   grams.dispose();
+});
+
+Deno.test("gramRows spreads 'no match' over NO_MATCH_ROWS zero rows, position i to row M + i mod S", () => {
+  // Random bytes rarely repeat 3 bytes, so most positions have no match: on webgpu, where the
+  // gather's gradient adds with atomics, one shared row would serialize those adds.
+  const B = 2, T = 700, G = gramColumns(tinymatch), M = 30 * 256;
+  let s = 11;
+  const x = Array.from(
+    { length: B * T },
+    () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24,
+  );
+  const rows = gramRows(x, B, T, tinymatch);
+  const reads = new Map<number, number>();
+  let none = 0;
+  for (let i = 0; i < B * T; i++) {
+    const want = matchRow(x.slice(Math.floor(i / T) * T, Math.floor(i / T) * T + T), i % T, 3);
+    const got = rows[i * G + G - 1];
+    if (want >= 0) {
+      assert.equal(got, want, `position ${i}`);
+      continue;
+    }
+    none++;
+    assert.equal(got, M + i % NO_MATCH_ROWS, `position ${i}`);
+    reads.set(got, (reads.get(got) ?? 0) + 1);
+  }
+  assert.ok(none > B * T / 2, `${none} positions without a match`);
+  assert.ok(Math.max(...reads.values()) <= Math.ceil(B * T / NO_MATCH_ROWS));
 });
 
 Deno.test("Megabyte.logits() of tinymatch: the table at zero gives tinyhash's logits; a row changes them where it is read", () => {
