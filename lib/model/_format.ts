@@ -82,6 +82,15 @@ export function isNgramTable(name: string): boolean {
   return /^local\.ngram\d+_emb$/.test(name);
 }
 
+/**
+ * Whether tensor `name` is a lookup table of the local input: an n-gram table or the match table
+ * (`local.match_emb`). They start at zero, and the trainer's `ngram*` settings (learning-rate
+ * scale, decay, dropout) act on them all.
+ */
+export function isLookupTable(name: string): boolean {
+  return isNgramTable(name) || name === "local.match_emb";
+}
+
 /** `align64(n)`. */
 export function align(n: number): number {
   return Math.ceil(n / ALIGN) * ALIGN;

@@ -151,8 +151,8 @@ export class MatchIndex {
 /**
  * {@link matchRow} for every position of a batch of windows, each its own segment: entry
  * [b·T + t] is `matchRow(window b, t, k)`, with −1 written as `none` (the tfjs model's `gramRows`
- * passes `matchTableRows(k)`, then spreads it over the zero rows appended to the table). Built with
- * a {@link MatchIndex}.
+ * then sends each "no match" to one of the zero rows appended to the table). Built with a
+ * {@link MatchIndex}.
  *
  * @param x The windows, B·T bytes, window b at [b·T, (b+1)·T).
  * @param B Windows.

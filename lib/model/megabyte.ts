@@ -25,6 +25,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { hashTables, matchTable, type MegabyteConfig, validateConfig } from "./config.ts";
 import { matchRows } from "./match.ts";
+import { isLookupTable } from "./_format.ts";
 import type { ModelTensor } from "./model_file_types.ts";
 import { ngramRows } from "./ngram.ts";
 import { tensorShapes } from "./tensor_shapes.ts";
@@ -175,11 +176,11 @@ export function gramRows(
   if (match.rows === 0) return ngramRows(x, B, T, config);
   const G = H + 1;
   const grams = ngramRows(x, B, T, config); // (B·T·H)
-  const matched = matchRows(x, B, T, match.length, match.rows); // (B·T)
+  const matched = matchRows(x, B, T, match.length, -1); // (B·T)
   const out = new Int32Array(B * T * G);
   for (let i = 0; i < B * T; i++) {
     for (let j = 0; j < H; j++) out[i * G + j] = grams[i * H + j];
-    out[i * G + H] = matched[i] === match.rows ? match.rows + i % NO_MATCH_ROWS : matched[i];
+    out[i * G + H] = matched[i] < 0 ? match.rows + i % NO_MATCH_ROWS : matched[i];
   }
   return out;
 }
@@ -247,7 +248,7 @@ export class Megabyte {
         if (part === "ln1" || part === "ln2" || name.endsWith(".ln_f")) return tf.ones(shape);
         // Zero: an added input needs no symmetry breaking (each row's gradient is its own), and
         // the model then starts as its table-less twin, as a model grown from one does.
-        if (name.startsWith("local.ngram") || name === "local.match_emb") return tf.zeros(shape);
+        if (isLookupTable(name)) return tf.zeros(shape);
         const std = part === "wo" || part === "w2" ? INIT_STD / Math.sqrt(2 * layers) : INIT_STD;
         return tf.randomNormal(shape, 0, std, "float32", fnv1a(`${seed}/${name}`));
       });

@@ -22,7 +22,7 @@ import { loadModel } from "../model/model_file_read.ts";
 import type { ModelFile, ModelTensor } from "../model/model_file_types.ts";
 import { flopsPerByte, gramColumns, gramRows, Megabyte } from "../model/megabyte.ts";
 import { SEGMENT_SUM_GATHER_GRAD, segmentSumGatherGrad } from "../model/_gradients.ts";
-import { isNgramTable } from "../model/_format.ts";
+import { isLookupTable, isNgramTable } from "../model/_format.ts";
 import "./_cpu_kernels.ts";
 import { AdamW } from "./adamw.ts";
 import {
@@ -583,14 +583,6 @@ function grows(key: keyof MegabyteConfig, from: MegabyteConfig, to: MegabyteConf
   if (key === "matchLength") return field(from, key) === 0; // a match table added, at zero
   return (key === "globalLayers" || key === "localLayers" || key === "hashOrders") &&
     field(to, key) > field(from, key);
-}
-
-/**
- * Whether `name` is a lookup table of the local input: an n-gram table or the match table
- * (`local.match_emb`). The `ngram*` settings (learning-rate scale, decay, dropout) act on them all.
- */
-function isLookupTable(name: string): boolean {
-  return isNgramTable(name) || name === "local.match_emb";
 }
 
 /**
