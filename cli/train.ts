@@ -55,6 +55,8 @@ export interface TrainCommandOptions {
   ngramDropout?: number;
   /** `--ngram-weight-decay W`. */
   ngramWeightDecay?: number;
+  /** `--match-history BYTES`. */
+  matchHistory?: number;
   /** `--seed N`. */
   seed?: number;
   /** `--eval-every N`. */
@@ -232,6 +234,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
       "ngramLrScale",
       "ngramDropout",
       "ngramWeightDecay",
+      "matchHistory",
       "warmup",
       "schedule",
       "seed",
@@ -304,6 +307,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
         ngramLrScale: options.ngramLrScale,
         ngramDropout: options.ngramDropout,
         ngramWeightDecay: options.ngramWeightDecay,
+        matchHistory: options.matchHistory,
         warmupSteps: options.warmup,
         schedule: options.schedule,
         decaySteps: options.decaySteps,
@@ -439,6 +443,13 @@ export function trainCommand(): Command {
         "learning-rate multiplier of the hashed n-gram tables and the match table (a level with " +
           "them, e.g. local4hash), which a model grown from one without them starts at zero (default: 1)",
       ).argParser(positiveNumber),
+    )
+    .addOption(
+      new Option(
+        "--match-history <bytes>",
+        "bytes of file before each training window that its match row may find repeats in, as the " +
+          "codec's mix method lets the model see the segment before its window (default: 0)",
+      ).argParser(naturalInt),
     )
     .addOption(
       new Option(

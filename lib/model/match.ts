@@ -66,8 +66,13 @@ function rowIfMatch(x: ArrayLike<number>, s: number, t: number, k: number): numb
   return (length - k) * 256 + x[s];
 }
 
-/** Bits of the hash that chains the positions of one segment. */
-const HASH_BITS = 13;
+/**
+ * Bits of the hash that chains the positions of one segment: 13 for a window, more for a longer
+ * history (up to 20 for 1 MiB and beyond), so that chains stay short. The rows do not depend on it.
+ */
+function hashBits(capacity: number): number {
+  return Math.min(20, Math.max(13, Math.ceil(Math.log2(Math.max(1, capacity))) - 3));
+}
 
 /**
  * {@link matchRow} of one segment, position after position, in about O(1) each: the segment's
@@ -87,7 +92,8 @@ const HASH_BITS = 13;
  */
 export class MatchIndex {
   readonly k: number;
-  readonly #head = new Int32Array(1 << HASH_BITS).fill(-1);
+  readonly #bits: number;
+  readonly #head: Int32Array;
   /** previous[p]: the last position before p of p's hash, −1 for none. */
   readonly #previous: Int32Array;
   /** Positions k..indexed−1 are in the chains. */
@@ -104,6 +110,8 @@ export class MatchIndex {
       throw new RangeError(`The match length k must be in 1..${MATCH_MAX_LENGTH}, got ${k}`);
     }
     this.k = k;
+    this.#bits = hashBits(capacity);
+    this.#head = new Int32Array(1 << this.#bits).fill(-1);
     this.#previous = new Int32Array(capacity + 1);
     this.#indexed = k;
   }
@@ -119,7 +127,7 @@ export class MatchIndex {
   #key(x: ArrayLike<number>, p: number): number {
     let h = 0x811c9dc5;
     for (let i = p - this.k; i < p; i++) h = Math.imul(h ^ x[i], 0x01000193);
-    return (h ^ (h >>> 16)) & ((1 << HASH_BITS) - 1);
+    return (h ^ (h >>> 16)) & ((1 << this.#bits) - 1);
   }
 
   /**
@@ -178,6 +186,47 @@ export function matchRows(
       const r = index.row(w, t);
       out[b * T + t] = r < 0 ? none : r;
     }
+  }
+  return out;
+}
+
+/**
+ * The match rows of a window that has history before it: entry t is `matchRow(x, history + t, k)`
+ * for t in 0..T−1, where x[0..history−1] are bytes that came before the window (earlier in the
+ * same file or codec segment) and x[history..history+T−1] the window. The match may lie anywhere
+ * in x before the position, and its length counts back into the history. With history 0 this is
+ * {@link matchRows} of one window.
+ *
+ * @param x History then window, at least history + T bytes.
+ * @param history Bytes of history at the start of `x`.
+ * @param T Bytes of the window.
+ * @param k The minimum match length, 1..{@link MATCH_MAX_LENGTH}.
+ * @param none What to write for "no match".
+ * @returns T int32 rows.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { matchRow, matchRowsAfter } from "./match.ts";
+ *
+ * const x = new TextEncoder().encode("abcdX" + "abcdY");
+ * const rows = matchRowsAfter(x, 5, 5, 4, -1); // window "abcdY" after history "abcdX"
+ * assert.equal(rows[4], matchRow(x, 9, 4)); // "abcd" before Y: last seen in the history, then X
+ * assert.equal(rows[4], "X".charCodeAt(0));
+ * ```
+ */
+export function matchRowsAfter(
+  x: ArrayLike<number>,
+  history: number,
+  T: number,
+  k: number,
+  none: number,
+): Int32Array {
+  const out = new Int32Array(T);
+  const index = new MatchIndex(k, history + T);
+  for (let t = 0; t < T; t++) {
+    const r = index.row(x, history + t);
+    out[t] = r < 0 ? none : r;
   }
   return out;
 }

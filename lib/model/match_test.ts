@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { MATCH_MAX_LENGTH, MatchIndex, matchRow, matchRows, matchTableRows } from "./match.ts";
+import {
+  MATCH_MAX_LENGTH,
+  MatchIndex,
+  matchRow,
+  matchRows,
+  matchRowsAfter,
+  matchTableRows,
+} from "./match.ts";
 
 /** Deterministic bytes from a small alphabet, so that matches of every length occur. */
 function bytes(n: number, alphabet: number, seed: number): Uint8Array {
@@ -87,4 +94,30 @@ Deno.test("MatchIndex gives matchRow() at increasing positions, repeated or skip
     assert.equal(index.row(x, u), matchRow(x, u, 4), `after reset, ${u}`);
   }
   assert.throws(() => new MatchIndex(0, 10), RangeError);
+});
+
+Deno.test("matchRowsAfter() equals matchRow() over history and window, and matchRows() without history", () => {
+  for (const [alphabet, k, period] of [[3, 4, 0], [26, 5, 700], [4, 6, 0], [2, 32, 50]]) {
+    const x = bytes(3000, alphabet, alphabet * 7 + k);
+    if (period > 0) { for (let i = period; i < x.length; i++) x[i] = x[i - period]; }
+    const history = 2000;
+    const T = 1000;
+    const rows = matchRowsAfter(x, history, T, k, -1);
+    let fromHistory = 0;
+    for (let t = 0; t < T; t++) {
+      assert.equal(rows[t], matchRow(x, history + t, k), `alphabet ${alphabet} k ${k} t ${t}`);
+      if (rows[t] >= 0 && matchRow(x.subarray(history), t, k) !== rows[t]) fromHistory++;
+    }
+    if (period > 0) assert.ok(fromHistory > 0, "the history gave no match the window lacked");
+    assert.deepEqual(matchRowsAfter(x, 0, T, k, -1), matchRows(x, 1, T, k, -1));
+  }
+});
+
+Deno.test("MatchIndex finds the same rows with a 1 MiB capacity (wider hash) as matchRow()", () => {
+  const x = bytes(20000, 3, 5);
+  const index = new MatchIndex(5, 1 << 20);
+  for (let t = 0; t < x.length; t += 1) {
+    const r = index.row(x, t);
+    if (t % 97 === 0) assert.equal(r, matchRow(x, t, 5));
+  }
 });

@@ -60,6 +60,8 @@ export interface TrainSettings {
   ngramDropout?: number;
   /** AdamW's weight decay of the hashed n-gram tables (its `weightDecays`). Absent: 0. */
   ngramWeightDecay?: number;
+  /** Bytes of file before a training window that its match rows may search (`matchRowsAfter`). Absent: 0. */
+  matchHistory?: number;
   /** Adam's β1. */
   beta1: number;
   /** Adam's β2. */

@@ -17,10 +17,23 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { MegabyteConfig } from "../model/config.ts";
-import { CONFIG_FIELDS, HASH_FIELDS, hashTables, MATCH_FIELDS } from "../model/config.ts";
+import {
+  CONFIG_FIELDS,
+  HASH_FIELDS,
+  hashTables,
+  MATCH_FIELDS,
+  matchTable,
+} from "../model/config.ts";
+import { matchRowsAfter } from "../model/match.ts";
 import { loadModel } from "../model/model_file_read.ts";
 import type { ModelFile, ModelTensor } from "../model/model_file_types.ts";
-import { flopsPerByte, gramColumns, gramRows, Megabyte } from "../model/megabyte.ts";
+import {
+  flopsPerByte,
+  gramColumns,
+  gramRows,
+  Megabyte,
+  NO_MATCH_ROWS,
+} from "../model/megabyte.ts";
 import { SEGMENT_SUM_GATHER_GRAD, segmentSumGatherGrad } from "../model/_gradients.ts";
 import { isLookupTable, isNgramTable } from "../model/_format.ts";
 import "./_cpu_kernels.ts";
@@ -32,7 +45,7 @@ import {
   type TrainSettings,
   type ValidationResult,
 } from "./checkpoint.ts";
-import { type CorpusIdentity, corpusIdentity, loadCorpus } from "./corpus.ts";
+import { type Corpus, type CorpusIdentity, corpusIdentity, loadCorpus } from "./corpus.ts";
 import { evaluateBpb } from "./evaluate.ts";
 import { lossCurveSvg } from "./loss_curve.ts";
 import { Progress } from "./progress.ts";
@@ -41,7 +54,7 @@ import { RunLog } from "./run_log.ts";
 import { dropMask } from "./ngram_dropout.ts";
 import { learningRate, type ScheduleName, SCHEDULES } from "./schedule.ts";
 import { trainStep } from "./step.ts";
-import { sampleWindows, validationWindows } from "./windows.ts";
+import { sampleWindows, validationWindows, type WindowOrigin } from "./windows.ts";
 import { exists } from "./_fs.ts";
 
 export type { TrainSettings, ValidationResult } from "./checkpoint.ts";
@@ -110,6 +123,12 @@ export interface TrainOptions {
    * zero. Fixed by the checkpoint. @default {0}
    */
   ngramWeightDecay?: number;
+  /**
+   * For a config with a match row: bytes of the file before each training window that its match
+   * rows may find repeats in (`matchRowsAfter`), as the codec's "mix" method lets the model's
+   * window see the segment before it; 0: the window alone. Fixed by the checkpoint. @default {0}
+   */
+  matchHistory?: number;
   /** Seed of the initial weights and of the windows. @default {1337} */
   seed?: number;
   /** Steps between validations and checkpoints. @default {min(steps, 250)} */
@@ -344,13 +363,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       const t0 = performance.now();
       const lr = learningRate(step, schedule);
+      const origins: WindowOrigin[] = [];
       const windows = sampleWindows(trainCorpus, rng, {
         batch: settings.batch,
         length: T,
         crlf: settings.crlf,
+        origins,
       });
       const x = tf.tensor2d(windows, [settings.batch, T], "int32"); // (B, T)
-      const { grams, keep } = trainingGrams(config, windows, settings, rng); // (B, T, G) or none
+      const history = { corpus: trainCorpus, origins };
+      const { grams, keep } = trainingGrams(config, windows, settings, rng, history); // (B, T, G) or none
       const both = trainStep(model, optimizer, x, lr, settings.gradClip, grams, keep); // (2)
       const [lossNats, gradNorm] = await both.data();
       tf.dispose([x, both, ...(grams ? [grams] : []), ...(keep ? [keep] : [])]);
@@ -435,6 +457,7 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
   const ngramLrScale = o.ngramLrScale ?? 1;
   const ngramDropout = o.ngramDropout ?? 0;
   const ngramWeightDecay = o.ngramWeightDecay ?? 0;
+  const matchHistory = o.matchHistory ?? 0;
   const schedule = o.schedule ?? "cosine";
   if (!SCHEDULES.includes(schedule)) {
     throw new RangeError(`Cannot start a run: unknown schedule ${schedule}`);
@@ -456,6 +479,7 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
     ...(ngramLrScale !== 1 ? { ngramLrScale } : {}), // absent at 1, as before it existed
     ...(ngramDropout !== 0 ? { ngramDropout } : {}), // absent at 0, likewise
     ...(ngramWeightDecay !== 0 ? { ngramWeightDecay } : {}), // absent at 0, likewise
+    ...(matchHistory !== 0 ? { matchHistory } : {}), // absent at 0, likewise
     beta1: 0.9,
     beta2: 0.98,
     epsilon: 1e-8,
@@ -508,6 +532,16 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
       "Cannot start a run: ngramDropout needs a config with hashed n-gram tables (hashOrders > 0)",
     );
   }
+  if (!(Number.isSafeInteger(matchHistory) && matchHistory >= 0)) {
+    throw new RangeError(
+      `Cannot start a run: matchHistory must be a whole number of bytes ≥ 0, got ${matchHistory}`,
+    );
+  }
+  if (matchHistory !== 0 && matchTable(o.config!.config).rows === 0) {
+    throw new RangeError(
+      "Cannot start a run: matchHistory needs a config with a match row (matchLength > 0)",
+    );
+  }
   if (!(ngramWeightDecay >= 0 && Number.isFinite(ngramWeightDecay))) {
     throw new RangeError(
       `Cannot start a run: ngramWeightDecay must be ≥ 0, got ${ngramWeightDecay}`,
@@ -533,17 +567,48 @@ function trainingGrams(
   windows: Int32Array,
   settings: TrainSettings,
   rng: Rng,
+  history: { corpus: Corpus; origins: WindowOrigin[] },
 ): { grams?: tf.Tensor3D; keep?: tf.Tensor3D } {
   const G = gramColumns(config);
   if (G === 0) return {};
   const T = config.context;
   const shape: [number, number, number] = [settings.batch, T, G];
   const rows = gramRows(windows, settings.batch, T, config); // (B, T, G) flattened
+  if ((settings.matchHistory ?? 0) > 0) {
+    withHistoryMatches(rows, config, settings.matchHistory!, history.corpus, history.origins);
+  }
   const keep = dropMask(rows.length, settings.ngramDropout ?? 0, rng);
   return {
     grams: tf.tensor3d(rows, shape, "int32"), // (B, T, G)
     keep: keep && tf.tensor3d(keep, shape, "float32"), // (B, T, G)
   };
+}
+
+/**
+ * Rewrites the match column of a batch's `gramRows` (B, T, G) so that each window's match rows
+ * also find repeats in up to `maxHistory` bytes of its file before it (`matchRowsAfter`). A CRLF
+ * window keeps its own rows: its bytes are not the file's.
+ */
+export function withHistoryMatches(
+  rows: Int32Array,
+  config: MegabyteConfig,
+  maxHistory: number,
+  corpus: Corpus,
+  origins: readonly WindowOrigin[],
+): void {
+  const G = gramColumns(config);
+  const T = config.context;
+  const match = matchTable(config);
+  origins.forEach((o, b) => {
+    const history = Math.min(o.start, maxHistory);
+    if (o.crlf || history === 0) return;
+    const x = corpus.files[o.file].bytes.subarray(o.start - history, o.start + T);
+    const found = matchRowsAfter(x, history, T, match.length, -1);
+    for (let t = 0; t < T; t++) {
+      const i = b * T + t;
+      rows[i * G + G - 1] = found[t] < 0 ? match.rows + i % NO_MATCH_ROWS : found[t];
+    }
+  });
 }
 
 /** A config field, the hash fields' absence read as 0 (`hashTables`). */

@@ -9,7 +9,9 @@ import type { ModelTensor } from "../model/model_file_types.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
 import { exportModel } from "./export.ts";
 import type { LogRecord } from "./run_log.ts";
-import { checkTrainable, train, type TrainOptions } from "./train.ts";
+import { checkTrainable, train, type TrainOptions, withHistoryMatches } from "./train.ts";
+import { gramRows, NO_MATCH_ROWS } from "../model/megabyte.ts";
+import { matchRow, matchTableRows } from "../model/match.ts";
 import { TEST_CONFIG } from "./_test_config.ts";
 
 await setBackend("cpu");
@@ -83,6 +85,11 @@ const LEVEL_CASES: [string, Partial<TrainOptions>][] = [
   ["tinyhash, n-gram dropout", { ...HASHED, ngramDropout: 0.25 }],
   ["tinyhash, n-gram weight decay", { ...HASHED, ngramWeightDecay: 2 }],
   ["tinymatch", { ...HASHED, config: { name: "tinymatch", config: LEVELS.tinymatch } }],
+  ["tinymatch, match history", {
+    ...HASHED,
+    config: { name: "tinymatch", config: LEVELS.tinymatch },
+    matchHistory: 300,
+  }],
 ];
 
 for (const [level, extra] of LEVEL_CASES) {
@@ -565,4 +572,59 @@ Deno.test("train() with ngramWeightDecay shrinks the hashed n-gram tables, which
     const plain = await tableNorm(`${c.dir}/plain`);
     const decayed = await tableNorm(`${c.dir}/decayed`, 50); // 1 − lr·50 ≈ 0.85 per step at the peak
     assert.ok(plain > 0 && decayed < 0.9 * plain, `${decayed} vs ${plain}`);
+  }));
+
+Deno.test("withHistoryMatches() gives each window the match rows of its file's bytes before it, capped, and leaves CRLF windows alone", () => {
+  const config = LEVELS.tinymatch;
+  const T = config.context;
+  const k = config.matchLength!;
+  const text = new TextEncoder().encode("the quick brown fox jumps over the lazy dog. ".repeat(40));
+  const file = { name: "a", path: "a", bytes: text, sha256: "" };
+  const corpus = { files: [file], totalBytes: text.length };
+  const origins = [
+    { file: 0, start: 500, crlf: false },
+    { file: 0, start: 0, crlf: false },
+    { file: 0, start: 900, crlf: true },
+  ];
+  const windows = new Int32Array(3 * T);
+  origins.forEach((o, b) => windows.set(text.subarray(o.start, o.start + T), b * T));
+  const rows = gramRows(windows, 3, T, config);
+  const before = rows.slice();
+  const G = rows.length / (3 * T);
+  const M = matchTableRows(k);
+  withHistoryMatches(rows, config, 100, corpus, origins);
+  const column = (r: Int32Array, b: number, t: number) => r[(b * T + t) * G + G - 1];
+  let gained = 0;
+  for (let t = 0; t < T; t++) {
+    // Window 0: 100 bytes of history (of the 500 before it).
+    const want = matchRow(text.subarray(400, 500 + T), 100 + t, k);
+    const i = 0 * T + t;
+    assert.equal(column(rows, 0, t), want < 0 ? M + i % NO_MATCH_ROWS : want);
+    if (want >= 0 && column(before, 0, t) >= M) gained++;
+    assert.equal(column(rows, 1, t), column(before, 1, t)); // no bytes before it
+    assert.equal(column(rows, 2, t), column(before, 2, t)); // CRLF: not the file's bytes
+  }
+  assert.ok(gained > 0, "the history found no match the window alone lacked");
+  // Only the match column moves.
+  for (let i = 0; i < rows.length; i++) if (i % G !== G - 1) assert.equal(rows[i], before[i]);
+});
+
+Deno.test("train() with matchHistory records it, changes the run, and refuses a model without a match row", () =>
+  withCorpora(async (c) => {
+    const MATCHED = { ...HASHED, config: { name: "tinymatch", config: LEVELS.tinymatch } };
+    await train({ ...options(c, `${c.dir}/h`, MATCHED), matchHistory: 500 });
+    await train(options(c, `${c.dir}/p`, MATCHED));
+    const h = await loadCheckpoint(`${c.dir}/h/ckpt`);
+    const p = await loadCheckpoint(`${c.dir}/p/ckpt`);
+    assert.equal(h.settings.matchHistory, 500);
+    assert.equal(p.settings.matchHistory, undefined);
+    assert.notDeepEqual(h.params.get("local.match_emb"), p.params.get("local.match_emb"));
+    await assert.rejects(
+      train({ ...options(c, `${c.dir}/bad`, HASHED), matchHistory: 500 }),
+      /matchHistory needs a config with a match row/,
+    );
+    await assert.rejects(
+      train({ ...options(c, `${c.dir}/bad2`, MATCHED), matchHistory: -1 }),
+      /matchHistory must be/,
+    );
   }));

@@ -18,7 +18,8 @@ import type { Rng } from "./rng.ts";
  * @param rng The run's generator: one draw per window (a few more after rare rejections), and
  *   one more per window when `crlf` > 0.
  * @param options `batch` rows of `length` bytes; `crlf`: the fraction of windows whose line ends
- *   are written CRLF (default 0, and then the draws are those of a run without it).
+ *   are written CRLF (default 0, and then the draws are those of a run without it); `origins`:
+ *   an array that gets where each window came from (it draws nothing more).
  * @returns (B, T) byte values, row-major.
  * @example Two windows of 4 bytes
  * ```ts
@@ -32,7 +33,7 @@ import type { Rng } from "./rng.ts";
 export function sampleWindows(
   corpus: Corpus,
   rng: Rng,
-  options: { batch: number; length: number; crlf?: number },
+  options: { batch: number; length: number; crlf?: number; origins?: WindowOrigin[] },
 ): Int32Array {
   const { batch, length } = options;
   const crlf = options.crlf ?? 0;
@@ -62,10 +63,19 @@ export function sampleWindows(
     const start = r - (lo === 0 ? 0 : cumulative[lo - 1]);
     const source = corpus.files[lo].bytes.subarray(start, start + length);
     const row = out.subarray(b * length, (b + 1) * length);
-    if (crlf > 0 && rng.int(1 << 30) < crlf * (1 << 30)) writeCrlf(source, row);
+    const crlfWindow = crlf > 0 && rng.int(1 << 30) < crlf * (1 << 30);
+    if (crlfWindow) writeCrlf(source, row);
     else row.set(source);
+    options.origins?.push({ file: lo, start, crlf: crlfWindow });
   }
   return out;
+}
+
+/** Where a training window was cut: its file (index in the corpus), first byte, and CRLF rewrite. */
+export interface WindowOrigin {
+  file: number;
+  start: number;
+  crlf: boolean;
 }
 
 /**
