@@ -30,21 +30,34 @@ export interface EngineBatch extends PredictorBatch {
   readonly position: number;
 }
 
+/**
+ * Where a batch's match rows come from when not from each segment's own bytes (`start`): the row
+ * of byte t of segment `slot`, −1 for none, asked for t in increasing order once bytes 0..t−1 of
+ * that segment were advanced. The "mix-long" method (codec/FORMAT.md, Appendix D) answers from the
+ * whole codec segment before the window (`lib/predict/long_match.ts`).
+ */
+export type MatchRowOf = (slot: number, t: number) => number;
+
 /** A model loaded into the engine. */
 export interface Engine {
   /** The model's sizes. */
   readonly config: MegabyteConfig;
   /** Bytes of key/value cache one segment of a batch holds (the batch's memory grows with it). */
   readonly cacheBytesPerSegment: number;
-  /** Starts `count` empty segments. */
-  start(count: number): EngineBatch;
+  /**
+   * Starts `count` empty segments; with `matchRowOf` (a model with a match row), their match rows
+   * come from it instead of from each segment's bytes.
+   */
+  start(count: number, matchRowOf?: MatchRowOf): EngineBatch;
   /**
    * The tables of every position of `bytes` (at most `config.context` bytes), computed over the
    * whole segment at once: `result[t * 256 + v]`. Equal to `start(1)` with predict/advance.
+   * `matchRows`: the match row of each position (−1: none) instead of the segment's own, as
+   * `start`'s `matchRowOf` would give them.
    */
-  predictSegment(bytes: Uint8Array): Uint32Array;
+  predictSegment(bytes: Uint8Array, matchRows?: Int32Array): Uint32Array;
   /** The logits behind `predictSegment`, (T, 256), for float comparisons and bits per byte. */
-  logits(bytes: Uint8Array): Float32Array;
+  logits(bytes: Uint8Array, matchRows?: Int32Array): Float32Array;
   /** Releases the engine's memory; later calls throw. */
   close(): void;
 }
@@ -88,7 +101,8 @@ const ceil = (x: number, m: number) => Math.ceil(x / m) * m;
  * @param out Receives the row.
  * @param o Offset of the row in `out`.
  * @param match With a match row: the segment's {@link MatchIndex}, asked for t in increasing
- *   order, which finds the row in about O(1); without it, `matchRow` scans back from t.
+ *   order, which finds the row in about O(1), or the row itself (−1: none) found elsewhere; without
+ *   it, `matchRow` scans back from t.
  *
  * @example Without n-gram tables, byte 0 of a segment
  * ```ts
@@ -115,7 +129,7 @@ export function localInputRow(
   t: number,
   out: Float32Array,
   o: number,
-  match?: MatchIndex,
+  match?: MatchIndex | number,
 ): void {
   const { patchSize: P, localDim: DL } = pm.config;
   const p = t % P;
@@ -134,7 +148,11 @@ export function localInputRow(
     if (r >= 0) addNgramRow(tables[j], r, out, o, DL);
   }
   if (pm.matchEmb !== null) {
-    const r = match ? match.row(seq, t) : matchRow(seq, t, pm.config.matchLength!);
+    const r = typeof match === "number"
+      ? match
+      : match
+      ? match.row(seq, t)
+      : matchRow(seq, t, pm.config.matchLength!);
     if (r >= 0) addNgramRow(pm.matchEmb, r, out, o, DL);
   }
 }
@@ -381,7 +399,7 @@ class WasmEngine implements Engine {
   localInput(
     x: number,
     lg: number,
-    rows: { lgRow: number; seq: Uint8Array; t: number; match?: MatchIndex }[],
+    rows: { lgRow: number; seq: Uint8Array; t: number; match?: MatchIndex | number }[],
   ): void {
     const DL = this.config.localDim;
     const k = this.kern;
@@ -393,12 +411,20 @@ class WasmEngine implements Engine {
     }
   }
 
-  #parallel(bytes: Uint8Array): { logits: number; tables: number } | undefined {
+  #parallel(
+    bytes: Uint8Array,
+    matchRows?: Int32Array,
+  ): { logits: number; tables: number } | undefined {
     const c = this.config;
     const L = bytes.length;
     if (L > c.context) {
       throw new RangeError(
         `Cannot predict a segment of ${L} bytes: model ${this.#pm.name} has a context of ${c.context}`,
+      );
+    }
+    if (matchRows !== undefined && matchRows.length !== L) {
+      throw new RangeError(
+        `Cannot predict a segment of ${L} bytes with ${matchRows.length} match rows`,
       );
     }
     if (L === 0) return undefined;
@@ -429,11 +455,14 @@ class WasmEngine implements Engine {
       this.#pcap,
     );
     const x = this.kern.alloc(L * DL * 4);
-    const match = this.matchIndex(L);
+    const index = matchRows === undefined ? this.matchIndex(L) : undefined;
     this.localInput(
       x,
       lg,
-      Array.from({ length: L }, (_, t) => ({ lgRow: t, seq: bytes, t, match })),
+      Array.from(
+        { length: L },
+        (_, t) => ({ lgRow: t, seq: bytes, t, match: matchRows?.[t] ?? index }),
+      ),
     );
     const groups: AttendGroup[] = [];
     if (full > 0) groups.push({ row0: 0, nb: full, nr: P, seq0: 0, pos0: 0 });
@@ -446,23 +475,23 @@ class WasmEngine implements Engine {
     return out;
   }
 
-  predictSegment(bytes: Uint8Array): Uint32Array {
-    const out = this.#parallel(bytes);
+  predictSegment(bytes: Uint8Array, matchRows?: Int32Array): Uint32Array {
+    const out = this.#parallel(bytes, matchRows);
     if (!out) return new Uint32Array(0);
     return this.kern.u32(out.tables, bytes.length * ALPHABET).slice();
   }
 
-  logits(bytes: Uint8Array): Float32Array {
-    const out = this.#parallel(bytes);
+  logits(bytes: Uint8Array, matchRows?: Int32Array): Float32Array {
+    const out = this.#parallel(bytes, matchRows);
     if (!out) return new Float32Array(0);
     return this.kern.f32(out.logits, bytes.length * ALPHABET).slice();
   }
 
-  start(count: number): EngineBatch {
+  start(count: number, matchRowOf?: MatchRowOf): EngineBatch {
     if (!Number.isInteger(count) || count < 1) {
       throw new RangeError(`Cannot start a batch: count must be a positive integer, got ${count}`);
     }
-    return new WasmBatch(this, count, this.#kcap, this.#pcap);
+    return new WasmBatch(this, count, this.#kcap, this.#pcap, matchRowOf);
   }
 
   close(): void {
@@ -478,8 +507,9 @@ class WasmBatch implements EngineBatch {
   #hist: Uint8Array;
   /** Each segment's bytes so far: its view of `#hist`. */
   #segs: Uint8Array[];
-  /** Each segment's match index (models with a match row). */
+  /** Each segment's match index (models with a match row), unless the rows come from outside. */
   #matches: (MatchIndex | undefined)[];
+  #matchRowOf?: MatchRowOf;
   #gCaches: LayerCache[];
   #lCaches: LayerCache[];
   #kcap: number;
@@ -492,8 +522,15 @@ class WasmBatch implements EngineBatch {
   #localDone = -1;
   #closed = false;
 
-  constructor(engine: WasmEngine, count: number, kcap: number, pcap: number) {
+  constructor(
+    engine: WasmEngine,
+    count: number,
+    kcap: number,
+    pcap: number,
+    matchRowOf?: MatchRowOf,
+  ) {
     this.#e = engine;
+    this.#matchRowOf = engine.config.matchLength ? matchRowOf : undefined;
     this.count = count;
     this.#kcap = kcap;
     this.#pcap = pcap;
@@ -503,7 +540,10 @@ class WasmBatch implements EngineBatch {
       { length: count },
       (_, b) => this.#hist.subarray(b * c.context, (b + 1) * c.context),
     );
-    this.#matches = Array.from({ length: count }, () => engine.matchIndex(c.context));
+    this.#matches = Array.from(
+      { length: count },
+      () => matchRowOf === undefined ? engine.matchIndex(c.context) : undefined,
+    );
     const E = c.patchSize * c.globalDim;
     this.#gCaches = engine.allocCaches(
       c.globalLayers,
@@ -572,7 +612,12 @@ class WasmBatch implements EngineBatch {
       e.localInput(
         this.#x,
         this.#lg,
-        this.#segs.map((seq, b) => ({ lgRow: b * P + p, seq, t: s, match: this.#matches[b] })),
+        this.#segs.map((seq, b) => ({
+          lgRow: b * P + p,
+          seq,
+          t: s,
+          match: this.#matchRowOf ? this.#matchRowOf(b, s) : this.#matches[b],
+        })),
       ); // (B, DL)
       e.runBlocks(
         e.localBlocks,

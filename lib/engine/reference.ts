@@ -350,6 +350,7 @@ function blockForward(
  *
  * @param model A model file, or one already prepared.
  * @param bytes The segment, length ≤ `config.context`.
+ * @param matchRows The match row of each position (−1: none) instead of the segment's own.
  * @returns Logits, (T, 256) row-major.
  *
  * @example
@@ -363,7 +364,11 @@ function blockForward(
  * assert.equal(logits.length, 3 * 256);
  * ```
  */
-export function referenceLogits(model: ModelFile | PreparedModel, bytes: Uint8Array): Float32Array {
+export function referenceLogits(
+  model: ModelFile | PreparedModel,
+  bytes: Uint8Array,
+  matchRows?: Int32Array,
+): Float32Array {
   const pm = "tensors" in model ? prepareModel(model) : model;
   const c = pm.config;
   const { patchSize: P, globalDim: DG, localDim: DL } = c;
@@ -425,7 +430,8 @@ export function referenceLogits(model: ModelFile | PreparedModel, bytes: Uint8Ar
       addNgramRow(pm.ngramEmb[j], r, row, 0, DL); // (DL)
     }
     // Then the match row (`match.ts`): what followed the last occurrence of the k bytes before t.
-    const m = pm.matchEmb === null ? -1 : matchRow(bytes, t, c.matchLength!);
+    // (Or the row given for t, as the "mix-long" method finds it before the segment too.)
+    const m = pm.matchEmb === null ? -1 : matchRows?.[t] ?? matchRow(bytes, t, c.matchLength!);
     if (m >= 0) addNgramRow(pm.matchEmb!, m, row, 0, DL); // (DL)
     x.push(row); // (T, DL)
   }
@@ -447,6 +453,7 @@ export function referenceLogits(model: ModelFile | PreparedModel, bytes: Uint8Ar
  *
  * @param model A model file, or one already prepared.
  * @param bytes The segment, length ≤ `config.context`.
+ * @param matchRows The match row of each position (−1: none) instead of the segment's own.
  * @returns Tables, (T, 256) row-major.
  *
  * @example
@@ -460,8 +467,12 @@ export function referenceLogits(model: ModelFile | PreparedModel, bytes: Uint8Ar
  * assert.ok(tables[2 * 256 + 101] > 256); // after "th", "e" is likelier than uniform
  * ```
  */
-export function referenceTables(model: ModelFile | PreparedModel, bytes: Uint8Array): Uint32Array {
-  const logits = referenceLogits(model, bytes);
+export function referenceTables(
+  model: ModelFile | PreparedModel,
+  bytes: Uint8Array,
+  matchRows?: Int32Array,
+): Uint32Array {
+  const logits = referenceLogits(model, bytes, matchRows);
   const tables = new Uint32Array(logits.length);
   for (let t = 0; t < bytes.length; t++) {
     freqsFromLogits(

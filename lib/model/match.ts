@@ -94,8 +94,8 @@ export class MatchIndex {
   readonly k: number;
   readonly #bits: number;
   readonly #head: Int32Array;
-  /** previous[p]: the last position before p of p's hash, −1 for none. */
-  readonly #previous: Int32Array;
+  /** previous[p]: the last position before p of p's hash, −1 for none (grows past the capacity). */
+  #previous: Int32Array;
   /** Positions k..indexed−1 are in the chains. */
   #indexed: number;
   /** The last position asked for, −1 after a reset. */
@@ -103,7 +103,7 @@ export class MatchIndex {
 
   /**
    * @param k The minimum match length, 1..{@link MATCH_MAX_LENGTH}.
-   * @param capacity The longest segment it will see.
+   * @param capacity The longest segment it expects (it sizes the hash by it; a longer one grows it).
    */
   constructor(k: number, capacity: number) {
     if (!(Number.isInteger(k) && k >= 1 && k <= MATCH_MAX_LENGTH)) {
@@ -135,12 +135,17 @@ export class MatchIndex {
    * before needs a {@link reset} first (x[0..t−1] must be the same bytes as before).
    *
    * @param x The segment's bytes, at least its first t.
-   * @param t The position, 0 ≤ t ≤ capacity.
+   * @param t The position, 0 ≤ t ≤ x.length.
    */
   row(x: ArrayLike<number>, t: number): number {
     const k = this.k;
     if (t < this.#last) throw new RangeError(`MatchIndex went back to ${t}: reset() first`);
     this.#last = t;
+    if (t >= this.#previous.length) {
+      const grown = new Int32Array(Math.max(t + 1, 2 * this.#previous.length));
+      grown.set(this.#previous);
+      this.#previous = grown;
+    }
     for (let p = this.#indexed; p < t; p++) { // chain the positions k..t−1
       const h = this.#key(x, p);
       this.#previous[p] = this.#head[h];

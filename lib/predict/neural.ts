@@ -54,21 +54,34 @@ const ENGINES = new WeakMap<ModelFile, Engine>();
 export function createNeuralPredictor(
   model: ModelFile | Engine,
   _options?: NeuralPredictorOptions,
-): Predictor {
-  const e = "tensors" in model ? engineOf(model) : model;
+): NeuralPredictor {
+  const e = neuralEngine(model);
   return {
     name: "neural",
+    engine: e,
     start(count: number): PredictorBatch {
       return e.start(count);
     },
-    predictSegment(bytes: Uint8Array): Uint32Array {
-      return e.predictSegment(bytes);
+    predictSegment(bytes: Uint8Array, matchRows?: Int32Array): Uint32Array {
+      return e.predictSegment(bytes, matchRows);
     },
   };
 }
 
-/** The engine of `model` in this thread, loaded on first use. */
-function engineOf(model: ModelFile): Engine {
+/**
+ * The neural predictor: a {@link Predictor} whose whole-segment path also takes the match rows
+ * found elsewhere (the "mix-long" method's, `long_match.ts`), and the engine it runs on.
+ */
+export interface NeuralPredictor extends Predictor {
+  /** The engine (shared by the predictors of one model object in one thread). */
+  readonly engine: Engine;
+  /** `Predictor.predictSegment`; with `matchRows`, those rows (−1: none) instead of the segment's own. */
+  predictSegment(bytes: Uint8Array, matchRows?: Int32Array): Uint32Array;
+}
+
+/** The engine of `model` in this thread (loaded on first use), or `model` itself if an engine. */
+export function neuralEngine(model: ModelFile | Engine): Engine {
+  if (!("tensors" in model)) return model;
   let engine = ENGINES.get(model);
   if (!engine) {
     engine = createEngine(model);

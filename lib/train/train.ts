@@ -27,13 +27,7 @@ import {
 import { matchRowsAfter } from "../model/match.ts";
 import { loadModel } from "../model/model_file_read.ts";
 import type { ModelFile, ModelTensor } from "../model/model_file_types.ts";
-import {
-  flopsPerByte,
-  gramColumns,
-  gramRows,
-  Megabyte,
-  NO_MATCH_ROWS,
-} from "../model/megabyte.ts";
+import { flopsPerByte, gramColumns, gramRows, Megabyte, NO_MATCH_ROWS } from "../model/megabyte.ts";
 import { SEGMENT_SUM_GATHER_GRAD, segmentSumGatherGrad } from "../model/_gradients.ts";
 import { isLookupTable, isNgramTable } from "../model/_format.ts";
 import "./_cpu_kernels.ts";
