@@ -141,11 +141,12 @@ export function localInputRow(
     out[o + d] = Math.fround(lg[lgOff + d] + pos[p * DL + d]) + prev[po + d]; // (DL)
   }
   const tables = pm.ngramEmb;
-  if (tables.length === 0) return;
-  const R = tables[0].values.length / DL; // hashRows, without an object per byte
-  for (let j = 0; j < tables.length; j++) {
-    const r = ngramRow(seq, t, j + 2, R);
-    if (r >= 0) addNgramRow(tables[j], r, out, o, DL);
+  if (tables.length > 0) {
+    const R = tables[0].values.length / DL; // hashRows, without an object per byte
+    for (let j = 0; j < tables.length; j++) {
+      const r = ngramRow(seq, t, j + 2, R);
+      if (r >= 0) addNgramRow(tables[j], r, out, o, DL);
+    }
   }
   if (pm.matchEmb !== null) {
     const r = typeof match === "number"

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { createEngine, localInputRow } from "../../lib/engine/engine.ts";
 import { prepareModel } from "../../lib/engine/prepared_model.ts";
+import { referenceTables } from "../../lib/engine/reference.ts";
 import { LEVELS } from "../../lib/model/configs.ts";
 import { matchRow } from "../../lib/model/match.ts";
 import type { ModelFile } from "../../lib/model/model_file_types.ts";
@@ -70,4 +71,17 @@ Deno.test("zeroing the match table changes the logits exactly from the first pos
     );
   for (let i = 0; i < first; i++) assert.ok(same(i), `position ${i} before the first match`);
   assert.ok(!same(first), `position ${first}, the first match`);
+});
+
+Deno.test("a match row without hashed n-gram tables: the engine adds it, as the reference does", () => {
+  const config = { ...LEVELS.tiny, matchLength: 3 };
+  const model = randomModel(config, 93);
+  const engine = createEngine(model);
+  const tables = engine.predictSegment(TEXT);
+  engine.close();
+  assert.deepEqual(tables, referenceTables(model, TEXT));
+  const zeroed = new Map(model.tensors);
+  const t = model.tensors.get("local.match_emb")!;
+  zeroed.set("local.match_emb", { shape: t.shape, data: new Float32Array(t.data.length) });
+  assert.notDeepEqual(referenceTables({ ...model, tensors: zeroed }, TEXT), tables);
 });
