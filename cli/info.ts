@@ -369,7 +369,7 @@ async function inspect(
     const modelOk = model !== null && toHex(model.hash) === info.modelHash;
     const checksumChecked = options.verify &&
       (modelOk ||
-        info.blocks.every((block) => block.method !== "neural" && block.method !== "mix"));
+        info.blocks.every((block) => block.method === "stored" || block.method === "cm"));
     const report: InfoReport = {
       kind: "archive",
       file: name,

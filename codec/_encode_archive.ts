@@ -16,6 +16,7 @@ import {
   DEFAULT_BLOCK_SIZE,
   FOOTER_BYTES,
   FORMAT_VERSION,
+  isMix,
   LAST_BLOCK_BIT,
   MAGIC_NUMBER,
   METHOD_IDS,
@@ -145,7 +146,7 @@ function methodSegmentSize(plan: Plan, method: ModelMethod): number {
 function spreads(plan: Plan, length: number): boolean {
   const segmentSize = Math.min(...plan.methods.map((method) => methodSegmentSize(plan, method)));
   return length > segmentSize ||
-    (plan.methods.includes("mix") && length > plan.model!.config.context);
+    (plan.methods.some(isMix) && length > plan.model!.config.context);
 }
 
 /**
@@ -183,12 +184,13 @@ function makePlan(options: CompressOptions): Plan {
   const runs = model !== null && allowed.some(needsModel) && canRun(model);
   // Tried in this order; on equal sizes the earlier one is kept.
   if (runs && allowed.includes("mix")) methods.push("mix");
+  if (runs && allowed.includes("mix-long")) methods.push("mix-long");
   if (runs && allowed.includes("neural")) methods.push("neural");
   return { blockSize, segmentSize, model, methods };
 }
 
 /** The methods blocks try by default (`CompressOptions.methods`). */
-const DEFAULT_METHODS: readonly BlockMethod[] = ["stored", "cm", "mix"];
+const DEFAULT_METHODS: readonly BlockMethod[] = ["stored", "cm", "mix-long"];
 
 /** True when the engine can run `model` (the placeholder predictor throws: skip the method). */
 function canRun(model: ModelFile): boolean {

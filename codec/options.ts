@@ -10,7 +10,7 @@ import type { ModelFile } from "../lib/model/model_file_types.ts";
  * A block method's name (`codec/FORMAT.md`, Block_Descriptor): "stored" (raw bytes), "cm" (the
  * context-mixing model), "neural" (the model alone), "mix" (cm and the model mixed byte by byte).
  */
-export type BlockMethod = "stored" | "cm" | "neural" | "mix";
+export type BlockMethod = "stored" | "cm" | "neural" | "mix" | "mix-long";
 
 /** Options of `compress`, `compressStream` and `score`. */
 export interface CompressOptions {
@@ -41,7 +41,7 @@ export interface CompressOptions {
    * tried only when listed here: with the models so far it is never the smallest, and it costs
    * as much time as "mix".
    *
-   * @default ["stored", "cm", "mix"]
+   * @default ["stored", "cm", "mix-long"]
    */
   methods?: BlockMethod[];
   /** Called after each block with the number of input bytes done so far. */

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { compress } from "../codec/compress.ts";
 import { compressStream } from "../codec/compress_stream.ts";
 import { decompress } from "../codec/decompress.ts";
-import { sampleFromModel, tinyModel } from "../codec/_testing/tiny_model.ts";
+import { sampleFromModel, TINY_MATCH_CONFIG, tinyModel } from "../codec/_testing/tiny_model.ts";
 import { inspectArchive } from "../codec/inspect_archive.ts";
 import type { BlockMethod } from "../codec/options.ts";
 import { Random } from "../codec/_testing/random.ts";
@@ -57,36 +57,41 @@ Deno.test("compress() writes identical neural archives for batchSize 1 and 3, wo
   }
 });
 
-Deno.test("compress() writes identical mix archives for batchSize 1 and 3, workers 1 and 2, array or stream", async () => {
-  const model = tinyModel(52);
-  const input = new Uint8Array([...sampleFromModel(model, 2000, 4), ...new Random(5).text(1600)]);
-  // 3 blocks of 3 or 4 segments of 350 bytes, each longer than the model's context of 64.
-  const base = { model, blockSize: 1200, segmentSize: 350, methods: ["mix"] as BlockMethod[] };
-  const archive = await compress(input, { ...base, batchSize: 1 });
-  const info = await inspectArchive(archive, { model });
-  assert.deepEqual(info.blocks.map((b) => [b.method, b.segments]), [
-    ["mix", 4],
-    ["mix", 4],
-    ["mix", 4],
-  ]);
-  for (const options of [{ batchSize: 3 }, { workers: 2 }, { workers: 2, batchSize: 3 }]) {
-    assert.deepEqual(
-      await compress(input, { ...base, ...options }),
-      archive,
-      JSON.stringify(options),
-    );
-  }
-  const streamed = await new Response(
-    ReadableStream.from([input.subarray(0, 1000), input.subarray(1000)]).pipeThrough(
-      compressStream({ ...base, batchSize: 2 }),
-    ),
-  ).bytes();
-  assert.deepEqual(streamed, archive, "stream");
-  for (const options of [{ batchSize: 1 }, { batchSize: 3, workers: 2 }]) {
-    assert.deepEqual(
-      await decompress(archive, { model, ...options }),
-      input,
-      JSON.stringify(options),
-    );
-  }
-});
+for (const method of ["mix", "mix-long"] as const) {
+  Deno.test(`compress() writes identical ${method} archives for batchSize 1 and 3, workers 1 and 2, array or stream`, async () => {
+    // mix-long with a model that has a match row, which it looks up across the whole segment.
+    const model = method === "mix"
+      ? tinyModel(52)
+      : tinyModel(53, "tiny-match", 53, TINY_MATCH_CONFIG);
+    const input = new Uint8Array([...sampleFromModel(model, 2000, 4), ...new Random(5).text(1600)]);
+    // 3 blocks of 3 or 4 segments of 350 bytes, each longer than the model's context of 64.
+    const base = { model, blockSize: 1200, segmentSize: 350, methods: [method] as BlockMethod[] };
+    const archive = await compress(input, { ...base, batchSize: 1 });
+    const info = await inspectArchive(archive, { model });
+    assert.deepEqual(info.blocks.map((b) => [b.method, b.segments]), [
+      [method, 4],
+      [method, 4],
+      [method, 4],
+    ]);
+    for (const options of [{ batchSize: 3 }, { workers: 2 }, { workers: 2, batchSize: 3 }]) {
+      assert.deepEqual(
+        await compress(input, { ...base, ...options }),
+        archive,
+        JSON.stringify(options),
+      );
+    }
+    const streamed = await new Response(
+      ReadableStream.from([input.subarray(0, 1000), input.subarray(1000)]).pipeThrough(
+        compressStream({ ...base, batchSize: 2 }),
+      ),
+    ).bytes();
+    assert.deepEqual(streamed, archive, "stream");
+    for (const options of [{ batchSize: 1 }, { batchSize: 3, workers: 2 }]) {
+      assert.deepEqual(
+        await decompress(archive, { model, ...options }),
+        input,
+        JSON.stringify(options),
+      );
+    }
+  });
+}

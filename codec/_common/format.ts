@@ -37,8 +37,8 @@ export const METHOD_MASK = 0x0e;
 /** `Block_Descriptor` bits 4–7. */
 export const DESCRIPTOR_RESERVED_MASK = 0xf0;
 
-/** The names of the block methods, by `Block_Method` value (4–7 are reserved). */
-export const METHOD_NAMES = ["stored", "cm", "neural", "mix"] as const;
+/** The names of the block methods, by `Block_Method` value (5–7 are reserved). */
+export const METHOD_NAMES = ["stored", "cm", "neural", "mix", "mix-long"] as const;
 /** A block method's name. */
 export type MethodName = (typeof METHOD_NAMES)[number];
 /** A method that codes segments with a predictor. */
@@ -49,11 +49,17 @@ export const METHOD_IDS: Readonly<Record<MethodName, number>> = {
   cm: 1,
   neural: 2,
   mix: 3,
+  "mix-long": 4,
 };
 
 /** True for the methods whose predictor runs the archive's model (`Model_Hash`). */
 export function needsModel(method: MethodName): boolean {
-  return method === "neural" || method === "mix";
+  return method === "neural" || method === "mix" || method === "mix-long";
+}
+
+/** True for the methods that mix cm and the neural model (FORMAT.md, Appendix D). */
+export function isMix(method: MethodName): boolean {
+  return method === "mix" || method === "mix-long";
 }
 
 /** The `codec/FORMAT.md` headings that errors name as their section. */

@@ -8,13 +8,15 @@ import type { Engine } from "../../lib/engine/engine.ts";
 import type { ModelFile } from "../../lib/model/model_file_types.ts";
 import { createContextMixingPredictor } from "../../lib/predict/context_mixing.ts";
 import { createMixingPredictor, createWindowedPredictor } from "../../lib/predict/mixer.ts";
+import { createLongMatchPredictor } from "../../lib/predict/long_match.ts";
 import { createNeuralPredictor } from "../../lib/predict/neural.ts";
 import type { Predictor } from "../../lib/predict/predictor.ts";
 import type { ModelMethod } from "./format.ts";
 
 /**
  * Creates the predictor of `method` (FORMAT.md, Appendix D for "mix": the mixer's default
- * options, over cm and the neural model restarted every `config.context` bytes), from a model
+ * options, over cm and the neural model restarted every `config.context` bytes; "mix-long": the
+ * same, the model's match row looked up in the whole segment, `long_match.ts`), from a model
  * file or from an engine (`createEngine` of `lib/engine/engine.ts`: the same predictions, and
  * predictors made from one engine share it). Throws when `method` needs a model ("neural", "mix")
  * and `model` is null, or when the neural predictor cannot run the model.
@@ -24,7 +26,11 @@ export function createPredictor(method: ModelMethod, model: ModelFile | Engine |
   if (model === null) throw new TypeError(`Cannot create the ${method} predictor: no model given`);
   const neural = createNeuralPredictor(model);
   if (method === "neural") return neural;
-  return createMixPredictor(createWindowedPredictor(neural, model.config.context));
+  const window = model.config.context;
+  if (method === "mix-long") {
+    return createMixPredictor(createLongMatchPredictor(neural.engine, window));
+  }
+  return createMixPredictor(createWindowedPredictor(neural, window));
 }
 
 /**

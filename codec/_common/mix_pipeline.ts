@@ -10,23 +10,31 @@
  *
  * @module
  */
+import { segmentMatchRows } from "../../lib/predict/long_match.ts";
 import { ALPHABET, type Predictor } from "../../lib/predict/predictor.ts";
 import { SegmentEncoder } from "./arithmetic_coder.ts";
 import { createMixPredictor } from "./methods.ts";
 
-/** The neural tables of one window, `(bytes.length, 256)`, as `predictSegment` gives them. */
-export type WindowTables = (bytes: Uint8Array) => Promise<Uint32Array>;
+/**
+ * The neural tables of one window, `(bytes.length, 256)`, as `predictSegment` gives them; for
+ * "mix-long", given the window's match rows found in the whole segment (`long_match.ts`).
+ */
+export type WindowTables = (bytes: Uint8Array, matchRows?: Int32Array) => Promise<Uint32Array>;
 
 /**
  * Codes `segment` with the "mix" method, its neural part's tables from `tablesOf`, asked for
- * `ahead` windows in advance (so that many run at once); returns the coded bytes.
+ * `ahead` windows in advance (so that many run at once); returns the coded bytes. With
+ * `longMatch` (the model's minimum match length, for "mix-long"; 0 for "mix"), each window's
+ * match rows are found in the whole segment and handed to `tablesOf`.
  */
 export async function encodeMixSegment(
   segment: Uint8Array,
   window: number,
   tablesOf: WindowTables,
   ahead: number,
+  longMatch = 0,
 ): Promise<Uint8Array> {
+  const rows = longMatch > 0 ? segmentMatchRows(segment, longMatch) : undefined;
   // The windowed neural predictor, replayed: the tables of the current window, and the position.
   const current: { tables: Uint32Array; at: number } = { tables: new Uint32Array(0), at: 0 };
   const replay: Predictor = {
@@ -50,7 +58,8 @@ export async function encodeMixSegment(
   const pending: Promise<Uint32Array>[] = [];
   const ask = (k: number) => {
     if (k >= windows) return;
-    const tables = tablesOf(segment.subarray(k * window, (k + 1) * window));
+    const from = k * window, to = Math.min(segment.length, from + window);
+    const tables = tablesOf(segment.subarray(from, to), rows?.subarray(from, to));
     tables.catch(() => {}); // awaited in order below; this only marks it handled
     pending.push(tables);
   };

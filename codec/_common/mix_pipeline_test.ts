@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { createNeuralPredictor } from "../../lib/predict/neural.ts";
 import { Random } from "../_testing/random.ts";
-import { sampleFromModel, tinyModel } from "../_testing/tiny_model.ts";
+import { sampleFromModel, TINY_MATCH_CONFIG, tinyModel } from "../_testing/tiny_model.ts";
 import { createPredictor } from "./methods.ts";
 import { encodeMixSegment } from "./mix_pipeline.ts";
 import { encodeSegments } from "./segment_coding.ts";
@@ -63,4 +63,21 @@ Deno.test("encodeMixSegment() fails with the tables' error, and on tables of the
     encodeMixSegment(segment, 64, short, 2),
     /Cannot encode window 0: expected 16384 table entries, got 16128/,
   );
+});
+
+Deno.test("encodeMixSegment() with long matches codes a segment as the mix-long predictor does, and differs from mix", async () => {
+  const matching = tinyModel(35, "tiny-match", 35, TINY_MATCH_CONFIG);
+  const mixLong = createPredictor("mix-long", matching);
+  const neuralOf = createNeuralPredictor(matching);
+  const tables = (bytes: Uint8Array, rows?: Int32Array) =>
+    Promise.resolve(neuralOf.predictSegment(bytes, rows));
+  const phrase = new Random(36).text(150);
+  const segment = new Uint8Array([...phrase, ...new Random(37).text(100), ...phrase]);
+  const [expected] = encodeSegments(mixLong, [segment], 1);
+  for (const ahead of [1, 3]) {
+    assert.deepEqual(await encodeMixSegment(segment, 64, tables, ahead, 3), expected, `${ahead}`);
+  }
+  const [mix] = encodeSegments(createPredictor("mix", matching), [segment], 1);
+  assert.notDeepEqual(mix, expected);
+  assert.deepEqual(await encodeMixSegment(segment, 64, tables, 2), mix);
 });

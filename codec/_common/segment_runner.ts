@@ -19,9 +19,10 @@
  */
 import { type PreparedModel, prepareModel } from "../../lib/engine/prepared_model.ts";
 import type { ModelFile } from "../../lib/model/model_file_types.ts";
+import type { NeuralPredictor } from "../../lib/predict/neural.ts";
 import type { Predictor } from "../../lib/predict/predictor.ts";
 import { concatBytes, splitBytes } from "./bytes.ts";
-import type { ModelMethod } from "./format.ts";
+import { isMix, type ModelMethod } from "./format.ts";
 import { createPredictor } from "./methods.ts";
 import { encodeMixSegment } from "./mix_pipeline.ts";
 import { decodeSegments, encodeSegments } from "./segment_coding.ts";
@@ -43,7 +44,7 @@ export interface SegmentWorkerInit {
  */
 export type SegmentRequest =
   | { kind: "encode"; method: ModelMethod; batchSize: number; raw: Uint8Array; lengths: number[] }
-  | { kind: "tables"; raw: Uint8Array }
+  | { kind: "tables"; raw: Uint8Array; matchRows?: Int32Array }
   | {
     kind: "decode";
     method: ModelMethod;
@@ -175,28 +176,36 @@ export function createSegmentRunner(settings: SegmentRunnerSettings): SegmentRun
 
   return {
     async encode(method, segments) {
-      if (method === "mix" && settings.model !== null) {
+      if (isMix(method) && settings.model !== null) {
         const window = settings.model.config.context;
+        const longMatch = method === "mix-long" ? settings.model.config.matchLength ?? 0 : 0;
         if (segments.length < settings.workers) {
           // Fewer segments than workers: spread the neural windows instead (encoding only).
           const workers = getPool();
-          const tablesOf = async (bytes: Uint8Array) => {
+          const tablesOf = async (bytes: Uint8Array, rows?: Int32Array) => {
             const raw = bytes.slice();
-            const reply = await workers.run({ kind: "tables", raw }, [raw.buffer], holder);
+            const matchRows = rows?.slice();
+            const moved = matchRows ? [raw.buffer, matchRows.buffer] : [raw.buffer];
+            const reply = await workers.run({ kind: "tables", raw, matchRows }, moved, holder);
             const { buffer, byteOffset, length } = reply.bytes;
             return new Uint32Array(buffer, byteOffset, length / 4);
           };
           return await Promise.all(
-            segments.map((s) => encodeMixSegment(s, window, tablesOf, 2 * settings.workers)),
+            segments.map((s) =>
+              encodeMixSegment(s, window, tablesOf, 2 * settings.workers, longMatch)
+            ),
           );
         }
         if (settings.workers <= 1) {
           // Whole windows at once, as workers compute them: faster than byte by byte (1.4× on
           // 80 KB of alice29), and the tables of one window at a time, not the segment's.
-          const neural = local("neural");
-          const tablesOf = (bytes: Uint8Array) => Promise.resolve(neural.predictSegment!(bytes));
+          const neural = local("neural") as NeuralPredictor;
+          const tablesOf = (bytes: Uint8Array, rows?: Int32Array) =>
+            Promise.resolve(neural.predictSegment(bytes, rows));
           const coded: Uint8Array[] = [];
-          for (const s of segments) coded.push(await encodeMixSegment(s, window, tablesOf, 1));
+          for (const s of segments) {
+            coded.push(await encodeMixSegment(s, window, tablesOf, 1, longMatch));
+          }
           return coded;
         }
       }

@@ -1,7 +1,7 @@
 // This module imports no tfjs.
 import assert from "node:assert/strict";
 import { Random } from "../_testing/random.ts";
-import { sampleFromModel, tinyModel } from "../_testing/tiny_model.ts";
+import { sampleFromModel, TINY_MATCH_CONFIG, tinyModel } from "../_testing/tiny_model.ts";
 import { createSegmentRunner, sharedWorkersStarted } from "./segment_runner.ts";
 
 Deno.test("createSegmentRunner() gives the same segments in this thread and on 2 or 3 workers", async () => {
@@ -83,26 +83,30 @@ Deno.test("createSegmentRunner() on workers codes neural and mix segments of a m
   }
 });
 
-Deno.test("createSegmentRunner() on workers spreads the neural windows of a lone mix segment, same bytes", async () => {
-  const model = tinyModel(27); // context 64: the segment has 10 windows
-  const segment = new Random(28).text(64 * 9 + 30);
-  const local = createSegmentRunner({ model, workers: 1, batchSize: 1 });
-  const expected = await local.encode("mix", [segment]);
-  local.close();
-  for (const workers of [2, 3]) {
-    const runner = createSegmentRunner({ model, workers, batchSize: 1 });
-    try {
-      assert.deepEqual(await runner.encode("mix", [segment]), expected, `${workers} workers`);
-      // One segment on one worker would start one: the windows started them all.
-      assert.equal(sharedWorkersStarted(), workers);
-      const raw = await runner.decode("mix", expected, [segment.length]);
-      assert.deepEqual(raw, segment);
-    } finally {
-      runner.close();
+for (const method of ["mix", "mix-long"] as const) {
+  Deno.test(`createSegmentRunner() on workers spreads the neural windows of a lone ${method} segment, same bytes`, async () => {
+    // context 64: the segment has 10 windows; mix-long's model has a match row.
+    const model = method === "mix" ? tinyModel(27) : tinyModel(29, "m", 29, TINY_MATCH_CONFIG);
+    const text = new Random(28).text(64 * 5);
+    const segment = new Uint8Array([...text, ...text.subarray(0, 64 * 4 + 30)]);
+    const local = createSegmentRunner({ model, workers: 1, batchSize: 1 });
+    const expected = await local.encode(method, [segment]);
+    local.close();
+    for (const workers of [2, 3]) {
+      const runner = createSegmentRunner({ model, workers, batchSize: 1 });
+      try {
+        assert.deepEqual(await runner.encode(method, [segment]), expected, `${workers} workers`);
+        // One segment on one worker would start one: the windows started them all.
+        assert.equal(sharedWorkersStarted(), workers);
+        const raw = await runner.decode(method, expected, [segment.length]);
+        assert.deepEqual(raw, segment);
+      } finally {
+        runner.close();
+      }
     }
-  }
-  assert.equal(sharedWorkersStarted(), 0);
-});
+    assert.equal(sharedWorkersStarted(), 0);
+  });
+}
 
 Deno.test("createSegmentRunner() on workers: a model that cannot run fails the requests that need it, with its reason", async () => {
   const broken = { ...tinyModel(26), tensors: new Map() };

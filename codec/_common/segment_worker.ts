@@ -3,7 +3,7 @@
  * The worker of {@link ./segment_runner.ts}: recreates the block methods' predictors from the
  * model it is given once, then encodes or decodes runs of segments. A worker that codes only
  * with "cm" never loads the neural engine: the other methods' module is imported on first use.
- * The first "neural", "mix" or "tables" request loads the model into one engine, which both
+ * The first "neural", "mix", "mix-long" or "tables" request loads the model into one engine, which both
  * methods' predictors share, and drops the worker's copy of the model: the engine holds what it
  * runs, so the copy's matrices are not kept twice for the worker's life. A "tables" request gives
  * the neural tables of one window of a mix segment (`mix_pipeline.ts`).
@@ -11,6 +11,7 @@
  * @module
  */
 import type { Engine } from "../../lib/engine/engine.ts";
+import type { NeuralPredictor } from "../../lib/predict/neural.ts";
 import type { Predictor } from "../../lib/predict/predictor.ts";
 import { createContextMixingPredictor } from "../../lib/predict/context_mixing.ts";
 import type { ModelMethod } from "./format.ts";
@@ -47,7 +48,8 @@ async function predictorOf(method: ModelMethod, init: SegmentWorkerInit): Promis
 
 serveWorker<SegmentWorkerInit, SegmentRequest, SegmentResponse>(async (init, request) => {
   if (request.kind === "tables") {
-    const tables = (await predictorOf("neural", init)).predictSegment!(request.raw); // (n, V)
+    const neural = await predictorOf("neural", init) as NeuralPredictor;
+    const tables = neural.predictSegment(request.raw, request.matchRows); // (n, V)
     // The engine returns a copy out of its wasm memory (a plain ArrayBuffer): handed over as it is.
     const bytes = new Uint8Array(
       tables.buffer as ArrayBuffer,

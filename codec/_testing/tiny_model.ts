@@ -25,18 +25,22 @@ export const TINY_CONFIG: MegabyteConfig = {
   mlpRatio: 2,
 };
 
+/** {@link TINY_CONFIG} with a match row (minimum length 3), for the "mix-long" method. */
+export const TINY_MATCH_CONFIG: MegabyteConfig = { ...TINY_CONFIG, matchLength: 3 };
+
 /**
- * A random model of {@link TINY_CONFIG} whose hash is `hashByte` repeated (a stand-in for the
- * SHA-256 of a file): models of different seeds or hash bytes are different models.
+ * A random model of {@link TINY_CONFIG} (or `config`) whose hash is `hashByte` repeated (a
+ * stand-in for the SHA-256 of a file): models of different seeds or hash bytes are different models.
  */
 export function tinyModel(
   seed: number,
   name = "tiny-random",
   hashByte = seed & 0xff || 1,
+  config: MegabyteConfig = TINY_CONFIG,
 ): ModelFile {
   const random = new Random(seed);
   const tensors = new Map<string, ModelTensor>();
-  for (const [tensorName, shape] of tensorShapes(TINY_CONFIG)) {
+  for (const [tensorName, shape] of tensorShapes(config)) {
     const size = shape.reduce((a, b) => a * b, 1);
     const gain = shape.length === 1 && !tensorName.endsWith("pad");
     const scale = gain
@@ -53,7 +57,7 @@ export function tinyModel(
   }
   return {
     name,
-    config: TINY_CONFIG,
+    config,
     tensors,
     metadata: { data: "random", steps: 0, bytesSeen: 0, validBpb: NaN },
     hash: new Uint8Array(32).fill(hashByte),

@@ -11,7 +11,7 @@ import { decompress } from "../../codec/decompress.ts";
 import { CorruptArchiveError, ModelMismatchError } from "../../codec/errors.ts";
 import type { ModelFile } from "../../lib/model/model_file_types.ts";
 import { Random } from "../../codec/_testing/random.ts";
-import { sampleFromModel, tinyModel } from "../../codec/_testing/tiny_model.ts";
+import { sampleFromModel, TINY_MATCH_CONFIG, tinyModel } from "../../codec/_testing/tiny_model.ts";
 
 export { Random };
 
@@ -30,6 +30,8 @@ export async function samples(): Promise<Sample[]> {
   const mixed = new Uint8Array([...random.text(1200), ...random.bytes(500), ...random.text(300)]);
   const model = tinyModel(61, "tiny-fuzz");
   const sampled = sampleFromModel(model, 400, 61);
+  const matching = tinyModel(62, "tiny-fuzz-match", 62, TINY_MATCH_CONFIG);
+  const sampledMatching = sampleFromModel(matching, 400, 62);
   return [
     {
       name: "cm",
@@ -57,9 +59,15 @@ export async function samples(): Promise<Sample[]> {
     },
     {
       name: "mix",
-      archive: await compress(sampled, { model, segmentSize: 150 }),
+      archive: await compress(sampled, { model, segmentSize: 150, methods: ["mix"] }),
       content: sampled,
       model,
+    },
+    {
+      name: "mix-long",
+      archive: await compress(sampledMatching, { model: matching, segmentSize: 150 }),
+      content: sampledMatching,
+      model: matching,
     },
   ];
 }

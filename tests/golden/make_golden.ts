@@ -21,15 +21,20 @@ import {
   splitArchive,
 } from "../../codec/_testing/archive_builder.ts";
 import { Random } from "../../codec/_testing/random.ts";
-import { GOLDEN_MODEL_SEED, goldenModel } from "./_golden_model.ts";
+import {
+  GOLDEN_MODEL_SEED,
+  goldenMatchModel,
+  goldenModel,
+  goldenModelOf,
+} from "./_golden_model.ts";
 import { sampleFromModel } from "../../codec/_testing/tiny_model.ts";
 
 const HERE = new URL("./", import.meta.url);
 
 /** What an `ok/` archive must decode to, and the options that wrote it. */
 export interface OkEntry {
-  /** `compress` options (the model by name: "golden" for {@link goldenModel}). */
-  options: Omit<CompressOptions, "model"> & { model?: "golden" };
+  /** `compress` options (the model by name: "golden" or "golden-match", `goldenModelOf`). */
+  options: Omit<CompressOptions, "model"> & { model?: "golden" | "golden-match" };
 }
 
 /** The error an `errors/` archive must raise. */
@@ -46,7 +51,7 @@ async function main(): Promise<void> {
   const random = new Random(1128);
   const ok: Record<string, OkEntry> = {};
   const writeOk = async (name: string, content: Uint8Array, options: OkEntry["options"]) => {
-    const model = options.model === "golden" ? goldenModel() : null;
+    const model = goldenModelOf(options.model);
     const archive = await compress(content, { ...options, model });
     await Deno.writeFile(new URL(`ok/${name}.mbz`, HERE), archive);
     await Deno.writeFile(new URL(`ok/${name}.out`, HERE), content);
@@ -80,7 +85,19 @@ async function main(): Promise<void> {
         ),
       ),
     ]),
-    { model: "golden", blockSize: 1000, segmentSize: 400 },
+    { model: "golden", blockSize: 1000, segmentSize: 400, methods: ["stored", "cm", "mix"] },
+  );
+  // Method 4 (format 2.1): a model with a match row, repeats windows apart in one segment.
+  const phrase = new TextEncoder().encode("a phrase that comes back much later, ");
+  await writeOk(
+    "mix_long_match_model",
+    new Uint8Array([
+      ...phrase,
+      ...sampleFromModel(goldenMatchModel(), 300, GOLDEN_MODEL_SEED + 2),
+      ...phrase,
+      ...phrase,
+    ]),
+    { model: "golden-match", blockSize: 1000, methods: ["stored", "mix-long"] },
   );
   await Deno.writeTextFile(new URL("ok/EXPECTED.json", HERE), JSON.stringify(ok, null, 2) + "\n");
 
@@ -182,9 +199,14 @@ async function main(): Promise<void> {
     corrupt("Block_Descriptor", "Cannot decode block 1: reserved Block_Descriptor bits"),
   );
   await writeError(
-    "block_method_4",
-    await withBlock(s(), 0, { descriptor: 4 << 1 }),
-    corrupt("Block_Descriptor", "Cannot decode block 0: unknown Block_Method 4"),
+    "block_method_5",
+    await withBlock(s(), 0, { descriptor: 5 << 1 }),
+    corrupt("Block_Descriptor", "Cannot decode block 0: unknown Block_Method 5"),
+  );
+  await writeError(
+    "mix_long_block_without_model_hash",
+    await withBlock(c(), 0, { descriptor: 4 << 1 }),
+    corrupt("Block_Descriptor", "the mix-long method needs a model"),
   );
   await writeError(
     "mix_block_without_model_hash",
