@@ -133,6 +133,7 @@ function fnv1a(text: string): number {
  * @param x The windows, B·T bytes, window b at [b·T, (b+1)·T), each its own segment.
  * @param B Windows.
  * @param T Bytes per window.
+ * @param matchRows The B·T match rows found elsewhere (−1: none), as {@link gramRows} takes them.
  * @returns (B, T, G) int32 rows, G = {@link gramColumns}: the H n-gram columns (R for "none"),
  *   then the match column (M + i mod {@link NO_MATCH_ROWS} for "none" at flat position i, M the
  *   table's row count); undefined for a model without tables.
@@ -142,10 +143,11 @@ export function ngramTensor(
   x: ArrayLike<number>,
   B: number,
   T: number,
+  matchRows?: Int32Array,
 ): tf.Tensor3D | undefined {
   const G = gramColumns(config);
   if (G === 0) return undefined;
-  return tf.tensor3d(gramRows(x, B, T, config), [B, T, G], "int32"); // (B, T, G)
+  return tf.tensor3d(gramRows(x, B, T, config, matchRows), [B, T, G], "int32"); // (B, T, G)
 }
 
 /** Columns of {@link ngramTensor}: H n-gram orders, then the match row's when the model has one. */
@@ -164,19 +166,22 @@ export const NO_MATCH_ROWS = 256;
 /**
  * The rows of {@link ngramTensor}, flattened: for each position the H n-gram rows (`ngramRows`,
  * R for none) and then, with a match row, `matchRows` (M + i mod {@link NO_MATCH_ROWS} for none).
+ * `given`: the B·T match rows (−1 for none) found elsewhere, as the codec's "mix-long" method finds
+ * them in the whole segment (`lib/predict/long_match.ts`), instead of each window's own.
  */
 export function gramRows(
   x: ArrayLike<number>,
   B: number,
   T: number,
   config: MegabyteConfig,
+  given?: Int32Array,
 ): Int32Array {
   const H = hashTables(config).orders;
   const match = matchTable(config);
   if (match.rows === 0) return ngramRows(x, B, T, config);
   const G = H + 1;
   const grams = ngramRows(x, B, T, config); // (B·T·H)
-  const matched = matchRows(x, B, T, match.length, -1); // (B·T)
+  const matched = given ?? matchRows(x, B, T, match.length, -1); // (B·T)
   const out = new Int32Array(B * T * G);
   for (let i = 0; i < B * T; i++) {
     for (let j = 0; j < H; j++) out[i * G + j] = grams[i * H + j];
