@@ -14,6 +14,7 @@
  */
 import type { Engine, EngineBatch } from "../engine/engine.ts";
 import { MatchIndex, matchRowsAfter } from "../model/match.ts";
+import { createWindowedPredictor } from "./mixer.ts";
 import { ALPHABET, type Predictor, type PredictorBatch } from "./predictor.ts";
 
 /** A mix segment is at most a block, 1 MiB by default: the index is sized for that, and grows. */
@@ -85,34 +86,28 @@ export function createLongMatchPredictor(engine: Engine, window: number): Predic
     name: "neural",
     start(count: number): PredictorBatch {
       const histories = Array.from({ length: count }, () => k > 0 ? new SegmentHistory(k) : null);
-      let offset = 0; // segment position of the current window's first byte
-      const rowOf = (slot: number, t: number) => histories[slot]!.row(offset + t);
-      const startWindow = (): EngineBatch => engine.start(count, k > 0 ? rowOf : undefined);
-      let inner = startWindow();
-      let done = 0; // bytes advanced since `inner` started
-      const fresh = () => {
-        if (done === window) {
-          inner.close();
-          offset += window;
-          inner = startWindow();
-          done = 0;
-        }
-        return inner;
+      let windows = 0; // engine batches started: the current window starts at (windows − 1)·window
+      const rowOf = (slot: number, t: number) => histories[slot]!.row((windows - 1) * window + t);
+      const perWindow: Predictor = {
+        name: "neural",
+        start(n: number): EngineBatch {
+          windows++;
+          return engine.start(n, k > 0 ? rowOf : undefined);
+        },
       };
+      const windowed = createWindowedPredictor(perWindow, window).start(count);
       return {
         count,
         predict(tables: Uint32Array): void {
-          fresh().predict(tables);
+          windowed.predict(tables);
         },
         advance(bytes: Uint8Array): void {
-          const batch = fresh();
           // Pushed first: the engine may compute this position's input as it advances.
           for (let b = 0; b < count; b++) histories[b]?.push(bytes[b]);
-          batch.advance(bytes);
-          done++;
+          windowed.advance(bytes);
         },
         close(): void {
-          inner.close();
+          windowed.close();
         },
       };
     },
