@@ -119,7 +119,7 @@ export interface TrainOptions {
   ngramWeightDecay?: number;
   /**
    * For a config with a match row: bytes of the file before each training window that its match
-   * rows may find repeats in (`matchRowsAfter`), as the codec's "mix" method lets the model's
+   * rows may find repeats in (`matchRowsAfter`), as the codec's "mix-long" method lets the model's
    * window see the segment before it; 0: the window alone. Fixed by the checkpoint. @default {0}
    */
   matchHistory?: number;
