@@ -8,15 +8,16 @@ import type { ModelFile } from "../lib/model/model_file_types.ts";
 
 /**
  * A block method's name (`codec/FORMAT.md`, Block_Descriptor): "stored" (raw bytes), "cm" (the
- * context-mixing model), "neural" (the model alone), "mix" (cm and the model mixed byte by byte).
+ * context-mixing model), "neural" (the model alone), "mix" (cm and the model mixed byte by byte),
+ * "mix-long" (the same, the model's match row looked up in the whole segment, not its window).
  */
 export type BlockMethod = "stored" | "cm" | "neural" | "mix" | "mix-long";
 
 /** Options of `compress`, `compressStream` and `score`. */
 export interface CompressOptions {
   /**
-   * The neural model (`lib/model/model_file_types.ts`). Null or undefined: no "mix" or "neural"
-   * method. The archive then names this model, and decompression needs it.
+   * The neural model (`lib/model/model_file_types.ts`). Null or undefined: no "mix", "mix-long" or
+   * "neural" method. The archive then names this model, and decompression needs it.
    *
    * @default null
    */
@@ -35,11 +36,12 @@ export interface CompressOptions {
    */
   workers?: number;
   /**
-   * Methods each block may try; the block keeps the smallest result (the earlier of "cm", "mix",
-   * "neural" on ties). "stored" is always tried (it bounds the growth of incompressible input);
-   * "mix" and "neural" only when `model` is given and the engine can run it. Pure "neural" is
-   * tried only when listed here: with the models so far it is never the smallest, and it costs
-   * as much time as "mix".
+   * Methods each block may try; the block keeps the smallest result (the earliest of "cm", "mix",
+   * "mix-long", "neural" on ties). "stored" is always tried (it bounds the growth of incompressible
+   * input); the model's methods only when `model` is given and the engine can run it. "mix" and
+   * "neural" are tried only when listed here: "mix-long" predicts as "mix" does but with repeats
+   * from the whole segment, and pure "neural" is never the smallest with the models so far, while
+   * each costs as much time as "mix-long".
    *
    * @default ["stored", "cm", "mix-long"]
    */
