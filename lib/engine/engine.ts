@@ -543,7 +543,7 @@ class WasmBatch implements EngineBatch {
     );
     this.#matches = Array.from(
       { length: count },
-      () => matchRowOf === undefined ? engine.matchIndex(c.context) : undefined,
+      () => this.#matchRowOf === undefined ? engine.matchIndex(c.context) : undefined,
     );
     const E = c.patchSize * c.globalDim;
     this.#gCaches = engine.allocCaches(

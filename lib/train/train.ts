@@ -27,7 +27,7 @@ import {
 import { matchRowsAfter } from "../model/match.ts";
 import { loadModel } from "../model/model_file_read.ts";
 import type { ModelFile, ModelTensor } from "../model/model_file_types.ts";
-import { flopsPerByte, gramColumns, gramRows, Megabyte, NO_MATCH_ROWS } from "../model/megabyte.ts";
+import { flopsPerByte, gramColumns, gramRows, Megabyte } from "../model/megabyte.ts";
 import { SEGMENT_SUM_GATHER_GRAD, segmentSumGatherGrad } from "../model/_gradients.ts";
 import { isLookupTable, isNgramTable } from "../model/_format.ts";
 import "./_cpu_kernels.ts";
@@ -567,10 +567,10 @@ function trainingGrams(
   if (G === 0) return {};
   const T = config.context;
   const shape: [number, number, number] = [settings.batch, T, G];
-  const rows = gramRows(windows, settings.batch, T, config); // (B, T, G) flattened
-  if ((settings.matchHistory ?? 0) > 0) {
-    withHistoryMatches(rows, config, settings.matchHistory!, history.corpus, history.origins);
-  }
+  const matched = (settings.matchHistory ?? 0) > 0
+    ? historyMatchRows(windows, config, settings.matchHistory!, history.corpus, history.origins)
+    : undefined; // (B·T), or each window's own
+  const rows = gramRows(windows, settings.batch, T, config, matched); // (B, T, G) flattened
   const keep = dropMask(rows.length, settings.ngramDropout ?? 0, rng);
   return {
     grams: tf.tensor3d(rows, shape, "int32"), // (B, T, G)
@@ -579,30 +579,28 @@ function trainingGrams(
 }
 
 /**
- * Rewrites the match column of a batch's `gramRows` (B, T, G) so that each window's match rows
- * also find repeats in up to `maxHistory` bytes of its file before it (`matchRowsAfter`). A CRLF
- * window keeps its own rows: its bytes are not the file's.
+ * The match rows (−1: none) of a batch of training windows (B·T, for `gramRows`), each window's
+ * found also in up to `maxHistory` bytes of its file before it (`matchRowsAfter`). A CRLF window
+ * keeps its own rows: its bytes are not the file's.
  */
-export function withHistoryMatches(
-  rows: Int32Array,
+export function historyMatchRows(
+  windows: Int32Array,
   config: MegabyteConfig,
   maxHistory: number,
   corpus: Corpus,
   origins: readonly WindowOrigin[],
-): void {
-  const G = gramColumns(config);
+): Int32Array {
   const T = config.context;
-  const match = matchTable(config);
+  const k = matchTable(config).length;
+  const out = new Int32Array(origins.length * T);
   origins.forEach((o, b) => {
-    const history = Math.min(o.start, maxHistory);
-    if (o.crlf || history === 0) return;
-    const x = corpus.files[o.file].bytes.subarray(o.start - history, o.start + T);
-    const found = matchRowsAfter(x, history, T, match.length, -1);
-    for (let t = 0; t < T; t++) {
-      const i = b * T + t;
-      rows[i * G + G - 1] = found[t] < 0 ? match.rows + i % NO_MATCH_ROWS : found[t];
-    }
+    const history = o.crlf ? 0 : Math.min(o.start, maxHistory);
+    const x = history === 0
+      ? windows.subarray(b * T, (b + 1) * T)
+      : corpus.files[o.file].bytes.subarray(o.start - history, o.start + T);
+    out.set(matchRowsAfter(x, history, T, k, -1), b * T);
   });
+  return out;
 }
 
 /** A config field, the hash fields' absence read as 0 (`hashTables`). */

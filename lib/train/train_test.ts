@@ -9,7 +9,7 @@ import type { ModelTensor } from "../model/model_file_types.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
 import { exportModel } from "./export.ts";
 import type { LogRecord } from "./run_log.ts";
-import { checkTrainable, train, type TrainOptions, withHistoryMatches } from "./train.ts";
+import { checkTrainable, historyMatchRows, train, type TrainOptions } from "./train.ts";
 import { gramRows, NO_MATCH_ROWS } from "../model/megabyte.ts";
 import { matchRow, matchTableRows } from "../model/match.ts";
 import { TEST_CONFIG } from "./_test_config.ts";
@@ -574,7 +574,7 @@ Deno.test("train() with ngramWeightDecay shrinks the hashed n-gram tables, which
     assert.ok(plain > 0 && decayed < 0.9 * plain, `${decayed} vs ${plain}`);
   }));
 
-Deno.test("withHistoryMatches() gives each window the match rows of its file's bytes before it, capped, and leaves CRLF windows alone", () => {
+Deno.test("historyMatchRows() gives each window the match rows of its file's bytes before it, capped, and leaves CRLF windows alone", () => {
   const config = LEVELS.tinymatch;
   const T = config.context;
   const k = config.matchLength!;
@@ -588,11 +588,11 @@ Deno.test("withHistoryMatches() gives each window the match rows of its file's b
   ];
   const windows = new Int32Array(3 * T);
   origins.forEach((o, b) => windows.set(text.subarray(o.start, o.start + T), b * T));
-  const rows = gramRows(windows, 3, T, config);
-  const before = rows.slice();
-  const G = rows.length / (3 * T);
+  const before = gramRows(windows, 3, T, config);
+  const G = before.length / (3 * T);
   const M = matchTableRows(k);
-  withHistoryMatches(rows, config, 100, corpus, origins);
+  const matched = historyMatchRows(windows, config, 100, corpus, origins);
+  const rows = gramRows(windows, 3, T, config, matched);
   const column = (r: Int32Array, b: number, t: number) => r[(b * T + t) * G + G - 1];
   let gained = 0;
   for (let t = 0; t < T; t++) {
