@@ -5,15 +5,20 @@
  * (`--spread`, as the trainer picks validation windows), then one line per file, or per window with
  * `--per-window`; `--buckets=B` adds the bpb of each of B equal spans of window positions (the
  * first span has the least context). The figures of models/training/README.md's run 10 come from it.
+ * `--history=BYTES` looks up the match row of a model that has one (`config.matchLength`) in up to
+ * that many bytes of the file before each window as well, as the trainer's `--match-history` does
+ * and as the "mix-long" block method does within its segment (codec/FORMAT.md, Appendix D); give it
+ * whole files, not cut windows.
  *
  *   deno run --allow-read --allow-env bench/window_bpb.ts [--model=PATH] [--windows=16] [--spread]
- *     [--per-window] [--zero-tables=2,3,...] [--buckets=8] FILE...
+ *     [--per-window] [--zero-tables=2,3,...] [--buckets=8] [--history=65536] FILE...
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
 import { ngramTensor } from "../lib/model/megabyte.ts";
+import { matchRowsAfter } from "../lib/model/match.ts";
 import { byteLogProbs, DEFAULT_MODEL, openFloatModel } from "./_float_model.ts";
 
 const { values, positionals } = parseArgs({
@@ -24,6 +29,7 @@ const { values, positionals } = parseArgs({
     "per-window": { type: "boolean", default: false },
     "zero-tables": { type: "string", default: "" },
     buckets: { type: "string", default: "1" },
+    history: { type: "string", default: "0" },
   },
   allowPositionals: true,
 });
@@ -40,6 +46,13 @@ if (zeroed.length > 0) {
   }
   model.importTensors(tensors);
 }
+
+const H = Number(values.history); // bytes of history for the match row
+const k = file.config.matchLength ?? 0;
+if (!(Number.isSafeInteger(H) && H >= 0)) {
+  throw new RangeError(`--history must be a whole number of bytes, got ${values.history}`);
+}
+if (H > 0 && k === 0) throw new RangeError("--history needs a model with a match row");
 
 const S = Number(values.buckets); // spans of positions
 if (!(Number.isInteger(S) && S >= 1 && T % S === 0)) {
@@ -60,9 +73,15 @@ async function windowBpb(
     const batch = starts.slice(i, i + 4);
     const x = new Uint8Array(batch.length * T);
     batch.forEach((s, j) => x.set(bytes.subarray(s, s + T), j * T));
+    // With history: window j's rows look back up to H bytes before its start (−1: no match).
+    const rows = H > 0 ? new Int32Array(batch.length * T) : undefined;
+    batch.forEach((s, j) => {
+      const h = Math.min(H, s);
+      rows?.set(matchRowsAfter(bytes.subarray(s - h, s + T), h, T, k, -1), j * T);
+    });
     const bits = tf.tidy(() => {
       const ids = tf.tensor2d(Int32Array.from(x), [batch.length, T], "int32"); // (n, T)
-      const logp = byteLogProbs(model, ids, ngramTensor(file.config, x, batch.length, T)); // (n, T)
+      const logp = byteLogProbs(model, ids, ngramTensor(file.config, x, batch.length, T, rows)); // (n, T)
       const bySpan = tf.sum(tf.reshape(logp, [batch.length, S, T / S]), [0, 2]); // (n, S, T/S) -> (S)
       return [tf.div(tf.sum(logp, 1), -Math.LN2 * T), bySpan]; // (n), (S)
     });
@@ -74,7 +93,9 @@ async function windowBpb(
   return { windows: out, spans: Array.from(spans, (v) => v / (-Math.LN2 * perSpan)) };
 }
 
-const label = `${values.model!.split("/").pop()}${zeroed.length ? ` zero ${zeroed}` : ""}`;
+const label = `${values.model!.split("/").pop()}${zeroed.length ? ` zero ${zeroed}` : ""}${
+  H > 0 ? ` history ${H}` : ""
+}`;
 console.log(
   [
     "model",

@@ -57,6 +57,8 @@ export interface TrainCommandOptions {
   ngramWeightDecay?: number;
   /** `--match-history BYTES`. */
   matchHistory?: number;
+  /** `--valid-history BYTES`. */
+  validHistory?: number;
   /** `--seed N`. */
   seed?: number;
   /** `--eval-every N`. */
@@ -235,6 +237,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
       "ngramDropout",
       "ngramWeightDecay",
       "matchHistory",
+      "validHistory",
       "warmup",
       "schedule",
       "seed",
@@ -308,6 +311,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
         ngramDropout: options.ngramDropout,
         ngramWeightDecay: options.ngramWeightDecay,
         matchHistory: options.matchHistory,
+        validHistory: options.validHistory,
         warmupSteps: options.warmup,
         schedule: options.schedule,
         decaySteps: options.decaySteps,
@@ -449,6 +453,14 @@ export function trainCommand(): Command {
         "--match-history <bytes>",
         "bytes of file before each training window that its match row may find repeats in, as the " +
           "codec's mix-long method lets the model see the segment before its window (default: 0)",
+      ).argParser(naturalInt),
+    )
+    .addOption(
+      new Option(
+        "--valid-history <bytes>",
+        "also validate with the match rows found in up to this many bytes of each validation file " +
+          'before the window, logged as "valid-history"; needs whole validation files, not cut ' +
+          "windows (default: 0)",
       ).argParser(naturalInt),
     )
     .addOption(

@@ -62,6 +62,8 @@ export interface TrainSettings {
   ngramWeightDecay?: number;
   /** Bytes of file before a training window that its match rows may search (`matchRowsAfter`). Absent: 0. */
   matchHistory?: number;
+  /** Bytes of file before a validation window that its match rows may search, logged as "valid-history". Absent: 0. */
+  validHistory?: number;
   /** Adam's β1. */
   beta1: number;
   /** Adam's β2. */

@@ -13,7 +13,8 @@ import type { ValidationSet } from "./windows.ts";
  * Measures the model's cross-entropy on every window of every set, `batch` windows at a time.
  *
  * @param model The model.
- * @param sets Validation windows by category, each row `length` bytes.
+ * @param sets Validation windows by category, each row `length` bytes (and their match rows,
+ *   where a set has them).
  * @param options `length` of a window, `batch` windows per forward pass, `step` to record.
  * @returns Bits per byte per category, and over all windows (total bits / total bytes).
  */
@@ -32,7 +33,8 @@ export async function evaluateBpb(
       const rows = Math.min(batch, set.count - first);
       const windows = set.windows.subarray(first * T, (first + rows) * T);
       const x = tf.tensor2d(windows, [rows, T], "int32"); // (B, T)
-      const grams = ngramTensor(model.config, windows, rows, T); // (B, T, G) or none
+      const matched = set.matchRows?.subarray(first * T, (first + rows) * T); // (B·T) or none
+      const grams = ngramTensor(model.config, windows, rows, T, matched); // (B, T, G) or none
       const loss = tf.tidy(() => model.loss(x, grams)); // (B, T) -> (), mean nats per byte
       nats += (await loss.data())[0] * rows * T;
       tf.dispose([x, grams, loss]);

@@ -35,6 +35,16 @@ export interface ValidRecord extends ValidationResult {
   bytesSeen: number;
 }
 
+/** A validation pass with history (`TrainOptions.validHistory`), logged after its "valid" one. */
+export interface ValidHistoryRecord extends ValidationResult {
+  /** Record kind. */
+  kind: "valid-history";
+  /** Bytes of each file before a window that its match rows could search. */
+  history: number;
+  /** Training bytes seen. */
+  bytesSeen: number;
+}
+
 /** A session of the run began (new or resumed). */
 export interface SessionRecord {
   /** Record kind. */
@@ -50,7 +60,7 @@ export interface SessionRecord {
 }
 
 /** Any line of the log. */
-export type LogRecord = TrainRecord | ValidRecord | SessionRecord;
+export type LogRecord = TrainRecord | ValidRecord | ValidHistoryRecord | SessionRecord;
 
 /** An open log: append-only, with the records so far kept for the loss curve. */
 export class RunLog {

@@ -48,7 +48,13 @@ import { RunLog } from "./run_log.ts";
 import { dropMask } from "./ngram_dropout.ts";
 import { learningRate, type ScheduleName, SCHEDULES } from "./schedule.ts";
 import { trainStep } from "./step.ts";
-import { sampleWindows, validationWindows, type WindowOrigin } from "./windows.ts";
+import {
+  sampleWindows,
+  type ValidationSet,
+  validationStarts,
+  validationWindows,
+  type WindowOrigin,
+} from "./windows.ts";
 import { exists } from "./_fs.ts";
 
 export type { TrainSettings, ValidationResult } from "./checkpoint.ts";
@@ -123,6 +129,14 @@ export interface TrainOptions {
    * window see the segment before it; 0: the window alone. Fixed by the checkpoint. @default {0}
    */
   matchHistory?: number;
+  /**
+   * For a config with a match row: also validate with the match rows found in up to this many
+   * bytes of each validation file before the window (the rows "mix-long" gives the model), logged
+   * as a "valid-history" record beside each "valid" one; 0: not. The validation files must then be
+   * whole files, not the cut windows of `models/training/valid_windows.ts` (whose bytes before a
+   * window are another window). Fixed by the checkpoint. @default {0}
+   */
+  validHistory?: number;
   /** Seed of the initial weights and of the windows. @default {1337} */
   seed?: number;
   /** Steps between validations and checkpoints. @default {min(steps, 250)} */
@@ -251,6 +265,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   const T = config.context;
   const validSets = validationWindows(validCorpus, { length: T, perFile: settings.validWindows });
+  const historySets = (settings.validHistory ?? 0) > 0
+    ? validationHistorySets(validSets, validCorpus, config, settings)
+    : [];
   await Deno.mkdir(`${runDir}/ckpt`, { recursive: true });
 
   // 2) Model, optimizer, generator, log.
@@ -402,14 +419,30 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (step % settings.evalEvery === 0 || step === settings.steps) {
         const e0 = performance.now();
         lastValid = await evaluateBpb(model, validSets, { length: T, batch: settings.batch, step });
-        evalSecondsEstimate = (performance.now() - e0) / 1000;
         log.write({ kind: "valid", bytesSeen, ...lastValid });
+        const withHistory = historySets.length > 0
+          ? await evaluateBpb(model, historySets, { length: T, batch: settings.batch, step })
+          : null;
+        if (withHistory !== null) {
+          log.write({
+            kind: "valid-history",
+            history: settings.validHistory!,
+            bytesSeen,
+            ...withHistory,
+          });
+        }
+        evalSecondsEstimate = (performance.now() - e0) / 1000;
         await checkpoint();
-        progress.message(
-          `valid: step ${step}, ${lastValid.bpb.toFixed(3)} bpb (${
-            Object.entries(lastValid.categories).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")
-          })`,
-        );
+        const line = (r: ValidationResult) =>
+          `${r.bpb.toFixed(3)} bpb (${
+            Object.entries(r.categories).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")
+          })`;
+        progress.message(`valid: step ${step}, ${line(lastValid)}`);
+        if (withHistory !== null) {
+          progress.message(
+            `valid with ${settings.validHistory} B of history: ${line(withHistory)}`,
+          );
+        }
       }
     }
     if (!saved) await checkpoint();
@@ -452,6 +485,7 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
   const ngramDropout = o.ngramDropout ?? 0;
   const ngramWeightDecay = o.ngramWeightDecay ?? 0;
   const matchHistory = o.matchHistory ?? 0;
+  const validHistory = o.validHistory ?? 0;
   const schedule = o.schedule ?? "cosine";
   if (!SCHEDULES.includes(schedule)) {
     throw new RangeError(`Cannot start a run: unknown schedule ${schedule}`);
@@ -474,6 +508,7 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
     ...(ngramDropout !== 0 ? { ngramDropout } : {}), // absent at 0, likewise
     ...(ngramWeightDecay !== 0 ? { ngramWeightDecay } : {}), // absent at 0, likewise
     ...(matchHistory !== 0 ? { matchHistory } : {}), // absent at 0, likewise
+    ...(validHistory !== 0 ? { validHistory } : {}), // absent at 0, likewise
     beta1: 0.9,
     beta2: 0.98,
     epsilon: 1e-8,
@@ -526,15 +561,17 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
       "Cannot start a run: ngramDropout needs a config with hashed n-gram tables (hashOrders > 0)",
     );
   }
-  if (!(Number.isSafeInteger(matchHistory) && matchHistory >= 0)) {
-    throw new RangeError(
-      `Cannot start a run: matchHistory must be a whole number of bytes ≥ 0, got ${matchHistory}`,
-    );
-  }
-  if (matchHistory !== 0 && matchTable(o.config!.config).rows === 0) {
-    throw new RangeError(
-      "Cannot start a run: matchHistory needs a config with a match row (matchLength > 0)",
-    );
+  for (const [key, bytes] of [["matchHistory", matchHistory], ["validHistory", validHistory]]) {
+    if (!(Number.isSafeInteger(bytes) && (bytes as number) >= 0)) {
+      throw new RangeError(
+        `Cannot start a run: ${key} must be a whole number of bytes ≥ 0, got ${bytes}`,
+      );
+    }
+    if (bytes !== 0 && matchTable(o.config!.config).rows === 0) {
+      throw new RangeError(
+        `Cannot start a run: ${key} needs a config with a match row (matchLength > 0)`,
+      );
+    }
   }
   if (!(ngramWeightDecay >= 0 && Number.isFinite(ngramWeightDecay))) {
     throw new RangeError(
@@ -601,6 +638,29 @@ export function historyMatchRows(
     out.set(matchRowsAfter(x, history, T, k, -1), b * T);
   });
   return out;
+}
+
+/**
+ * The validation sets again, each window with the match rows of its file's bytes before it (up to
+ * `settings.validHistory`), as {@link historyMatchRows} gives training windows theirs.
+ */
+function validationHistorySets(
+  sets: readonly ValidationSet[],
+  corpus: Corpus,
+  config: MegabyteConfig,
+  settings: TrainSettings,
+): ValidationSet[] {
+  const T = config.context;
+  return sets.map((set) => {
+    const file = corpus.files.findIndex((f) => f.name === set.name);
+    const starts = validationStarts(corpus.files[file].bytes.length, {
+      length: T,
+      perFile: settings.validWindows,
+    });
+    const origins = starts.map((start) => ({ file, start, crlf: false }));
+    const rows = historyMatchRows(set.windows, config, settings.validHistory!, corpus, origins);
+    return { ...set, matchRows: rows };
+  });
 }
 
 /** A config field, the hash fields' absence read as 0 (`hashTables`). */

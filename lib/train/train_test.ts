@@ -85,10 +85,11 @@ const LEVEL_CASES: [string, Partial<TrainOptions>][] = [
   ["tinyhash, n-gram dropout", { ...HASHED, ngramDropout: 0.25 }],
   ["tinyhash, n-gram weight decay", { ...HASHED, ngramWeightDecay: 2 }],
   ["tinymatch", { ...HASHED, config: { name: "tinymatch", config: LEVELS.tinymatch } }],
-  ["tinymatch, match history", {
+  ["tinymatch, match history, validation with history", {
     ...HASHED,
     config: { name: "tinymatch", config: LEVELS.tinymatch },
     matchHistory: 300,
+    validHistory: 300,
   }],
 ];
 
@@ -626,5 +627,40 @@ Deno.test("train() with matchHistory records it, changes the run, and refuses a 
     await assert.rejects(
       train({ ...options(c, `${c.dir}/bad2`, MATCHED), matchHistory: -1 }),
       /matchHistory must be/,
+    );
+  }));
+
+Deno.test("train() with validHistory logs a valid-history record after each valid one, trains the same, and refuses a model without a match row", () =>
+  withCorpora(async (c) => {
+    const MATCHED = { ...HASHED, config: { name: "tinymatch", config: LEVELS.tinymatch } };
+    await train({ ...options(c, `${c.dir}/v`, MATCHED), validHistory: 1000 });
+    await train(options(c, `${c.dir}/p`, MATCHED));
+    const untimed = (log: LogRecord[]) =>
+      steps(log).map((r) => r.kind === "train" ? { ...r, bytesPerSecond: 0 } : r);
+    const v = untimed(await readLog(`${c.dir}/v`));
+    const p = untimed(await readLog(`${c.dir}/p`));
+    // Training and the plain validation are untouched.
+    assert.deepEqual(v.filter((r) => r.kind !== "valid-history"), p);
+    const valids = v.filter((r) => r.kind === "valid");
+    const histories = v.filter((r) => r.kind === "valid-history");
+    assert.equal(histories.length, valids.length);
+    assert.ok(histories.length >= 2);
+    histories.forEach((h, i) => {
+      assert.equal(v[v.indexOf(valids[i]) + 1], h); // right after its valid record
+      assert.equal(h.step, valids[i].step);
+      assert.equal(h.history, 1000);
+      assert.deepEqual(Object.keys(h.categories), Object.keys(valids[i].categories));
+      // The validation texts repeat beyond a window: the history finds what the window lacks.
+      assert.notEqual(h.categories["prose-en"], valids[i].categories["prose-en"]);
+    });
+    assert.equal((await loadCheckpoint(`${c.dir}/v/ckpt`)).settings.validHistory, 1000);
+    assert.equal((await loadCheckpoint(`${c.dir}/p/ckpt`)).settings.validHistory, undefined);
+    await assert.rejects(
+      train({ ...options(c, `${c.dir}/bad`, HASHED), validHistory: 1000 }),
+      /validHistory needs a config with a match row/,
+    );
+    await assert.rejects(
+      train({ ...options(c, `${c.dir}/bad2`, MATCHED), validHistory: 0.5 }),
+      /validHistory must be/,
     );
   }));

@@ -110,6 +110,11 @@ export interface ValidationSet {
   count: number;
   /** (count, T) byte values, row-major. */
   windows: Int32Array;
+  /**
+   * (count, T) match rows found also in the file before each window (−1: none), for a model with
+   * a match row validated with history (`TrainOptions.validHistory`); absent: each window's own.
+   */
+  matchRows?: Int32Array;
 }
 
 /**
