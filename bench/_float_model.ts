@@ -8,17 +8,27 @@ import { DEFAULT_MODEL_URL } from "../cli/_model.ts";
 import { loadModel } from "../lib/model/model_file_read.ts";
 import type { ModelFile } from "../lib/model/model_file_types.ts";
 import { Megabyte } from "../lib/model/megabyte.ts";
-import { useTrainBackend } from "../lib/train/train_backend.ts";
+import {
+  TRAIN_BACKENDS,
+  type TrainBackendName,
+  useTrainBackend,
+} from "../lib/train/train_backend.ts";
 
 /** The shipped model's path, the benches' default. */
 export const DEFAULT_MODEL: string = DEFAULT_MODEL_URL.pathname;
 
-/** A model file and the tfjs model holding its weights, on `backend`. */
+/**
+ * A model file and the tfjs model holding its weights, on `backend`: "wasm" or "cpu" here,
+ * "webgpu" on the device (with `--unstable-webgpu`, as the trainer runs there).
+ */
 export async function openFloatModel(
   path: string,
-  backend: "wasm" | "cpu",
+  backend: string,
 ): Promise<{ file: ModelFile; model: Megabyte }> {
-  await useTrainBackend(backend);
+  if (!(TRAIN_BACKENDS as readonly string[]).includes(backend)) {
+    throw new RangeError(`Unknown backend ${backend}: one of ${TRAIN_BACKENDS.join(", ")}`);
+  }
+  await useTrainBackend(backend as TrainBackendName);
   const file = await loadModel(path);
   const model = new Megabyte(file.config);
   model.importTensors(file.tensors);

@@ -11,6 +11,8 @@
  *
  *   deno run --allow-read --allow-env bench/float_eval.ts [--backend wasm|cpu] [--long] FILE...
  *
+ * On the device, `--backend webgpu` (with `--unstable-webgpu`) runs it on the GPU.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -28,7 +30,7 @@ const { values, positionals } = parseArgs({
   },
   allowPositionals: true,
 });
-const { file, model } = await openFloatModel(values.model!, values.backend as "wasm" | "cpu");
+const { file, model } = await openFloatModel(values.model!, values.backend!);
 const T = file.config.context;
 /** Full-length segments go through the model this many at a time (8 overflows the wasm heap with local4). */
 const BATCH = 4;

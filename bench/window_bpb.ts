@@ -11,7 +11,9 @@
  * whole files, not cut windows.
  *
  *   deno run --allow-read --allow-env bench/window_bpb.ts [--model=PATH] [--windows=16] [--spread]
- *     [--per-window] [--zero-tables=2,3,...] [--buckets=8] [--history=65536] FILE...
+ *     [--per-window] [--zero-tables=2,3,...] [--buckets=8] [--history=65536] [--backend=wasm] FILE...
+ *
+ * On the device, `--backend=webgpu` (with `--unstable-webgpu`) runs it on the GPU.
  *
  * @module
  */
@@ -30,10 +32,11 @@ const { values, positionals } = parseArgs({
     "zero-tables": { type: "string", default: "" },
     buckets: { type: "string", default: "1" },
     history: { type: "string", default: "0" },
+    backend: { type: "string", default: "wasm" },
   },
   allowPositionals: true,
 });
-const { file, model } = await openFloatModel(values.model!, "wasm");
+const { file, model } = await openFloatModel(values.model!, values.backend!);
 const T = file.config.context;
 const zeroed = values["zero-tables"]!.split(",").filter((s) => s !== "");
 if (zeroed.length > 0) {
