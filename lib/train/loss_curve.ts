@@ -15,11 +15,15 @@ const TOP = 36;
 const BOTTOM = 48;
 /** Points drawn per training series: enough for 640 pixels, and a long run's SVG stays small. */
 const MAX_POINTS = 1500;
+/** Colours of the validation series: plain, and with history (`valid-history` records). */
+const VALID = "#e6550d";
+const HISTORY = "#31a354";
 
 /**
  * Draws the loss curve of a run's log records.
  *
- * @param records The run's log; "train" and "valid" records are drawn, others ignored.
+ * @param records The run's log; "train", "valid" and "valid-history" records are drawn, others
+ *   ignored.
  * @param title A line above the plot (the run's name, say).
  * @returns An SVG document.
  * @example An empty run still gives a picture
@@ -33,6 +37,7 @@ export function lossCurveSvg(records: readonly LogRecord[], title: string): stri
   let train: [number, number][] = [];
   let smooth: [number, number][] = [];
   const valid: [number, number][] = [];
+  const withHistory: [number, number][] = [];
   let ema = NaN;
   let count = 0;
   for (const r of records) {
@@ -44,6 +49,8 @@ export function lossCurveSvg(records: readonly LogRecord[], title: string): stri
       smooth.push([r.bytesSeen, ema]);
     } else if (r.kind === "valid" && Number.isFinite(r.bpb)) {
       valid.push([r.bytesSeen, r.bpb]);
+    } else if (r.kind === "valid-history" && Number.isFinite(r.bpb)) {
+      withHistory.push([r.bytesSeen, r.bpb]);
     }
   }
   // Long runs: draw at most MAX_POINTS of each training series (the average is over every step).
@@ -52,8 +59,8 @@ export function lossCurveSvg(records: readonly LogRecord[], title: string): stri
     stride <= 1 ? points : points.filter((_, i) => i % stride === 0 || i === points.length - 1);
   train = thin(train);
   smooth = thin(smooth);
-  const xs = [...train, ...valid].map((p) => p[0]);
-  const ys = [...smooth, ...valid].map((p) => p[1]);
+  const xs = [...train, ...valid, ...withHistory].map((p) => p[0]);
+  const ys = [...smooth, ...valid, ...withHistory].map((p) => p[1]);
   const xMax = niceCeil(Math.max(1, ...xs));
   const yLo = ys.length ? Math.max(0, Math.floor(Math.min(...ys) * 2) / 2) : 0;
   const yHi = ys.length ? Math.max(yLo + 0.5, Math.ceil(Math.max(...ys) * 2) / 2) : 8;
@@ -110,11 +117,13 @@ export function lossCurveSvg(records: readonly LogRecord[], title: string): stri
   if (smooth.length > 1) {
     out.push(`<path d="${path(smooth)}" fill="none" stroke="#3182bd" stroke-width="2"/>`);
   }
-  if (valid.length > 1) {
-    out.push(`<path d="${path(valid)}" fill="none" stroke="#e6550d" stroke-width="2"/>`);
-  }
-  for (const [x, y] of valid) {
-    out.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="#e6550d"/>`);
+  for (const [points, color] of [[valid, VALID], [withHistory, HISTORY]] as const) {
+    if (points.length > 1) {
+      out.push(`<path d="${path(points)}" fill="none" stroke="${color}" stroke-width="2"/>`);
+    }
+    for (const [x, y] of points) {
+      out.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${color}"/>`);
+    }
   }
   // Legend.
   const legendX = WIDTH - RIGHT - 190;
@@ -125,10 +134,18 @@ export function lossCurveSvg(records: readonly LogRecord[], title: string): stri
     `<text x="${legendX + 26}" y="${TOP + 18}">train (moving average)</text>`,
     `<line x1="${legendX}" x2="${legendX + 20}" y1="${TOP + 32}" y2="${
       TOP + 32
-    }" stroke="#e6550d" stroke-width="2"/>`,
+    }" stroke="${VALID}" stroke-width="2"/>`,
     `<text x="${legendX + 26}" y="${TOP + 36}">valid</text>`,
-    `</svg>`,
   );
+  if (withHistory.length > 0) {
+    out.push(
+      `<line x1="${legendX}" x2="${legendX + 20}" y1="${TOP + 50}" y2="${
+        TOP + 50
+      }" stroke="${HISTORY}" stroke-width="2"/>`,
+      `<text x="${legendX + 26}" y="${TOP + 54}">valid with history</text>`,
+    );
+  }
+  out.push(`</svg>`);
   return out.join("\n") + "\n";
 }
 

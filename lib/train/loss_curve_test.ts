@@ -49,3 +49,19 @@ Deno.test("lossCurveSvg() draws at most 1500 points per training series of a lon
   for (const n of paths) assert.ok(n > 1000 && n <= 1501, `${n} points`);
   assert.ok(svg.length < 100_000, `${svg.length} characters`);
 });
+
+Deno.test("lossCurveSvg() draws validation with history as its own series, with a legend line, only when logged", () => {
+  const records: LogRecord[] = [];
+  for (let s = 1; s <= 3; s++) {
+    const common = { step: s, bytesSeen: s * 1000, categories: {} };
+    records.push({ kind: "valid", ...common, bpb: 3 - s / 10 });
+    records.push({ kind: "valid-history", history: 65536, ...common, bpb: 2.5 - s / 10 });
+  }
+  const svg = lossCurveSvg(records, "history");
+  assert.equal(svg.match(/<circle [^>]*fill="#e6550d"/g)?.length, 3);
+  assert.equal(svg.match(/<circle [^>]*fill="#31a354"/g)?.length, 3);
+  assert.equal(svg.match(/<path /g)?.length, 2); // valid, valid with history
+  assert.match(svg, />valid with history</);
+  const plain = lossCurveSvg(records.filter((r) => r.kind === "valid"), "plain");
+  assert.doesNotMatch(plain, /valid with history|#31a354/);
+});
