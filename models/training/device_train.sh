@@ -33,7 +33,10 @@
 #             made in this call; EXPORT_ARGS: more export flags, e.g. "--table-dtype int4" for tables
 #             of 65,536 rows) to $OUT/NAME.mgb or $OUT/NAME-decay.mgb, pack logs and reports in
 #             $OUT/reports.tar.xz, and choose the arms to keep (runs/keep.txt; KEEP=all: every
-#             arm, even where sharing the GPU costs more than 25% of the throughput)
+#             arm, even where sharing the GPU costs more than 25% of the throughput). EVAL_DIR=DIR:
+#             also evaluate each export on the files in DIR (FILE.xz unpacked first) with
+#             bench/float_eval.ts on the GPU, the window alone and --long, into the reports as
+#             NAME/float.txt and NAME/float_long.txt (the model card's float columns)
 #   pack G    copy group G (0-based) of run RUN's checkpoint (default: the first kept arm) to
 #             $OUT/RUN: state.json and PACK_FILES (default 4) tensor files of <= 15 MiB, the last group
 #             with the run's log.jsonl; prints how many groups there are. No export, no reports: one pack
@@ -227,6 +230,16 @@ for name in $(cat runs/keep.txt); do
     cp "runs/$r.out" "runs/$r/log.jsonl" "runs/$r/loss.svg" "runs/${r}_fixture.json" \
       "$OUT/rep/$r/" 2> /dev/null
   done
+  if [ -n "${EVAL_DIR:-}" ]; then
+    for f in "$EVAL_DIR"/*.xz; do [ -f "$f" ] && [ ! -f "${f%.xz}" ] && xz -dk "$f"; done
+    files=$(ls "$EVAL_DIR"/* | grep -v '\.xz$')
+    F="$D --allow-read --allow-env --unstable-webgpu bench/float_eval.ts --backend ${BACKEND:-webgpu}"
+    # shellcheck disable=SC2086 # the files: word-split, as listed
+    $F --model "runs/$src.mgb" $files > "$OUT/rep/$src/float.txt" 2>> "runs/$src.out"
+    # shellcheck disable=SC2086
+    $F --long --model "runs/$src.mgb" $files > "$OUT/rep/$src/float_long.txt" 2>> "runs/$src.out"
+    cp "runs/$src.out" "$OUT/rep/$src/"
+  fi
 done
 cp runs/keep.next "$OUT/rep/keep.txt" && mv runs/keep.next runs/keep.txt
 nvidia-smi > "$OUT/rep/nvidia-smi.txt" 2>&1

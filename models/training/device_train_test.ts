@@ -24,7 +24,7 @@ Deno.test({
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "device_train_" });
     try {
-      for (const name of ["cli", "codec", "lib", "models", "node_modules", "deno.json"]) {
+      for (const name of ["bench", "cli", "codec", "lib", "models", "node_modules", "deno.json"]) {
         await Deno.symlink(`${ROOT}${name}`, `${dir}/${name}`);
       }
       await Deno.mkdir(`${dir}/data`);
@@ -77,10 +77,31 @@ Deno.test({
         return JSON.stringify(r.kind === "train" ? { ...r, bytesPerSecond: 1 } : r);
       });
       await Deno.writeTextFile(cLog, slowed.join("\n") + "\n");
-      // No step: only the end, whose export takes EXPORT_ARGS after its own flags.
-      await run(["resume", "120"], { STOP_AT: "6", KEEP: "all", EXPORT_ARGS: "--name probe" });
+      // No step: only the end, whose export takes EXPORT_ARGS after its own flags, and whose
+      // EVAL_DIR files (one packed as xz) each export is evaluated on, in the reports.
+      await Deno.mkdir(`${dir}/bench-files`);
+      await Deno.writeTextFile(`${dir}/bench-files/a.txt`, text.slice(0, 3000));
+      await Deno.writeTextFile(`${dir}/bench-files/b.txt`, text.slice(3000, 5000));
+      await new Deno.Command("xz", { args: [`${dir}/bench-files/b.txt`] }).output();
+      await run(["resume", "120"], {
+        STOP_AT: "6",
+        KEEP: "all",
+        EXPORT_ARGS: "--name probe",
+        EVAL_DIR: `${dir}/bench-files`,
+      });
       assert.equal(await keep(), "a\nc");
       assert.equal((await loadModel(`${dir}/out/a.mgb`)).name, "probe");
+      await new Deno.Command("tar", { args: ["xJf", `${dir}/out/reports.tar.xz`, "-C", dir] })
+        .output();
+      for (const report of ["float.txt", "float_long.txt"]) {
+        const lines = (await Deno.readTextFile(`${dir}/rep/c/${report}`)).trim().split("\n");
+        assert.deepEqual(lines.map((l) => l.split("\t")[0].split("/").pop()), [
+          "file",
+          "a.txt",
+          "b.txt",
+        ]);
+        for (const l of lines.slice(1)) assert.ok(Number(l.split("\t")[2]) > 0, l);
+      }
       await run(["resume", "120"], { STOP_AT: "6" });
       assert.match(await keep(), /^[ac]$/);
 
