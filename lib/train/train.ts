@@ -651,12 +651,13 @@ function validationHistorySets(
   settings: TrainSettings,
 ): ValidationSet[] {
   const T = config.context;
-  return sets.map((set) => {
-    const file = corpus.files.findIndex((f) => f.name === set.name);
-    const starts = validationStarts(corpus.files[file].bytes.length, {
-      length: T,
-      perFile: settings.validWindows,
-    });
+  const options = { length: T, perFile: settings.validWindows };
+  // validationWindows makes one set per file that holds a window, in the corpus's order.
+  const files = corpus.files.map((_, i) => i)
+    .filter((i) => validationStarts(corpus.files[i].bytes.length, options).length > 0);
+  return sets.map((set, j) => {
+    const file = files[j];
+    const starts = validationStarts(corpus.files[file].bytes.length, options);
     const origins = starts.map((start) => ({ file, start, crlf: false }));
     const rows = historyMatchRows(set.windows, config, settings.validHistory!, corpus, origins);
     return { ...set, matchRows: rows };

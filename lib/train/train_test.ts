@@ -11,7 +11,9 @@ import { exportModel } from "./export.ts";
 import type { LogRecord } from "./run_log.ts";
 import { checkTrainable, historyMatchRows, train, type TrainOptions } from "./train.ts";
 import { gramRows, NO_MATCH_ROWS } from "../model/megabyte.ts";
-import { matchRow, matchTableRows } from "../model/match.ts";
+import { matchRow, matchRowsAfter, matchTableRows } from "../model/match.ts";
+import { evaluateBpb } from "./evaluate.ts";
+import { validationStarts } from "./windows.ts";
 import { TEST_CONFIG } from "./_test_config.ts";
 
 await setBackend("cpu");
@@ -653,7 +655,29 @@ Deno.test("train() with validHistory logs a valid-history record after each vali
       // The validation texts repeat beyond a window: the history finds what the window lacks.
       assert.notEqual(h.categories["prose-en"], valids[i].categories["prose-en"]);
     });
-    assert.equal((await loadCheckpoint(`${c.dir}/v/ckpt`)).settings.validHistory, 1000);
+    // The last record against the final weights, each window's rows found here in its own file.
+    const ckpt = await loadCheckpoint(`${c.dir}/v/ckpt`);
+    assert.equal(ckpt.settings.validHistory, 1000);
+    const model = new Megabyte(LEVELS.tinymatch);
+    model.importTensors(ckpt.params);
+    const T = LEVELS.tinymatch.context;
+    const k = LEVELS.tinymatch.matchLength!;
+    for (const name of ["prose-en", "code-js-ts"]) {
+      const bytes = await Deno.readFile(`${c.dir}/valid/${name}.txt`);
+      const starts = validationStarts(bytes.length, { length: T, perFile: 2 }); // validWindows
+      const windows = new Int32Array(starts.length * T);
+      const matchRows = new Int32Array(starts.length * T);
+      starts.forEach((s, i) => {
+        windows.set(bytes.subarray(s, s + T), i * T);
+        const h = Math.min(s, 1000);
+        matchRows.set(matchRowsAfter(bytes.subarray(s - h, s + T), h, T, k, -1), i * T);
+      });
+      const set = { name, count: starts.length, windows, matchRows };
+      const want = await evaluateBpb(model, [set], { length: T, batch: 2, step: 6 });
+      const got = histories.at(-1)!.categories[name];
+      assert.ok(Math.abs(got - want.bpb) < 1e-5, `${name}: ${got} against ${want.bpb}`);
+    }
+    model.dispose();
     assert.equal((await loadCheckpoint(`${c.dir}/p/ckpt`)).settings.validHistory, undefined);
     await assert.rejects(
       train({ ...options(c, `${c.dir}/bad`, HASHED), validHistory: 1000 }),
