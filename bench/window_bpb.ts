@@ -20,7 +20,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
 import { ngramTensor } from "../lib/model/megabyte.ts";
-import { matchRowsAfter } from "../lib/model/match.ts";
+import { fileWindowMatchRows } from "../lib/model/match.ts";
 import { byteLogProbs, DEFAULT_MODEL, openFloatModel } from "./_float_model.ts";
 
 const { values, positionals } = parseArgs({
@@ -78,10 +78,7 @@ async function windowBpb(
     batch.forEach((s, j) => x.set(bytes.subarray(s, s + T), j * T));
     // With history: window j's rows look back up to H bytes before its start (−1: no match).
     const rows = H > 0 ? new Int32Array(batch.length * T) : undefined;
-    batch.forEach((s, j) => {
-      const h = Math.min(H, s);
-      rows?.set(matchRowsAfter(bytes.subarray(s - h, s + T), h, T, k, -1), j * T);
-    });
+    batch.forEach((s, j) => rows?.set(fileWindowMatchRows(bytes, s, T, k, H), j * T));
     const bits = tf.tidy(() => {
       const ids = tf.tensor2d(Int32Array.from(x), [batch.length, T], "int32"); // (n, T)
       const logp = byteLogProbs(model, ids, ngramTensor(file.config, x, batch.length, T, rows)); // (n, T)

@@ -149,11 +149,10 @@ export function localInputRow(
     }
   }
   if (pm.matchEmb !== null) {
-    const r = typeof match === "number"
-      ? match
-      : match
-      ? match.row(seq, t)
-      : matchRow(seq, t, pm.config.matchLength!);
+    let r: number; // the row given, or found by the index, or by scanning back
+    if (typeof match === "number") r = match;
+    else if (match !== undefined) r = match.row(seq, t);
+    else r = matchRow(seq, t, pm.config.matchLength!);
     if (r >= 0) addNgramRow(pm.matchEmb, r, out, o, DL);
   }
 }

@@ -235,3 +235,25 @@ export function matchRowsAfter(
   }
   return out;
 }
+
+/**
+ * The match rows (−1: none) of the `T`-byte window of `file` at `start`, found also in up to
+ * `maxHistory` bytes of the file before it: {@link matchRowsAfter} of that history and the window.
+ *
+ * @param file The whole file.
+ * @param start Where the window starts.
+ * @param T Bytes of the window.
+ * @param k The minimum match length, 1..{@link MATCH_MAX_LENGTH}.
+ * @param maxHistory Bytes before the window that a match may lie in (fewer near the file's start).
+ * @returns T int32 rows.
+ */
+export function fileWindowMatchRows(
+  file: Uint8Array,
+  start: number,
+  T: number,
+  k: number,
+  maxHistory: number,
+): Int32Array {
+  const history = Math.min(start, maxHistory);
+  return matchRowsAfter(file.subarray(start - history, start + T), history, T, k, -1);
+}

@@ -24,7 +24,7 @@ import {
   MATCH_FIELDS,
   matchTable,
 } from "../model/config.ts";
-import { matchRowsAfter } from "../model/match.ts";
+import { fileWindowMatchRows, matchRowsAfter } from "../model/match.ts";
 import { loadModel } from "../model/model_file_read.ts";
 import type { ModelFile, ModelTensor } from "../model/model_file_types.ts";
 import { flopsPerByte, gramColumns, gramRows, Megabyte } from "../model/megabyte.ts";
@@ -631,11 +631,10 @@ export function historyMatchRows(
   const k = matchTable(config).length;
   const out = new Int32Array(origins.length * T);
   origins.forEach((o, b) => {
-    const history = o.crlf ? 0 : Math.min(o.start, maxHistory);
-    const x = history === 0
-      ? windows.subarray(b * T, (b + 1) * T)
-      : corpus.files[o.file].bytes.subarray(o.start - history, o.start + T);
-    out.set(matchRowsAfter(x, history, T, k, -1), b * T);
+    const rows = o.crlf
+      ? matchRowsAfter(windows.subarray(b * T, (b + 1) * T), 0, T, k, -1)
+      : fileWindowMatchRows(corpus.files[o.file].bytes, o.start, T, k, maxHistory);
+    out.set(rows, b * T);
   });
   return out;
 }

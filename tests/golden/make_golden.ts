@@ -20,6 +20,7 @@ import {
   buildArchive,
   splitArchive,
 } from "../../codec/_testing/archive_builder.ts";
+import { METHOD_IDS } from "../../codec/_common/format.ts";
 import { Random } from "../../codec/_testing/random.ts";
 import {
   GOLDEN_MODEL_SEED,
@@ -203,21 +204,14 @@ async function main(): Promise<void> {
     await withBlock(s(), 0, { descriptor: 5 << 1 }),
     corrupt("Block_Descriptor", "Cannot decode block 0: unknown Block_Method 5"),
   );
-  await writeError(
-    "mix_long_block_without_model_hash",
-    await withBlock(c(), 0, { descriptor: 4 << 1 }),
-    corrupt("Block_Descriptor", "the mix-long method needs a model"),
-  );
-  await writeError(
-    "mix_block_without_model_hash",
-    await withBlock(c(), 0, { descriptor: 3 << 1 }),
-    corrupt("Block_Descriptor", "the mix method needs a model"),
-  );
-  await writeError(
-    "neural_block_without_model_hash",
-    await withBlock(c(), 0, { descriptor: 2 << 1 }),
-    corrupt("Block_Descriptor", "the neural method needs a model"),
-  );
+  // A model method's block in an archive that names no model.
+  for (const method of ["mix-long", "mix", "neural"] as const) {
+    await writeError(
+      `${method.replace("-", "_")}_block_without_model_hash`,
+      await withBlock(c(), 0, { descriptor: METHOD_IDS[method] << 1 }),
+      corrupt("Block_Descriptor", `the ${method} method needs a model`),
+    );
+  }
   await writeError(
     "last_block_flag_missing",
     await withBlock(s(), 2, { descriptor: 0 }),
