@@ -56,10 +56,23 @@ export function matchRow(x: ArrayLike<number>, t: number, k: number): number {
  * equal bytes back from s − 1 and t − 1, up to {@link MATCH_MAX_LENGTH}.
  */
 function rowIfMatch(x: ArrayLike<number>, s: number, t: number, k: number): number {
-  for (let i = 1; i <= k; i++) if (x[s - i] !== x[t - i]) return -1;
+  return sameContext(x, s, t, k) ? rowAt(x, s, t, k, 0) : -1;
+}
+
+/** Whether x[s−k..s−1] = x[t−k..t−1]. */
+function sameContext(x: ArrayLike<number>, s: number, t: number, k: number): boolean {
+  for (let i = 1; i <= k; i++) if (x[s - i] !== x[t - i]) return false;
+  return true;
+}
+
+/**
+ * The row of a verified match at s for position t: L counts the equal bytes back from s − 1 and
+ * t − 1, up to {@link MATCH_MAX_LENGTH}, reading no byte before `from`.
+ */
+function rowAt(x: ArrayLike<number>, s: number, t: number, k: number, from: number): number {
   let length = k;
   while (
-    length < MATCH_MAX_LENGTH && s - length - 1 >= 0 && x[s - length - 1] === x[t - length - 1]
+    length < MATCH_MAX_LENGTH && s - length - 1 >= from && x[s - length - 1] === x[t - length - 1]
   ) {
     length++;
   }
@@ -68,10 +81,11 @@ function rowIfMatch(x: ArrayLike<number>, s: number, t: number, k: number): numb
 
 /**
  * Bits of the hash that chains the positions of one segment: 13 for a window, more for a longer
- * history (up to 20 for 1 MiB and beyond), so that chains stay short. The rows do not depend on it.
+ * one (17 for 1 MiB, up to 24 for a whole training file), so that chains stay short (about 8
+ * positions per head). The rows do not depend on it.
  */
 function hashBits(capacity: number): number {
-  return Math.min(20, Math.max(13, Math.ceil(Math.log2(Math.max(1, capacity))) - 3));
+  return Math.min(24, Math.max(13, Math.ceil(Math.log2(Math.max(1, capacity))) - 3));
 }
 
 /**
@@ -138,6 +152,15 @@ export class MatchIndex {
    * @param t The position, 0 ≤ t ≤ x.length.
    */
   row(x: ArrayLike<number>, t: number): number {
+    const s = this.source(x, t);
+    return s < 0 ? -1 : rowAt(x, s, t, this.k, 0);
+  }
+
+  /**
+   * The s of {@link matchRow}'s definition for position t (the most recent earlier position with
+   * the same k bytes before it), or −1 for none; the same order rules as {@link row}.
+   */
+  source(x: ArrayLike<number>, t: number): number {
     const k = this.k;
     if (t < this.#last) throw new RangeError(`MatchIndex went back to ${t}: reset() first`);
     this.#last = t;
@@ -154,10 +177,51 @@ export class MatchIndex {
     this.#indexed = Math.max(this.#indexed, t);
     if (t < k + 1) return -1;
     for (let s = this.#head[this.#key(x, t)]; s >= 0; s = this.#previous[s]) {
-      const row = rowIfMatch(x, s, t, k);
-      if (row >= 0) return row;
+      if (sameContext(x, s, t, k)) return s;
     }
     return -1;
+  }
+}
+
+/**
+ * The match rows of any window of one file with any history, from one pass over the file: for
+ * each position p, the most recent earlier position with the same k bytes before it (4 bytes per
+ * byte of the file). A window's row at p is then that position if it lies within the history, and
+ * none otherwise (every earlier one lies further back), so `windowRows` costs O(32) per byte
+ * whatever the history, where {@link fileWindowMatchRows} chains the whole history for each window.
+ * The trainer's `--match-history` and `--valid-history` use it; the rows are the same (tested).
+ */
+export class FileMatchIndex {
+  readonly k: number;
+  readonly #file: Uint8Array;
+  /** previous[p]: the s of `matchRow(file, p, k)` over the whole file, −1 for none. */
+  readonly #previous: Int32Array;
+
+  /**
+   * @param file The whole file.
+   * @param k The minimum match length, 1..{@link MATCH_MAX_LENGTH}.
+   */
+  constructor(file: Uint8Array, k: number) {
+    this.k = k;
+    this.#file = file;
+    this.#previous = new Int32Array(file.length);
+    const index = new MatchIndex(k, file.length);
+    for (let p = 0; p < file.length; p++) this.#previous[p] = index.source(file, p);
+  }
+
+  /**
+   * `fileWindowMatchRows(file, start, T, k, maxHistory)`: the rows (−1: none) of the T-byte window
+   * at `start`, found also in up to `maxHistory` bytes of the file before it.
+   */
+  windowRows(start: number, T: number, maxHistory: number): Int32Array {
+    const from = start - Math.min(start, maxHistory); // the history's first byte
+    const out = new Int32Array(T).fill(-1);
+    for (let t = 0; t < T; t++) {
+      const p = start + t;
+      const s = this.#previous[p];
+      if (s >= from + this.k) out[t] = rowAt(this.#file, s, p, this.k, from);
+    }
+    return out;
   }
 }
 

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import {
+  FileMatchIndex,
+  fileWindowMatchRows,
   MATCH_MAX_LENGTH,
   MatchIndex,
   matchRow,
@@ -119,5 +121,38 @@ Deno.test("MatchIndex finds the same rows with a 1 MiB capacity (wider hash) as 
   for (let t = 0; t < x.length; t += 1) {
     const r = index.row(x, t);
     if (t % 97 === 0) assert.equal(r, matchRow(x, t, 5));
+  }
+});
+
+Deno.test("FileMatchIndex.windowRows() equals fileWindowMatchRows() for any window and history", () => {
+  for (
+    const [alphabet, k, period] of [[3, 4, 0], [26, 5, 700], [4, 6, 0], [2, 32, 50], [26, 6, 0]]
+  ) {
+    const x = bytes(6000, alphabet, alphabet * 11 + k);
+    if (period > 0) { for (let i = period; i < x.length; i++) x[i] = x[i - period]; }
+    const index = new FileMatchIndex(x, k);
+    let cut = 0; // rows that the history's limit changed
+    for (
+      const [start, T, history] of [
+        [0, 500, 9999],
+        [37, 400, 0],
+        [1000, 500, 1],
+        [2500, 700, 64],
+        [4000, 2000, 1500],
+        [3000, 300, 3000],
+        [5990, 10, 100],
+        [2048, 1024, k + 1],
+      ]
+    ) {
+      const want = fileWindowMatchRows(x, start, T, k, history);
+      assert.deepEqual(
+        index.windowRows(start, T, history),
+        want,
+        `k ${k} window ${start} history ${history}`,
+      );
+      const all = fileWindowMatchRows(x, start, T, k, start);
+      for (let t = 0; t < T; t++) if (all[t] !== want[t]) cut++;
+    }
+    if (alphabet <= 4 || period > 0) assert.ok(cut > 0, `no history limit mattered (k ${k})`);
   }
 });

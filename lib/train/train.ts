@@ -24,7 +24,7 @@ import {
   MATCH_FIELDS,
   matchTable,
 } from "../model/config.ts";
-import { fileWindowMatchRows, matchRowsAfter } from "../model/match.ts";
+import { FileMatchIndex, matchRowsAfter } from "../model/match.ts";
 import { loadModel } from "../model/model_file_read.ts";
 import type { ModelFile, ModelTensor } from "../model/model_file_types.ts";
 import { flopsPerByte, gramColumns, gramRows, Megabyte } from "../model/megabyte.ts";
@@ -617,7 +617,7 @@ function trainingGrams(
 
 /**
  * The match rows (−1: none) of a batch of training windows (B·T, for `gramRows`), each window's
- * found also in up to `maxHistory` bytes of its file before it (`matchRowsAfter`). A CRLF window
+ * found also in up to `maxHistory` bytes of its file before it (`fileWindowMatchRows`). A CRLF window
  * keeps its own rows: its bytes are not the file's.
  */
 export function historyMatchRows(
@@ -633,10 +633,25 @@ export function historyMatchRows(
   origins.forEach((o, b) => {
     const rows = o.crlf
       ? matchRowsAfter(windows.subarray(b * T, (b + 1) * T), 0, T, k, -1)
-      : fileWindowMatchRows(corpus.files[o.file].bytes, o.start, T, k, maxHistory);
+      : fileMatchIndex(corpus.files[o.file].bytes, k).windowRows(o.start, T, maxHistory);
     out.set(rows, b * T);
   });
   return out;
+}
+
+/**
+ * Each corpus file's {@link FileMatchIndex}, built when a window first needs it (one pass over
+ * the file, 4 bytes per byte): a window's rows then cost the same whatever the history.
+ */
+const fileMatchIndexes = new WeakMap<Uint8Array, FileMatchIndex>();
+
+function fileMatchIndex(bytes: Uint8Array, k: number): FileMatchIndex {
+  let index = fileMatchIndexes.get(bytes);
+  if (index === undefined || index.k !== k) {
+    index = new FileMatchIndex(bytes, k);
+    fileMatchIndexes.set(bytes, index);
+  }
+  return index;
 }
 
 /**
