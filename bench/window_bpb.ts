@@ -20,7 +20,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
 import { ngramTensor } from "../lib/model/megabyte.ts";
-import { fileWindowMatchRows } from "../lib/model/match.ts";
+import { FileMatchIndex } from "../lib/model/match.ts";
 import { byteLogProbs, DEFAULT_MODEL, openFloatModel } from "./_float_model.ts";
 
 const { values, positionals } = parseArgs({
@@ -70,6 +70,7 @@ async function windowBpb(
   bytes: Uint8Array,
   starts: number[],
 ): Promise<{ windows: number[]; spans: number[] }> {
+  const index = H > 0 ? new FileMatchIndex(bytes, k) : undefined;
   const out: number[] = [];
   const spans = new Float64Array(S);
   for (let i = 0; i < starts.length; i += 4) {
@@ -77,8 +78,8 @@ async function windowBpb(
     const x = new Uint8Array(batch.length * T);
     batch.forEach((s, j) => x.set(bytes.subarray(s, s + T), j * T));
     // With history: window j's rows look back up to H bytes before its start (−1: no match).
-    const rows = H > 0 ? new Int32Array(batch.length * T) : undefined;
-    batch.forEach((s, j) => rows?.set(fileWindowMatchRows(bytes, s, T, k, H), j * T));
+    const rows = index && new Int32Array(batch.length * T);
+    batch.forEach((s, j) => rows?.set(index!.windowRows(s, T, H), j * T));
     const bits = tf.tidy(() => {
       const ids = tf.tensor2d(Int32Array.from(x), [batch.length, T], "int32"); // (n, T)
       const logp = byteLogProbs(model, ids, ngramTensor(file.config, x, batch.length, T, rows)); // (n, T)
