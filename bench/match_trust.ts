@@ -5,12 +5,13 @@
  * −log p(y) − c·[y = next] + log(1 − p(next) + p(next)·e^c). For each length bucket, the c that
  * minimizes the bits is fitted (a grid of 0.1 over −3..8) on the `--fit` files pooled, and on each
  * file by itself; the table gives each file's bits per byte with neither, with the pooled c and
- * with its own. A pooled c well above 0 on files the model never saw, and near 0 on its training
+ * with its own, and with c learned in order as the bytes come (`--rate`, from the pooled c: a
+ * causal stand-in for adapting at coding time). A pooled c well above 0 on files the model never saw, and near 0 on its training
  * files, says the model trusts the row less than new data reward; its own c, how much a file
  * differs. models/training/README.md ("The match row is under-trusted") has the figures.
  *
  *   deno run --allow-read --allow-run=xz --allow-env bench/match_trust.ts [--model=PATH]
- *     [--windows=8] [--history=0] [--fit=FILE,...] FILE...
+ *     [--windows=8] [--history=0] [--fit=FILE,...] [--rate=0.05] FILE...
  *
  * Files ending in `.xz` are unpacked first (`xz -dc`); `--windows` windows are spread over each
  * file as the trainer picks validation windows; `--fit` defaults to the files themselves.
@@ -31,6 +32,7 @@ const { values, positionals } = parseArgs({
     windows: { type: "string", default: "8" },
     history: { type: "string", default: "0" },
     fit: { type: "string", default: "" },
+    rate: { type: "string", default: "0.05" },
   },
   allowPositionals: true,
 });
@@ -112,6 +114,28 @@ function fit(sets: Scored[]): number[] {
   });
 }
 
+/**
+ * Bits per byte of `s` with c learned as the bytes come, in order (a causal stand-in for adapting
+ * at coding time): each bucket's c starts at `start` and takes a gradient step of `rate` on each
+ * of its bytes after paying for it.
+ */
+function online(s: Scored, start: number[], rate: number): number {
+  const c = [...start];
+  let sum = 0;
+  for (let i = 0; i < s.bucket.length; i++) {
+    const b = s.bucket[i];
+    if (b < 0) {
+      sum -= s.lnY[i];
+      continue;
+    }
+    const pNext = Math.exp(s.lnNext[i]);
+    const norm = 1 - pNext + pNext * Math.exp(c[b]);
+    sum += -s.lnY[i] - c[b] * s.hit[i] + Math.log(norm);
+    c[b] -= rate * (pNext * Math.exp(c[b]) / norm - s.hit[i]); // d(nats)/dc
+  }
+  return sum / s.bucket.length / Math.LN2;
+}
+
 /** Bits per byte of `s` with bias c[b] on bucket b. */
 function bpb(s: Scored, c: number[]): number {
   let sum = 0;
@@ -135,7 +159,8 @@ console.log(
     pooled.map((c) => c.toFixed(1)).join(" ")
   }`,
 );
-console.log(["file", "matched", "bpb", "pooled c", "own c"].join("\t"));
+const rate = Number(values.rate);
+console.log(["file", "matched", "bpb", "pooled c", "own c", `online c (rate ${rate})`].join("\t"));
 const none = new Array(buckets).fill(0);
 for (const [path, s] of scored) {
   const matched = s.bucket.filter((b) => b >= 0).length / s.bucket.length;
@@ -146,6 +171,7 @@ for (const [path, s] of scored) {
       bpb(s, none),
       bpb(s, pooled),
       bpb(s, fit([s])),
+      online(s, pooled, rate),
     ]
       .map((v) => typeof v === "number" ? v.toFixed(4) : v).join("\t"),
   );
