@@ -452,7 +452,8 @@ export function trainCommand(): Command {
       new Option(
         "--match-history <bytes>",
         "bytes of file before each training window that its match row may find repeats in, as the " +
-          "codec's mix-long method lets the model see the segment before its window (default: 0)",
+          "codec's mix-long method lets the model see the segment before its window; indexes each " +
+          "file once, 4 bytes of memory per byte (default: 0)",
       ).argParser(naturalInt),
     )
     .addOption(
