@@ -37,6 +37,9 @@
 #             also evaluate each export on the files in DIR (FILE.xz unpacked first) with
 #             bench/float_eval.ts on the GPU, the window alone and --long, into the reports as
 #             NAME/float.txt and NAME/float_long.txt (the model card's float columns)
+#   eval      (a call of its own, after one that ended) the same evaluation of the kept arms'
+#             exports runs/NAME.mgb and runs/NAME-decay.mgb on EVAL_DIR, into reports.tar.xz, and
+#             nothing else: for when the training took the call that exported
 #   pack G    copy group G (0-based) of run RUN's checkpoint (default: the first kept arm) to
 #             $OUT/RUN: state.json and PACK_FILES (default 4) tensor files of <= 15 MiB, the last group
 #             with the run's log.jsonl; prints how many groups there are. No export, no reports: one pack
@@ -65,6 +68,20 @@ reserve=0 # seconds kept for the decay phase by start and resume
 has decay && reserve=${DECAY_S:-120}
 stop=()
 [ -n "${STOP_AT:-}" ] && stop=(--stop-at "$STOP_AT")
+
+# The float evaluation of export runs/$1.mgb on the files in EVAL_DIR, into the reports.
+evaluate() {
+  for f in "$EVAL_DIR"/*.xz; do [ -f "$f" ] && [ ! -f "${f%.xz}" ] && xz -dk "$f"; done
+  local files F
+  files=$(ls "$EVAL_DIR"/* | grep -v '\.xz$')
+  F="$D --allow-read --allow-env --unstable-webgpu bench/float_eval.ts --backend ${BACKEND:-webgpu}"
+  mkdir -p "$OUT/rep/$1"
+  # shellcheck disable=SC2086 # the files: word-split, as listed
+  $F --model "runs/$1.mgb" $files > "$OUT/rep/$1/float.txt" 2>> "runs/$1.out"
+  # shellcheck disable=SC2086
+  $F --long --model "runs/$1.mgb" $files > "$OUT/rep/$1/float_long.txt" 2>> "runs/$1.out"
+  cp "runs/$1.out" "$OUT/rep/$1/"
+}
 
 if [ -z "${DRY:-}" ]; then
   if [ ! -f .device/setup.sh ]; then
@@ -195,6 +212,19 @@ if has pack; then
   exit 0
 fi
 
+if has eval; then
+  if [ -z "${EVAL_DIR:-}" ]; then
+    echo "eval needs EVAL_DIR, the folder of files to evaluate on" >&2
+    exit 1
+  fi
+  for name in $(cat runs/keep.txt); do
+    for src in "$name" "$name-decay"; do [ -f "runs/$src.mgb" ] && evaluate "$src"; done
+  done
+  tar cJf "$OUT/reports.tar.xz" -C "$OUT" rep && rm -rf "$OUT/rep"
+  echo "call took $(($(date +%s) - t0)) s"
+  exit 0
+fi
+
 if ! has start && ! has resume && ! has decay && ! has cooldown; then # setup, assemble: nothing to export
   cat "$OUT/rep/setup.txt" 2> /dev/null
   rm -rf "$OUT/rep"
@@ -230,16 +260,7 @@ for name in $(cat runs/keep.txt); do
     cp "runs/$r.out" "runs/$r/log.jsonl" "runs/$r/loss.svg" "runs/${r}_fixture.json" \
       "$OUT/rep/$r/" 2> /dev/null
   done
-  if [ -n "${EVAL_DIR:-}" ]; then
-    for f in "$EVAL_DIR"/*.xz; do [ -f "$f" ] && [ ! -f "${f%.xz}" ] && xz -dk "$f"; done
-    files=$(ls "$EVAL_DIR"/* | grep -v '\.xz$')
-    F="$D --allow-read --allow-env --unstable-webgpu bench/float_eval.ts --backend ${BACKEND:-webgpu}"
-    # shellcheck disable=SC2086 # the files: word-split, as listed
-    $F --model "runs/$src.mgb" $files > "$OUT/rep/$src/float.txt" 2>> "runs/$src.out"
-    # shellcheck disable=SC2086
-    $F --long --model "runs/$src.mgb" $files > "$OUT/rep/$src/float_long.txt" 2>> "runs/$src.out"
-    cp "runs/$src.out" "$OUT/rep/$src/"
-  fi
+  [ -n "${EVAL_DIR:-}" ] && evaluate "$src"
 done
 cp runs/keep.next "$OUT/rep/keep.txt" && mv runs/keep.next runs/keep.txt
 nvidia-smi > "$OUT/rep/nvidia-smi.txt" 2>&1

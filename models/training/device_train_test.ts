@@ -102,6 +102,23 @@ Deno.test({
         ]);
         for (const l of lines.slice(1)) assert.ok(Number(l.split("\t")[2]) > 0, l);
       }
+      // The same evaluation in a call of its own, of the exports already there: the same figures.
+      const ended = await Deno.readTextFile(`${dir}/rep/a/float_long.txt`);
+      await Deno.remove(`${dir}/rep`, { recursive: true });
+      await Deno.remove(`${dir}/out/reports.tar.xz`);
+      await run(["eval", "0"], { EVAL_DIR: `${dir}/bench-files` });
+      await new Deno.Command("tar", { args: ["xJf", `${dir}/out/reports.tar.xz`, "-C", dir] })
+        .output();
+      assert.equal(await Deno.readTextFile(`${dir}/rep/a/float_long.txt`), ended);
+      assert.ok((await Deno.stat(`${dir}/rep/c/float.txt`)).size > 0);
+      const bare = await new Deno.Command("bash", {
+        args: ["models/training/device_train.sh", "eval", "0"],
+        cwd: dir,
+        env,
+        stderr: "piped",
+      }).output();
+      assert.equal(bare.code, 1);
+      assert.match(new TextDecoder().decode(bare.stderr), /eval needs EVAL_DIR/);
       await run(["resume", "120"], { STOP_AT: "6" });
       assert.match(await keep(), /^[ac]$/);
 
