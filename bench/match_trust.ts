@@ -11,10 +11,11 @@
  * differs. models/training/README.md ("The match row is under-trusted") has the figures.
  *
  *   deno run --allow-read --allow-run=xz --allow-env bench/match_trust.ts [--model=PATH]
- *     [--windows=8] [--history=0] [--fit=FILE,...] [--rate=0.05] FILE...
+ *     [--windows=8] [--history=0] [--fit=FILE,...] [--fit-windows=N] [--rate=0.05] FILE...
  *
  * Files ending in `.xz` are unpacked first (`xz -dc`); `--windows` windows are spread over each
- * file as the trainer picks validation windows; `--fit` defaults to the files themselves.
+ * file as the trainer picks validation windows (`--fit-windows` over the `--fit` files, default the
+ * same); `--fit` defaults to the files themselves.
  *
  * @module
  */
@@ -32,6 +33,7 @@ const { values, positionals } = parseArgs({
     windows: { type: "string", default: "8" },
     history: { type: "string", default: "0" },
     fit: { type: "string", default: "" },
+    "fit-windows": { type: "string" },
     rate: { type: "string", default: "0.05" },
   },
   allowPositionals: true,
@@ -51,9 +53,9 @@ interface Scored {
   hit: Uint8Array;
 }
 
-/** Scores `--windows` windows spread over `bytes`, four at a time. */
-async function score(bytes: Uint8Array): Promise<Scored> {
-  const n = Math.min(Number(values.windows), Math.floor(bytes.length / T));
+/** Scores `windows` windows spread over `bytes`, four at a time. */
+async function score(bytes: Uint8Array, windows: number): Promise<Scored> {
+  const n = Math.min(windows, Math.floor(bytes.length / T));
   const span = bytes.length - T;
   const starts = Array.from({ length: n }, (_, i) => n === 1 ? 0 : Math.floor(i * span / (n - 1)));
   const index = new FileMatchIndex(bytes, k);
@@ -144,15 +146,17 @@ function bpb(s: Scored, c: number[]): number {
   return sum / s.bucket.length / Math.LN2;
 }
 
-async function scoreAll(paths: string[]): Promise<Map<string, Scored>> {
+async function scoreAll(paths: string[], windows: number): Promise<Map<string, Scored>> {
   const out = new Map<string, Scored>();
-  for (const f of (await loadCorpus(paths)).files) out.set(f.path, await score(f.bytes));
+  for (const f of (await loadCorpus(paths)).files) out.set(f.path, await score(f.bytes, windows));
   return out;
 }
 
-const scored = await scoreAll(positionals);
+const scored = await scoreAll(positionals, Number(values.windows));
 const fitPaths = values.fit!.split(",").filter((s) => s !== "");
-const fitted = fitPaths.length > 0 ? await scoreAll(fitPaths) : scored;
+const fitted = fitPaths.length > 0
+  ? await scoreAll(fitPaths, Number(values["fit-windows"] ?? values.windows))
+  : scored;
 const pooled = fit([...fitted.values()]);
 console.log(
   `pooled c by bucket (lengths ${k}..${MATCH_MAX_LENGTH}): ${
