@@ -25,6 +25,7 @@ import { ngramTensor } from "../lib/model/megabyte.ts";
 import { FileMatchIndex } from "../lib/model/match.ts";
 import { MATCH_MAX_LENGTH } from "../lib/model/config.ts";
 import { loadCorpus } from "../lib/train/corpus.ts";
+import { validationStarts } from "../lib/train/windows.ts";
 import { DEFAULT_MODEL, openFloatModel } from "./_float_model.ts";
 
 const { values, positionals } = parseArgs({
@@ -55,9 +56,9 @@ interface Scored {
 
 /** Scores `windows` windows spread over `bytes`, four at a time. */
 async function score(bytes: Uint8Array, windows: number): Promise<Scored> {
-  const n = Math.min(windows, Math.floor(bytes.length / T));
-  const span = bytes.length - T;
-  const starts = Array.from({ length: n }, (_, i) => n === 1 ? 0 : Math.floor(i * span / (n - 1)));
+  const perFile = Math.min(windows, Math.floor(bytes.length / T)); // whole windows at most
+  const starts = validationStarts(bytes.length, { length: T, perFile });
+  const n = starts.length;
   const index = new FileMatchIndex(bytes, k);
   const out: Scored = {
     bucket: new Int8Array(n * T),
@@ -92,11 +93,11 @@ async function score(bytes: Uint8Array, windows: number): Promise<Scored> {
   return out;
 }
 
-/** Nats of the bytes of bucket b (all buckets for b = −1) with bias c. */
+/** Nats of the bytes of bucket b with bias c. */
 function nats(s: Scored, b: number, c: number): number {
   let sum = 0;
   for (let i = 0; i < s.bucket.length; i++) {
-    if (s.bucket[i] < 0 || (b >= 0 && s.bucket[i] !== b)) continue;
+    if (s.bucket[i] !== b) continue;
     const pNext = Math.exp(s.lnNext[i]);
     sum += -s.lnY[i] - c * s.hit[i] + Math.log(1 - pNext + pNext * Math.exp(c));
   }

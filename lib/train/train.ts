@@ -51,7 +51,6 @@ import { trainStep } from "./step.ts";
 import {
   sampleWindows,
   type ValidationSet,
-  validationStarts,
   validationWindows,
   type WindowOrigin,
 } from "./windows.ts";
@@ -617,7 +616,7 @@ function trainingGrams(
 
 /**
  * The match rows (−1: none) of a batch of training windows (B·T, for `gramRows`), each window's
- * found also in up to `maxHistory` bytes of its file before it (`fileWindowMatchRows`). A CRLF window
+ * found also in up to `maxHistory` bytes of its file before it (`FileMatchIndex`). A CRLF window
  * keeps its own rows: its bytes are not the file's.
  */
 export function historyMatchRows(
@@ -664,18 +663,10 @@ function validationHistorySets(
   config: MegabyteConfig,
   settings: TrainSettings,
 ): ValidationSet[] {
-  const T = config.context;
-  const options = { length: T, perFile: settings.validWindows };
-  // validationWindows makes one set per file that holds a window, in the corpus's order.
-  const files = corpus.files.map((_, i) => i)
-    .filter((i) => validationStarts(corpus.files[i].bytes.length, options).length > 0);
-  return sets.map((set, j) => {
-    const file = files[j];
-    const starts = validationStarts(corpus.files[file].bytes.length, options);
-    const origins = starts.map((start) => ({ file, start, crlf: false }));
-    const rows = historyMatchRows(set.windows, config, settings.validHistory!, corpus, origins);
-    return { ...set, matchRows: rows };
-  });
+  return sets.map((set) => ({
+    ...set,
+    matchRows: historyMatchRows(set.windows, config, settings.validHistory!, corpus, set.origins!),
+  }));
 }
 
 /** A config field, the hash fields' absence read as 0 (`hashTables`). */
