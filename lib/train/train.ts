@@ -51,6 +51,7 @@ import { trainStep } from "./step.ts";
 import {
   sampleWindows,
   type ValidationSet,
+  validationStarts,
   validationWindows,
   type WindowOrigin,
 } from "./windows.ts";
@@ -663,10 +664,18 @@ function validationHistorySets(
   config: MegabyteConfig,
   settings: TrainSettings,
 ): ValidationSet[] {
-  return sets.map((set) => ({
-    ...set,
-    matchRows: historyMatchRows(set.windows, config, settings.validHistory!, corpus, set.origins!),
-  }));
+  const T = config.context;
+  const options = { length: T, perFile: settings.validWindows };
+  // validationWindows makes one set per file that holds a window, in the corpus's order.
+  const files = corpus.files.map((_, i) => i)
+    .filter((i) => validationStarts(corpus.files[i].bytes.length, options).length > 0);
+  return sets.map((set, j) => {
+    const file = files[j];
+    const starts = validationStarts(corpus.files[file].bytes.length, options);
+    const origins = starts.map((start) => ({ file, start, crlf: false }));
+    const rows = historyMatchRows(set.windows, config, settings.validHistory!, corpus, origins);
+    return { ...set, matchRows: rows };
+  });
 }
 
 /** A config field, the hash fields' absence read as 0 (`hashTables`). */

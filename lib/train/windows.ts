@@ -110,8 +110,6 @@ export interface ValidationSet {
   count: number;
   /** (count, T) byte values, row-major. */
   windows: Int32Array;
-  /** Where each window was cut from the corpus (set by {@link validationWindows}). */
-  origins?: readonly WindowOrigin[];
   /**
    * (count, T) match rows found also in the file before each window (−1: none), for a model with
    * a match row validated with history (`TrainOptions.validHistory`); absent: each window's own.
@@ -135,17 +133,16 @@ export function validationWindows(
   const { length, perFile } = options;
   checkSizes(perFile, length);
   const sets: ValidationSet[] = [];
-  corpus.files.forEach((file, f) => {
+  for (const file of corpus.files) {
     const starts = validationStarts(file.bytes.length, options);
-    if (starts.length === 0) return;
+    if (starts.length === 0) continue;
     const count = starts.length;
     const windows = new Int32Array(count * length); // (count, T)
     starts.forEach((start, i) =>
       windows.set(file.bytes.subarray(start, start + length), i * length)
     );
-    const origins = starts.map((start) => ({ file: f, start, crlf: false }));
-    sets.push({ name: file.name, count, windows, origins });
-  });
+    sets.push({ name: file.name, count, windows });
+  }
   if (sets.length === 0) {
     throw new RangeError(
       `Cannot make validation windows: no validation file holds ${length} bytes`,
