@@ -57,9 +57,9 @@ Deno.test("compress() writes identical neural archives for batchSize 1 and 3, wo
   }
 });
 
-for (const method of ["mix", "mix-long"] as const) {
+for (const method of ["mix", "mix-long", "mix-sse"] as const) {
   Deno.test(`compress() writes identical ${method} archives for batchSize 1 and 3, workers 1 and 2, array or stream`, async () => {
-    // mix-long with a model that has a match row, which it looks up across the whole segment.
+    // mix-long and mix-sse with a model that has a match row, looked up across the whole segment.
     const model = method === "mix"
       ? tinyModel(52)
       : tinyModel(53, "tiny-match", 53, TINY_MATCH_CONFIG);

@@ -37,8 +37,8 @@ export const METHOD_MASK = 0x0e;
 /** `Block_Descriptor` bits 4–7. */
 export const DESCRIPTOR_RESERVED_MASK = 0xf0;
 
-/** The names of the block methods, by `Block_Method` value (5–7 are reserved). */
-export const METHOD_NAMES = ["stored", "cm", "neural", "mix", "mix-long"] as const;
+/** The names of the block methods, by `Block_Method` value (6–7 are reserved). */
+export const METHOD_NAMES = ["stored", "cm", "neural", "mix", "mix-long", "mix-sse"] as const;
 /** A block method's name. */
 export type MethodName = (typeof METHOD_NAMES)[number];
 /** A method that codes segments with a predictor. */
@@ -50,16 +50,22 @@ export const METHOD_IDS: Readonly<Record<MethodName, number>> = {
   neural: 2,
   mix: 3,
   "mix-long": 4,
+  "mix-sse": 5,
 };
 
 /** True for the methods whose predictor runs the archive's model (`Model_Hash`). */
 export function needsModel(method: MethodName): boolean {
-  return method === "neural" || method === "mix" || method === "mix-long";
+  return method === "neural" || isMix(method);
 }
 
 /** True for the methods that mix cm and the neural model (FORMAT.md, Appendix D). */
 export function isMix(method: MethodName): boolean {
-  return method === "mix" || method === "mix-long";
+  return method === "mix" || method === "mix-long" || method === "mix-sse";
+}
+
+/** True for the mix methods whose model reads its match row in the whole segment (4 and 5). */
+export function hasLongMatch(method: MethodName): boolean {
+  return method === "mix-long" || method === "mix-sse";
 }
 
 /** The `codec/FORMAT.md` headings that errors name as their section. */

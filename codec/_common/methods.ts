@@ -10,13 +10,15 @@ import { createContextMixingPredictor } from "../../lib/predict/context_mixing.t
 import { createMixingPredictor, createWindowedPredictor } from "../../lib/predict/mixer.ts";
 import { createLongMatchPredictor } from "../../lib/predict/long_match.ts";
 import { createNeuralPredictor } from "../../lib/predict/neural.ts";
+import { createSsePredictor } from "../../lib/predict/sse.ts";
 import type { Predictor } from "../../lib/predict/predictor.ts";
 import type { ModelMethod } from "./format.ts";
 
 /**
  * Creates the predictor of `method` (FORMAT.md, Appendix D for "mix": the mixer's default
  * options, over cm and the neural model restarted every `config.context` bytes; "mix-long": the
- * same, the model's match row looked up in the whole segment, `long_match.ts`), from a model
+ * same, the model's match row looked up in the whole segment, `long_match.ts`; "mix-sse": "mix-long"
+ * refined by the secondary estimation of `lib/predict/sse.ts`, Appendix E), from a model
  * file or from an engine (`createEngine` of `lib/engine/engine.ts`: the same predictions, and
  * predictors made from one engine share it). Throws when `method` needs a model ("neural", "mix")
  * and `model` is null, or when the neural predictor cannot run the model.
@@ -27,8 +29,11 @@ export function createPredictor(method: ModelMethod, model: ModelFile | Engine |
   const neural = createNeuralPredictor(model);
   if (method === "neural") return neural;
   const window = model.config.context;
-  if (method === "mix-long") {
-    return createMixPredictor(createLongMatchPredictor(neural.engine, window));
+  if (method === "mix-long" || method === "mix-sse") {
+    return createMixPredictor(
+      createLongMatchPredictor(neural.engine, window),
+      method === "mix-sse",
+    );
   }
   return createMixPredictor(createWindowedPredictor(neural, window));
 }
@@ -36,8 +41,9 @@ export function createPredictor(method: ModelMethod, model: ModelFile | Engine |
 /**
  * The "mix" predictor over `windowedNeural`, the neural model restarted every `config.context`
  * bytes (or any predictor giving the same tables: the encoder's window pipeline replays tables
- * computed by workers, `mix_pipeline.ts`).
+ * computed by workers, `mix_pipeline.ts`); with `sse`, refined by secondary estimation (method 5).
  */
-export function createMixPredictor(windowedNeural: Predictor): Predictor {
-  return createMixingPredictor([createContextMixingPredictor(), windowedNeural]);
+export function createMixPredictor(windowedNeural: Predictor, sse = false): Predictor {
+  const mix = createMixingPredictor([createContextMixingPredictor(), windowedNeural]);
+  return sse ? createSsePredictor(mix) : mix;
 }

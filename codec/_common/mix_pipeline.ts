@@ -25,7 +25,8 @@ export type WindowTables = (bytes: Uint8Array, matchRows?: Int32Array) => Promis
  * Codes `segment` with the "mix" method, its neural part's tables from `tablesOf`, asked for
  * `ahead` windows in advance (so that many run at once); returns the coded bytes. With
  * `longMatch` (the model's minimum match length, for "mix-long"; 0 for "mix"), each window's
- * match rows are found in the whole segment and handed to `tablesOf`.
+ * match rows are found in the whole segment and handed to `tablesOf`. With `sse` ("mix-sse"), the
+ * mix is refined by secondary estimation (`lib/predict/sse.ts`).
  */
 export async function encodeMixSegment(
   segment: Uint8Array,
@@ -33,6 +34,7 @@ export async function encodeMixSegment(
   tablesOf: WindowTables,
   ahead: number,
   longMatch = 0,
+  sse = false,
 ): Promise<Uint8Array> {
   const rows = longMatch > 0 ? segmentMatchRows(segment, longMatch) : undefined;
   // The windowed neural predictor, replayed: the tables of the current window, and the position.
@@ -65,7 +67,7 @@ export async function encodeMixSegment(
   };
   for (let k = 0; k < ahead; k++) ask(k);
 
-  const batch = createMixPredictor(replay).start(1);
+  const batch = createMixPredictor(replay, sse).start(1);
   const encoder = new SegmentEncoder(segment.length >>> 1);
   const table = new Uint32Array(ALPHABET); // (1, V)
   const byte = new Uint8Array(1);

@@ -65,7 +65,7 @@ Deno.test("encodeMixSegment() fails with the tables' error, and on tables of the
   );
 });
 
-Deno.test("encodeMixSegment() with long matches codes a segment as the mix-long predictor does, and differs from mix", async () => {
+Deno.test("encodeMixSegment() with long matches codes a segment as the mix-long predictor does (with sse, as mix-sse), and differs from mix", async () => {
   const matching = tinyModel(35, "tiny-match", 35, TINY_MATCH_CONFIG);
   const mixLong = createPredictor("mix-long", matching);
   const neuralOf = createNeuralPredictor(matching);
@@ -80,4 +80,10 @@ Deno.test("encodeMixSegment() with long matches codes a segment as the mix-long 
   const [mix] = encodeSegments(createPredictor("mix", matching), [segment], 1);
   assert.notDeepEqual(mix, expected);
   assert.deepEqual(await encodeMixSegment(segment, 64, tables, 2), mix);
+  // mix-sse: the same pipeline, the mix refined (lib/predict/sse.ts).
+  const [sse] = encodeSegments(createPredictor("mix-sse", matching), [segment], 1);
+  assert.notDeepEqual(sse, expected);
+  for (const ahead of [1, 3]) {
+    assert.deepEqual(await encodeMixSegment(segment, 64, tables, ahead, 3, true), sse, `${ahead}`);
+  }
 });

@@ -83,9 +83,9 @@ Deno.test("createSegmentRunner() on workers codes neural and mix segments of a m
   }
 });
 
-for (const method of ["mix", "mix-long"] as const) {
+for (const method of ["mix", "mix-long", "mix-sse"] as const) {
   Deno.test(`createSegmentRunner() on workers spreads the neural windows of a lone ${method} segment, same bytes`, async () => {
-    // context 64: the segment has 10 windows; mix-long's model has a match row.
+    // context 64: the segment has 10 windows; mix-long's and mix-sse's model has a match row.
     const model = method === "mix" ? tinyModel(27) : tinyModel(29, "m", 29, TINY_MATCH_CONFIG);
     const text = new Random(28).text(64 * 5);
     const segment = new Uint8Array([...text, ...text.subarray(0, 64 * 4 + 30)]);

@@ -33,7 +33,7 @@ export function segmentMatchRows(segment: Uint8Array, k: number): Int32Array {
 }
 
 /** One segment's bytes so far and its match index. */
-class SegmentHistory {
+export class SegmentHistory {
   bytes = new Uint8Array(1 << 16);
   length = 0;
   readonly index: MatchIndex;

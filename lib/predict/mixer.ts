@@ -172,6 +172,18 @@ let LOG2: Float64Array | undefined;
 let EXP_FRACTION: Float64Array | undefined;
 let EXP_INTEGER: Float64Array | undefined;
 
+/**
+ * `exp2neg(d)` of the module's documentation: about `2^−d` for d ≥ 0, 0 from d = 32 on, from
+ * exact tables and one product, so that it is the same on every machine.
+ */
+export function exp2neg(d: number): number {
+  if (!(d < EXP_CUTOFF)) return 0;
+  const i = Math.floor(d * 4096);
+  EXP_INTEGER ??= exp2IntegerTable();
+  EXP_FRACTION ??= exp2FractionTable();
+  return EXP_INTEGER[i >>> 12]! * EXP_FRACTION[i & 4095]!;
+}
+
 /** A geometric mix: its weight vectors and its last distribution. */
 interface GeometricMix {
   /** Weight vectors, (sets, n). */

@@ -4,106 +4,19 @@ import { loadModel } from "../model/model_file_read.ts";
 import { createContextMixingPredictor } from "./context_mixing.ts";
 import { createMixingPredictor, createWindowedPredictor, log2Table } from "./mixer.ts";
 import { createNeuralPredictor } from "./neural.ts";
-import { ALPHABET, FREQ_TOTAL, type Predictor } from "./predictor.ts";
+import { ALPHABET } from "./predictor.ts";
+import {
+  assertValidTables,
+  batchTables,
+  idealBits,
+  orderZero,
+  sha256,
+  stepTables,
+  TEXT,
+} from "./_test_util.ts";
 
 const tiny = await loadModel(new URL("../../tests/fixtures/tiny.mgb", import.meta.url).pathname);
 const CONTEXT = tiny.config.context; // 64
-
-/** An adaptive order-0 model with exact integer tables: 1 + 255 · count, rest to byte 0. */
-function orderZero(): Predictor {
-  return {
-    name: "order0",
-    start(count) {
-      const counts = Array.from({ length: count }, () => new Uint32Array(ALPHABET));
-      const seen = new Array<number>(count).fill(0);
-      return {
-        count,
-        predict(tables) {
-          for (let s = 0; s < count; s++) {
-            const scale = Math.floor((FREQ_TOTAL - ALPHABET) / (seen[s]! + 1));
-            let sum = 0;
-            for (let v = 0; v < ALPHABET; v++) {
-              tables[s * ALPHABET + v] = 1 + scale * counts[s]![v]!;
-              sum += tables[s * ALPHABET + v]!;
-            }
-            tables[s * ALPHABET] = tables[s * ALPHABET]! + FREQ_TOTAL - sum;
-          }
-        },
-        advance(bytes) {
-          for (let s = 0; s < count; s++) {
-            counts[s]![bytes[s]!]!++;
-            seen[s]!++;
-          }
-        },
-        close() {},
-      };
-    },
-  };
-}
-
-/** Tables of `bytes` through `start(1)`, predict and advance: (n, 256). */
-function stepTables(predictor: Predictor, bytes: Uint8Array): Uint32Array {
-  const out = new Uint32Array(bytes.length * ALPHABET);
-  const batch = predictor.start(1);
-  for (let i = 0; i < bytes.length; i++) {
-    batch.predict(out.subarray(i * ALPHABET, (i + 1) * ALPHABET));
-    if (i + 1 < bytes.length) batch.advance(bytes.subarray(i, i + 1));
-  }
-  batch.close();
-  return out;
-}
-
-/** Tables of several segments run together in one batch (finished ones fed filler bytes). */
-function batchTables(predictor: Predictor, segments: Uint8Array[]): Uint32Array[] {
-  const outs = segments.map((s) => new Uint32Array(s.length * ALPHABET));
-  const longest = Math.max(...segments.map((s) => s.length));
-  const batch = predictor.start(segments.length);
-  const tables = new Uint32Array(segments.length * ALPHABET);
-  const bytes = new Uint8Array(segments.length);
-  for (let i = 0; i < longest; i++) {
-    batch.predict(tables);
-    segments.forEach((segment, s) => {
-      if (i < segment.length) {
-        outs[s]!.set(tables.subarray(s * ALPHABET, (s + 1) * ALPHABET), i * ALPHABET);
-      }
-      bytes[s] = i < segment.length ? segment[i]! : 0;
-    });
-    batch.advance(bytes);
-  }
-  batch.close();
-  return outs;
-}
-
-function idealBits(tables: Uint32Array, bytes: Uint8Array): number {
-  let bits = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    bits -= Math.log2(tables[i * ALPHABET + bytes[i]!]! / 65536);
-  }
-  return bits;
-}
-
-function assertValidTables(tables: Uint32Array): void {
-  for (let at = 0; at < tables.length; at += ALPHABET) {
-    let sum = 0;
-    for (let v = 0; v < ALPHABET; v++) {
-      assert.ok(tables[at + v]! >= 1, `table ${at / ALPHABET}: entry ${v} is 0`);
-      sum += tables[at + v]!;
-    }
-    assert.equal(sum, FREQ_TOTAL, `table ${at / ALPHABET}`);
-  }
-}
-
-async function sha256(bytes: Uint32Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes.slice().buffer));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-const TEXT = new TextEncoder().encode(
-  "It was the best of times, it was the worst of times, it was the age of wisdom, it was the " +
-    "age of foolishness, it was the epoch of belief, it was the epoch of incredulity, it was the " +
-    "season of Light, it was the season of Darkness, it was the spring of hope, it was the " +
-    'winter of despair. #include <stdio.h>\nint main(void) { return printf("%d\\n", 42); }\n',
-);
 
 const cmAndNeural = () =>
   createMixingPredictor([

@@ -65,6 +65,16 @@ export async function samples(): Promise<Sample[]> {
     },
     {
       name: "mix-long",
+      archive: await compress(sampledMatching, {
+        model: matching,
+        segmentSize: 150,
+        methods: ["mix-long"],
+      }),
+      content: sampledMatching,
+      model: matching,
+    },
+    {
+      name: "mix-sse",
       archive: await compress(sampledMatching, { model: matching, segmentSize: 150 }),
       content: sampledMatching,
       model: matching,

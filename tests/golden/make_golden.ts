@@ -100,6 +100,17 @@ async function main(): Promise<void> {
     ]),
     { model: "golden-match", blockSize: 1000, methods: ["stored", "mix-long"] },
   );
+  // Method 5 (format 2.2): method 4 refined by secondary estimation, the same kind of content.
+  await writeOk(
+    "mix_sse_tiny_model",
+    new Uint8Array([
+      ...phrase,
+      ...sampleFromModel(goldenMatchModel(), 300, GOLDEN_MODEL_SEED + 3),
+      ...phrase,
+      ...phrase,
+    ]),
+    { model: "golden-match", blockSize: 1000, methods: ["stored", "mix-sse"] },
+  );
   await Deno.writeTextFile(new URL("ok/EXPECTED.json", HERE), JSON.stringify(ok, null, 2) + "\n");
 
   const errors: Record<string, ErrorEntry> = {};
@@ -200,12 +211,12 @@ async function main(): Promise<void> {
     corrupt("Block_Descriptor", "Cannot decode block 1: reserved Block_Descriptor bits"),
   );
   await writeError(
-    "block_method_5",
-    await withBlock(s(), 0, { descriptor: 5 << 1 }),
-    corrupt("Block_Descriptor", "Cannot decode block 0: unknown Block_Method 5"),
+    "block_method_6",
+    await withBlock(s(), 0, { descriptor: 6 << 1 }),
+    corrupt("Block_Descriptor", "Cannot decode block 0: unknown Block_Method 6"),
   );
   // A model method's block in an archive that names no model.
-  for (const method of ["mix-long", "mix", "neural"] as const) {
+  for (const method of ["mix-sse", "mix-long", "mix", "neural"] as const) {
     await writeError(
       `${method.replace("-", "_")}_block_without_model_hash`,
       await withBlock(c(), 0, { descriptor: METHOD_IDS[method] << 1 }),

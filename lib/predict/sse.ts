@@ -1,0 +1,384 @@
+// This module imports no tfjs.
+/**
+ * Secondary estimation ("SSE", an adaptive probability map): a last stage that learns, within the
+ * segment, how far to trust the tables of the predictor before it. {@link createSsePredictor}.
+ *
+ * The mix of the context-mixing model and the neural model is still miscalibrated on a file it
+ * has not seen: the model under-trusts repeats of the file (`bench/match_trust.ts`), and neither
+ * part knows the file's own statistics when the segment starts. This stage corrects the mixed
+ * table bit by bit, with maps learned online from the segment's own bytes, as the SSE/APM stages
+ * of PAQ-family compressors do; here it runs over a 256-way table instead of a binary model.
+ *
+ * ## The stage, for one segment
+ *
+ * Before byte i, with `f` the part's integer table (each entry ≥ 1, sum 65536):
+ *
+ * 1. **The binary tree.** Byte v is the path from node 1 through its 8 bits, most significant
+ *    first: node n has children 2n (bit 0) and 2n + 1 (bit 1); leaf v is node 256 + v.
+ *    `S[256 + v] = f[v]` and `S[n] = S[2n] + S[2n + 1]` for n = 255 down to 1 (exact integers).
+ * 2. **The input of node n** (n = 1..255): `x = st(S[2n + 1] / S[n])`, where for a probability r,
+ *    `st(r) = L(c) − L(65536 − c)` with `c = floor(r · 65536)` limited to 1..65535 (the log2
+ *    odds; L from `log2Table` of `mixer.ts`). `pos = x + 16` limited to [0, 32 − 2^−20],
+ *    `j = floor(pos)`, `w = pos − j`; and for map 3, `pos3 = (x + 16) · 0.375` limited to
+ *    [0, 12 − 2^−20], `j3 = floor(pos3)`, `w3 = pos3 − j3`.
+ * 3. **Four maps** hold probabilities per context, starting at the identity: maps 0–2 33 per
+ *    context, `1 / (1 + 2^(16 − k))` for k = 0..32; map 3 13 per context,
+ *    `1 / (1 + 2^(16 − 8k/3))` for k = 0..12 (8k/3 computed as `k / 0.375`); every entry with a
+ *    count (0). Map k reads `r_k = t[j] · (1 − w) + t[j + 1] · w` in its context (map 3 with j3
+ *    and w3). The contexts of node n:
+ *    - map 0: n;
+ *    - map 1: `p · 256 + n`, p the previous byte (0 at the segment's start);
+ *    - map 2: `m · 256 + n`, where m = 0 unless the segment has a match at i and node n is on its
+ *      byte's path, and then `m = 1 + 8 · b + l`: b the match byte's bit at node n, l the match
+ *      length's bucket. The match is `matchRow(segment, i, 6)` of `lib/model/match.ts` (the
+ *      byte that followed the most recent earlier occurrence of the 6 bytes before i, and its
+ *      length L, 6..32); with `e = L − 6`, l = e for e < 4, `4 + floor((e − 4) / 2)` for e < 8, 6
+ *      for e < 16, 7 otherwise;
+ *    - map 3: `h = (((p2 · 256 + p) · 256 + n) · 2654435761 mod 2^32) >> 14` (18 bits, from
+ *      `Math.imul`, exact), p2 the byte before p (0 when there is none).
+ * 4. **Two estimates** of bit 1 at node n:
+ *    - the average `a = (0.25 · S[2n + 1] / S[n] + r_0 + r_1 + r_2) / 3.25`, summed in that order;
+ *    - the learned mix `g = squash(Σ_k u_k · z_k)` of the inputs `z = (x, st(r_0), st(r_1),
+ *      st(r_2), st(r_3))` (summed k = 0..4, from `0 + u_0 · z_0`), with the weight vector u of set
+ *      s: 0 when m = 0, 1 when the match expects bit 0, 2 when it expects bit 1. The three sets
+ *      start at (0.1, 0.3, 0.3, 0.3, 0). `squash(d) = 1 / (1 + exp2neg(d))` for d ≥ 0 and
+ *      `e / (1 + e)` with `e = exp2neg(−d)` for d < 0 (`exp2neg` of `mixer.ts`).
+ *
+ *    `q[n] = (3 · g + a) / 4`.
+ * 5. **Leaf probabilities**: `P[1] = 1`, then for n = 1..255 in order `P[2n + 1] = P[n] · q[n]`
+ *    and `P[2n] = P[n] · (1 − q[n])`; `P[256 + v]` is byte v's probability.
+ * 6. **Frequencies**: the rule of `lib/engine/FREQS.md`, steps 3–6, over `P[256 + v]` (as the
+ *    mixer's step 4): `u = floor(P · 2^22)`, `freq = 1 + floor(u · 65280 / Σu)`, the remainder to
+ *    the first largest u.
+ *
+ * After the byte x, for its 8 nodes from the root (with y the bit and the node's values of steps
+ * 2–4), in order:
+ *
+ * - each map k = 0..3 updates its two entries of the node's context: `t[j] += r(j) · (1 − w) ·
+ *   (y − t[j])`, then `t[j + 1] += r(j + 1) · w · (y − t[j + 1])`, with
+ *   `r(e) = max(1 / (count[e] + 1.5), 0.01)` of the counts before the update; then the count of
+ *   the nearer entry (j when w < 0.5, else j + 1) grows by one, up to 255;
+ * - the weights of the node's set: `u_k += 0.002 · (y − g) · z_k`, k = 0..4.
+ *
+ * Every step is a float64 +, −, ×, ÷, comparison, floor or table lookup in a fixed order, or an
+ * integer operation, so the tables are the same on every machine (as the
+ * mixer's, `mixer.ts`), and a segment's tables depend only on its own bytes and its part's
+ * tables.
+ *
+ * @module
+ */
+import { exp2neg, log2Table } from "./mixer.ts";
+import { SegmentHistory } from "./long_match.ts";
+import { ALPHABET, FREQ_TOTAL, type Predictor, type PredictorBatch } from "./predictor.ts";
+
+/** Minimum match length of the match context (the default model's `matchLength`). */
+export const SSE_MATCH_LENGTH = 6;
+/** Log2 odds of a map's first point; its last is −LOWEST. */
+const LOWEST = -16;
+/** Intervals of maps 0–2 (one per unit of log2 odds) and of map 3 (8/3 units each). */
+const INTERVALS = 32;
+const INTERVALS_3 = 12;
+/** Points per unit of log2 odds in map 3. */
+const SCALE_3 = 0.375;
+/** Contexts of map 2: no match / off the path, then 2 bits × 8 length buckets. */
+const MATCH_CONTEXTS = 17;
+/** Bits of map 3's hashed context. */
+const HASH_BITS = 18;
+/** 2654435761 as an int32, for `Math.imul`: the product mod 2^32 is exact. */
+const HASH_MULTIPLIER = -1640531535;
+const INPUT_WEIGHT = 0.25;
+const WEIGHT_SUM = 3.25;
+const RATE_FLOOR = 0.01;
+const COUNT_LIMIT = 255;
+/** Inputs of the learned mix, its weight sets, their start and its learning rate. */
+const INPUTS = 5;
+const SETS = 3;
+const START_WEIGHTS = [0.1, 0.3, 0.3, 0.3, 0];
+const MIX_RATE = 0.002;
+/** 2^22: resolution of the probabilities before they become frequencies (FREQS.md). */
+const U_SCALE = 4194304;
+const SPREAD = FREQ_TOTAL - ALPHABET;
+
+let LOG2: Float64Array | undefined;
+
+/** `st(r)` of the module's documentation: the log2 odds of r, from the table L. */
+function stretch(log: Float64Array, r: number): number {
+  let c = Math.floor(r * 65536);
+  if (c < 1) c = 1;
+  else if (c > 65535) c = 65535;
+  return log[c]! - log[65536 - c]!;
+}
+
+/** `1 / (1 + 2^−d)`, from `exp2neg`. */
+function squash(d: number): number {
+  if (d >= 0) return 1 / (1 + exp2neg(d));
+  const e = exp2neg(-d);
+  return e / (1 + e);
+}
+
+/** One adaptive map: per context, `intervals + 1` probabilities with their counts. */
+class ProbabilityMap {
+  readonly t: Float64Array;
+  readonly n: Uint8Array;
+  readonly points: number;
+
+  constructor(contexts: number, intervals: number, scale: number) {
+    const points = this.points = intervals + 1;
+    const row = new Float64Array(points);
+    for (let k = 0; k < points; k++) {
+      // 1 / (1 + 2^−(LOWEST + k / scale)), k / scale an integer for maps 0–2 and exact there.
+      row[k] = squash(LOWEST + k / scale);
+    }
+    this.t = new Float64Array(contexts * points);
+    for (let c = 0; c < contexts; c++) this.t.set(row, c * points);
+    this.n = new Uint8Array(contexts * points);
+  }
+
+  update(base: number, w: number, y: number): void {
+    const t = this.t, n = this.n;
+    const n0 = n[base]!, n1 = n[base + 1]!;
+    let r0 = 1 / (n0 + 1.5), r1 = 1 / (n1 + 1.5);
+    if (r0 < RATE_FLOOR) r0 = RATE_FLOOR;
+    if (r1 < RATE_FLOOR) r1 = RATE_FLOOR;
+    t[base] = t[base]! + r0 * (1 - w) * (y - t[base]!);
+    t[base + 1] = t[base + 1]! + r1 * w * (y - t[base + 1]!);
+    if (w < 0.5) {
+      if (n0 < COUNT_LIMIT) n[base] = n0 + 1;
+    } else if (n1 < COUNT_LIMIT) n[base + 1] = n1 + 1;
+  }
+}
+
+/** Length bucket l of a match of length `6 + e`. */
+function lengthBucket(e: number): number {
+  return e < 4 ? e : e < 8 ? 4 + ((e - 4) >> 1) : e < 16 ? 6 : 7;
+}
+
+/** The stage's state for one segment. */
+class SegmentSse {
+  readonly #map0 = new ProbabilityMap(256, INTERVALS, 1);
+  readonly #map1 = new ProbabilityMap(256 * 256, INTERVALS, 1);
+  readonly #map2 = new ProbabilityMap(MATCH_CONTEXTS * 256, INTERVALS, 1);
+  readonly #map3 = new ProbabilityMap(1 << HASH_BITS, INTERVALS_3, SCALE_3);
+  /** The learned mix's weights, (SETS, INPUTS). */
+  readonly #weights = new Float64Array(SETS * INPUTS);
+  readonly #history = new SegmentHistory(SSE_MATCH_LENGTH);
+  readonly #log = LOG2 ??= log2Table();
+  /** Subtree sums, nodes 1..511. */
+  readonly #s = new Float64Array(512);
+  /** Leaf probabilities, nodes 1..511. */
+  readonly #p = new Float64Array(512);
+  /** Per node of the last prediction: the entries read in maps 0–3 (j), their w, and w3. */
+  readonly #base = new Int32Array(256 * 4);
+  readonly #w = new Float64Array(256);
+  readonly #w3 = new Float64Array(256);
+  /** Per node: its weight set's offset, the mix's inputs z, and g. */
+  readonly #set = new Int32Array(256);
+  readonly #z = new Float64Array(256 * INPUTS);
+  readonly #g = new Float64Array(256);
+  readonly #u = new Float64Array(ALPHABET);
+  /** Map-2 context per node of the last prediction. */
+  readonly #m = new Int32Array(256);
+  #prev = 0;
+  #prev2 = 0;
+
+  constructor() {
+    for (let k = 0; k < SETS; k++) this.#weights.set(START_WEIGHTS, k * INPUTS);
+  }
+
+  /** Writes the refined table of `f[at..at+256)` to `out[at..at+256)`. */
+  predict(f: Uint32Array, at: number, out: Uint32Array): void {
+    const s = this.#s, p = this.#p, bases = this.#base, ws = this.#w, w3s = this.#w3;
+    const ms = this.#m, z = this.#z, sets = this.#set, gs = this.#g, log = this.#log;
+    const weights = this.#weights;
+    const t0 = this.#map0.t, t1 = this.#map1.t, t2 = this.#map2.t, t3 = this.#map3.t;
+    const points = INTERVALS + 1, points3 = INTERVALS_3 + 1;
+    // 1. The tree.
+    for (let v = 0; v < ALPHABET; v++) s[256 + v] = f[at + v]!;
+    for (let n = 255; n >= 1; n--) s[n] = s[2 * n]! + s[2 * n + 1]!;
+    // The match context.
+    const row = this.#history.row(this.#history.length);
+    const matchByte = row < 0 ? -1 : row & 255;
+    const bucket = row < 0 ? 0 : lengthBucket(row >> 8);
+    const path = matchByte + 256;
+    ms.fill(0);
+    if (matchByte >= 0) {
+      for (let d = 0; d < 8; d++) {
+        ms[path >> (8 - d)] = 1 + 8 * ((matchByte >> (7 - d)) & 1) + bucket;
+      }
+    }
+    const prevBase = this.#prev * 256;
+    const pair = this.#prev2 * 256 + this.#prev;
+    p[1] = 1;
+    for (let n = 1; n < 256; n++) {
+      // 2. The input.
+      const one = s[2 * n + 1]!, all = s[n]!;
+      const x = stretch(log, one / all);
+      let pos = x - LOWEST;
+      if (pos < 0) pos = 0;
+      else if (pos > INTERVALS - 1 / (1 << 20)) pos = INTERVALS - 1 / (1 << 20);
+      const j = Math.floor(pos), w = pos - j;
+      let pos3 = (x - LOWEST) * SCALE_3;
+      if (pos3 < 0) pos3 = 0;
+      else if (pos3 > INTERVALS_3 - 1 / (1 << 20)) pos3 = INTERVALS_3 - 1 / (1 << 20);
+      const j3 = Math.floor(pos3), w3 = pos3 - j3;
+      ws[n] = w;
+      w3s[n] = w3;
+      // 3. The maps.
+      const m = ms[n]!;
+      const hash = Math.imul(pair * 256 + n, HASH_MULTIPLIER) >>> (32 - HASH_BITS);
+      const b0 = n * points + j;
+      const b1 = (prevBase + n) * points + j;
+      const b2 = (m * 256 + n) * points + j;
+      const b3 = hash * points3 + j3;
+      bases[4 * n] = b0;
+      bases[4 * n + 1] = b1;
+      bases[4 * n + 2] = b2;
+      bases[4 * n + 3] = b3;
+      const r0 = t0[b0]! * (1 - w) + t0[b0 + 1]! * w;
+      const r1 = t1[b1]! * (1 - w) + t1[b1 + 1]! * w;
+      const r2 = t2[b2]! * (1 - w) + t2[b2 + 1]! * w;
+      const r3 = t3[b3]! * (1 - w3) + t3[b3 + 1]! * w3;
+      // 4. The two estimates.
+      let a = INPUT_WEIGHT * (one / all);
+      a = a + r0;
+      a = a + r1;
+      a = a + r2;
+      a = a / WEIGHT_SUM;
+      const zb = n * INPUTS;
+      z[zb] = x;
+      z[zb + 1] = stretch(log, r0);
+      z[zb + 2] = stretch(log, r1);
+      z[zb + 3] = stretch(log, r2);
+      z[zb + 4] = stretch(log, r3);
+      const set = (m === 0 ? 0 : m > 8 ? 2 : 1) * INPUTS;
+      sets[n] = set;
+      let dot = 0;
+      for (let k = 0; k < INPUTS; k++) dot = dot + weights[set + k]! * z[zb + k]!;
+      const g = squash(dot);
+      gs[n] = g;
+      const q = (3 * g + a) / 4;
+      // 5. The children's probabilities (n ascending: P[n] is final when n is reached).
+      p[2 * n + 1] = p[n]! * q;
+      p[2 * n] = p[n]! * (1 - q);
+    }
+    // 6. Frequencies.
+    const u = this.#u;
+    let total = 0, best = 0;
+    for (let v = 0; v < ALPHABET; v++) {
+      const k = Math.floor(p[256 + v]! * U_SCALE);
+      u[v] = k;
+      total += k;
+      if (k > u[best]!) best = v;
+    }
+    let sum = 0;
+    for (let v = 0; v < ALPHABET; v++) {
+      const k = 1 + Math.floor((u[v]! * SPREAD) / total);
+      out[at + v] = k;
+      sum += k;
+    }
+    out[at + best] = out[at + best]! + (FREQ_TOTAL - sum);
+  }
+
+  /** Learns from byte `x`, after {@link predict}. */
+  update(x: number): void {
+    const bases = this.#base, ws = this.#w, w3s = this.#w3, z = this.#z, weights = this.#weights;
+    for (let d = 0; d < 8; d++) {
+      const n = (x + 256) >> (8 - d), y = (x >> (7 - d)) & 1;
+      const w = ws[n]!;
+      this.#map0.update(bases[4 * n]!, w, y);
+      this.#map1.update(bases[4 * n + 1]!, w, y);
+      this.#map2.update(bases[4 * n + 2]!, w, y);
+      this.#map3.update(bases[4 * n + 3]!, w3s[n]!, y);
+      const step = MIX_RATE * (y - this.#g[n]!), set = this.#set[n]!, zb = n * INPUTS;
+      for (let k = 0; k < INPUTS; k++) weights[set + k] = weights[set + k]! + step * z[zb + k]!;
+    }
+    this.#history.push(x);
+    this.#prev2 = this.#prev;
+    this.#prev = x;
+  }
+}
+
+/**
+ * Creates a predictor that refines the tables of `part` with the secondary estimation the
+ * module's documentation specifies (four adaptive maps over the bits of each byte, learned
+ * within the segment: by node, by node and previous byte, by node and the segment's match, by
+ * node and the two previous bytes; and a learned mix of them).
+ *
+ * @param part the predictor whose tables are refined
+ * @returns a {@link Predictor} named `part.name` + "+sse"; `predictSegment` when `part` has it,
+ *   equal to the step path bit for bit
+ *
+ * @example Refining the context-mixing model
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createSsePredictor } from "./sse.ts";
+ * import { createContextMixingPredictor } from "./context_mixing.ts";
+ * const batch = createSsePredictor(createContextMixingPredictor()).start(1);
+ * const table = new Uint32Array(256);
+ * batch.predict(table);
+ * assert.equal(table.reduce((a, b) => a + b, 0), 65536);
+ * batch.close();
+ * ```
+ */
+export function createSsePredictor(part: Predictor): Predictor {
+  const predictor: Predictor = {
+    name: `${part.name}+sse`,
+    start(count: number): PredictorBatch {
+      if (!Number.isInteger(count) || count < 0) {
+        throw new RangeError(`Cannot start a batch of ${count} segments: expected an integer ≥ 0`);
+      }
+      const inner = part.start(count);
+      const buffer = new Uint32Array(count * ALPHABET); // (count, V)
+      let stages = Array.from({ length: count }, () => new SegmentSse());
+      let scratch: Uint32Array | undefined;
+      let predicted = false;
+      let closed = false;
+      const predict = (tables: Uint32Array) => {
+        if (closed) throw new TypeError("Cannot predict: the batch is closed");
+        if (tables.length !== count * ALPHABET) {
+          throw new RangeError(
+            `Cannot predict into ${tables.length} entries: expected ${count * ALPHABET}`,
+          );
+        }
+        inner.predict(buffer);
+        for (let s = 0; s < count; s++) stages[s]!.predict(buffer, s * ALPHABET, tables);
+        predicted = true;
+      };
+      return {
+        count,
+        predict,
+        advance(bytes: Uint8Array): void {
+          if (closed) throw new TypeError("Cannot advance: the batch is closed");
+          if (bytes.length !== count) {
+            throw new RangeError(`Cannot advance by ${bytes.length} bytes: expected ${count}`);
+          }
+          // The maps learn from this position's nodes: compute them if nobody asked.
+          if (!predicted) predict(scratch ??= new Uint32Array(count * ALPHABET));
+          for (let s = 0; s < count; s++) stages[s]!.update(bytes[s]!);
+          inner.advance(bytes);
+          predicted = false;
+        },
+        close(): void {
+          if (closed) return;
+          closed = true;
+          stages = [];
+          inner.close();
+        },
+      };
+    },
+  };
+  const whole = part.predictSegment?.bind(part);
+  if (whole !== undefined) {
+    predictor.predictSegment = (bytes: Uint8Array): Uint32Array => {
+      const tables = whole(bytes); // (T, V)
+      const out = new Uint32Array(bytes.length * ALPHABET);
+      const stage = new SegmentSse();
+      for (let i = 0; i < bytes.length; i++) {
+        stage.predict(tables, i * ALPHABET, out);
+        stage.update(bytes[i]!);
+      }
+      return out;
+    };
+  }
+  return predictor;
+}
