@@ -116,22 +116,38 @@ function squash(d: number): number {
   return e / (1 + e);
 }
 
-/** One adaptive map: per context, `intervals + 1` probabilities with their counts. */
+/**
+ * One adaptive map: per context, `intervals + 1` probabilities with their counts. A context's row
+ * is written with the starting values when first read, so that a segment pays for the rows it
+ * uses, not for all of them (map 3 has 2^18).
+ */
 class ProbabilityMap {
   readonly t: Float64Array;
   readonly n: Uint8Array;
-  readonly points: number;
+  readonly #start: Float64Array;
+  readonly #ready: Uint8Array;
+  readonly #points: number;
 
   constructor(contexts: number, intervals: number, scale: number) {
-    const points = this.points = intervals + 1;
-    const row = new Float64Array(points);
+    const points = this.#points = intervals + 1;
+    this.#start = new Float64Array(points);
     for (let k = 0; k < points; k++) {
       // 1 / (1 + 2^−(LOWEST + k / scale)), k / scale an integer for maps 0–2 and exact there.
-      row[k] = squash(LOWEST + k / scale);
+      this.#start[k] = squash(LOWEST + k / scale);
     }
     this.t = new Float64Array(contexts * points);
-    for (let c = 0; c < contexts; c++) this.t.set(row, c * points);
     this.n = new Uint8Array(contexts * points);
+    this.#ready = new Uint8Array(contexts);
+  }
+
+  /** Offset of context c's row in `t` and `n`, its starting values written on first use. */
+  row(c: number): number {
+    const at = c * this.#points;
+    if (this.#ready[c] === 0) {
+      this.#ready[c] = 1;
+      this.t.set(this.#start, at);
+    }
+    return at;
   }
 
   update(base: number, w: number, y: number): void {
@@ -190,8 +206,8 @@ class SegmentSse {
     const s = this.#s, p = this.#p, bases = this.#base, ws = this.#w, w3s = this.#w3;
     const ms = this.#m, z = this.#z, sets = this.#set, gs = this.#g, log = this.#log;
     const weights = this.#weights;
-    const t0 = this.#map0.t, t1 = this.#map1.t, t2 = this.#map2.t, t3 = this.#map3.t;
-    const points = INTERVALS + 1, points3 = INTERVALS_3 + 1;
+    const map0 = this.#map0, map1 = this.#map1, map2 = this.#map2, map3 = this.#map3;
+    const t0 = map0.t, t1 = map1.t, t2 = map2.t, t3 = map3.t;
     // 1. The tree.
     for (let v = 0; v < ALPHABET; v++) s[256 + v] = f[at + v]!;
     for (let n = 255; n >= 1; n--) s[n] = s[2 * n]! + s[2 * n + 1]!;
@@ -226,10 +242,10 @@ class SegmentSse {
       // 3. The maps.
       const m = ms[n]!;
       const hash = Math.imul(pair * 256 + n, HASH_MULTIPLIER) >>> (32 - HASH_BITS);
-      const b0 = n * points + j;
-      const b1 = (prevBase + n) * points + j;
-      const b2 = (m * 256 + n) * points + j;
-      const b3 = hash * points3 + j3;
+      const b0 = map0.row(n) + j;
+      const b1 = map1.row(prevBase + n) + j;
+      const b2 = map2.row(m * 256 + n) + j;
+      const b3 = map3.row(hash) + j3;
       bases[4 * n] = b0;
       bases[4 * n + 1] = b1;
       bases[4 * n + 2] = b2;
