@@ -16,7 +16,9 @@
  * 1. **The binary tree.** Byte v is the path from node 1 through its 8 bits, most significant
  *    first: node n has children 2n (bit 0) and 2n + 1 (bit 1); leaf v is node 256 + v.
  *    `S[256 + v] = f[v]` and `S[n] = S[2n] + S[2n + 1]` for n = 255 down to 1 (exact integers).
- * 2. **The input of node n** (n = 1..255): `x = st(S[2n + 1] / S[n])`, where for a probability r,
+ * 2. **The input of node n** (n = 1..255). A node with `S[n] < 256` is not refined:
+ *    `q[n] = S[2n + 1] / S[n]`, and it reads and learns nothing (steps 3–4 and the update skip
+ *    it). Otherwise `x = st(S[2n + 1] / S[n])`, where for a probability r,
  *    `st(r) = L(c) − L(65536 − c)` with `c = floor(r · 65536)` limited to 1..65535 (the log2
  *    odds; L from `log2Table` of `mixer.ts`). `pos = x + 16` limited to [0, 32 − 2^−20],
  *    `j = floor(pos)`, `w = pos − j`; and for map 3, `pos3 = (x + 16) · 0.375` limited to
@@ -51,8 +53,8 @@
  *    mixer's step 4): `u = floor(P · 2^22)`, `freq = 1 + floor(u · 65280 / Σu)`, the remainder to
  *    the first largest u.
  *
- * After the byte x, for its 8 nodes from the root (with y the bit and the node's values of steps
- * 2–4), in order:
+ * After the byte x, for its 8 nodes from the root that were refined (with y the bit and the
+ * node's values of steps 2–4), in order:
  *
  * - each map k = 0..3 updates its two entries of the node's context: `t[j] += r(j) · (1 − w) ·
  *   (y − t[j])`, then `t[j + 1] += r(j + 1) · w · (y − t[j + 1])`, with
@@ -89,6 +91,11 @@ const HASH_MULTIPLIER = -1640531535;
 const INPUT_WEIGHT = 0.25;
 const WEIGHT_SUM = 3.25;
 const RATE_FLOOR = 0.01;
+/**
+ * Nodes with less mass than this (of 65536) are not refined: they hardly change the code length
+ * (+0.06% on text when none is skipped, measured), and skipping them makes the stage ~3× faster.
+ */
+const SKIP_BELOW = 256;
 const COUNT_LIMIT = 255;
 /** Inputs of the learned mix, its weight sets, their start and its learning rate. */
 const INPUTS = 5;
@@ -226,8 +233,16 @@ class SegmentSse {
     const pair = this.#prev2 * 256 + this.#prev;
     p[1] = 1;
     for (let n = 1; n < 256; n++) {
-      // 2. The input.
       const one = s[2 * n + 1]!, all = s[n]!;
+      if (all < SKIP_BELOW) {
+        // Too little probability below this node for its refinement to matter: the input.
+        bases[4 * n] = -1;
+        const q = one / all;
+        p[2 * n + 1] = p[n]! * q;
+        p[2 * n] = p[n]! * (1 - q);
+        continue;
+      }
+      // 2. The input.
       const x = stretch(log, one / all);
       let pos = x - LOWEST;
       if (pos < 0) pos = 0;
@@ -300,6 +315,7 @@ class SegmentSse {
     const bases = this.#base, ws = this.#w, w3s = this.#w3, z = this.#z, weights = this.#weights;
     for (let d = 0; d < 8; d++) {
       const n = (x + 256) >> (8 - d), y = (x >> (7 - d)) & 1;
+      if (bases[4 * n]! < 0) continue; // not refined
       const w = ws[n]!;
       this.#map0.update(bases[4 * n]!, w, y);
       this.#map1.update(bases[4 * n + 1]!, w, y);
