@@ -107,3 +107,29 @@ export const TEXT = new TextEncoder().encode(
     "season of Light, it was the season of Darkness, it was the spring of hope, it was the " +
     'winter of despair. #include <stdio.h>\nint main(void) { return printf("%d\\n", 42); }\n',
 );
+
+/** Asserts that each of `segments` gets the same tables alone, in one batch, and in other slots. */
+export function assertBatchIndependent(predictor: Predictor, segments: Uint8Array[]): void {
+  const alone = segments.map((s) => stepTables(predictor, s));
+  const together = batchTables(predictor, segments);
+  const reversed = batchTables(predictor, [...segments].reverse()).reverse();
+  for (let s = 0; s < segments.length; s++) {
+    assert.deepEqual(together[s], alone[s], `segment ${s} in a batch of ${segments.length}`);
+    assert.deepEqual(reversed[s], alone[s], `segment ${s} in another slot`);
+  }
+}
+
+/** Asserts that advancing without predicting (at some positions) leaves the same state. */
+export function assertAdvanceWithoutPredict(predictor: Predictor, bytes: Uint8Array): void {
+  const reference = stepTables(predictor, bytes);
+  const last = bytes.length - 1;
+  const batch = predictor.start(1);
+  const table = new Uint32Array(ALPHABET);
+  for (let i = 0; i < last; i++) {
+    if (i % 3 === 0) batch.predict(table); // predict only sometimes
+    batch.advance(bytes.subarray(i, i + 1));
+  }
+  batch.predict(table);
+  batch.close();
+  assert.deepEqual(table, reference.subarray(last * ALPHABET));
+}

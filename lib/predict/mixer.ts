@@ -50,6 +50,7 @@
  * @module
  */
 import { ALPHABET, FREQ_TOTAL, type Predictor, type PredictorBatch } from "./predictor.ts";
+import { type SegmentStage, stagedPredictor, writeFrequencies } from "./_stage.ts";
 
 /** Options of {@link createMixingPredictor}. They are part of every table: fix them for a format. */
 export interface MixerOptions {
@@ -89,9 +90,6 @@ export interface MixerOptions {
 export const MAX_MIXER_PARTS = 6;
 
 const SCALE = 1 / FREQ_TOTAL;
-/** 2^22: resolution of the mixed probabilities before they become frequencies (FREQS.md). */
-const U_SCALE = 4194304;
-const SPREAD = FREQ_TOTAL - ALPHABET;
 /** Largest frequency for confidence 0: > 65536 · 2^−0.2 = 57052.4. */
 const SURE = 57053;
 /** Largest frequency for confidence 1: > 32768. */
@@ -195,7 +193,7 @@ interface GeometricMix {
 }
 
 /** The mixing state of one segment. */
-class SegmentMixer {
+class SegmentMixer implements SegmentStage {
   readonly #n: number;
   readonly #rate: number;
   readonly #epsilon: number;
@@ -265,21 +263,7 @@ class SegmentMixer {
       for (let v = 0; v < ALPHABET; v++) m[v] = m[v]! + lj * (f[at + v]! * SCALE);
     }
     // 4. Frequencies.
-    let total = 0;
-    for (let v = 0; v < ALPHABET; v++) {
-      const q = Math.floor(m[v]! * U_SCALE);
-      u[v] = q;
-      total += q;
-    }
-    let best = 0;
-    for (let v = 1; v < ALPHABET; v++) if (u[v]! > u[best]!) best = v;
-    let sum = 0;
-    for (let v = 0; v < ALPHABET; v++) {
-      const f = 1 + Math.floor((u[v]! * SPREAD) / total);
-      out[at + v] = f;
-      sum += f;
-    }
-    out[at + best] = out[at + best]! + (FREQ_TOTAL - sum);
+    writeFrequencies(m, u, out, at);
   }
 
   /** Learns from byte `x`, after {@link predict} on the same tables. */
@@ -396,68 +380,11 @@ export function createMixingPredictor(
   if (!(limit > 0 && limit <= 64)) {
     throw new RangeError(`Cannot mix with a weight limit of ${limit}: expected 0 < limit ≤ 64`);
   }
-  const members = [...parts];
-  const newMixer = () => new SegmentMixer(n, rate, weights, epsilon, limit);
-
-  const predictor: Predictor = {
-    name: options.name ?? "mix",
-    start(count: number): PredictorBatch {
-      if (!Number.isInteger(count) || count < 0) {
-        throw new RangeError(`Cannot start a batch of ${count} segments: expected an integer ≥ 0`);
-      }
-      const batches = members.map((p) => p.start(count));
-      const buffers = members.map(() => new Uint32Array(count * ALPHABET)); // n × (count, V)
-      let mixers = Array.from({ length: count }, newMixer);
-      let scratch: Uint32Array | undefined;
-      let predicted = false;
-      let closed = false;
-      const predict = (tables: Uint32Array) => {
-        if (closed) throw new TypeError("Cannot predict: the batch is closed");
-        if (tables.length !== count * ALPHABET) {
-          throw new RangeError(
-            `Cannot predict into ${tables.length} entries: expected ${count * ALPHABET}`,
-          );
-        }
-        for (let j = 0; j < n; j++) batches[j]!.predict(buffers[j]!);
-        for (let s = 0; s < count; s++) mixers[s]!.predict(buffers, s * ALPHABET, tables);
-        predicted = true;
-      };
-      return {
-        count,
-        predict,
-        advance(bytes: Uint8Array): void {
-          if (closed) throw new TypeError("Cannot advance: the batch is closed");
-          if (bytes.length !== count) {
-            throw new RangeError(`Cannot advance by ${bytes.length} bytes: expected ${count}`);
-          }
-          // The weights learn from the tables of this position: compute them if nobody asked.
-          if (!predicted) predict(scratch ??= new Uint32Array(count * ALPHABET));
-          for (let s = 0; s < count; s++) mixers[s]!.update(buffers, s * ALPHABET, bytes[s]!);
-          for (let j = 0; j < n; j++) batches[j]!.advance(bytes);
-          predicted = false;
-        },
-        close(): void {
-          if (closed) return;
-          closed = true;
-          mixers = [];
-          for (const b of batches) b.close();
-        },
-      };
-    },
-  };
-  if (members.every((p) => p.predictSegment !== undefined)) {
-    predictor.predictSegment = (bytes: Uint8Array): Uint32Array => {
-      const whole = members.map((p) => p.predictSegment!(bytes)); // n × (T, V)
-      const out = new Uint32Array(bytes.length * ALPHABET);
-      const mixer = newMixer();
-      for (let i = 0; i < bytes.length; i++) {
-        mixer.predict(whole, i * ALPHABET, out);
-        mixer.update(whole, i * ALPHABET, bytes[i]!);
-      }
-      return out;
-    };
-  }
-  return predictor;
+  return stagedPredictor(
+    options.name ?? "mix",
+    parts,
+    () => new SegmentMixer(n, rate, weights, epsilon, limit),
+  );
 }
 
 /**

@@ -6,8 +6,9 @@ import { createMixingPredictor, createWindowedPredictor, log2Table } from "./mix
 import { createNeuralPredictor } from "./neural.ts";
 import { ALPHABET } from "./predictor.ts";
 import {
+  assertAdvanceWithoutPredict,
+  assertBatchIndependent,
   assertValidTables,
-  batchTables,
   idealBits,
   orderZero,
   sha256,
@@ -45,27 +46,12 @@ Deno.test("createMixingPredictor() writes valid tables (each ≥ 1, sum 65536), 
 Deno.test("createMixingPredictor(): a segment's tables do not depend on the batch or its slot", () => {
   const mix = cmAndNeural();
   const segments = [TEXT.subarray(0, 200), TEXT.subarray(50, 330), TEXT.subarray(100, 170)];
-  const alone = segments.map((s) => stepTables(mix, s));
-  const together = batchTables(mix, segments);
-  const reversed = batchTables(mix, [...segments].reverse()).reverse();
-  for (let s = 0; s < segments.length; s++) {
-    assert.deepEqual(together[s], alone[s], `segment ${s} in a batch of 3`);
-    assert.deepEqual(reversed[s], alone[s], `segment ${s} in another slot`);
-  }
+  assertBatchIndependent(mix, segments);
 });
 
 Deno.test("createMixingPredictor(): advance without predict leaves the same state", () => {
   const mix = cmAndNeural();
-  const reference = stepTables(mix, TEXT.subarray(0, 100));
-  const batch = mix.start(1);
-  const table = new Uint32Array(ALPHABET);
-  for (let i = 0; i < 99; i++) {
-    if (i % 3 === 0) batch.predict(table); // predict only sometimes
-    batch.advance(TEXT.subarray(i, i + 1));
-  }
-  batch.predict(table);
-  batch.close();
-  assert.deepEqual(table, reference.subarray(99 * ALPHABET));
+  assertAdvanceWithoutPredict(mix, TEXT.subarray(0, 100));
 });
 
 Deno.test("createMixingPredictor(): predictSegment equals the step path bit for bit, when every part has it", () => {

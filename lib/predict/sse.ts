@@ -71,7 +71,8 @@
  */
 import { exp2neg, log2Table } from "./mixer.ts";
 import { SegmentHistory } from "./long_match.ts";
-import { ALPHABET, FREQ_TOTAL, type Predictor, type PredictorBatch } from "./predictor.ts";
+import { ALPHABET, type Predictor } from "./predictor.ts";
+import { type SegmentStage, stagedPredictor, writeFrequencies } from "./_stage.ts";
 
 /** Minimum match length of the match context (the default model's `matchLength`). */
 export const SSE_MATCH_LENGTH = 6;
@@ -102,9 +103,6 @@ const INPUTS = 5;
 const SETS = 3;
 const START_WEIGHTS = [0.1, 0.3, 0.3, 0.3, 0];
 const MIX_RATE = 0.002;
-/** 2^22: resolution of the probabilities before they become frequencies (FREQS.md). */
-const U_SCALE = 4194304;
-const SPREAD = FREQ_TOTAL - ALPHABET;
 
 let LOG2: Float64Array | undefined;
 
@@ -177,7 +175,7 @@ function lengthBucket(e: number): number {
 }
 
 /** The stage's state for one segment. */
-class SegmentSse {
+class SegmentSse implements SegmentStage {
   readonly #map0 = new ProbabilityMap(256, INTERVALS, 1);
   readonly #map1 = new ProbabilityMap(256 * 256, INTERVALS, 1);
   readonly #map2 = new ProbabilityMap(MATCH_CONTEXTS * 256, INTERVALS, 1);
@@ -188,8 +186,9 @@ class SegmentSse {
   readonly #log = LOG2 ??= log2Table();
   /** Subtree sums, nodes 1..511. */
   readonly #s = new Float64Array(512);
-  /** Leaf probabilities, nodes 1..511. */
+  /** Probabilities of nodes 1..511, and of the leaves (a view of 256..511). */
   readonly #p = new Float64Array(512);
+  readonly #leaves = this.#p.subarray(256);
   /** Per node of the last prediction: the entries read in maps 0–3 (j), their w, and w3. */
   readonly #base = new Int32Array(256 * 4);
   readonly #w = new Float64Array(256);
@@ -208,8 +207,9 @@ class SegmentSse {
     for (let k = 0; k < SETS; k++) this.#weights.set(START_WEIGHTS, k * INPUTS);
   }
 
-  /** Writes the refined table of `f[at..at+256)` to `out[at..at+256)`. */
-  predict(f: Uint32Array, at: number, out: Uint32Array): void {
+  /** Writes the refined table of `parts[0][at..at+256)` to `out[at..at+256)`. */
+  predict(parts: readonly Uint32Array[], at: number, out: Uint32Array): void {
+    const f = parts[0]!;
     const s = this.#s, p = this.#p, bases = this.#base, ws = this.#w, w3s = this.#w3;
     const ms = this.#m, z = this.#z, sets = this.#set, gs = this.#g, log = this.#log;
     const weights = this.#weights;
@@ -293,25 +293,11 @@ class SegmentSse {
       p[2 * n] = p[n]! * (1 - q);
     }
     // 6. Frequencies.
-    const u = this.#u;
-    let total = 0, best = 0;
-    for (let v = 0; v < ALPHABET; v++) {
-      const k = Math.floor(p[256 + v]! * U_SCALE);
-      u[v] = k;
-      total += k;
-      if (k > u[best]!) best = v;
-    }
-    let sum = 0;
-    for (let v = 0; v < ALPHABET; v++) {
-      const k = 1 + Math.floor((u[v]! * SPREAD) / total);
-      out[at + v] = k;
-      sum += k;
-    }
-    out[at + best] = out[at + best]! + (FREQ_TOTAL - sum);
+    writeFrequencies(this.#leaves, this.#u, out, at);
   }
 
   /** Learns from byte `x`, after {@link predict}. */
-  update(x: number): void {
+  update(_parts: readonly Uint32Array[], _at: number, x: number): void {
     const bases = this.#base, ws = this.#w, w3s = this.#w3, z = this.#z, weights = this.#weights;
     for (let d = 0; d < 8; d++) {
       const n = (x + 256) >> (8 - d), y = (x >> (7 - d)) & 1;
@@ -353,64 +339,5 @@ class SegmentSse {
  * ```
  */
 export function createSsePredictor(part: Predictor): Predictor {
-  const predictor: Predictor = {
-    name: `${part.name}+sse`,
-    start(count: number): PredictorBatch {
-      if (!Number.isInteger(count) || count < 0) {
-        throw new RangeError(`Cannot start a batch of ${count} segments: expected an integer ≥ 0`);
-      }
-      const inner = part.start(count);
-      const buffer = new Uint32Array(count * ALPHABET); // (count, V)
-      let stages = Array.from({ length: count }, () => new SegmentSse());
-      let scratch: Uint32Array | undefined;
-      let predicted = false;
-      let closed = false;
-      const predict = (tables: Uint32Array) => {
-        if (closed) throw new TypeError("Cannot predict: the batch is closed");
-        if (tables.length !== count * ALPHABET) {
-          throw new RangeError(
-            `Cannot predict into ${tables.length} entries: expected ${count * ALPHABET}`,
-          );
-        }
-        inner.predict(buffer);
-        for (let s = 0; s < count; s++) stages[s]!.predict(buffer, s * ALPHABET, tables);
-        predicted = true;
-      };
-      return {
-        count,
-        predict,
-        advance(bytes: Uint8Array): void {
-          if (closed) throw new TypeError("Cannot advance: the batch is closed");
-          if (bytes.length !== count) {
-            throw new RangeError(`Cannot advance by ${bytes.length} bytes: expected ${count}`);
-          }
-          // The maps learn from this position's nodes: compute them if nobody asked.
-          if (!predicted) predict(scratch ??= new Uint32Array(count * ALPHABET));
-          for (let s = 0; s < count; s++) stages[s]!.update(bytes[s]!);
-          inner.advance(bytes);
-          predicted = false;
-        },
-        close(): void {
-          if (closed) return;
-          closed = true;
-          stages = [];
-          inner.close();
-        },
-      };
-    },
-  };
-  const whole = part.predictSegment?.bind(part);
-  if (whole !== undefined) {
-    predictor.predictSegment = (bytes: Uint8Array): Uint32Array => {
-      const tables = whole(bytes); // (T, V)
-      const out = new Uint32Array(bytes.length * ALPHABET);
-      const stage = new SegmentSse();
-      for (let i = 0; i < bytes.length; i++) {
-        stage.predict(tables, i * ALPHABET, out);
-        stage.update(bytes[i]!);
-      }
-      return out;
-    };
-  }
-  return predictor;
+  return stagedPredictor(`${part.name}+sse`, [part], () => new SegmentSse());
 }

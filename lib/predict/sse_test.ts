@@ -7,8 +7,9 @@ import { createNeuralPredictor } from "./neural.ts";
 import { ALPHABET } from "./predictor.ts";
 import { createSsePredictor } from "./sse.ts";
 import {
+  assertAdvanceWithoutPredict,
+  assertBatchIndependent,
   assertValidTables,
-  batchTables,
   idealBits,
   orderZero,
   sha256,
@@ -43,27 +44,12 @@ Deno.test("createSsePredictor(): its maps start near the identity, so the first 
 Deno.test("createSsePredictor(): a segment's tables do not depend on the batch or its slot", () => {
   const sse = createSsePredictor(createContextMixingPredictor());
   const segments = [TEXT.subarray(0, 200), TEXT.subarray(50, 330), TEXT.subarray(100, 170)];
-  const alone = segments.map((s) => stepTables(sse, s));
-  const together = batchTables(sse, segments);
-  const reversed = batchTables(sse, [...segments].reverse()).reverse();
-  for (let s = 0; s < segments.length; s++) {
-    assert.deepEqual(together[s], alone[s], `segment ${s} in a batch of 3`);
-    assert.deepEqual(reversed[s], alone[s], `segment ${s} in another slot`);
-  }
+  assertBatchIndependent(sse, segments);
 });
 
 Deno.test("createSsePredictor(): advance without predict leaves the same state", () => {
   const sse = createSsePredictor(createContextMixingPredictor());
-  const reference = stepTables(sse, TEXT.subarray(0, 100));
-  const batch = sse.start(1);
-  const table = new Uint32Array(ALPHABET);
-  for (let i = 0; i < 99; i++) {
-    if (i % 3 === 0) batch.predict(table); // predict only sometimes
-    batch.advance(TEXT.subarray(i, i + 1));
-  }
-  batch.predict(table);
-  batch.close();
-  assert.deepEqual(table, reference.subarray(99 * ALPHABET));
+  assertAdvanceWithoutPredict(sse, TEXT.subarray(0, 100));
 });
 
 Deno.test("createSsePredictor(): predictSegment equals the step path bit for bit, when the part has it", () => {
