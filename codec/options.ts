@@ -41,7 +41,7 @@ export interface CompressOptions {
    * "mix-long", "mix-sse", "neural" on ties). "stored" is always tried (it bounds the growth of
    * incompressible input); the model's methods only when `model` is given and the engine can run
    * it. The others are tried only when listed here: "mix-sse" refines what "mix-long" predicts
-   * (1.7% smaller on the Canterbury and Calgary text, 16% on their binaries, for ~15% more time),
+   * (2.5% smaller on the Canterbury and Calgary text, 24% on their binaries, for ~20% more time),
    * "mix-long" predicts as "mix" does but with repeats from the whole segment, and pure "neural"
    * is never the smallest with the models so far, while each costs as much time as "mix-sse".
    *

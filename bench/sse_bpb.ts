@@ -1,0 +1,115 @@
+/**
+ * What the secondary estimation of block method 5 gains over method 4: for each file (its first
+ * 1 MiB, one segment as the codec codes it), the ideal code length Σ −log2(freq/65536) of the
+ * "mix-long" tables and of the same tables refined by `lib/predict/sse.ts` ("mix-sse").
+ *
+ * The neural part's tables are the slow part (about 12 KB/s per core); `--cache DIR` keeps each
+ * file's cm and neural tables there (16 bits per entry, 512 bytes per input byte), so that a
+ * change to the mixer or the stage can be measured again in seconds per file.
+ *
+ * Usage: `deno run --allow-read --allow-write bench/sse_bpb.ts [--model PATH] [--cache DIR] FILE...`
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { createEngine } from "../lib/engine/engine.ts";
+import { loadModel } from "../lib/model/model_file_read.ts";
+import { createContextMixingPredictor } from "../lib/predict/context_mixing.ts";
+import { createLongMatchPredictor } from "../lib/predict/long_match.ts";
+import { createMixingPredictor } from "../lib/predict/mixer.ts";
+import { ALPHABET, type Predictor } from "../lib/predict/predictor.ts";
+import { createSsePredictor } from "../lib/predict/sse.ts";
+
+/** A codec segment is at most a block: 1 MiB by default. */
+const SEGMENT = 1 << 20;
+
+/** The tables of `predictor` over `bytes` by the step path, (T, 256). */
+function stepTables(predictor: Predictor, bytes: Uint8Array): Uint32Array {
+  const out = new Uint32Array(bytes.length * ALPHABET);
+  const batch = predictor.start(1);
+  for (let i = 0; i < bytes.length; i++) {
+    batch.predict(out.subarray(i * ALPHABET, (i + 1) * ALPHABET));
+    batch.advance(bytes.subarray(i, i + 1));
+  }
+  batch.close();
+  return out;
+}
+
+/** `compute()`, or the tables kept at `path` (entries − 1 as 16 bits), writing them there. */
+function cached(path: string | null, compute: () => Uint32Array): Uint32Array {
+  if (path !== null) {
+    try {
+      const kept = new Uint16Array(Deno.readFileSync(path).buffer);
+      return Uint32Array.from(kept, (f) => f + 1);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+  const tables = compute();
+  if (path !== null) {
+    Deno.writeFileSync(
+      path,
+      new Uint8Array(Uint16Array.from(tables, (f) => f - 1).buffer),
+    );
+  }
+  return tables;
+}
+
+/** A predictor that gives back precomputed tables (`predictSegment` only). */
+function replay(tables: Uint32Array): Predictor {
+  return {
+    name: "replay",
+    start() {
+      throw new TypeError("Cannot start a replay: it only has predictSegment");
+    },
+    predictSegment: () => tables,
+  };
+}
+
+function bits(tables: Uint32Array, bytes: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    sum -= Math.log2(tables[i * ALPHABET + bytes[i]!]! / 65536);
+  }
+  return sum;
+}
+
+if (import.meta.main) {
+  const { values, positionals } = parseArgs({
+    options: {
+      model: { type: "string", default: "models/default.mgb" },
+      cache: { type: "string" },
+    },
+    allowPositionals: true,
+  });
+  const engine = createEngine(await loadModel(values.model));
+  const cache = values.cache ?? null;
+  if (cache !== null) Deno.mkdirSync(cache, { recursive: true });
+  let total = 0, long = 0, sse = 0;
+  console.log("file                      bytes  mix-long bpb  mix-sse bpb   change");
+  for (const file of positionals) {
+    const bytes = Deno.readFileSync(file).subarray(0, SEGMENT);
+    const key = (kind: string) =>
+      cache === null ? null : `${cache}/${file.replaceAll("/", "_")}.${kind}`;
+    const cm = cached(key("cm"), () => stepTables(createContextMixingPredictor(), bytes));
+    const neural = cached(
+      key("nn"),
+      () => createLongMatchPredictor(engine, engine.config.context).predictSegment!(bytes),
+    );
+    const mixed = createMixingPredictor([replay(cm), replay(neural)]).predictSegment!(bytes);
+    const refined = createSsePredictor(replay(mixed)).predictSegment!(bytes);
+    const a = bits(mixed, bytes), b = bits(refined, bytes);
+    total += bytes.length, long += a, sse += b;
+    const name = file.split("/").slice(-2).join("/").padEnd(22);
+    console.log(
+      `${name} ${String(bytes.length).padStart(8)} ${(a / bytes.length).toFixed(4).padStart(13)} ${
+        (b / bytes.length).toFixed(4).padStart(12)
+      } ${((b / a - 1) * 100).toFixed(2).padStart(7)}%`,
+    );
+  }
+  console.log(
+    `${"all".padEnd(22)} ${String(total).padStart(8)} ${(long / total).toFixed(4).padStart(13)} ${
+      (sse / total).toFixed(4).padStart(12)
+    } ${((sse / long - 1) * 100).toFixed(2).padStart(7)}%`,
+  );
+}
