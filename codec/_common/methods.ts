@@ -20,7 +20,7 @@ import type { ModelMethod } from "./format.ts";
  * same, the model's match row looked up in the whole segment, `long_match.ts`; "mix-sse": "mix-long"
  * refined by the secondary estimation of `lib/predict/sse.ts`, Appendix E), from a model
  * file or from an engine (`createEngine` of `lib/engine/engine.ts`: the same predictions, and
- * predictors made from one engine share it). Throws when `method` needs a model ("neural", "mix")
+ * predictors made from one engine share it). Throws when `method` needs a model (all but "cm")
  * and `model` is null, or when the neural predictor cannot run the model.
  */
 export function createPredictor(method: ModelMethod, model: ModelFile | Engine | null): Predictor {

@@ -24,8 +24,8 @@
  *    `j = floor(pos)`, `w = pos − j`; and for map 3, `pos3 = (x + 16) · 0.375` limited to
  *    [0, 12 − 2^−20], `j3 = floor(pos3)`, `w3 = pos3 − j3`.
  * 3. **Four maps** hold probabilities per context, starting at the identity: maps 0–2 33 per
- *    context, `1 / (1 + 2^(16 − k))` for k = 0..32; map 3 13 per context,
- *    `1 / (1 + 2^(16 − 8k/3))` for k = 0..12 (8k/3 computed as `k / 0.375`); every entry with a
+ *    context, `squash(k − 16)` for k = 0..32 (exactly `1 / (1 + 2^(16 − k))`); map 3 13 per
+ *    context, `squash(k / 0.375 − 16)` for k = 0..12 (squash in step 4); every entry with a
  *    count (0). Map k reads `r_k = t[j] · (1 − w) + t[j + 1] · w` in its context (map 3 with j3
  *    and w3). The contexts of node n:
  *    - map 0: n;
