@@ -12,7 +12,7 @@ import { createLongMatchPredictor } from "../../lib/predict/long_match.ts";
 import { createNeuralPredictor } from "../../lib/predict/neural.ts";
 import { createSsePredictor } from "../../lib/predict/sse.ts";
 import type { Predictor } from "../../lib/predict/predictor.ts";
-import type { ModelMethod } from "./format.ts";
+import { hasLongMatch, type ModelMethod } from "./format.ts";
 
 /**
  * Creates the predictor of `method` (FORMAT.md, Appendix D for "mix": the mixer's default
@@ -29,7 +29,7 @@ export function createPredictor(method: ModelMethod, model: ModelFile | Engine |
   const neural = createNeuralPredictor(model);
   if (method === "neural") return neural;
   const window = model.config.context;
-  if (method === "mix-long" || method === "mix-sse") {
+  if (hasLongMatch(method)) {
     return createMixPredictor(
       createLongMatchPredictor(neural.engine, window),
       method === "mix-sse",

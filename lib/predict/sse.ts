@@ -75,7 +75,7 @@ import { ALPHABET, type Predictor } from "./predictor.ts";
 import { type SegmentStage, stagedPredictor, writeFrequencies } from "./_stage.ts";
 
 /** Minimum match length of the match context (the default model's `matchLength`). */
-export const SSE_MATCH_LENGTH = 6;
+const SSE_MATCH_LENGTH = 6;
 /** Log2 odds of a map's first point; its last is −LOWEST. */
 const LOWEST = -16;
 /** Intervals of maps 0–2 (one per unit of log2 odds) and of map 3 (8/3 units each). */
@@ -83,6 +83,9 @@ const INTERVALS = 32;
 const INTERVALS_3 = 12;
 /** Points per unit of log2 odds in map 3. */
 const SCALE_3 = 0.375;
+/** Where a position stops, so that its interval's upper point j + 1 exists. */
+const POS_LIMIT = INTERVALS - 1 / (1 << 20);
+const POS_LIMIT_3 = INTERVALS_3 - 1 / (1 << 20);
 /** Contexts of map 2: no match / off the path, then 2 bits × 8 length buckets. */
 const MATCH_CONTEXTS = 17;
 /** Bits of map 3's hashed context. */
@@ -112,6 +115,11 @@ function stretch(log: Float64Array, r: number): number {
   if (c < 1) c = 1;
   else if (c > 65535) c = 65535;
   return log[c]! - log[65536 - c]!;
+}
+
+/** `pos` limited to [0, limit]. */
+function clampPosition(pos: number, limit: number): number {
+  return pos < 0 ? 0 : pos > limit ? limit : pos;
 }
 
 /** `1 / (1 + 2^−d)`, from `exp2neg`. */
@@ -233,24 +241,19 @@ class SegmentSse implements SegmentStage {
     const pair = this.#prev2 * 256 + this.#prev;
     p[1] = 1;
     for (let n = 1; n < 256; n++) {
-      const one = s[2 * n + 1]!, all = s[n]!;
+      const all = s[n]!, input = s[2 * n + 1]! / all;
       if (all < SKIP_BELOW) {
         // Too little probability below this node for its refinement to matter: the input.
         bases[4 * n] = -1;
-        const q = one / all;
-        p[2 * n + 1] = p[n]! * q;
-        p[2 * n] = p[n]! * (1 - q);
+        p[2 * n + 1] = p[n]! * input;
+        p[2 * n] = p[n]! * (1 - input);
         continue;
       }
       // 2. The input.
-      const x = stretch(log, one / all);
-      let pos = x - LOWEST;
-      if (pos < 0) pos = 0;
-      else if (pos > INTERVALS - 1 / (1 << 20)) pos = INTERVALS - 1 / (1 << 20);
+      const x = stretch(log, input);
+      const pos = clampPosition(x - LOWEST, POS_LIMIT);
       const j = Math.floor(pos), w = pos - j;
-      let pos3 = (x - LOWEST) * SCALE_3;
-      if (pos3 < 0) pos3 = 0;
-      else if (pos3 > INTERVALS_3 - 1 / (1 << 20)) pos3 = INTERVALS_3 - 1 / (1 << 20);
+      const pos3 = clampPosition((x - LOWEST) * SCALE_3, POS_LIMIT_3);
       const j3 = Math.floor(pos3), w3 = pos3 - j3;
       ws[n] = w;
       w3s[n] = w3;
@@ -270,7 +273,7 @@ class SegmentSse implements SegmentStage {
       const r2 = t2[b2]! * (1 - w) + t2[b2 + 1]! * w;
       const r3 = t3[b3]! * (1 - w3) + t3[b3 + 1]! * w3;
       // 4. The two estimates.
-      let a = INPUT_WEIGHT * (one / all);
+      let a = INPUT_WEIGHT * input;
       a = a + r0;
       a = a + r1;
       a = a + r2;
