@@ -1,7 +1,8 @@
 /**
- * What the secondary estimation of block method 5 gains over method 4: for each file (its first
- * 1 MiB, one segment as the codec codes it), the ideal code length Σ −log2(freq/65536) of the
- * "mix-long" tables and of the same tables refined by `lib/predict/sse.ts` ("mix-sse").
+ * What the secondary estimations of block methods 5 and 6 gain over method 4: for each file (its
+ * first 1 MiB, one segment as the codec codes it), the ideal code length Σ −log2(freq/65536) of
+ * the "mix-long" tables, of the same tables refined by `lib/predict/sse.ts` ("mix-sse"), and of
+ * the mix refined by `lib/predict/sse2.ts` ("mix-sse2"); the change is method 6's against 4's.
  *
  * The neural part's tables are the slow part (about 12 KB/s per core); `--cache DIR` keeps each
  * file's cm and neural tables there (16 bits per entry, 512 bytes per input byte), so that a
@@ -19,6 +20,7 @@ import { createLongMatchPredictor } from "../lib/predict/long_match.ts";
 import { createMixingPredictor } from "../lib/predict/mixer.ts";
 import { ALPHABET, type Predictor } from "../lib/predict/predictor.ts";
 import { createSsePredictor } from "../lib/predict/sse.ts";
+import { createSse2Predictor } from "../lib/predict/sse2.ts";
 
 /** A codec segment is at most a block: 1 MiB by default. */
 const SEGMENT = 1 << 20;
@@ -66,6 +68,14 @@ function replay(tables: Uint32Array): Predictor {
   };
 }
 
+/** One line of the table: bits per byte of methods 4, 5 and 6, and 6's change against 4. */
+function row(name: string, bytes: number, a: number, b: number, c: number): string {
+  const bpb = (x: number, width: number) => (x / bytes).toFixed(4).padStart(width);
+  return `${name.padEnd(22)} ${String(bytes).padStart(8)} ${bpb(a, 13)} ${bpb(b, 12)} ${
+    bpb(c, 13)
+  } ${((c / a - 1) * 100).toFixed(2).padStart(7)}%`;
+}
+
 function bits(tables: Uint32Array, bytes: Uint8Array): number {
   let sum = 0;
   for (let i = 0; i < bytes.length; i++) {
@@ -85,8 +95,8 @@ if (import.meta.main) {
   const engine = createEngine(await loadModel(values.model));
   const cache = values.cache ?? null;
   if (cache !== null) Deno.mkdirSync(cache, { recursive: true });
-  let total = 0, long = 0, sse = 0;
-  console.log("file                      bytes  mix-long bpb  mix-sse bpb   change");
+  let total = 0, long = 0, sse = 0, sse2 = 0;
+  console.log("file                      bytes  mix-long bpb  mix-sse bpb  mix-sse2 bpb   change");
   for (const file of positionals) {
     const bytes = Deno.readFileSync(file).subarray(0, SEGMENT);
     const key = (kind: string) =>
@@ -98,18 +108,11 @@ if (import.meta.main) {
     );
     const mixed = createMixingPredictor([replay(cm), replay(neural)]).predictSegment!(bytes);
     const refined = createSsePredictor(replay(mixed)).predictSegment!(bytes);
-    const a = bits(mixed, bytes), b = bits(refined, bytes);
-    total += bytes.length, long += a, sse += b;
-    const name = file.split("/").slice(-2).join("/").padEnd(22);
-    console.log(
-      `${name} ${String(bytes.length).padStart(8)} ${(a / bytes.length).toFixed(4).padStart(13)} ${
-        (b / bytes.length).toFixed(4).padStart(12)
-      } ${((b / a - 1) * 100).toFixed(2).padStart(7)}%`,
-    );
+    const refined2 = createSse2Predictor(replay(cm), replay(neural)).predictSegment!(bytes);
+    const a = bits(mixed, bytes), b = bits(refined, bytes), c = bits(refined2, bytes);
+    total += bytes.length, long += a, sse += b, sse2 += c;
+    const name = file.split("/").slice(-2).join("/");
+    console.log(row(name, bytes.length, a, b, c));
   }
-  console.log(
-    `${"all".padEnd(22)} ${String(total).padStart(8)} ${(long / total).toFixed(4).padStart(13)} ${
-      (sse / total).toFixed(4).padStart(12)
-    } ${((sse / long - 1) * 100).toFixed(2).padStart(7)}%`,
-  );
+  console.log(row("all", total, long, sse, sse2));
 }

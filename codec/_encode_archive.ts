@@ -186,12 +186,13 @@ function makePlan(options: CompressOptions): Plan {
   if (runs && allowed.includes("mix")) methods.push("mix");
   if (runs && allowed.includes("mix-long")) methods.push("mix-long");
   if (runs && allowed.includes("mix-sse")) methods.push("mix-sse");
+  if (runs && allowed.includes("mix-sse2")) methods.push("mix-sse2");
   if (runs && allowed.includes("neural")) methods.push("neural");
   return { blockSize, segmentSize, model, methods };
 }
 
 /** The methods blocks try by default (`CompressOptions.methods`). */
-const DEFAULT_METHODS: readonly BlockMethod[] = ["stored", "cm", "mix-sse"];
+const DEFAULT_METHODS: readonly BlockMethod[] = ["stored", "cm", "mix-sse2"];
 
 /** True when the engine can run `model` (the placeholder predictor throws: skip the method). */
 function canRun(model: ModelFile): boolean {

@@ -10,9 +10,17 @@ import type { ModelFile } from "../lib/model/model_file_types.ts";
  * A block method's name (`codec/FORMAT.md`, Block_Descriptor): "stored" (raw bytes), "cm" (the
  * context-mixing model), "neural" (the model alone), "mix" (cm and the model mixed byte by byte),
  * "mix-long" (the same, the model's match row looked up in the whole segment, not its window),
- * "mix-sse" ("mix-long" refined by secondary estimation learned within the segment).
+ * "mix-sse" ("mix-long" refined by secondary estimation learned within the segment), "mix-sse2"
+ * (the same with a larger secondary estimation that also reads cm's and the model's own tables).
  */
-export type BlockMethod = "stored" | "cm" | "neural" | "mix" | "mix-long" | "mix-sse";
+export type BlockMethod =
+  | "stored"
+  | "cm"
+  | "neural"
+  | "mix"
+  | "mix-long"
+  | "mix-sse"
+  | "mix-sse2";
 
 /** Options of `compress`, `compressStream` and `score`. */
 export interface CompressOptions {
@@ -37,15 +45,17 @@ export interface CompressOptions {
    */
   workers?: number;
   /**
-   * Methods each block may try; the block keeps the smallest result (the earliest of "cm", "mix",
-   * "mix-long", "mix-sse", "neural" on ties). "stored" is always tried (it bounds the growth of
-   * incompressible input); the model's methods only when `model` is given and the engine can run
-   * it. The others are tried only when listed here: "mix-sse" refines what "mix-long" predicts
+   * Methods each block may try; the block keeps the smallest result (the earliest of "cm",
+   * "mix", "mix-long", "mix-sse", "mix-sse2", "neural" on ties). "stored" is always tried (it
+   * bounds the growth of incompressible input); the model's methods only when `model` is given
+   * and the engine can run it. The others are tried only when listed here: "mix-sse2" refines the
+   * mix further than "mix-sse" (bench/RESULTS.md), "mix-sse" refines what "mix-long" predicts
    * (2.5% smaller on the Canterbury and Calgary text, 24% on their binaries, for ~20% more time),
    * "mix-long" predicts as "mix" does but with repeats from the whole segment, and pure "neural"
-   * is never the smallest with the models so far, while each costs as much time as "mix-sse".
+   * is never the smallest with the models so far, while each costs about as much time as
+   * "mix-sse2".
    *
-   * @default ["stored", "cm", "mix-sse"]
+   * @default ["stored", "cm", "mix-sse2"]
    */
   methods?: BlockMethod[];
   /** Called after each block with the number of input bytes done so far. */

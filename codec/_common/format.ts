@@ -37,12 +37,22 @@ export const METHOD_MASK = 0x0e;
 /** `Block_Descriptor` bits 4–7. */
 export const DESCRIPTOR_RESERVED_MASK = 0xf0;
 
-/** The names of the block methods, by `Block_Method` value (6–7 are reserved). */
-export const METHOD_NAMES = ["stored", "cm", "neural", "mix", "mix-long", "mix-sse"] as const;
+/** The names of the block methods, by `Block_Method` value (7 is reserved). */
+export const METHOD_NAMES = [
+  "stored",
+  "cm",
+  "neural",
+  "mix",
+  "mix-long",
+  "mix-sse",
+  "mix-sse2",
+] as const;
 /** A block method's name. */
 export type MethodName = (typeof METHOD_NAMES)[number];
 /** A method that codes segments with a predictor. */
 export type ModelMethod = Exclude<MethodName, "stored">;
+/** A method that mixes cm and the neural model. */
+export type MixMethod = "mix" | "mix-long" | "mix-sse" | "mix-sse2";
 /** `Block_Method` value of a method name. */
 export const METHOD_IDS: Readonly<Record<MethodName, number>> = {
   stored: 0,
@@ -51,6 +61,7 @@ export const METHOD_IDS: Readonly<Record<MethodName, number>> = {
   mix: 3,
   "mix-long": 4,
   "mix-sse": 5,
+  "mix-sse2": 6,
 };
 
 /** True for the methods whose predictor runs the archive's model (`Model_Hash`). */
@@ -59,13 +70,13 @@ export function needsModel(method: MethodName): boolean {
 }
 
 /** True for the methods that mix cm and the neural model (FORMAT.md, Appendix D). */
-export function isMix(method: MethodName): boolean {
-  return method === "mix" || method === "mix-long" || method === "mix-sse";
+export function isMix(method: MethodName): method is MixMethod {
+  return method === "mix" || hasLongMatch(method);
 }
 
-/** True for the mix methods whose model reads its match row in the whole segment (4 and 5). */
+/** True for the mix methods whose model reads its match row in the whole segment (4–6). */
 export function hasLongMatch(method: MethodName): boolean {
-  return method === "mix-long" || method === "mix-sse";
+  return method === "mix-long" || method === "mix-sse" || method === "mix-sse2";
 }
 
 /** The `codec/FORMAT.md` headings that errors name as their section. */

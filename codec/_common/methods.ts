@@ -11,14 +11,16 @@ import { createMixingPredictor, createWindowedPredictor } from "../../lib/predic
 import { createLongMatchPredictor } from "../../lib/predict/long_match.ts";
 import { createNeuralPredictor } from "../../lib/predict/neural.ts";
 import { createSsePredictor } from "../../lib/predict/sse.ts";
+import { createSse2Predictor } from "../../lib/predict/sse2.ts";
 import type { Predictor } from "../../lib/predict/predictor.ts";
-import { hasLongMatch, type ModelMethod } from "./format.ts";
+import { hasLongMatch, type MixMethod, type ModelMethod } from "./format.ts";
 
 /**
  * Creates the predictor of `method` (FORMAT.md, Appendix D for "mix": the mixer's default
  * options, over cm and the neural model restarted every `config.context` bytes; "mix-long": the
  * same, the model's match row looked up in the whole segment, `long_match.ts`; "mix-sse": "mix-long"
- * refined by the secondary estimation of `lib/predict/sse.ts`, Appendix E), from a model
+ * refined by the secondary estimation of `lib/predict/sse.ts`, Appendix E; "mix-sse2": the larger
+ * one of `lib/predict/sse2.ts`, Appendix F), from a model
  * file or from an engine (`createEngine` of `lib/engine/engine.ts`: the same predictions, and
  * predictors made from one engine share it). Throws when `method` needs a model (all but "cm")
  * and `model` is null, or when the neural predictor cannot run the model.
@@ -30,20 +32,20 @@ export function createPredictor(method: ModelMethod, model: ModelFile | Engine |
   if (method === "neural") return neural;
   const window = model.config.context;
   if (hasLongMatch(method)) {
-    return createMixPredictor(
-      createLongMatchPredictor(neural.engine, window),
-      method === "mix-sse",
-    );
+    return createMixPredictor(createLongMatchPredictor(neural.engine, window), method);
   }
-  return createMixPredictor(createWindowedPredictor(neural, window));
+  return createMixPredictor(createWindowedPredictor(neural, window), method);
 }
 
 /**
- * The "mix" predictor over `windowedNeural`, the neural model restarted every `config.context`
- * bytes (or any predictor giving the same tables: the encoder's window pipeline replays tables
- * computed by workers, `mix_pipeline.ts`); with `sse`, refined by secondary estimation (method 5).
+ * The predictor of a mix method over `windowedNeural`, the neural model restarted every
+ * `config.context` bytes (or any predictor giving the same tables: the encoder's window pipeline
+ * replays tables computed by workers, `mix_pipeline.ts`): cm and it mixed ("mix", "mix-long"),
+ * then refined by secondary estimation ("mix-sse", method 5; "mix-sse2", method 6).
  */
-export function createMixPredictor(windowedNeural: Predictor, sse = false): Predictor {
-  const mix = createMixingPredictor([createContextMixingPredictor(), windowedNeural]);
-  return sse ? createSsePredictor(mix) : mix;
+export function createMixPredictor(windowedNeural: Predictor, method: MixMethod): Predictor {
+  const cm = createContextMixingPredictor();
+  if (method === "mix-sse2") return createSse2Predictor(cm, windowedNeural);
+  const mix = createMixingPredictor([cm, windowedNeural]);
+  return method === "mix-sse" ? createSsePredictor(mix) : mix;
 }

@@ -14,6 +14,7 @@ import { segmentMatchRows } from "../../lib/predict/long_match.ts";
 import { ALPHABET, type Predictor } from "../../lib/predict/predictor.ts";
 import { SegmentEncoder } from "./arithmetic_coder.ts";
 import { createMixPredictor } from "./methods.ts";
+import type { MixMethod } from "./format.ts";
 
 /**
  * The neural tables of one window, `(bytes.length, 256)`, as `predictSegment` gives them; for
@@ -25,8 +26,8 @@ export type WindowTables = (bytes: Uint8Array, matchRows?: Int32Array) => Promis
  * Codes `segment` with the "mix" method, its neural part's tables from `tablesOf`, asked for
  * `ahead` windows in advance (so that many run at once); returns the coded bytes. With
  * `longMatch` (the model's minimum match length, for "mix-long"; 0 for "mix"), each window's
- * match rows are found in the whole segment and handed to `tablesOf`. With `sse` ("mix-sse"), the
- * mix is refined by secondary estimation (`lib/predict/sse.ts`).
+ * match rows are found in the whole segment and handed to `tablesOf`. `method` chooses what follows
+ * the mix (`createMixPredictor`): nothing, or secondary estimation ("mix-sse", "mix-sse2").
  */
 export async function encodeMixSegment(
   segment: Uint8Array,
@@ -34,7 +35,7 @@ export async function encodeMixSegment(
   tablesOf: WindowTables,
   ahead: number,
   longMatch = 0,
-  sse = false,
+  method: MixMethod = "mix",
 ): Promise<Uint8Array> {
   const rows = longMatch > 0 ? segmentMatchRows(segment, longMatch) : undefined;
   // The windowed neural predictor, replayed: the tables of the current window, and the position.
@@ -67,7 +68,7 @@ export async function encodeMixSegment(
   };
   for (let k = 0; k < ahead; k++) ask(k);
 
-  const batch = createMixPredictor(replay, sse).start(1);
+  const batch = createMixPredictor(replay, method).start(1);
   const encoder = new SegmentEncoder(segment.length >>> 1);
   const table = new Uint32Array(ALPHABET); // (1, V)
   const byte = new Uint8Array(1);

@@ -65,7 +65,7 @@ Deno.test("encodeMixSegment() fails with the tables' error, and on tables of the
   );
 });
 
-Deno.test("encodeMixSegment() with long matches codes a segment as the mix-long predictor does (with sse, as mix-sse), and differs from mix", async () => {
+Deno.test("encodeMixSegment() with long matches codes a segment as the mix-long predictor does (as mix-sse and mix-sse2 for those methods), and differs from mix", async () => {
   const matching = tinyModel(35, "tiny-match", 35, TINY_MATCH_CONFIG);
   const mixLong = createPredictor("mix-long", matching);
   const neuralOf = createNeuralPredictor(matching);
@@ -75,15 +75,25 @@ Deno.test("encodeMixSegment() with long matches codes a segment as the mix-long 
   const segment = new Uint8Array([...phrase, ...new Random(37).text(100), ...phrase]);
   const [expected] = encodeSegments(mixLong, [segment], 1);
   for (const ahead of [1, 3]) {
-    assert.deepEqual(await encodeMixSegment(segment, 64, tables, ahead, 3), expected, `${ahead}`);
+    assert.deepEqual(
+      await encodeMixSegment(segment, 64, tables, ahead, 3, "mix-long"),
+      expected,
+      `${ahead}`,
+    );
   }
   const [mix] = encodeSegments(createPredictor("mix", matching), [segment], 1);
   assert.notDeepEqual(mix, expected);
   assert.deepEqual(await encodeMixSegment(segment, 64, tables, 2), mix);
-  // mix-sse: the same pipeline, the mix refined (lib/predict/sse.ts).
-  const [sse] = encodeSegments(createPredictor("mix-sse", matching), [segment], 1);
-  assert.notDeepEqual(sse, expected);
-  for (const ahead of [1, 3]) {
-    assert.deepEqual(await encodeMixSegment(segment, 64, tables, ahead, 3, true), sse, `${ahead}`);
+  // mix-sse and mix-sse2: the same pipeline, the mix refined (lib/predict/sse.ts, sse2.ts).
+  for (const method of ["mix-sse", "mix-sse2"] as const) {
+    const [refined] = encodeSegments(createPredictor(method, matching), [segment], 1);
+    assert.notDeepEqual(refined, expected);
+    for (const ahead of [1, 3]) {
+      assert.deepEqual(
+        await encodeMixSegment(segment, 64, tables, ahead, 3, method),
+        refined,
+        `${method} ${ahead}`,
+      );
+    }
   }
 });

@@ -179,7 +179,6 @@ export function createSegmentRunner(settings: SegmentRunnerSettings): SegmentRun
       if (isMix(method) && settings.model !== null) {
         const window = settings.model.config.context;
         const longMatch = hasLongMatch(method) ? settings.model.config.matchLength ?? 0 : 0;
-        const sse = method === "mix-sse";
         if (segments.length < settings.workers) {
           // Fewer segments than workers: spread the neural windows instead (encoding only).
           const workers = getPool();
@@ -193,7 +192,7 @@ export function createSegmentRunner(settings: SegmentRunnerSettings): SegmentRun
           };
           return await Promise.all(
             segments.map((s) =>
-              encodeMixSegment(s, window, tablesOf, 2 * settings.workers, longMatch, sse)
+              encodeMixSegment(s, window, tablesOf, 2 * settings.workers, longMatch, method)
             ),
           );
         }
@@ -205,7 +204,7 @@ export function createSegmentRunner(settings: SegmentRunnerSettings): SegmentRun
             Promise.resolve(neural.predictSegment(bytes, rows));
           const coded: Uint8Array[] = [];
           for (const s of segments) {
-            coded.push(await encodeMixSegment(s, window, tablesOf, 1, longMatch, sse));
+            coded.push(await encodeMixSegment(s, window, tablesOf, 1, longMatch, method));
           }
           return coded;
         }

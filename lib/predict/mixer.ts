@@ -359,7 +359,19 @@ export function createMixingPredictor(
   parts: readonly Predictor[],
   options: MixerOptions = {},
 ): Predictor {
-  const n = parts.length;
+  return stagedPredictor(options.name ?? "mix", parts, mixingStage(parts.length, options));
+}
+
+/**
+ * The per-segment state of {@link createMixingPredictor} over n parts, as a factory: for a stage
+ * that runs the mixer inside itself (block method 6, `sse2.ts`). Throws as
+ * {@link createMixingPredictor} does on bad options.
+ *
+ * @param n the number of parts, 1 to {@link MAX_MIXER_PARTS}
+ * @param options see {@link MixerOptions} (`name` is unused)
+ * @returns a function that makes a fresh segment's mixer
+ */
+export function mixingStage(n: number, options: MixerOptions = {}): () => SegmentStage {
   if (!Number.isInteger(n) || n < 1 || n > MAX_MIXER_PARTS) {
     throw new RangeError(`Cannot mix ${n} predictors: expected 1 to ${MAX_MIXER_PARTS}`);
   }
@@ -380,11 +392,7 @@ export function createMixingPredictor(
   if (!(limit > 0 && limit <= 64)) {
     throw new RangeError(`Cannot mix with a weight limit of ${limit}: expected 0 < limit ≤ 64`);
   }
-  return stagedPredictor(
-    options.name ?? "mix",
-    parts,
-    () => new SegmentMixer(n, rate, weights, epsilon, limit),
-  );
+  return () => new SegmentMixer(n, rate, weights, epsilon, limit);
 }
 
 /**

@@ -69,15 +69,21 @@
  *
  * @module
  */
-import { exp2neg, log2Table } from "./mixer.ts";
+import { log2Table } from "./mixer.ts";
 import { SegmentHistory } from "./long_match.ts";
 import { ALPHABET, type Predictor } from "./predictor.ts";
 import { type SegmentStage, stagedPredictor, writeFrequencies } from "./_stage.ts";
+import {
+  clampPosition,
+  lengthBucket,
+  LOWEST,
+  ProbabilityMap,
+  squash,
+  stretch,
+} from "./_probability_map.ts";
 
 /** Minimum match length of the match context (the default model's `matchLength`). */
 const SSE_MATCH_LENGTH = 6;
-/** Log2 odds of a map's first point; its last is −LOWEST. */
-const LOWEST = -16;
 /** Intervals of maps 0–2 (one per unit of log2 odds) and of map 3 (8/3 units each). */
 const INTERVALS = 32;
 const INTERVALS_3 = 12;
@@ -94,13 +100,11 @@ const HASH_BITS = 18;
 const HASH_MULTIPLIER = -1640531535;
 const INPUT_WEIGHT = 0.25;
 const WEIGHT_SUM = 3.25;
-const RATE_FLOOR = 0.01;
 /**
  * Nodes with less mass than this (of 65536) are not refined: they hardly change the code length
  * (+0.06% on text when none is skipped, measured), and skipping them makes the stage ~3× faster.
  */
 const SKIP_BELOW = 256;
-const COUNT_LIMIT = 255;
 /** Inputs of the learned mix, its weight sets, their start and its learning rate. */
 const INPUTS = 5;
 const SETS = 3;
@@ -108,79 +112,6 @@ const START_WEIGHTS = [0.1, 0.3, 0.3, 0.3, 0];
 const MIX_RATE = 0.002;
 
 let LOG2: Float64Array | undefined;
-
-/** `st(r)` of the module's documentation: the log2 odds of r, from the table L. */
-function stretch(log: Float64Array, r: number): number {
-  let c = Math.floor(r * 65536);
-  if (c < 1) c = 1;
-  else if (c > 65535) c = 65535;
-  return log[c]! - log[65536 - c]!;
-}
-
-/** `pos` limited to [0, limit]. */
-function clampPosition(pos: number, limit: number): number {
-  return pos < 0 ? 0 : pos > limit ? limit : pos;
-}
-
-/** `1 / (1 + 2^−d)`, from `exp2neg`. */
-function squash(d: number): number {
-  if (d >= 0) return 1 / (1 + exp2neg(d));
-  const e = exp2neg(-d);
-  return e / (1 + e);
-}
-
-/**
- * One adaptive map: per context, `intervals + 1` probabilities with their counts. A context's row
- * is written with the starting values when first read, so that a segment pays for the rows it
- * uses, not for all of them (map 3 has 2^18).
- */
-class ProbabilityMap {
-  readonly t: Float64Array;
-  readonly n: Uint8Array;
-  readonly #start: Float64Array;
-  readonly #ready: Uint8Array;
-  readonly #points: number;
-
-  constructor(contexts: number, intervals: number, scale: number) {
-    const points = this.#points = intervals + 1;
-    this.#start = new Float64Array(points);
-    for (let k = 0; k < points; k++) {
-      // 1 / (1 + 2^−(LOWEST + k / scale)), k / scale an integer for maps 0–2 and exact there.
-      this.#start[k] = squash(LOWEST + k / scale);
-    }
-    this.t = new Float64Array(contexts * points);
-    this.n = new Uint8Array(contexts * points);
-    this.#ready = new Uint8Array(contexts);
-  }
-
-  /** Offset of context c's row in `t` and `n`, its starting values written on first use. */
-  row(c: number): number {
-    const at = c * this.#points;
-    if (this.#ready[c] === 0) {
-      this.#ready[c] = 1;
-      this.t.set(this.#start, at);
-    }
-    return at;
-  }
-
-  update(base: number, w: number, y: number): void {
-    const t = this.t, n = this.n;
-    const n0 = n[base]!, n1 = n[base + 1]!;
-    let r0 = 1 / (n0 + 1.5), r1 = 1 / (n1 + 1.5);
-    if (r0 < RATE_FLOOR) r0 = RATE_FLOOR;
-    if (r1 < RATE_FLOOR) r1 = RATE_FLOOR;
-    t[base] = t[base]! + r0 * (1 - w) * (y - t[base]!);
-    t[base + 1] = t[base + 1]! + r1 * w * (y - t[base + 1]!);
-    if (w < 0.5) {
-      if (n0 < COUNT_LIMIT) n[base] = n0 + 1;
-    } else if (n1 < COUNT_LIMIT) n[base + 1] = n1 + 1;
-  }
-}
-
-/** Length bucket l of a match of length `6 + e`. */
-function lengthBucket(e: number): number {
-  return e < 4 ? e : e < 8 ? 4 + ((e - 4) >> 1) : e < 16 ? 6 : 7;
-}
 
 /** The stage's state for one segment. */
 class SegmentSse implements SegmentStage {

@@ -75,6 +75,16 @@ export async function samples(): Promise<Sample[]> {
     },
     {
       name: "mix-sse",
+      archive: await compress(sampledMatching, {
+        model: matching,
+        segmentSize: 150,
+        methods: ["mix-sse"],
+      }),
+      content: sampledMatching,
+      model: matching,
+    },
+    {
+      name: "mix-sse2",
       archive: await compress(sampledMatching, { model: matching, segmentSize: 150 }),
       content: sampledMatching,
       model: matching,

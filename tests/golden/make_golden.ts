@@ -111,6 +111,17 @@ async function main(): Promise<void> {
     ]),
     { model: "golden-match", blockSize: 1000, methods: ["stored", "mix-sse"] },
   );
+  // Method 6 (format 2.3): method 4's mix refined by the larger secondary estimation.
+  await writeOk(
+    "mix_sse2_tiny_model",
+    new Uint8Array([
+      ...phrase,
+      ...sampleFromModel(goldenMatchModel(), 300, GOLDEN_MODEL_SEED + 4),
+      ...phrase,
+      ...phrase,
+    ]),
+    { model: "golden-match", blockSize: 1000, methods: ["stored", "mix-sse2"] },
+  );
   await Deno.writeTextFile(new URL("ok/EXPECTED.json", HERE), JSON.stringify(ok, null, 2) + "\n");
 
   const errors: Record<string, ErrorEntry> = {};
@@ -211,12 +222,12 @@ async function main(): Promise<void> {
     corrupt("Block_Descriptor", "Cannot decode block 1: reserved Block_Descriptor bits"),
   );
   await writeError(
-    "block_method_6",
-    await withBlock(s(), 0, { descriptor: 6 << 1 }),
-    corrupt("Block_Descriptor", "Cannot decode block 0: unknown Block_Method 6"),
+    "block_method_7",
+    await withBlock(s(), 0, { descriptor: 7 << 1 }),
+    corrupt("Block_Descriptor", "Cannot decode block 0: unknown Block_Method 7"),
   );
   // A model method's block in an archive that names no model.
-  for (const method of ["mix-sse", "mix-long", "mix", "neural"] as const) {
+  for (const method of ["mix-sse2", "mix-sse", "mix-long", "mix", "neural"] as const) {
     await writeError(
       `${method.replace("-", "_")}_block_without_model_hash`,
       await withBlock(c(), 0, { descriptor: METHOD_IDS[method] << 1 }),

@@ -1,0 +1,346 @@
+// This module imports no tfjs.
+/**
+ * Block method 6 ("mix-sse2"): the mix of the context-mixing model and the neural model
+ * (`mixer.ts`), refined bit by bit by a larger secondary estimation than method 5's (`sse.ts`),
+ * learned within the segment. {@link createSse2Predictor}. `codec/FORMAT.md`, Appendix F, is the
+ * specification; this module follows it step by step.
+ *
+ * What it adds to method 5, each measured on cached tables of 13 files (text, binaries and
+ * validation samples; `bench/sse_bpb.ts` measures the whole):
+ *
+ * - the two parts' own bit probabilities as inputs of the learned mix, beside the mix's
+ *   (the stage runs the mixer itself, so that neither part runs twice);
+ * - two more hashed maps: one in the context of the current word and the word before, one of
+ *   the three previous bytes;
+ * - six direct bit models: one probability per (hashed context, node), for the contexts of
+ *   orders 2, 3, 4 and 6, the current word, and the current and previous word;
+ * - a second learned mix whose weights are chosen by the node (the first's by the match state
+ *   and the input's confidence), averaged with the first.
+ *
+ * Every step is a float64 +, −, ×, ÷, comparison, floor or table lookup in a fixed order, or a
+ * 32-bit integer operation, so the tables are the same on every machine, and a segment's tables
+ * depend only on its own bytes and its parts' tables.
+ *
+ * @module
+ */
+import { log2Table, mixingStage } from "./mixer.ts";
+import { SegmentHistory } from "./long_match.ts";
+import { ALPHABET, type Predictor } from "./predictor.ts";
+import { type SegmentStage, stagedPredictor, writeFrequencies } from "./_stage.ts";
+import {
+  clampPosition,
+  lengthBucket,
+  LOWEST,
+  ProbabilityMap,
+  squash,
+  stretch,
+} from "./_probability_map.ts";
+
+/** Minimum match length of the match context (the default model's `matchLength`). */
+const SSE_MATCH_LENGTH = 6;
+/** Intervals of the dense maps (one per unit of log2 odds) and of the hashed maps (8/3 each). */
+const INTERVALS = 32;
+const INTERVALS_H = 12;
+/** Points per unit of log2 odds in the hashed maps. */
+const SCALE_H = 0.375;
+const POS_LIMIT = INTERVALS - 1 / (1 << 20);
+const POS_LIMIT_H = INTERVALS_H - 1 / (1 << 20);
+/** Contexts of the match map: no match / off the path, then 2 bits × 8 length buckets. */
+const MATCH_CONTEXTS = 17;
+/** Bits of the hashed maps' contexts: order 2, words, order 3. */
+const ORDER2_BITS = 18;
+const WORD_BITS = 18;
+const ORDER3_BITS = 18;
+/** Bits of the direct models' shared table. */
+const DIRECT_BITS = 22;
+/** Contexts of the direct models, in input order: byte orders, then "w" and "ww". */
+const DIRECT_CONTEXTS = 6;
+const DIRECT_ORDERS = [2, 3, 4, 6];
+const DIRECT_RATE_FLOOR = 0.02;
+/** Multipliers of the hashes (as int32, for `Math.imul`: products mod 2^32 are exact). */
+const GOLDEN = -1640531535; // 2654435761
+const MIX_BYTE = -2048144789; // 0x85EBCA6B
+const MIX_WORD = 789269223; // 0x2F0B4AE7
+const MIX_TRIPLE = 1540483477; // 0x5BD1E995
+const WORD_STEP = 1013904223; // 0x3C6EF35F
+const INPUT_WEIGHT = 0.25;
+const WEIGHT_SUM = 3.25;
+/** Nodes with less mass than this (of 65536) are not refined, as in method 5. */
+const SKIP_BELOW = 256;
+/**
+ * Inputs of the learned mixes: the input, maps 0–5, the two parts, the six direct models.
+ */
+const INPUTS = 15;
+/** Weight sets of mix A (match state × confidence) and mix B (node). */
+const SETS_A = 9;
+const SETS_B = 256;
+const RATE_A = 0.002;
+const RATE_B = 0.004;
+/** Weight of the learned mixes against the fixed average in the final estimate. */
+const MIX_WEIGHT = 15;
+
+let LOG2: Float64Array | undefined;
+
+/** Node sums of a 256-entry table at `f[at..at+256)`: `s[256 + v] = f[v]`, `s[n]` = children. */
+function fillTree(s: Float64Array, f: Uint32Array, at: number): void {
+  for (let v = 0; v < ALPHABET; v++) s[256 + v] = f[at + v]!;
+  for (let n = 255; n >= 1; n--) s[n] = s[2 * n]! + s[2 * n + 1]!;
+}
+
+/** The stage's state for one segment: the mixer's state, then the refinement's. */
+class SegmentSse2 implements SegmentStage {
+  readonly #mixer: SegmentStage;
+  /** The mixer's table of the position, and the parts' tables as 256-entry views. */
+  readonly #mixed = new Uint32Array(ALPHABET);
+  readonly #views: Uint32Array[] = [new Uint32Array(0), new Uint32Array(0)];
+  readonly #map0 = new ProbabilityMap(256, INTERVALS, 1);
+  readonly #map1 = new ProbabilityMap(256 * 256, INTERVALS, 1);
+  readonly #map2 = new ProbabilityMap(MATCH_CONTEXTS * 256, INTERVALS, 1);
+  readonly #map3 = new ProbabilityMap(1 << ORDER2_BITS, INTERVALS_H, SCALE_H);
+  readonly #map4 = new ProbabilityMap(1 << WORD_BITS, INTERVALS_H, SCALE_H);
+  readonly #map5 = new ProbabilityMap(1 << ORDER3_BITS, INTERVALS_H, SCALE_H);
+  /** Direct models: probability − 1/2 (0 at the start) and count, per slot. */
+  readonly #direct = new Float64Array(1 << DIRECT_BITS);
+  readonly #directCount = new Uint8Array(1 << DIRECT_BITS);
+  /** The mixes' weights, (SETS_A, INPUTS) and (SETS_B, INPUTS). */
+  readonly #weightsA = new Float64Array(SETS_A * INPUTS);
+  readonly #weightsB = new Float64Array(SETS_B * INPUTS);
+  readonly #history = new SegmentHistory(SSE_MATCH_LENGTH);
+  readonly #log = LOG2 ??= log2Table();
+  /** Subtree sums of the mix, of cm and of the neural model, nodes 1..511. */
+  readonly #s = new Float64Array(512);
+  readonly #sc = new Float64Array(512);
+  readonly #sn = new Float64Array(512);
+  /** Probabilities of nodes 1..511, and of the leaves (a view of 256..511). */
+  readonly #p = new Float64Array(512);
+  readonly #leaves = this.#p.subarray(256);
+  /** Per node of the last prediction: map entries (6), direct slots, w, wH, set A, z, gA, gB. */
+  readonly #base = new Int32Array(256 * 6);
+  readonly #slot = new Int32Array(256 * DIRECT_CONTEXTS);
+  readonly #w = new Float64Array(256);
+  readonly #wh = new Float64Array(256);
+  readonly #set = new Int32Array(256);
+  readonly #z = new Float64Array(256 * INPUTS);
+  readonly #ga = new Float64Array(256);
+  readonly #gb = new Float64Array(256);
+  readonly #u = new Float64Array(ALPHABET);
+  /** Match-map context per node of the last prediction. */
+  readonly #m = new Int32Array(256);
+  /** Contexts of the direct models for the current byte. */
+  readonly #contexts = new Int32Array(DIRECT_CONTEXTS);
+  /** The last 6 bytes, most recent first (0 before the segment's start). */
+  readonly #last = new Uint8Array(6);
+  #word = 0;
+  #word1 = 0;
+
+  constructor(mixer: SegmentStage) {
+    this.#mixer = mixer;
+    const start = new Float64Array(INPUTS);
+    start.set([0.1, 0.3, 0.3, 0.3]);
+    for (let k = 0; k < SETS_A; k++) this.#weightsA.set(start, k * INPUTS);
+    for (let k = 0; k < SETS_B; k++) this.#weightsB.set(start, k * INPUTS);
+  }
+
+  /** The parts' tables of the position as 256-entry views, for the mixer. */
+  #partViews(parts: readonly Uint32Array[], at: number): Uint32Array[] {
+    this.#views[0] = parts[0]!.subarray(at, at + ALPHABET);
+    this.#views[1] = parts[1]!.subarray(at, at + ALPHABET);
+    return this.#views;
+  }
+
+  /** Hashed contexts of the current byte: the direct models', and maps 3–5's before the node. */
+  #hashContexts(): void {
+    const last = this.#last, contexts = this.#contexts;
+    for (let i = 0; i < DIRECT_ORDERS.length; i++) {
+      let h = Math.imul(i + 1, GOLDEN);
+      for (let k = 0; k < DIRECT_ORDERS[i]!; k++) h = Math.imul(h ^ last[k]!, MIX_BYTE);
+      contexts[i] = h;
+    }
+    contexts[4] = Math.imul(Math.imul(5, GOLDEN) ^ this.#word, MIX_BYTE);
+    contexts[5] = Math.imul(Math.imul(6, GOLDEN) ^ this.#wordPair(), MIX_BYTE);
+  }
+
+  /** The current word's hash combined with the previous word's. */
+  #wordPair(): number {
+    return Math.imul(this.#word1, MIX_WORD) ^ this.#word;
+  }
+
+  /** Writes the refined table of position `at` of `parts` (cm, neural) to `out[at..at+256)`. */
+  predict(parts: readonly Uint32Array[], at: number, out: Uint32Array): void {
+    this.#mixer.predict(this.#partViews(parts, at), 0, this.#mixed);
+    const s = this.#s, sc = this.#sc, sn = this.#sn, p = this.#p, log = this.#log;
+    const bases = this.#base, slots = this.#slot, ws = this.#w, whs = this.#wh;
+    const ms = this.#m, z = this.#z, sets = this.#set, gas = this.#ga, gbs = this.#gb;
+    const weightsA = this.#weightsA, weightsB = this.#weightsB;
+    const map0 = this.#map0, map1 = this.#map1, map2 = this.#map2;
+    const map3 = this.#map3, map4 = this.#map4, map5 = this.#map5;
+    const direct = this.#direct, directCount = this.#directCount, contexts = this.#contexts;
+    // 1. The trees.
+    fillTree(s, this.#mixed, 0);
+    fillTree(sc, parts[0]!, at);
+    fillTree(sn, parts[1]!, at);
+    // The match context.
+    const row = this.#history.row(this.#history.length);
+    const matchByte = row < 0 ? -1 : row & 255;
+    const bucket = row < 0 ? 0 : lengthBucket(row >> 8);
+    const path = matchByte + 256;
+    ms.fill(0);
+    if (matchByte >= 0) {
+      for (let d = 0; d < 8; d++) {
+        ms[path >> (8 - d)] = 1 + 8 * ((matchByte >> (7 - d)) & 1) + bucket;
+      }
+    }
+    // The contexts.
+    const last = this.#last;
+    const prevBase = last[0]! * 256;
+    const pair = last[1]! * 256 + last[0]!;
+    const words = this.#wordPair();
+    const triple = Math.imul((last[2]! * 256 + last[1]!) * 256 + last[0]!, MIX_TRIPLE);
+    this.#hashContexts();
+    p[1] = 1;
+    for (let n = 1; n < 256; n++) {
+      const all = s[n]!, input = s[2 * n + 1]! / all;
+      if (all < SKIP_BELOW) {
+        bases[6 * n] = -1;
+        p[2 * n + 1] = p[n]! * input;
+        p[2 * n] = p[n]! * (1 - input);
+        continue;
+      }
+      // 2. The input.
+      const x = stretch(log, input);
+      const pos = clampPosition(x - LOWEST, POS_LIMIT);
+      const j = Math.floor(pos), w = pos - j;
+      const posH = clampPosition((x - LOWEST) * SCALE_H, POS_LIMIT_H);
+      const jh = Math.floor(posH), wh = posH - jh;
+      ws[n] = w;
+      whs[n] = wh;
+      // 3. The maps.
+      const m = ms[n]!;
+      const b0 = map0.row(n) + j;
+      const b1 = map1.row(prevBase + n) + j;
+      const b2 = map2.row(m * 256 + n) + j;
+      const b3 = map3.row(Math.imul(pair * 256 + n, GOLDEN) >>> (32 - ORDER2_BITS)) + jh;
+      const b4 = map4.row(Math.imul(words + n, GOLDEN) >>> (32 - WORD_BITS)) + jh;
+      const b5 = map5.row(Math.imul(triple + n, GOLDEN) >>> (32 - ORDER3_BITS)) + jh;
+      bases[6 * n] = b0;
+      bases[6 * n + 1] = b1;
+      bases[6 * n + 2] = b2;
+      bases[6 * n + 3] = b3;
+      bases[6 * n + 4] = b4;
+      bases[6 * n + 5] = b5;
+      const r0 = map0.read(b0, w), r1 = map1.read(b1, w), r2 = map2.read(b2, w);
+      // 4. The mixes' inputs.
+      const zb = n * INPUTS;
+      z[zb] = x;
+      z[zb + 1] = stretch(log, r0);
+      z[zb + 2] = stretch(log, r1);
+      z[zb + 3] = stretch(log, r2);
+      z[zb + 4] = stretch(log, map3.read(b3, wh));
+      z[zb + 5] = stretch(log, map4.read(b4, wh));
+      z[zb + 6] = stretch(log, map5.read(b5, wh));
+      z[zb + 7] = stretch(log, sc[2 * n + 1]! / sc[n]!);
+      z[zb + 8] = stretch(log, sn[2 * n + 1]! / sn[n]!);
+      for (let i = 0; i < DIRECT_CONTEXTS; i++) {
+        const slot = Math.imul(contexts[i]! + n, GOLDEN) >>> (32 - DIRECT_BITS);
+        slots[DIRECT_CONTEXTS * n + i] = slot;
+        z[zb + 9 + i] = directCount[slot] === 0 ? 0 : stretch(log, 0.5 + direct[slot]!);
+      }
+      // 5. The estimates.
+      let a = INPUT_WEIGHT * input;
+      a = a + r0;
+      a = a + r1;
+      a = a + r2;
+      a = a / WEIGHT_SUM;
+      const ax = x < 0 ? -x : x;
+      const setA = ((m === 0 ? 0 : m > 8 ? 2 : 1) * 3 + (ax < 2 ? 0 : ax < 6 ? 1 : 2)) * INPUTS;
+      const setB = n * INPUTS;
+      sets[n] = setA;
+      let dotA = 0, dotB = 0;
+      for (let k = 0; k < INPUTS; k++) dotA = dotA + weightsA[setA + k]! * z[zb + k]!;
+      for (let k = 0; k < INPUTS; k++) dotB = dotB + weightsB[setB + k]! * z[zb + k]!;
+      const ga = squash(dotA), gb = squash(dotB);
+      gas[n] = ga;
+      gbs[n] = gb;
+      const q = (MIX_WEIGHT * ((ga + gb) / 2) + a) / (MIX_WEIGHT + 1);
+      // 6. The children's probabilities (n ascending: P[n] is final when n is reached).
+      p[2 * n + 1] = p[n]! * q;
+      p[2 * n] = p[n]! * (1 - q);
+    }
+    // 7. Frequencies.
+    writeFrequencies(this.#leaves, this.#u, out, at);
+  }
+
+  /** Learns from byte `x`, after {@link predict}. */
+  update(parts: readonly Uint32Array[], at: number, x: number): void {
+    this.#mixer.update(this.#partViews(parts, at), 0, x);
+    const bases = this.#base, slots = this.#slot, ws = this.#w, whs = this.#wh, z = this.#z;
+    const weightsA = this.#weightsA, weightsB = this.#weightsB;
+    const direct = this.#direct, directCount = this.#directCount;
+    for (let d = 0; d < 8; d++) {
+      const n = (x + 256) >> (8 - d), y = (x >> (7 - d)) & 1;
+      if (bases[6 * n]! < 0) continue; // not refined
+      const w = ws[n]!, wh = whs[n]!;
+      this.#map0.update(bases[6 * n]!, w, y);
+      this.#map1.update(bases[6 * n + 1]!, w, y);
+      this.#map2.update(bases[6 * n + 2]!, w, y);
+      this.#map3.update(bases[6 * n + 3]!, wh, y);
+      this.#map4.update(bases[6 * n + 4]!, wh, y);
+      this.#map5.update(bases[6 * n + 5]!, wh, y);
+      for (let i = 0; i < DIRECT_CONTEXTS; i++) {
+        const slot = slots[DIRECT_CONTEXTS * n + i]!, c = directCount[slot]!;
+        let r = 1 / (c + 1.5);
+        if (r < DIRECT_RATE_FLOOR) r = DIRECT_RATE_FLOOR;
+        direct[slot] = direct[slot]! + r * (y - (0.5 + direct[slot]!));
+        if (c < 255) directCount[slot] = c + 1;
+      }
+      const zb = n * INPUTS;
+      const stepA = RATE_A * (y - this.#ga[n]!), setA = this.#set[n]!;
+      for (let k = 0; k < INPUTS; k++) {
+        weightsA[setA + k] = weightsA[setA + k]! + stepA * z[zb + k]!;
+      }
+      const stepB = RATE_B * (y - this.#gb[n]!), setB = n * INPUTS;
+      for (let k = 0; k < INPUTS; k++) {
+        weightsB[setB + k] = weightsB[setB + k]! + stepB * z[zb + k]!;
+      }
+    }
+    this.#history.push(x);
+    this.#last.copyWithin(1, 0, 5);
+    this.#last[0] = x;
+    // Words: letters (case folded) and bytes ≥ 128 continue one; any other byte ends it.
+    const c = x >= 65 && x <= 90 ? x + 32 : x;
+    if ((c >= 97 && c <= 122) || c >= 128) {
+      this.#word = Math.imul(this.#word + c + 1, WORD_STEP);
+    } else if (this.#word !== 0) {
+      this.#word1 = this.#word;
+      this.#word = 0;
+    }
+  }
+}
+
+/**
+ * Creates the predictor of block method 6: `cm` and `neural` mixed as method 4 mixes them
+ * (`mixer.ts` with its default options), then refined by the secondary estimation of
+ * `codec/FORMAT.md`, Appendix F (the module's documentation lists what it adds to method 5).
+ *
+ * @param cm the context-mixing predictor (the mixer's first part)
+ * @param neural the neural predictor (the mixer's second part)
+ * @returns a {@link Predictor} named "mix+sse2"; `predictSegment` when both parts have it,
+ *   equal to the step path bit for bit
+ *
+ * @example Refining the mix of two context-mixing models
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createSse2Predictor } from "./sse2.ts";
+ * import { createContextMixingPredictor } from "./context_mixing.ts";
+ * const cm = createContextMixingPredictor();
+ * const batch = createSse2Predictor(cm, createContextMixingPredictor()).start(1);
+ * const table = new Uint32Array(256);
+ * batch.predict(table);
+ * assert.equal(table.reduce((a, b) => a + b, 0), 65536);
+ * batch.close();
+ * ```
+ */
+export function createSse2Predictor(cm: Predictor, neural: Predictor): Predictor {
+  const newMixer = mixingStage(2);
+  return stagedPredictor("mix+sse2", [cm, neural], () => new SegmentSse2(newMixer()));
+}
