@@ -1,14 +1,18 @@
 /**
  * `deno bench bench/context_mixing_bench.ts`: speed of the context-mixing predictor alone
  * (predict + advance per byte, one segment, one core) on text and on random bytes, and of the same
- * refined by the secondary estimation of block method 5 (`lib/predict/sse.ts`), whose cost grows
- * with how flat the tables are (it refines every node with at least 1/256 of the mass).
+ * refined by the secondary estimation of block method 5 (`lib/predict/sse.ts`), and of two cm
+ * models mixed and refined as block method 6 refines cm and the neural model
+ * (`lib/predict/sse2.ts`).
+ * The stages' cost grows with how flat the tables are (they refine every node with at least 1/256
+ * of the mass).
  *
  * @module
  */
 import { createContextMixingPredictor } from "../lib/predict/context_mixing.ts";
 import { ALPHABET } from "../lib/predict/predictor.ts";
 import { createSsePredictor } from "../lib/predict/sse.ts";
+import { createSse2Predictor } from "../lib/predict/sse2.ts";
 
 /** Bytes per measured iteration. */
 const SIZE = 1 << 16;
@@ -40,9 +44,17 @@ function random(): Uint8Array {
   return out;
 }
 
-function run(bytes: Uint8Array, count: number, sse = false): void {
+/** The predictor measured: cm alone, refined by method 5's stage, or mixed and refined as 6. */
+type Stage = "none" | "sse" | "sse2";
+
+function run(bytes: Uint8Array, count: number, stage: Stage = "none"): void {
   const cm = createContextMixingPredictor();
-  const batch = (sse ? createSsePredictor(cm) : cm).start(count);
+  const predictor = stage === "sse"
+    ? createSsePredictor(cm)
+    : stage === "sse2"
+    ? createSse2Predictor(cm, createContextMixingPredictor())
+    : cm;
+  const batch = predictor.start(count);
   const tables = new Uint32Array(count * ALPHABET);
   const step = new Uint8Array(count);
   const per = Math.floor(bytes.length / count);
@@ -80,11 +92,23 @@ Deno.bench({
   name: "cm refined by sse (method 5's last stage), 64 KiB of text, 1 segment",
   group: "cm",
   n: 20,
-  fn: () => run(TEXT, 1, true),
+  fn: () => run(TEXT, 1, "sse"),
 });
 Deno.bench({
   name: "cm refined by sse (method 5's last stage), 64 KiB of random bytes, 1 segment",
   group: "cm",
   n: 20,
-  fn: () => run(RANDOM, 1, true),
+  fn: () => run(RANDOM, 1, "sse"),
+});
+Deno.bench({
+  name: "two cm mixed and refined by sse2 (method 6's stages), 64 KiB of text, 1 segment",
+  group: "cm",
+  n: 10,
+  fn: () => run(TEXT, 1, "sse2"),
+});
+Deno.bench({
+  name: "two cm mixed and refined by sse2 (method 6's stages), 64 KiB of random bytes, 1 segment",
+  group: "cm",
+  n: 10,
+  fn: () => run(RANDOM, 1, "sse2"),
 });

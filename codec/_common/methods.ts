@@ -18,10 +18,10 @@ import { hasLongMatch, type MixMethod, type ModelMethod } from "./format.ts";
 /**
  * Creates the predictor of `method` (FORMAT.md, Appendix D for "mix": the mixer's default
  * options, over cm and the neural model restarted every `config.context` bytes; "mix-long": the
- * same, the model's match row looked up in the whole segment, `long_match.ts`; "mix-sse": "mix-long"
- * refined by the secondary estimation of `lib/predict/sse.ts`, Appendix E; "mix-sse2": the larger
- * one of `lib/predict/sse2.ts`, Appendix F), from a model
- * file or from an engine (`createEngine` of `lib/engine/engine.ts`: the same predictions, and
+ * same, the model's match row looked up in the whole segment, `long_match.ts`; "mix-sse":
+ * "mix-long" refined by the secondary estimation of `lib/predict/sse.ts`, Appendix E;
+ * "mix-sse2": the larger one of `lib/predict/sse2.ts`, Appendix F), from a model file or from an
+ * engine (`createEngine` of `lib/engine/engine.ts`: the same predictions, and
  * predictors made from one engine share it). Throws when `method` needs a model (all but "cm")
  * and `model` is null, or when the neural predictor cannot run the model.
  */
