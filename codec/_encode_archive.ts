@@ -47,6 +47,8 @@ export interface EncodedBlockInfo {
    * block header, the segment table and the checksum.
    */
   payloadBytes: number;
+  /** The methods whose coding of the block ran, in order (cm first; "stored" needs none). */
+  tried: ModelMethod[];
 }
 
 /** Extra hooks of {@link encodeArchive}. */
@@ -229,7 +231,11 @@ interface EncodedBlock {
   info: EncodedBlockInfo;
 }
 
-/** Tries every method on `raw` and writes the smallest (stored on ties). */
+/**
+ * Tries every method on `raw` and writes the smallest (stored on ties). A block that cm cannot
+ * code smaller than stored (random or already compressed bytes) skips the model's methods: they
+ * take ~100× cm's time, and on the bench's random input they came out larger than stored too.
+ */
 async function encodeBlock(
   raw: Uint8Array,
   last: boolean,
@@ -239,7 +245,11 @@ async function encodeBlock(
 ): Promise<EncodedBlock> {
   let best: { method: ModelMethod; segmentSize: number; coded: Uint8Array[]; size: number } | null =
     null;
+  let incompressible = false;
+  const tried: ModelMethod[] = [];
   for (const method of raw.length === 0 ? [] : plan.methods) {
+    if (incompressible && needsModel(method)) continue;
+    tried.push(method);
     const segmentSize = Math.min(methodSegmentSize(plan, method), raw.length);
     const segments: Uint8Array[] = [];
     for (let at = 0; at < raw.length; at += segmentSize) {
@@ -252,6 +262,7 @@ async function encodeBlock(
     if (size < raw.length && (best === null || size < best.size)) {
       best = { method, segmentSize, coded, size };
     }
+    if (method === "cm" && size >= raw.length) incompressible = true;
   }
 
   const method: MethodName = best?.method ?? "stored";
@@ -280,6 +291,7 @@ async function encodeBlock(
       codedBytes: bytes.length,
       segments: best?.coded.length ?? 0,
       payloadBytes: body.reduce((sum, part) => sum + part.length, 0),
+      tried,
     },
   };
 }
