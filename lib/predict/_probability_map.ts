@@ -10,6 +10,20 @@ import { exp2neg } from "./mixer.ts";
 
 /** Log2 odds of a map's first point; its last is −LOWEST. */
 export const LOWEST = -16;
+/** Intervals of the dense maps (one per unit of log2 odds) and of the hashed maps (8/3 each). */
+export const INTERVALS = 32;
+export const INTERVALS_H = 12;
+/** Points per unit of log2 odds in the hashed maps. */
+export const SCALE_H = 0.375;
+/** Where a position stops, so that its interval's upper point j + 1 exists. */
+export const POS_LIMIT = INTERVALS - 1 / (1 << 20);
+export const POS_LIMIT_H = INTERVALS_H - 1 / (1 << 20);
+/** Minimum match length of the match context (the default model's `matchLength`). */
+export const SSE_MATCH_LENGTH = 6;
+/** Contexts of the match map: no match / off the path, then 2 bits × 8 length buckets. */
+export const MATCH_CONTEXTS = 17;
+/** 2654435761 as an int32, for `Math.imul`: the product mod 2^32 is exact. */
+export const GOLDEN = -1640531535;
 const RATE_FLOOR = 0.01;
 const COUNT_LIMIT = 255;
 
@@ -34,8 +48,20 @@ export function squash(d: number): number {
 }
 
 /** Length bucket l of a match of length `6 + e`. */
-export function lengthBucket(e: number): number {
+function lengthBucket(e: number): number {
   return e < 4 ? e : e < 8 ? 4 + ((e - 4) >> 1) : e < 16 ? 6 : 7;
+}
+
+/**
+ * The match map's context m of every node for one byte, from the segment's match row `row`
+ * (`(len − 6) · 256 + byte`, or < 0 for none): 0 off the match byte's path, else
+ * `1 + 8 · b + l` (b the byte's bit at the node, l the length's bucket).
+ */
+export function fillMatchContexts(row: number, ms: Int32Array): void {
+  ms.fill(0);
+  if (row < 0) return;
+  const matchByte = row & 255, bucket = lengthBucket(row >> 8), path = matchByte + 256;
+  for (let d = 0; d < 8; d++) ms[path >> (8 - d)] = 1 + 8 * ((matchByte >> (7 - d)) & 1) + bucket;
 }
 
 /**

@@ -75,29 +75,23 @@ import { ALPHABET, type Predictor } from "./predictor.ts";
 import { type SegmentStage, stagedPredictor, writeFrequencies } from "./_stage.ts";
 import {
   clampPosition,
-  lengthBucket,
+  fillMatchContexts,
+  GOLDEN,
+  INTERVALS,
+  INTERVALS_H,
   LOWEST,
+  MATCH_CONTEXTS,
+  POS_LIMIT,
+  POS_LIMIT_H,
   ProbabilityMap,
+  SCALE_H,
   squash,
+  SSE_MATCH_LENGTH,
   stretch,
 } from "./_probability_map.ts";
 
-/** Minimum match length of the match context (the default model's `matchLength`). */
-const SSE_MATCH_LENGTH = 6;
-/** Intervals of maps 0–2 (one per unit of log2 odds) and of map 3 (8/3 units each). */
-const INTERVALS = 32;
-const INTERVALS_3 = 12;
-/** Points per unit of log2 odds in map 3. */
-const SCALE_3 = 0.375;
-/** Where a position stops, so that its interval's upper point j + 1 exists. */
-const POS_LIMIT = INTERVALS - 1 / (1 << 20);
-const POS_LIMIT_3 = INTERVALS_3 - 1 / (1 << 20);
-/** Contexts of map 2: no match / off the path, then 2 bits × 8 length buckets. */
-const MATCH_CONTEXTS = 17;
 /** Bits of map 3's hashed context. */
 const HASH_BITS = 18;
-/** 2654435761 as an int32, for `Math.imul`: the product mod 2^32 is exact. */
-const HASH_MULTIPLIER = -1640531535;
 const INPUT_WEIGHT = 0.25;
 const WEIGHT_SUM = 3.25;
 /**
@@ -118,7 +112,7 @@ class SegmentSse implements SegmentStage {
   readonly #map0 = new ProbabilityMap(256, INTERVALS, 1);
   readonly #map1 = new ProbabilityMap(256 * 256, INTERVALS, 1);
   readonly #map2 = new ProbabilityMap(MATCH_CONTEXTS * 256, INTERVALS, 1);
-  readonly #map3 = new ProbabilityMap(1 << HASH_BITS, INTERVALS_3, SCALE_3);
+  readonly #map3 = new ProbabilityMap(1 << HASH_BITS, INTERVALS_H, SCALE_H);
   /** The learned mix's weights, (SETS, INPUTS). */
   readonly #weights = new Float64Array(SETS * INPUTS);
   readonly #history = new SegmentHistory(SSE_MATCH_LENGTH);
@@ -158,16 +152,7 @@ class SegmentSse implements SegmentStage {
     for (let v = 0; v < ALPHABET; v++) s[256 + v] = f[at + v]!;
     for (let n = 255; n >= 1; n--) s[n] = s[2 * n]! + s[2 * n + 1]!;
     // The match context.
-    const row = this.#history.row(this.#history.length);
-    const matchByte = row < 0 ? -1 : row & 255;
-    const bucket = row < 0 ? 0 : lengthBucket(row >> 8);
-    const path = matchByte + 256;
-    ms.fill(0);
-    if (matchByte >= 0) {
-      for (let d = 0; d < 8; d++) {
-        ms[path >> (8 - d)] = 1 + 8 * ((matchByte >> (7 - d)) & 1) + bucket;
-      }
-    }
+    fillMatchContexts(this.#history.row(this.#history.length), ms);
     const prevBase = this.#prev * 256;
     const pair = this.#prev2 * 256 + this.#prev;
     p[1] = 1;
@@ -184,13 +169,13 @@ class SegmentSse implements SegmentStage {
       const x = stretch(log, input);
       const pos = clampPosition(x - LOWEST, POS_LIMIT);
       const j = Math.floor(pos), w = pos - j;
-      const pos3 = clampPosition((x - LOWEST) * SCALE_3, POS_LIMIT_3);
+      const pos3 = clampPosition((x - LOWEST) * SCALE_H, POS_LIMIT_H);
       const j3 = Math.floor(pos3), w3 = pos3 - j3;
       ws[n] = w;
       w3s[n] = w3;
       // 3. The maps.
       const m = ms[n]!;
-      const hash = Math.imul(pair * 256 + n, HASH_MULTIPLIER) >>> (32 - HASH_BITS);
+      const hash = Math.imul(pair * 256 + n, GOLDEN) >>> (32 - HASH_BITS);
       const b0 = map0.row(n) + j;
       const b1 = map1.row(prevBase + n) + j;
       const b2 = map2.row(m * 256 + n) + j;

@@ -29,24 +29,21 @@ import { ALPHABET, type Predictor } from "./predictor.ts";
 import { type SegmentStage, stagedPredictor, writeFrequencies } from "./_stage.ts";
 import {
   clampPosition,
-  lengthBucket,
+  fillMatchContexts,
+  GOLDEN,
+  INTERVALS,
+  INTERVALS_H,
   LOWEST,
+  MATCH_CONTEXTS,
+  POS_LIMIT,
+  POS_LIMIT_H,
   ProbabilityMap,
+  SCALE_H,
   squash,
+  SSE_MATCH_LENGTH,
   stretch,
 } from "./_probability_map.ts";
 
-/** Minimum match length of the match context (the default model's `matchLength`). */
-const SSE_MATCH_LENGTH = 6;
-/** Intervals of the dense maps (one per unit of log2 odds) and of the hashed maps (8/3 each). */
-const INTERVALS = 32;
-const INTERVALS_H = 12;
-/** Points per unit of log2 odds in the hashed maps. */
-const SCALE_H = 0.375;
-const POS_LIMIT = INTERVALS - 1 / (1 << 20);
-const POS_LIMIT_H = INTERVALS_H - 1 / (1 << 20);
-/** Contexts of the match map: no match / off the path, then 2 bits × 8 length buckets. */
-const MATCH_CONTEXTS = 17;
 /** Bits of the hashed maps' contexts: order 2, words, order 3. */
 const ORDER2_BITS = 18;
 const WORD_BITS = 18;
@@ -57,8 +54,7 @@ const DIRECT_BITS = 22;
 const DIRECT_CONTEXTS = 6;
 const DIRECT_ORDERS = [2, 3, 4, 6];
 const DIRECT_RATE_FLOOR = 0.02;
-/** Multipliers of the hashes (as int32, for `Math.imul`: products mod 2^32 are exact). */
-const GOLDEN = -1640531535; // 2654435761
+/** Multipliers of the hashes, as int32 for `Math.imul` (products mod 2^32 are exact). */
 const MIX_BYTE = -2048144789; // 0x85EBCA6B
 const MIX_WORD = 789269223; // 0x2F0B4AE7
 const MIX_TRIPLE = 1540483477; // 0x5BD1E995
@@ -175,22 +171,12 @@ class SegmentSse2 implements SegmentStage {
     const map0 = this.#map0, map1 = this.#map1, map2 = this.#map2;
     const map3 = this.#map3, map4 = this.#map4, map5 = this.#map5;
     const direct = this.#direct, directCount = this.#directCount, contexts = this.#contexts;
-    // 1. The trees.
+    // 2. The trees (step 1, the mix, ran above). Steps as in FORMAT.md, Appendix F.
     fillTree(s, this.#mixed, 0);
     fillTree(sc, parts[0]!, at);
     fillTree(sn, parts[1]!, at);
-    // The match context.
-    const row = this.#history.row(this.#history.length);
-    const matchByte = row < 0 ? -1 : row & 255;
-    const bucket = row < 0 ? 0 : lengthBucket(row >> 8);
-    const path = matchByte + 256;
-    ms.fill(0);
-    if (matchByte >= 0) {
-      for (let d = 0; d < 8; d++) {
-        ms[path >> (8 - d)] = 1 + 8 * ((matchByte >> (7 - d)) & 1) + bucket;
-      }
-    }
-    // The contexts.
+    // 3. The contexts: the match map's per node, then the hashed ones.
+    fillMatchContexts(this.#history.row(this.#history.length), ms);
     const last = this.#last;
     const prevBase = last[0]! * 256;
     const pair = last[1]! * 256 + last[0]!;
@@ -206,7 +192,7 @@ class SegmentSse2 implements SegmentStage {
         p[2 * n] = p[n]! * (1 - input);
         continue;
       }
-      // 2. The input.
+      // 4. The input.
       const x = stretch(log, input);
       const pos = clampPosition(x - LOWEST, POS_LIMIT);
       const j = Math.floor(pos), w = pos - j;
@@ -214,7 +200,7 @@ class SegmentSse2 implements SegmentStage {
       const jh = Math.floor(posH), wh = posH - jh;
       ws[n] = w;
       whs[n] = wh;
-      // 3. The maps.
+      // 5. The maps.
       const m = ms[n]!;
       const b0 = map0.row(n) + j;
       const b1 = map1.row(prevBase + n) + j;
@@ -229,7 +215,7 @@ class SegmentSse2 implements SegmentStage {
       bases[6 * n + 4] = b4;
       bases[6 * n + 5] = b5;
       const r0 = map0.read(b0, w), r1 = map1.read(b1, w), r2 = map2.read(b2, w);
-      // 4. The mixes' inputs.
+      // 6–7. The inputs, the direct models' among them.
       const zb = n * INPUTS;
       z[zb] = x;
       z[zb + 1] = stretch(log, r0);
@@ -245,7 +231,7 @@ class SegmentSse2 implements SegmentStage {
         slots[DIRECT_CONTEXTS * n + i] = slot;
         z[zb + 9 + i] = directCount[slot] === 0 ? 0 : stretch(log, 0.5 + direct[slot]!);
       }
-      // 5. The estimates.
+      // 7. The estimates.
       let a = INPUT_WEIGHT * input;
       a = a + r0;
       a = a + r1;
@@ -262,11 +248,11 @@ class SegmentSse2 implements SegmentStage {
       gas[n] = ga;
       gbs[n] = gb;
       const q = (MIX_WEIGHT * ((ga + gb) / 2) + a) / (MIX_WEIGHT + 1);
-      // 6. The children's probabilities (n ascending: P[n] is final when n is reached).
+      // 8. The children's probabilities (n ascending: P[n] is final when n is reached).
       p[2 * n + 1] = p[n]! * q;
       p[2 * n] = p[n]! * (1 - q);
     }
-    // 7. Frequencies.
+    // 8. Frequencies.
     writeFrequencies(this.#leaves, this.#u, out, at);
   }
 
