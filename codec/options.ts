@@ -49,9 +49,9 @@ export interface CompressOptions {
    * "mix", "mix-long", "mix-sse", "mix-sse2", "neural" on ties). "stored" is always tried (it
    * bounds the growth of incompressible input); the model's methods only when `model` is given
    * and the engine can run it, and not in a block that "cm" (when listed) cannot code smaller
-   * than stored. The others are tried only when listed here: "mix-sse2" refines the
-   * mix further than "mix-sse" (bench/RESULTS.md), "mix-sse" refines what "mix-long" predicts
-   * (2.5% smaller on the Canterbury and Calgary text, 24% on their binaries, for ~20% more time),
+   * than stored. The others are tried only when listed here: "mix-sse2" refines the mix further
+   * than "mix-sse" (1.8% smaller on the Canterbury and Calgary text, 5.6% on their binaries, for
+   * ~20% more time), "mix-sse" refines what "mix-long" predicts (2.5% and 21% smaller than it),
    * "mix-long" predicts as "mix" does but with repeats from the whole segment, and pure "neural"
    * is never the smallest with the models so far, while each costs about as much time as
    * "mix-sse2".
