@@ -14,7 +14,7 @@ import { segmentMatchRows } from "../../lib/predict/long_match.ts";
 import { ALPHABET, type Predictor } from "../../lib/predict/predictor.ts";
 import { SegmentEncoder } from "./arithmetic_coder.ts";
 import { createMixPredictor } from "./methods.ts";
-import type { MixMethod } from "./format.ts";
+import { hasLongMatch, type MixMethod } from "./format.ts";
 
 /**
  * The neural tables of one window, `(bytes.length, 256)`, as `predictSegment` gives them; for
@@ -23,21 +23,23 @@ import type { MixMethod } from "./format.ts";
 export type WindowTables = (bytes: Uint8Array, matchRows?: Int32Array) => Promise<Uint32Array>;
 
 /**
- * Codes `segment` with the "mix" method, its neural part's tables from `tablesOf`, asked for
- * `ahead` windows in advance (so that many run at once); returns the coded bytes. With
- * `longMatch` (the model's minimum match length, for "mix-long"; 0 for "mix"), each window's
- * match rows are found in the whole segment and handed to `tablesOf`. `method` chooses what follows
- * the mix (`createMixPredictor`): nothing, or secondary estimation ("mix-sse", "mix-sse2").
+ * Codes `segment` with a mix method, its neural part's tables from `tablesOf`, asked for `ahead`
+ * windows in advance (so that many run at once); returns the coded bytes. For the methods whose
+ * match rows reach the whole segment ("mix-long", "mix-sse", "mix-sse2"), with the model's
+ * `matchLength` (0: it has no match row), each window's rows are found in the whole segment and
+ * handed to `tablesOf`. The method also chooses what follows the mix (`createMixPredictor`).
  */
 export async function encodeMixSegment(
   segment: Uint8Array,
   window: number,
   tablesOf: WindowTables,
   ahead: number,
-  longMatch = 0,
   method: MixMethod = "mix",
+  matchLength = 0,
 ): Promise<Uint8Array> {
-  const rows = longMatch > 0 ? segmentMatchRows(segment, longMatch) : undefined;
+  const rows = hasLongMatch(method) && matchLength > 0
+    ? segmentMatchRows(segment, matchLength)
+    : undefined;
   // The windowed neural predictor, replayed: the tables of the current window, and the position.
   const current: { tables: Uint32Array; at: number } = { tables: new Uint32Array(0), at: 0 };
   const replay: Predictor = {

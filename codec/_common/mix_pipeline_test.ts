@@ -76,7 +76,7 @@ Deno.test("encodeMixSegment() with long matches codes a segment as the mix-long 
   const [expected] = encodeSegments(mixLong, [segment], 1);
   for (const ahead of [1, 3]) {
     assert.deepEqual(
-      await encodeMixSegment(segment, 64, tables, ahead, 3, "mix-long"),
+      await encodeMixSegment(segment, 64, tables, ahead, "mix-long", 3),
       expected,
       `${ahead}`,
     );
@@ -90,7 +90,7 @@ Deno.test("encodeMixSegment() with long matches codes a segment as the mix-long 
     assert.notDeepEqual(refined, expected);
     for (const ahead of [1, 3]) {
       assert.deepEqual(
-        await encodeMixSegment(segment, 64, tables, ahead, 3, method),
+        await encodeMixSegment(segment, 64, tables, ahead, method, 3),
         refined,
         `${method} ${ahead}`,
       );

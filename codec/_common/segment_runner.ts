@@ -22,7 +22,7 @@ import type { ModelFile } from "../../lib/model/model_file_types.ts";
 import type { NeuralPredictor } from "../../lib/predict/neural.ts";
 import type { Predictor } from "../../lib/predict/predictor.ts";
 import { concatBytes, splitBytes } from "./bytes.ts";
-import { hasLongMatch, isMix, type ModelMethod } from "./format.ts";
+import { isMix, type ModelMethod } from "./format.ts";
 import { createPredictor } from "./methods.ts";
 import { encodeMixSegment } from "./mix_pipeline.ts";
 import { decodeSegments, encodeSegments } from "./segment_coding.ts";
@@ -178,7 +178,7 @@ export function createSegmentRunner(settings: SegmentRunnerSettings): SegmentRun
     async encode(method, segments) {
       if (isMix(method) && settings.model !== null) {
         const window = settings.model.config.context;
-        const longMatch = hasLongMatch(method) ? settings.model.config.matchLength ?? 0 : 0;
+        const matchLength = settings.model.config.matchLength ?? 0;
         if (segments.length < settings.workers) {
           // Fewer segments than workers: spread the neural windows instead (encoding only).
           const workers = getPool();
@@ -192,7 +192,7 @@ export function createSegmentRunner(settings: SegmentRunnerSettings): SegmentRun
           };
           return await Promise.all(
             segments.map((s) =>
-              encodeMixSegment(s, window, tablesOf, 2 * settings.workers, longMatch, method)
+              encodeMixSegment(s, window, tablesOf, 2 * settings.workers, method, matchLength)
             ),
           );
         }
@@ -204,7 +204,7 @@ export function createSegmentRunner(settings: SegmentRunnerSettings): SegmentRun
             Promise.resolve(neural.predictSegment(bytes, rows));
           const coded: Uint8Array[] = [];
           for (const s of segments) {
-            coded.push(await encodeMixSegment(s, window, tablesOf, 1, longMatch, method));
+            coded.push(await encodeMixSegment(s, window, tablesOf, 1, method, matchLength));
           }
           return coded;
         }

@@ -74,31 +74,15 @@ import { SegmentHistory } from "./long_match.ts";
 import { ALPHABET, type Predictor } from "./predictor.ts";
 import { type SegmentStage, stagedPredictor, writeFrequencies } from "./_stage.ts";
 import {
-  clampPosition,
+  BaseMaps,
   fillMatchContexts,
-  GOLDEN,
-  INTERVALS,
-  INTERVALS_H,
-  LOWEST,
-  MATCH_CONTEXTS,
-  POS_LIMIT,
-  POS_LIMIT_H,
-  ProbabilityMap,
-  SCALE_H,
+  fillTree,
+  SKIP_BELOW,
   squash,
   SSE_MATCH_LENGTH,
   stretch,
 } from "./_probability_map.ts";
 
-/** Bits of map 3's hashed context. */
-const HASH_BITS = 18;
-const INPUT_WEIGHT = 0.25;
-const WEIGHT_SUM = 3.25;
-/**
- * Nodes with less mass than this (of 65536) are not refined: they hardly change the code length
- * (+0.06% on text when none is skipped, measured), and skipping them makes the stage ~3× faster.
- */
-const SKIP_BELOW = 256;
 /** Inputs of the learned mix, its weight sets, their start and its learning rate. */
 const INPUTS = 5;
 const SETS = 3;
@@ -109,10 +93,8 @@ let LOG2: Float64Array | undefined;
 
 /** The stage's state for one segment. */
 class SegmentSse implements SegmentStage {
-  readonly #map0 = new ProbabilityMap(256, INTERVALS, 1);
-  readonly #map1 = new ProbabilityMap(256 * 256, INTERVALS, 1);
-  readonly #map2 = new ProbabilityMap(MATCH_CONTEXTS * 256, INTERVALS, 1);
-  readonly #map3 = new ProbabilityMap(1 << HASH_BITS, INTERVALS_H, SCALE_H);
+  /** Maps 0–3. */
+  readonly #maps = new BaseMaps();
   /** The learned mix's weights, (SETS, INPUTS). */
   readonly #weights = new Float64Array(SETS * INPUTS);
   readonly #history = new SegmentHistory(SSE_MATCH_LENGTH);
@@ -122,10 +104,6 @@ class SegmentSse implements SegmentStage {
   /** Probabilities of nodes 1..511, and of the leaves (a view of 256..511). */
   readonly #p = new Float64Array(512);
   readonly #leaves = this.#p.subarray(256);
-  /** Per node of the last prediction: the entries read in maps 0–3 (j), their w, and w3. */
-  readonly #base = new Int32Array(256 * 4);
-  readonly #w = new Float64Array(256);
-  readonly #w3 = new Float64Array(256);
   /** Per node: its weight set's offset, the mix's inputs z, and g. */
   readonly #set = new Int32Array(256);
   readonly #z = new Float64Array(256 * INPUTS);
@@ -142,15 +120,11 @@ class SegmentSse implements SegmentStage {
 
   /** Writes the refined table of `parts[0][at..at+256)` to `out[at..at+256)`. */
   predict(parts: readonly Uint32Array[], at: number, out: Uint32Array): void {
-    const f = parts[0]!;
-    const s = this.#s, p = this.#p, bases = this.#base, ws = this.#w, w3s = this.#w3;
+    const s = this.#s, p = this.#p, maps = this.#maps, r = maps.r;
     const ms = this.#m, z = this.#z, sets = this.#set, gs = this.#g, log = this.#log;
     const weights = this.#weights;
-    const map0 = this.#map0, map1 = this.#map1, map2 = this.#map2, map3 = this.#map3;
-    const t0 = map0.t, t1 = map1.t, t2 = map2.t, t3 = map3.t;
     // 1. The tree.
-    for (let v = 0; v < ALPHABET; v++) s[256 + v] = f[at + v]!;
-    for (let n = 255; n >= 1; n--) s[n] = s[2 * n]! + s[2 * n + 1]!;
+    fillTree(s, parts[0]!, at);
     // The match context.
     fillMatchContexts(this.#history.row(this.#history.length), ms);
     const prevBase = this.#prev * 256;
@@ -160,46 +134,23 @@ class SegmentSse implements SegmentStage {
       const all = s[n]!, input = s[2 * n + 1]! / all;
       if (all < SKIP_BELOW) {
         // Too little probability below this node for its refinement to matter: the input.
-        bases[4 * n] = -1;
+        maps.skip(n);
         p[2 * n + 1] = p[n]! * input;
         p[2 * n] = p[n]! * (1 - input);
         continue;
       }
-      // 2. The input.
+      // 2–3. The input and the maps.
       const x = stretch(log, input);
-      const pos = clampPosition(x - LOWEST, POS_LIMIT);
-      const j = Math.floor(pos), w = pos - j;
-      const pos3 = clampPosition((x - LOWEST) * SCALE_H, POS_LIMIT_H);
-      const j3 = Math.floor(pos3), w3 = pos3 - j3;
-      ws[n] = w;
-      w3s[n] = w3;
-      // 3. The maps.
       const m = ms[n]!;
-      const hash = Math.imul(pair * 256 + n, GOLDEN) >>> (32 - HASH_BITS);
-      const b0 = map0.row(n) + j;
-      const b1 = map1.row(prevBase + n) + j;
-      const b2 = map2.row(m * 256 + n) + j;
-      const b3 = map3.row(hash) + j3;
-      bases[4 * n] = b0;
-      bases[4 * n + 1] = b1;
-      bases[4 * n + 2] = b2;
-      bases[4 * n + 3] = b3;
-      const r0 = t0[b0]! * (1 - w) + t0[b0 + 1]! * w;
-      const r1 = t1[b1]! * (1 - w) + t1[b1 + 1]! * w;
-      const r2 = t2[b2]! * (1 - w) + t2[b2 + 1]! * w;
-      const r3 = t3[b3]! * (1 - w3) + t3[b3 + 1]! * w3;
+      maps.read(n, x, prevBase, pair, m);
       // 4. The two estimates.
-      let a = INPUT_WEIGHT * input;
-      a = a + r0;
-      a = a + r1;
-      a = a + r2;
-      a = a / WEIGHT_SUM;
+      const a = maps.average(input);
       const zb = n * INPUTS;
       z[zb] = x;
-      z[zb + 1] = stretch(log, r0);
-      z[zb + 2] = stretch(log, r1);
-      z[zb + 3] = stretch(log, r2);
-      z[zb + 4] = stretch(log, r3);
+      z[zb + 1] = stretch(log, r[0]!);
+      z[zb + 2] = stretch(log, r[1]!);
+      z[zb + 3] = stretch(log, r[2]!);
+      z[zb + 4] = stretch(log, r[3]!);
       const set = (m === 0 ? 0 : m > 8 ? 2 : 1) * INPUTS;
       sets[n] = set;
       let dot = 0;
@@ -217,15 +168,11 @@ class SegmentSse implements SegmentStage {
 
   /** Learns from byte `x`, after {@link predict}. */
   update(_parts: readonly Uint32Array[], _at: number, x: number): void {
-    const bases = this.#base, ws = this.#w, w3s = this.#w3, z = this.#z, weights = this.#weights;
+    const maps = this.#maps, z = this.#z, weights = this.#weights;
     for (let d = 0; d < 8; d++) {
       const n = (x + 256) >> (8 - d), y = (x >> (7 - d)) & 1;
-      if (bases[4 * n]! < 0) continue; // not refined
-      const w = ws[n]!;
-      this.#map0.update(bases[4 * n]!, w, y);
-      this.#map1.update(bases[4 * n + 1]!, w, y);
-      this.#map2.update(bases[4 * n + 2]!, w, y);
-      this.#map3.update(bases[4 * n + 3]!, w3s[n]!, y);
+      if (!maps.refined(n)) continue;
+      maps.update(n, y);
       const step = MIX_RATE * (y - this.#g[n]!), set = this.#set[n]!, zb = n * INPUTS;
       for (let k = 0; k < INPUTS; k++) weights[set + k] = weights[set + k]! + step * z[zb + k]!;
     }

@@ -28,24 +28,20 @@ import { SegmentHistory } from "./long_match.ts";
 import { ALPHABET, type Predictor } from "./predictor.ts";
 import { type SegmentStage, stagedPredictor, writeFrequencies } from "./_stage.ts";
 import {
-  clampPosition,
+  BaseMaps,
   fillMatchContexts,
+  fillTree,
   GOLDEN,
-  INTERVALS,
   INTERVALS_H,
-  LOWEST,
-  MATCH_CONTEXTS,
-  POS_LIMIT,
-  POS_LIMIT_H,
   ProbabilityMap,
   SCALE_H,
+  SKIP_BELOW,
   squash,
   SSE_MATCH_LENGTH,
   stretch,
 } from "./_probability_map.ts";
 
-/** Bits of the hashed maps' contexts: order 2, words, order 3. */
-const ORDER2_BITS = 18;
+/** Bits of maps 4 and 5's hashed contexts: words, order 3. */
 const WORD_BITS = 18;
 const ORDER3_BITS = 18;
 /** Bits of the direct models' shared table. */
@@ -59,10 +55,6 @@ const MIX_BYTE = -2048144789; // 0x85EBCA6B
 const MIX_WORD = 789269223; // 0x2F0B4AE7
 const MIX_TRIPLE = 1540483477; // 0x5BD1E995
 const WORD_STEP = 1013904223; // 0x3C6EF35F
-const INPUT_WEIGHT = 0.25;
-const WEIGHT_SUM = 3.25;
-/** Nodes with less mass than this (of 65536) are not refined, as in method 5. */
-const SKIP_BELOW = 256;
 /**
  * Inputs of the learned mixes: the input, maps 0–5, the two parts, the six direct models.
  */
@@ -77,22 +69,14 @@ const MIX_WEIGHT = 15;
 
 let LOG2: Float64Array | undefined;
 
-/** Node sums of a 256-entry table at `f[at..at+256)`: `s[256 + v] = f[v]`, `s[n]` = children. */
-function fillTree(s: Float64Array, f: Uint32Array, at: number): void {
-  for (let v = 0; v < ALPHABET; v++) s[256 + v] = f[at + v]!;
-  for (let n = 255; n >= 1; n--) s[n] = s[2 * n]! + s[2 * n + 1]!;
-}
-
 /** The stage's state for one segment: the mixer's state, then the refinement's. */
 class SegmentSse2 implements SegmentStage {
   readonly #mixer: SegmentStage;
   /** The mixer's table of the position, and the parts' tables as 256-entry views. */
   readonly #mixed = new Uint32Array(ALPHABET);
   readonly #views: Uint32Array[] = [new Uint32Array(0), new Uint32Array(0)];
-  readonly #map0 = new ProbabilityMap(256, INTERVALS, 1);
-  readonly #map1 = new ProbabilityMap(256 * 256, INTERVALS, 1);
-  readonly #map2 = new ProbabilityMap(MATCH_CONTEXTS * 256, INTERVALS, 1);
-  readonly #map3 = new ProbabilityMap(1 << ORDER2_BITS, INTERVALS_H, SCALE_H);
+  /** Maps 0–3, as method 5's. */
+  readonly #maps = new BaseMaps();
   readonly #map4 = new ProbabilityMap(1 << WORD_BITS, INTERVALS_H, SCALE_H);
   readonly #map5 = new ProbabilityMap(1 << ORDER3_BITS, INTERVALS_H, SCALE_H);
   /** Direct models: probability − 1/2 (0 at the start) and count, per slot. */
@@ -110,11 +94,9 @@ class SegmentSse2 implements SegmentStage {
   /** Probabilities of nodes 1..511, and of the leaves (a view of 256..511). */
   readonly #p = new Float64Array(512);
   readonly #leaves = this.#p.subarray(256);
-  /** Per node of the last prediction: map entries (6), direct slots, w, wH, set A, z, gA, gB. */
-  readonly #base = new Int32Array(256 * 6);
+  /** Per node of the last prediction: maps 4–5's entries, direct slots, set A, z, gA, gB. */
+  readonly #base = new Int32Array(256 * 2);
   readonly #slot = new Int32Array(256 * DIRECT_CONTEXTS);
-  readonly #w = new Float64Array(256);
-  readonly #wh = new Float64Array(256);
   readonly #set = new Int32Array(256);
   readonly #z = new Float64Array(256 * INPUTS);
   readonly #ga = new Float64Array(256);
@@ -165,11 +147,10 @@ class SegmentSse2 implements SegmentStage {
   predict(parts: readonly Uint32Array[], at: number, out: Uint32Array): void {
     this.#mixer.predict(this.#partViews(parts, at), 0, this.#mixed);
     const s = this.#s, sc = this.#sc, sn = this.#sn, p = this.#p, log = this.#log;
-    const bases = this.#base, slots = this.#slot, ws = this.#w, whs = this.#wh;
+    const maps = this.#maps, r = maps.r, bases = this.#base, slots = this.#slot;
     const ms = this.#m, z = this.#z, sets = this.#set, gas = this.#ga, gbs = this.#gb;
     const weightsA = this.#weightsA, weightsB = this.#weightsB;
-    const map0 = this.#map0, map1 = this.#map1, map2 = this.#map2;
-    const map3 = this.#map3, map4 = this.#map4, map5 = this.#map5;
+    const map4 = this.#map4, map5 = this.#map5;
     const direct = this.#direct, directCount = this.#directCount, contexts = this.#contexts;
     // 2. The trees (step 1, the mix, ran above). Steps as in FORMAT.md, Appendix F.
     fillTree(s, this.#mixed, 0);
@@ -187,41 +168,27 @@ class SegmentSse2 implements SegmentStage {
     for (let n = 1; n < 256; n++) {
       const all = s[n]!, input = s[2 * n + 1]! / all;
       if (all < SKIP_BELOW) {
-        bases[6 * n] = -1;
+        maps.skip(n);
         p[2 * n + 1] = p[n]! * input;
         p[2 * n] = p[n]! * (1 - input);
         continue;
       }
-      // 4. The input.
+      // 4–5. The input and the maps.
       const x = stretch(log, input);
-      const pos = clampPosition(x - LOWEST, POS_LIMIT);
-      const j = Math.floor(pos), w = pos - j;
-      const posH = clampPosition((x - LOWEST) * SCALE_H, POS_LIMIT_H);
-      const jh = Math.floor(posH), wh = posH - jh;
-      ws[n] = w;
-      whs[n] = wh;
-      // 5. The maps.
       const m = ms[n]!;
-      const b0 = map0.row(n) + j;
-      const b1 = map1.row(prevBase + n) + j;
-      const b2 = map2.row(m * 256 + n) + j;
-      const b3 = map3.row(Math.imul(pair * 256 + n, GOLDEN) >>> (32 - ORDER2_BITS)) + jh;
+      maps.read(n, x, prevBase, pair, m);
+      const jh = maps.jh, wh = maps.wh[n]!;
       const b4 = map4.row(Math.imul(words + n, GOLDEN) >>> (32 - WORD_BITS)) + jh;
       const b5 = map5.row(Math.imul(triple + n, GOLDEN) >>> (32 - ORDER3_BITS)) + jh;
-      bases[6 * n] = b0;
-      bases[6 * n + 1] = b1;
-      bases[6 * n + 2] = b2;
-      bases[6 * n + 3] = b3;
-      bases[6 * n + 4] = b4;
-      bases[6 * n + 5] = b5;
-      const r0 = map0.read(b0, w), r1 = map1.read(b1, w), r2 = map2.read(b2, w);
+      bases[2 * n] = b4;
+      bases[2 * n + 1] = b5;
       // 6–7. The inputs, the direct models' among them.
       const zb = n * INPUTS;
       z[zb] = x;
-      z[zb + 1] = stretch(log, r0);
-      z[zb + 2] = stretch(log, r1);
-      z[zb + 3] = stretch(log, r2);
-      z[zb + 4] = stretch(log, map3.read(b3, wh));
+      z[zb + 1] = stretch(log, r[0]!);
+      z[zb + 2] = stretch(log, r[1]!);
+      z[zb + 3] = stretch(log, r[2]!);
+      z[zb + 4] = stretch(log, r[3]!);
       z[zb + 5] = stretch(log, map4.read(b4, wh));
       z[zb + 6] = stretch(log, map5.read(b5, wh));
       z[zb + 7] = stretch(log, sc[2 * n + 1]! / sc[n]!);
@@ -232,11 +199,7 @@ class SegmentSse2 implements SegmentStage {
         z[zb + 9 + i] = directCount[slot] === 0 ? 0 : stretch(log, 0.5 + direct[slot]!);
       }
       // 7. The estimates.
-      let a = INPUT_WEIGHT * input;
-      a = a + r0;
-      a = a + r1;
-      a = a + r2;
-      a = a / WEIGHT_SUM;
+      const a = maps.average(input);
       const ax = x < 0 ? -x : x;
       const setA = ((m === 0 ? 0 : m > 8 ? 2 : 1) * 3 + (ax < 2 ? 0 : ax < 6 ? 1 : 2)) * INPUTS;
       const setB = n * INPUTS;
@@ -259,19 +222,16 @@ class SegmentSse2 implements SegmentStage {
   /** Learns from byte `x`, after {@link predict}. */
   update(parts: readonly Uint32Array[], at: number, x: number): void {
     this.#mixer.update(this.#partViews(parts, at), 0, x);
-    const bases = this.#base, slots = this.#slot, ws = this.#w, whs = this.#wh, z = this.#z;
+    const maps = this.#maps, bases = this.#base, slots = this.#slot, z = this.#z;
     const weightsA = this.#weightsA, weightsB = this.#weightsB;
     const direct = this.#direct, directCount = this.#directCount;
     for (let d = 0; d < 8; d++) {
       const n = (x + 256) >> (8 - d), y = (x >> (7 - d)) & 1;
-      if (bases[6 * n]! < 0) continue; // not refined
-      const w = ws[n]!, wh = whs[n]!;
-      this.#map0.update(bases[6 * n]!, w, y);
-      this.#map1.update(bases[6 * n + 1]!, w, y);
-      this.#map2.update(bases[6 * n + 2]!, w, y);
-      this.#map3.update(bases[6 * n + 3]!, wh, y);
-      this.#map4.update(bases[6 * n + 4]!, wh, y);
-      this.#map5.update(bases[6 * n + 5]!, wh, y);
+      if (!maps.refined(n)) continue;
+      const wh = maps.wh[n]!;
+      maps.update(n, y);
+      this.#map4.update(bases[2 * n]!, wh, y);
+      this.#map5.update(bases[2 * n + 1]!, wh, y);
       for (let i = 0; i < DIRECT_CONTEXTS; i++) {
         const slot = slots[DIRECT_CONTEXTS * n + i]!, c = directCount[slot]!;
         let r = 1 / (c + 1.5);
