@@ -1,0 +1,113 @@
+/**
+ * Dynamic evaluation (Krause et al. 2018, 2019): float bits per byte of whole files when the model
+ * keeps training on each file as it reads it. The file is cut into the model's windows as
+ * `float_eval.ts` cuts it; each window is scored with the weights as they stand, then one AdamW
+ * step is taken on that window's loss, so every byte is predicted by weights that have seen only
+ * the bytes before it (a coder could do the same). Each file starts again from the model's weights
+ * with a fresh optimizer. With learning rate 0 the figures are `float_eval.ts`'s raw column.
+ *
+ * It measures what adaptation within a file would buy the model alone; the codec does not do it.
+ *
+ *   deno run --allow-read --allow-env bench/dynamic_eval.ts [--backend wasm|cpu|webgpu] [--long]
+ *     [--lrs 0,1e-5,3e-5] [--vars REGEX] [--beta2 0.98] [--limit N] FILE...
+ *
+ * `--vars` picks the parameters that adapt by name (lib/model/ARCHITECTURE.md), e.g. `^local\.`
+ * for the local model and its tables; `--limit` scores only each file's first N windows.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { parseArgs } from "node:util";
+import { ngramTensor } from "../lib/model/megabyte.ts";
+import { segmentMatchRows } from "../lib/predict/long_match.ts";
+import { DEFAULT_BLOCK_SIZE } from "../codec/_common/format.ts";
+import { AdamW } from "../lib/train/adamw.ts";
+import { DEFAULT_MODEL, openFloatModel } from "./_float_model.ts";
+
+const { values, positionals } = parseArgs({
+  options: {
+    backend: { type: "string", default: "wasm" },
+    model: { type: "string", default: DEFAULT_MODEL },
+    long: { type: "boolean", default: false },
+    lrs: { type: "string", default: "0,1e-5,3e-5,1e-4" },
+    vars: { type: "string", default: "." },
+    beta2: { type: "string", default: "0.98" },
+    limit: { type: "string", default: "0" },
+  },
+  allowPositionals: true,
+});
+const { file, model } = await openFloatModel(values.model!, values.backend!);
+const T = file.config.context;
+const lrs = values.lrs!.split(",").map(Number);
+const pick = new RegExp(values.vars!);
+const limit = Number(values.limit);
+/** Gradients clipped to this global norm, as in training. */
+const MAX_NORM = 1;
+
+/** The model's own weights, restored before each file. */
+function restore(): void {
+  model.importTensors(file.tensors);
+}
+
+/** Bits of `bytes` (one window, or the file's tail) under the current weights, then a step. */
+async function scoreThenStep(
+  bytes: Uint8Array,
+  rows: Int32Array | undefined,
+  optimizer: AdamW | undefined,
+  lr: number,
+): Promise<number> {
+  const L = bytes.length;
+  const x = tf.tensor2d(Int32Array.from(bytes), [1, L], "int32"); // (1, L)
+  const grams = ngramTensor(file.config, bytes, 1, L, rows); // (1, L, G) or none
+  let nats: number;
+  if (optimizer === undefined) {
+    const loss = tf.tidy(() => model.loss(x, grams)); // () mean nats per byte
+    nats = (await loss.data())[0] * L;
+    loss.dispose();
+  } else {
+    const adapting = [...model.variables].filter(([name]) => pick.test(name));
+    const { value, grads } = tf.variableGrads(
+      () => model.loss(x, grams),
+      adapting.map(([, v]) => v),
+    );
+    const named = new Map<string, tf.Tensor>(adapting.map(([name, v]) => [name, grads[v.name]]));
+    const norm = optimizer.apply(named, lr, MAX_NORM); // ()
+    nats = (await value.data())[0] * L;
+    tf.dispose([value, norm, ...Object.values(grads)]);
+  }
+  tf.dispose([x, grams]);
+  return nats / Math.LN2;
+}
+
+console.log(
+  `# vars /${values.vars}/, beta2 ${values.beta2}, ${values.long ? "long" : "window"} rows`,
+);
+console.log("file\tbytes\tlr\tfloat bpb\tseconds");
+for (const path of positionals) {
+  const all = await Deno.readFile(path);
+  const k = file.config.matchLength ?? 0;
+  const rows = values.long && k > 0 ? new Int32Array(all.length) : undefined;
+  for (let at = 0; rows && at < all.length; at += DEFAULT_BLOCK_SIZE) {
+    rows.set(segmentMatchRows(all.subarray(at, at + DEFAULT_BLOCK_SIZE), k), at);
+  }
+  const windows = Math.ceil(all.length / T);
+  const n = limit > 0 ? Math.min(limit, windows) : windows;
+  const end = Math.min(all.length, n * T);
+  for (const lr of lrs) {
+    restore();
+    const adapting = new Map([...model.variables].filter(([name]) => pick.test(name)));
+    const optimizer = lr > 0
+      ? new AdamW(adapting, { weightDecay: 0, beta2: Number(values.beta2) })
+      : undefined;
+    const start = performance.now();
+    let bits = 0;
+    for (let w = 0; w < n; w++) {
+      const from = w * T, to = Math.min(end, from + T);
+      bits += await scoreThenStep(all.subarray(from, to), rows?.subarray(from, to), optimizer, lr);
+    }
+    optimizer?.dispose();
+    const seconds = ((performance.now() - start) / 1000).toFixed(1);
+    console.log(`${path}\t${end}\t${lr}\t${(bits / end).toFixed(4)}\t${seconds}`);
+  }
+}
+model.dispose();
