@@ -8,11 +8,16 @@
  *
  * It measures what adaptation within a file would buy the model alone; the codec does not do it.
  *
- *   deno run --allow-read --allow-env bench/dynamic_eval.ts [--backend wasm|cpu|webgpu] [--long]
- *     [--lrs 0,1e-5,3e-5] [--vars REGEX] [--beta2 0.98] [--limit N] FILE...
+ *   deno run --allow-read --allow-write --allow-env bench/dynamic_eval.ts [--backend wasm|cpu|webgpu] [--long]
+ *     [--lrs 0,1e-5,3e-5] [--vars REGEX] [--beta2 0.98] [--limit N] [--tables DIR] FILE...
  *
  * `--vars` picks the parameters that adapt by name (lib/model/ARCHITECTURE.md), e.g. `^local\.`
  * for the local model and its tables; `--limit` scores only each file's first N windows.
+ *
+ * `--tables DIR` (with one learning rate) also writes the adapting model's integer tables for
+ * every byte (`freqsFromLogits` of its float logits, as the engine turns logits into a table),
+ * where `bench/sse_bpb.ts --cache DIR` reads a model's tables: then `sse_bpb.ts` gives what the
+ * adaptation would do to the archives' block methods 4, 5 and 6 (it computes cm's tables itself).
  *
  * @module
  */
@@ -22,6 +27,7 @@ import { ngramTensor } from "../lib/model/megabyte.ts";
 import { segmentMatchRows } from "../lib/predict/long_match.ts";
 import { DEFAULT_BLOCK_SIZE } from "../codec/_common/format.ts";
 import { AdamW } from "../lib/train/adamw.ts";
+import { freqsFromLogits } from "../lib/engine/reference.ts";
 import { DEFAULT_MODEL, openFloatModel } from "./_float_model.ts";
 
 const { values, positionals } = parseArgs({
@@ -33,6 +39,7 @@ const { values, positionals } = parseArgs({
     vars: { type: "string", default: "." },
     beta2: { type: "string", default: "0.98" },
     limit: { type: "string", default: "0" },
+    tables: { type: "string" },
   },
   allowPositionals: true,
 });
@@ -41,6 +48,11 @@ const T = file.config.context;
 const lrs = values.lrs!.split(",").map(Number);
 const pick = new RegExp(values.vars!);
 const limit = Number(values.limit);
+const tablesDir = values.tables;
+if (tablesDir !== undefined) {
+  if (lrs.length !== 1) throw new RangeError("--tables takes one learning rate in --lrs");
+  Deno.mkdirSync(tablesDir, { recursive: true });
+}
 /** Gradients clipped to this global norm, as in training. */
 const MAX_NORM = 1;
 
@@ -49,16 +61,28 @@ function restore(): void {
   model.importTensors(file.tensors);
 }
 
-/** Bits of `bytes` (one window, or the file's tail) under the current weights, then a step. */
+/**
+ * Bits of `bytes` (one window, or the file's tail) under the current weights, then a step; with
+ * `tables`, the weights' integer tables of those bytes, 256 entries per byte, written there first.
+ */
 async function scoreThenStep(
   bytes: Uint8Array,
   rows: Int32Array | undefined,
   optimizer: AdamW | undefined,
   lr: number,
+  tables?: Uint32Array,
 ): Promise<number> {
   const L = bytes.length;
   const x = tf.tensor2d(Int32Array.from(bytes), [1, L], "int32"); // (1, L)
   const grams = ngramTensor(file.config, bytes, 1, L, rows); // (1, L, G) or none
+  if (tables !== undefined) {
+    const logits = model.logits(x, grams); // (1, L, 256)
+    const all = await logits.data() as Float32Array;
+    logits.dispose();
+    for (let i = 0; i < L; i++) {
+      freqsFromLogits(all.subarray(i * 256, (i + 1) * 256), tables.subarray(i * 256));
+    }
+  }
   let nats: number;
   if (optimizer === undefined) {
     const loss = tf.tidy(() => model.loss(x, grams)); // () mean nats per byte
@@ -101,11 +125,27 @@ for (const path of positionals) {
       : undefined;
     const start = performance.now();
     let bits = 0;
+    const tables = tablesDir === undefined ? undefined : new Uint32Array(end * 256);
     for (let w = 0; w < n; w++) {
       const from = w * T, to = Math.min(end, from + T);
-      bits += await scoreThenStep(all.subarray(from, to), rows?.subarray(from, to), optimizer, lr);
+      const window = tables?.subarray(from * 256, to * 256);
+      bits += await scoreThenStep(
+        all.subarray(from, to),
+        rows?.subarray(from, to),
+        optimizer,
+        lr,
+        window,
+      );
     }
     optimizer?.dispose();
+    if (tables !== undefined) {
+      // As sse_bpb.ts keeps a model's tables: entries − 1 as 16 bits, named after the file's path.
+      const kept = Uint16Array.from(tables, (f) => f - 1);
+      Deno.writeFileSync(
+        `${tablesDir}/${path.replaceAll("/", "_")}.nn`,
+        new Uint8Array(kept.buffer),
+      );
+    }
     const seconds = ((performance.now() - start) / 1000).toFixed(1);
     console.log(`${path}\t${end}\t${lr}\t${(bits / end).toFixed(4)}\t${seconds}`);
   }
