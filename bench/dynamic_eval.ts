@@ -8,15 +8,16 @@
  *
  * It measures what adaptation within a file would buy the model alone; the codec does not do it.
  *
- *   deno run --allow-read --allow-write --allow-env bench/dynamic_eval.ts [--backend wasm|cpu|webgpu] [--long]
- *     [--lrs 0,1e-5,3e-5] [--vars REGEX] [--beta2 0.98] [--limit N] [--tables DIR] FILE...
+ *   deno run --allow-read --allow-write --allow-env bench/dynamic_eval.ts [--long]
+ *     [--backend wasm|cpu|webgpu] [--lrs 0,1e-5,3e-5] [--vars REGEX] [--beta2 0.98] [--limit N]
+ *     [--tables DIR] FILE...
  *
  * `--vars` picks the parameters that adapt by name (lib/model/ARCHITECTURE.md), e.g. `^local\.`
  * for the local model and its tables; `--limit` scores only each file's first N windows.
  *
  * `--tables DIR` (with one learning rate) also writes the adapting model's integer tables for
- * every byte (`freqsFromLogits` of its float logits, as the engine turns logits into a table),
- * where `bench/sse_bpb.ts --cache DIR` reads a model's tables: then `sse_bpb.ts` gives what the
+ * every byte (`freqsFromLogits` of its float logits, as the engine turns logits into a table) of
+ * files of at most one block (1 MiB, as `sse_bpb.ts` reads them), where `bench/sse_bpb.ts --cache DIR` reads a model's tables: then `sse_bpb.ts` gives what the
  * adaptation would do to the archives' block methods 4, 5 and 6 (it computes cm's tables itself).
  *
  * @module
@@ -68,6 +69,7 @@ function restore(): void {
 async function scoreThenStep(
   bytes: Uint8Array,
   rows: Int32Array | undefined,
+  adapting: readonly (readonly [string, tf.Variable])[],
   optimizer: AdamW | undefined,
   lr: number,
   tables?: Uint32Array,
@@ -89,7 +91,6 @@ async function scoreThenStep(
     nats = (await loss.data())[0] * L;
     loss.dispose();
   } else {
-    const adapting = [...model.variables].filter(([name]) => pick.test(name));
     const { value, grads } = tf.variableGrads(
       () => model.loss(x, grams),
       adapting.map(([, v]) => v),
@@ -109,6 +110,9 @@ console.log(
 console.log("file\tbytes\tlr\tfloat bpb\tseconds");
 for (const path of positionals) {
   const all = await Deno.readFile(path);
+  if (tablesDir !== undefined && all.length > DEFAULT_BLOCK_SIZE) {
+    throw new RangeError(`--tables takes files of at most ${DEFAULT_BLOCK_SIZE} bytes: ${path}`);
+  }
   const k = file.config.matchLength ?? 0;
   const rows = values.long && k > 0 ? new Int32Array(all.length) : undefined;
   for (let at = 0; rows && at < all.length; at += DEFAULT_BLOCK_SIZE) {
@@ -119,9 +123,9 @@ for (const path of positionals) {
   const end = Math.min(all.length, n * T);
   for (const lr of lrs) {
     restore();
-    const adapting = new Map([...model.variables].filter(([name]) => pick.test(name)));
+    const adapting = [...model.variables].filter(([name]) => pick.test(name));
     const optimizer = lr > 0
-      ? new AdamW(adapting, { weightDecay: 0, beta2: Number(values.beta2) })
+      ? new AdamW(new Map(adapting), { weightDecay: 0, beta2: Number(values.beta2) })
       : undefined;
     const start = performance.now();
     let bits = 0;
@@ -132,6 +136,7 @@ for (const path of positionals) {
       bits += await scoreThenStep(
         all.subarray(from, to),
         rows?.subarray(from, to),
+        adapting,
         optimizer,
         lr,
         window,
