@@ -30,6 +30,7 @@ import { DEFAULT_BLOCK_SIZE } from "../codec/_common/format.ts";
 import { AdamW } from "../lib/train/adamw.ts";
 import { freqsFromLogits } from "../lib/engine/reference.ts";
 import { DEFAULT_MODEL, openFloatModel } from "./_float_model.ts";
+import { writeKeptTables } from "./sse_bpb.ts";
 
 const { values, positionals } = parseArgs({
   options: {
@@ -144,12 +145,7 @@ for (const path of positionals) {
     }
     optimizer?.dispose();
     if (tables !== undefined) {
-      // As sse_bpb.ts keeps a model's tables: entries − 1 as 16 bits, named after the file's path.
-      const kept = Uint16Array.from(tables, (f) => f - 1);
-      Deno.writeFileSync(
-        `${tablesDir}/${path.replaceAll("/", "_")}.nn`,
-        new Uint8Array(kept.buffer),
-      );
+      writeKeptTables(`${tablesDir}/${path.replaceAll("/", "_")}.nn`, tables); // sse_bpb's name
     }
     const seconds = ((performance.now() - start) / 1000).toFixed(1);
     console.log(`${path}\t${end}\t${lr}\t${(bits / end).toFixed(4)}\t${seconds}`);

@@ -42,19 +42,23 @@ function cached(path: string | null, compute: () => Uint32Array): Uint32Array {
   if (path !== null) {
     try {
       const kept = new Uint16Array(Deno.readFileSync(path).buffer);
-      return Uint32Array.from(kept, (f) => f + 1);
+      const tables = new Uint32Array(kept.length); // a loop: `from` with a map runs out of heap on book1
+      for (let i = 0; i < kept.length; i++) tables[i] = kept[i]! + 1;
+      return tables;
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
   }
   const tables = compute();
-  if (path !== null) {
-    Deno.writeFileSync(
-      path,
-      new Uint8Array(Uint16Array.from(tables, (f) => f - 1).buffer),
-    );
-  }
+  if (path !== null) writeKeptTables(path, tables);
   return tables;
+}
+
+/** Writes a part's tables at `path` as {@link cached} keeps them: each entry − 1, as 16 bits. */
+export function writeKeptTables(path: string, tables: Uint32Array): void {
+  const kept = new Uint16Array(tables.length);
+  for (let i = 0; i < tables.length; i++) kept[i] = tables[i]! - 1;
+  Deno.writeFileSync(path, new Uint8Array(kept.buffer));
 }
 
 /** A predictor that gives back precomputed tables (`predictSegment` only). */
