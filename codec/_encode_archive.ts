@@ -185,13 +185,12 @@ function makePlan(options: CompressOptions): Plan {
   if (allowed.includes("cm")) methods.push("cm");
   const runs = model !== null && allowed.some(needsModel) && canRun(model);
   // Tried in this order; on equal sizes the earlier one is kept.
-  if (runs && allowed.includes("mix")) methods.push("mix");
-  if (runs && allowed.includes("mix-long")) methods.push("mix-long");
-  if (runs && allowed.includes("mix-sse")) methods.push("mix-sse");
-  if (runs && allowed.includes("mix-sse2")) methods.push("mix-sse2");
-  if (runs && allowed.includes("neural")) methods.push("neural");
+  if (runs) { for (const m of MODEL_METHOD_ORDER) if (allowed.includes(m)) methods.push(m); }
   return { blockSize, segmentSize, model, methods };
 }
+
+/** The order in which a block tries the methods that run the model, after "cm". */
+const MODEL_METHOD_ORDER = ["mix", "mix-long", "mix-sse", "mix-sse2", "neural"] as const;
 
 /** The methods blocks try by default (`CompressOptions.methods`). */
 const DEFAULT_METHODS: readonly BlockMethod[] = ["stored", "cm", "mix-sse2"];

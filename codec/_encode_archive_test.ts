@@ -1,6 +1,7 @@
 // This module imports no tfjs.
 import assert from "node:assert/strict";
 import { ArraySource } from "./_common/byte_source.ts";
+import { concatBytes } from "./_common/bytes.ts";
 import { encodeArchive, type EncodedBlockInfo } from "./_encode_archive.ts";
 import { Random } from "./_testing/random.ts";
 import { sampleFromModel, tinyModel } from "./_testing/tiny_model.ts";
@@ -19,10 +20,7 @@ async function encode(input: Uint8Array, options: CompressOptions) {
     options,
     { onBlock: (info) => blocks.push(info) },
   );
-  const archive = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) archive.set(p, (at += p.length) - p.length);
-  return { archive, blocks };
+  return { archive: concatBytes(parts), blocks };
 }
 
 Deno.test("encodeArchive() skips the model's methods in a block that cm cannot code smaller than stored", async () => {

@@ -52,7 +52,7 @@ export type MethodName = (typeof METHOD_NAMES)[number];
 /** A method that codes segments with a predictor. */
 export type ModelMethod = Exclude<MethodName, "stored">;
 /** A method that mixes cm and the neural model. */
-export type MixMethod = "mix" | "mix-long" | "mix-sse" | "mix-sse2";
+export type MixMethod = Exclude<ModelMethod, "cm" | "neural">;
 /** `Block_Method` value of a method name. */
 export const METHOD_IDS: Readonly<Record<MethodName, number>> = {
   stored: 0,

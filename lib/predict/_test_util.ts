@@ -108,6 +108,13 @@ export const TEXT = new TextEncoder().encode(
     'winter of despair. #include <stdio.h>\nint main(void) { return printf("%d\\n", 42); }\n',
 );
 
+/** {@link TEXT} `times` times over: repeats for the stages' maps and direct models to learn. */
+export function repeatedText(times: number): Uint8Array {
+  const bytes = new Uint8Array(times * TEXT.length);
+  for (let k = 0; k < times; k++) bytes.set(TEXT, k * TEXT.length);
+  return bytes;
+}
+
 /** Asserts that each of `segments` gets the same tables alone, in one batch, and in other slots. */
 export function assertBatchIndependent(predictor: Predictor, segments: Uint8Array[]): void {
   const alone = segments.map((s) => stepTables(predictor, s));

@@ -12,6 +12,7 @@ import {
   assertValidTables,
   idealBits,
   orderZero,
+  repeatedText,
   sha256,
   stepTables,
   TEXT,
@@ -22,13 +23,6 @@ const CONTEXT = tiny.config.context; // 64
 const CANTERBURY = new URL("../../../shared/corpora/canterbury/", import.meta.url);
 const cm = createContextMixingPredictor;
 const windowedTiny = () => createWindowedPredictor(createNeuralPredictor(tiny), CONTEXT);
-
-/** TEXT four times over: repeats that the stage's maps and direct models learn. */
-function repeated(times: number): Uint8Array {
-  const bytes = new Uint8Array(times * TEXT.length);
-  for (let k = 0; k < times; k++) bytes.set(TEXT, k * TEXT.length);
-  return bytes;
-}
 
 Deno.test("createSse2Predictor() writes valid tables (each ≥ 1, sum 65536), even for a surprising input", () => {
   const sse2 = createSse2Predictor(cm(), orderZero());
@@ -65,7 +59,7 @@ Deno.test("createSse2Predictor(): beats method 5 (the mix, then sse.ts) on the s
   const six = idealBits(stepTables(createSse2Predictor(cm(), windowedTiny()), bytes), bytes);
   assert.ok(six < five, `method 5: ${five} bits, method 6: ${six}`);
   // And on order 0 alone (twice, so the mixer has nothing to choose), far below the part.
-  const text = repeated(4);
+  const text = repeatedText(4);
   const part = idealBits(stepTables(orderZero(), text), text);
   const refined = idealBits(stepTables(createSse2Predictor(orderZero(), orderZero()), text), text);
   assert.ok(refined < 0.6 * part, `order 0: ${part} bits, refined: ${refined}`);
@@ -75,14 +69,14 @@ Deno.test("createSse2Predictor() tables over order 0 and over cm with the tiny m
   // Pins the stage's arithmetic (and with it method 6 of codec/FORMAT.md, Appendix F): if this
   // fails, the stage's tables changed, and so would every mix-sse2 archive.
   // Order 0 over TEXT 8 times: long enough for the rates to reach their floors.
-  const long = repeated(8);
+  const long = repeatedText(8);
   const zero = stepTables(createSse2Predictor(orderZero(), orderZero()), long);
   assertValidTables(zero);
   assert.equal(
     await sha256(zero),
     "e68077dd9c2c1168c46a08e4802d88037a01f43eef7b392e22c27422dbb96589",
   );
-  const bytes = repeated(2);
+  const bytes = repeatedText(2);
   const tables = stepTables(createSse2Predictor(cm(), windowedTiny()), bytes);
   assertValidTables(tables);
   assert.equal(

@@ -12,6 +12,7 @@ import {
   assertValidTables,
   idealBits,
   orderZero,
+  repeatedText,
   sha256,
   stepTables,
   TEXT,
@@ -63,8 +64,7 @@ Deno.test("createSsePredictor(): predictSegment equals the step path bit for bit
 Deno.test("createSsePredictor(): learns what its part misses, within the segment", () => {
   // Order 0 knows nothing of the previous byte or of repeats; map 1 (previous byte) and map 2
   // (the segment's match) learn both, so text repeated costs far less after the stage.
-  const bytes = new Uint8Array(4 * TEXT.length);
-  for (let k = 0; k < 4; k++) bytes.set(TEXT, k * TEXT.length);
+  const bytes = repeatedText(4);
   const part = idealBits(stepTables(orderZero(), bytes), bytes);
   const refined = idealBits(stepTables(createSsePredictor(orderZero()), bytes), bytes);
   assert.ok(refined < 0.7 * part, `order 0: ${part} bits, refined: ${refined}`);
@@ -80,9 +80,7 @@ Deno.test("createSsePredictor(): learns what its part misses, within the segment
 Deno.test("createSsePredictor() tables of an order-0 model and of the tiny model match their golden digests", async () => {
   // Pins the stage's arithmetic (and with it method 5 of codec/FORMAT.md, Appendix E): if this
   // fails, the stage's tables changed, and so would every mix-sse archive.
-  const bytes = new Uint8Array(2 * TEXT.length);
-  bytes.set(TEXT);
-  bytes.set(TEXT, TEXT.length);
+  const bytes = repeatedText(2);
   const zero = stepTables(createSsePredictor(orderZero()), bytes);
   assertValidTables(zero);
   assert.equal(
