@@ -9,7 +9,13 @@
  * encoder's default) before each window, as the "mix-long" method does (codec/FORMAT.md, Appendix
  * D): the model as the default archives use it.
  *
- *   deno run --allow-read --allow-env bench/float_eval.ts [--backend wasm|cpu] [--long] FILE...
+ * With `--stride S` (a divisor of the context), the windows overlap instead: one starts every S
+ * bytes, and each after the first scores only its last S bytes, so every byte but the first
+ * window's sees at least context − S bytes before it (the usual sliding-window evaluation of a
+ * fixed-context model; the codec does not cut this way).
+ *
+ *   deno run --allow-read --allow-env bench/float_eval.ts [--backend wasm|cpu] [--long]
+ *     [--stride S] FILE...
  *
  * On the device, `--backend webgpu` (with `--unstable-webgpu`) runs it on the GPU.
  *
@@ -19,6 +25,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
 import { ngramTensor } from "../lib/model/megabyte.ts";
 import { segmentMatchRows } from "../lib/predict/long_match.ts";
+import { concatBytes } from "../codec/_common/bytes.ts";
 import { DEFAULT_BLOCK_SIZE } from "../codec/_common/format.ts";
 import { byteLogProbs, DEFAULT_MODEL, openFloatModel } from "./_float_model.ts";
 
@@ -27,6 +34,7 @@ const { values, positionals } = parseArgs({
     backend: { type: "string", default: "wasm" },
     model: { type: "string", default: DEFAULT_MODEL },
     long: { type: "boolean", default: false },
+    stride: { type: "string" },
   },
   allowPositionals: true,
 });
@@ -46,14 +54,16 @@ async function bits(
   segments: Uint8Array,
   n: number,
   matchRows?: Int32Array,
+  scored = segments.length / n,
 ): Promise<[number, number]> {
   const L = segments.length / n;
   const [raw, floored] = tf.tidy(() => {
     const x = tf.tensor2d(Int32Array.from(segments), [n, L], "int32"); // (n, L)
     const grams = ngramTensor(file.config, segments, n, L, matchRows); // (n, L, G) or none
-    const logp = byteLogProbs(model, x, grams); // (n, L)
+    // Only each segment's last `scored` bytes count (all of them unless --stride).
+    const logp = tf.slice(byteLogProbs(model, x, grams), [0, L - scored], [n, scored]); // (n, scored)
     const p = tf.exp(logp);
-    const floor = tf.log(tf.div(tf.add(tf.mul(p, 65280), 1), 65536)); // (n, L)
+    const floor = tf.log(tf.div(tf.add(tf.mul(p, 65280), 1), 65536)); // (n, scored)
     return [tf.sum(logp), tf.sum(floor)];
   });
   const out: [number, number] = [
@@ -77,6 +87,29 @@ for (const path of positionals) {
     rows.set(segmentMatchRows(bytes.subarray(at, at + BLOCK), k), at);
   }
   const rowsOf = (from: number, to: number) => rows?.subarray(from, to);
+  if (values.stride && bytes.length > T) {
+    const S = Number(values.stride);
+    if (!(S > 0 && T % S === 0)) throw new Error(`--stride must divide ${T}`);
+    add(await bits(bytes.subarray(0, T), 1, rowsOf(0, T)));
+    // Windows start at S, 2S, …; each scores its last S bytes. Then one more, ending at the
+    // file's end, scores what is left.
+    const starts: number[] = [];
+    for (let s = S; s + T <= bytes.length; s += S) starts.push(s);
+    const cut = (s: number) => bytes.subarray(s, s + T);
+    for (let i = 0; i < starts.length; i += BATCH) {
+      const group = starts.slice(i, i + BATCH);
+      const rowsOfGroup = rows ? concatRows(group.map((s) => rowsOf(s, s + T)!)) : undefined;
+      add(await bits(concatBytes(group.map(cut)), group.length, rowsOfGroup, S));
+    }
+    const done = (starts.at(-1) ?? 0) + T;
+    if (done < bytes.length) {
+      const s = bytes.length - T;
+      add(await bits(cut(s), 1, rowsOf(s, s + T), bytes.length - done));
+    }
+    const bpb = (b: number) => (b / bytes.length).toFixed(4);
+    console.log(`${path}\t${bytes.length}\t${bpb(raw)}\t${bpb(floored)}`);
+    continue;
+  }
   for (let first = 0; first < full; first += BATCH) {
     const n = Math.min(BATCH, full - first);
     add(
@@ -90,3 +123,10 @@ for (const path of positionals) {
   console.log(`${path}\t${bytes.length}\t${bpb(raw)}\t${bpb(floored)}`);
 }
 model.dispose();
+
+function concatRows(parts: Int32Array[]): Int32Array {
+  const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) out.set(p, at), at += p.length;
+  return out;
+}
