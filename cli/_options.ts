@@ -28,6 +28,8 @@ export interface FileOptions extends ModelOptions {
   force?: boolean;
   /** `-v`: print sizes per file on stderr. */
   verbose?: boolean;
+  /** `-t`: decompress only to check the archives; write nothing. */
+  test?: boolean;
 }
 
 /** Adds `--model`, `--no-model` and `--workers`. */
@@ -45,6 +47,16 @@ export function addModelOptions(command: Command): Command {
         .argParser(parseWorkers)
         .default(0, "0"),
     );
+}
+
+/** Adds `-t, --test` (decompress and the default command). */
+export function addTestOption(command: Command): Command {
+  return command.addOption(
+    new Option(
+      "-t, --test",
+      "test archives: decode them and check every checksum, writing nothing",
+    ),
+  );
 }
 
 /** Adds `--block-size`. */

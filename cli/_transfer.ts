@@ -6,7 +6,7 @@
  */
 import { CliError, describeError, EXIT, type ExitCode, printError } from "./_errors.ts";
 import type { FileOptions } from "./_options.ts";
-import { type Input, isStdio, openInput, openOutput } from "./_files.ts";
+import { type Input, isStdio, openInput, openOutput, type Output } from "./_files.ts";
 import { startProgress } from "./_progress.ts";
 
 /** What differs between compressing and decompressing. */
@@ -27,6 +27,18 @@ export interface Direction {
    * (decompress), the bar follows the archive bytes read instead, whose total is known.
    */
   progressCountsInput: boolean;
+}
+
+/** Where `-t` sends the decoded bytes: nowhere. */
+function discardOutput(): Output {
+  return {
+    name: "nothing",
+    path: null,
+    writable: new WritableStream(),
+    isStdout: false,
+    commit: () => Promise.resolve(),
+    abort: () => Promise.resolve(),
+  };
 }
 
 /** A pass-through stream that counts the bytes it sees. */
@@ -66,6 +78,9 @@ export function checkUsage(files: string[], options: FileOptions, direction: Dir
       EXIT.usage,
     );
   }
+  if (options.test && (options.output !== undefined || options.stdout || options.rm)) {
+    throw new CliError("-t writes nothing and keeps its inputs: drop -o, -c and --rm", EXIT.usage);
+  }
   if (files.length === 0 && Deno.stdin.isTerminal()) {
     throw new CliError(
       `no input: give a FILE or pipe data into stdin (see megazip ${direction.action} --help)`,
@@ -84,7 +99,8 @@ async function transferOne(
   const input: Input = await openInput(name, action);
   let outPath: string | null;
   try {
-    if (options.stdout || options.output === "-") outPath = null;
+    if (options.test) outPath = null;
+    else if (options.stdout || options.output === "-") outPath = null;
     else if (options.output !== undefined) outPath = options.output;
     else if (input.path === null) outPath = null;
     else outPath = direction.outputName(input.path, options.force === true);
@@ -92,9 +108,9 @@ async function transferOne(
     await input.readable.cancel().catch(() => {});
     throw error;
   }
-  let output;
+  let output: Output;
   try {
-    output = await openOutput(outPath, {
+    output = options.test ? discardOutput() : await openOutput(outPath, {
       force: options.force === true,
       compressed: direction.compressedOutput,
       input,
@@ -104,8 +120,9 @@ async function transferOne(
     await input.readable.cancel().catch(() => {});
     throw error;
   }
+  const verb = options.test ? "testing" : action === "compress" ? "compressing" : "decompressing";
   const progress = startProgress(
-    `${action === "compress" ? "compressing" : "decompressing"} ${input.name}`,
+    `${verb} ${input.name}`,
     input.size,
   );
   const byCodec = direction.progressCountsInput;
@@ -135,7 +152,9 @@ async function transferOne(
   if (options.verbose) {
     const [raw, coded] = action === "compress" ? [bytesIn, bytesOut] : [bytesOut, bytesIn];
     const bpb = raw > 0 ? (8 * coded / raw).toFixed(3) : "-";
-    const line = `${input.name}: ${raw} -> ${coded} bytes, ${bpb} bits per byte -> ${output.name}`;
+    const line = options.test
+      ? `${input.name}: ${coded} -> ${raw} bytes, ${bpb} bits per byte: OK`
+      : `${input.name}: ${raw} -> ${coded} bytes, ${bpb} bits per byte -> ${output.name}`;
     Deno.stderr.writeSync(new TextEncoder().encode(`megazip: ${line}\n`));
   }
 }
@@ -161,7 +180,8 @@ export async function transferAll(
       await transferOne(name, options, direction);
     } catch (error) {
       const subject = isStdio(name) ? "stdin" : name!;
-      const { message, exitCode: code } = describeError(error, direction.action, subject);
+      const action = options.test ? "test" : direction.action;
+      const { message, exitCode: code } = describeError(error, action, subject);
       if (error instanceof Deno.errors.BrokenPipe) return EXIT.fileSystem;
       printError(message);
       if (exitCode === EXIT.ok) exitCode = code;

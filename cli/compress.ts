@@ -1,6 +1,6 @@
 /**
  * `megazip compress [FILE...]`, also the default command (`megazip FILE`), and `-d` for
- * decompression as in gzip and zstd.
+ * decompression and `-t` for testing archives, as in gzip, xz and zstd.
  *
  * @module
  */
@@ -12,6 +12,7 @@ import {
   addBlockSizeOption,
   addFileOptions,
   addModelOptions,
+  addTestOption,
   type FileOptions,
 } from "./_options.ts";
 import { effectiveWorkers } from "./_parse.ts";
@@ -81,17 +82,19 @@ export function compressCommand(run: (code: ExitCode) => void): Command {
     .summary("compress FILEs to FILE.mbz, or stdin to stdout (the default command)")
     .description(
       "Compress FILEs to FILE.mbz (keeping the inputs), or stdin to stdout.\n" +
-        "This is the default command: `megazip FILE` compresses, `megazip -d FILE.mbz` decompresses.",
+        "This is the default command: `megazip FILE` compresses, `megazip -d FILE.mbz` decompresses,\n" +
+        "`megazip -t FILE.mbz` tests an archive (decodes it and checks every checksum, writing nothing).",
     )
     .argument("[files...]", "files to compress; none or - reads stdin and writes stdout")
     .addOption(
       new Option("-d, --decompress", "decompress instead (same as `megazip decompress`)"),
     );
   addFileOptions(command);
+  addTestOption(command);
   addBlockSizeOption(command);
   addModelOptions(command);
   command.action(async (files: string[], options: CompressCommandOptions) => {
-    if (options.decompress) {
+    if (options.decompress || options.test) {
       if (options.blockSize !== undefined) {
         throw new CliError("--block-size applies to compression only", EXIT.usage);
       }

@@ -8,7 +8,7 @@ import { Command } from "commander";
 import { decompressStream } from "./_codec.ts";
 import { CliError, EXIT, type ExitCode } from "./_errors.ts";
 import { resolveModel } from "./_model.ts";
-import { addFileOptions, addModelOptions, type FileOptions } from "./_options.ts";
+import { addFileOptions, addModelOptions, addTestOption, type FileOptions } from "./_options.ts";
 import { effectiveWorkers } from "./_parse.ts";
 import { checkUsage, type Direction, transferAll } from "./_transfer.ts";
 
@@ -58,10 +58,12 @@ export function decompressCommand(run: (code: ExitCode) => void): Command {
     .summary("decompress FILE.mbz to FILE, or stdin to stdout (also: megazip -d)")
     .description(
       "Decompress FILE.mbz to FILE (keeping the inputs), or stdin to stdout.\n" +
-        "The output file appears only after every checksum verified.",
+        "The output file appears only after every checksum verified.\n" +
+        "With -t, only test the archives: decode them and check every checksum, writing nothing.",
     )
     .argument("[files...]", "archives to decompress; none or - reads stdin and writes stdout");
   addFileOptions(command);
+  addTestOption(command);
   addModelOptions(command);
   command.action(async (files: string[], options: FileOptions) => {
     run(await decompressFiles(files, options));

@@ -25,12 +25,17 @@ async function makeArchive(): Promise<{ original: Uint8Array; archive: Uint8Arra
   return { original, archive: result.stdout };
 }
 
-/** Decompresses `bytes` saved as x.mbz and checks the failure is clean and leaves nothing. */
+/**
+ * Decompresses `bytes` saved as x.mbz, then tests them (-t), and checks that both fail cleanly
+ * and leave nothing.
+ */
 async function assertRejected(bytes: Uint8Array, label: string): Promise<void> {
   await using tmp = await tempDir();
   await Deno.writeFile(`${tmp.dir}/x.mbz`, bytes);
   const result = await megazip(["-d", "x.mbz", ...NO_MODEL], { cwd: tmp.dir });
   assertCleanFailure(result, 1, /^megazip: cannot decompress x\.mbz: /);
+  const tested = await megazip(["-t", "x.mbz", ...NO_MODEL], { cwd: tmp.dir });
+  assertCleanFailure(tested, 1, /^megazip: cannot test x\.mbz: /);
   assert.deepEqual(await listDir(tmp.dir), ["x.mbz"], `${label}: no output or temp file left`);
   assert.deepEqual(await Deno.readFile(`${tmp.dir}/x.mbz`), bytes, `${label}: input untouched`);
 }
@@ -171,6 +176,10 @@ Deno.test("megazip reports usage errors with exit code 2", async () => {
     [["-c", "-o", "x", "a"], /-o and -c cannot be used together/],
     [["-c", "a", "b"], /several files/],
     [["score"], /missing required argument/],
+    [["-t", "-o", "x", "a"], /-t writes nothing/],
+    [["-t", "-c", "a"], /-t writes nothing/],
+    [["decompress", "-t", "--rm", "a"], /-t writes nothing/],
+    [["-t", "-B", "4K", "a"], /--block-size applies to compression only/],
   ];
   for (const [args, pattern] of cases) {
     assertCleanFailure(await megazip(args, { cwd: tmp.dir }), 2, pattern);

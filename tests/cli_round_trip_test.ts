@@ -29,6 +29,38 @@ Deno.test("megazip FILE then megazip -d FILE.mbz round-trips with default names,
   assert.deepEqual(await listDir(tmp.dir), ["a.txt", "a.txt.mbz", "orig.txt"]);
 });
 
+Deno.test("megazip -t tests archives without writing anything, from files and stdin", async () => {
+  await using tmp = await tempDir();
+  const original = sampleBytes(7000, 5);
+  await Deno.writeFile(`${tmp.dir}/a.txt`, original);
+  await Deno.writeFile(`${tmp.dir}/b.txt`, sampleBytes(3000, 6));
+  const made = await megazip(["a.txt", "b.txt", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(made.code, 0, made.stderr);
+  await Deno.remove(`${tmp.dir}/a.txt`);
+  await Deno.remove(`${tmp.dir}/b.txt`);
+  const before = await listDir(tmp.dir);
+
+  for (const args of [["-t", "a.txt.mbz", "b.txt.mbz"], ["decompress", "--test", "a.txt.mbz"]]) {
+    const tested = await megazip([...args, ...NO_MODEL], { cwd: tmp.dir });
+    assert.equal(tested.code, 0, tested.stderr);
+    assert.equal(tested.stderr, "");
+    assert.equal(tested.stdout.length, 0, "-t writes nothing to stdout");
+    assert.deepEqual(await listDir(tmp.dir), before, "-t writes no file and removes none");
+  }
+  const verbose = await megazip(["-tv", "a.txt.mbz", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(verbose.code, 0, verbose.stderr);
+  const size = (await Deno.stat(`${tmp.dir}/a.txt.mbz`)).size;
+  assert.match(
+    verbose.stderr,
+    new RegExp(`^megazip: a\\.txt\\.mbz: ${size} -> 7000 bytes, [0-9.]+ bits per byte: OK\n$`),
+  );
+
+  const archive = await Deno.readFile(`${tmp.dir}/a.txt.mbz`);
+  const piped = await megazip(["-t", ...NO_MODEL], { stdin: archive });
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.equal(piped.stdout.length, 0);
+});
+
 Deno.test("megazip compress and decompress subcommands round-trip the empty file", async () => {
   await using tmp = await tempDir();
   await Deno.writeFile(`${tmp.dir}/empty`, new Uint8Array());
