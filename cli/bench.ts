@@ -95,8 +95,8 @@ export function benchCommand(run: (code: ExitCode) => void): Command {
   return new Command("bench")
     .summary("benchmark against gzip, bzip2, xz, zstd and brotli")
     .description(
-      "Benchmark megazip against gzip, bzip2, xz, zstd and brotli on the Canterbury and Calgary\n" +
-        "corpora; writes bench/results/latest.json and bench/RESULTS.md (same as `deno task bench`)",
+      "Benchmark megazip against gzip, bzip2, xz, zstd and brotli on the Canterbury and Calgary " +
+        "corpora; writes bench/results/latest.json and bench/RESULTS.md (same as `deno task bench`).",
     )
     .addOption(new Option("--quick", "a few small files only; never writes RESULTS.md"))
     .addOption(new Option("--json", "print the report as JSON"))

@@ -82,8 +82,9 @@ export function compressCommand(run: (code: ExitCode) => void): Command {
     .summary("compress FILEs to FILE.mbz, or stdin to stdout (the default command)")
     .description(
       "Compress FILEs to FILE.mbz (keeping the inputs), or stdin to stdout.\n" +
-        "This is the default command: `megazip FILE` compresses, `megazip -d FILE.mbz` decompresses,\n" +
-        "`megazip -t FILE.mbz` tests an archive (decodes it and checks every checksum, writing nothing).",
+        "This is the default command: `megazip FILE` compresses, `megazip -d FILE.mbz` " +
+        "decompresses, and `megazip -t FILE.mbz` tests an archive (decodes it and checks every " +
+        "checksum, writing nothing).",
     )
     .argument("[files...]", "files to compress; none or - reads stdin and writes stdout")
     .addOption(

@@ -59,7 +59,8 @@ export function decompressCommand(run: (code: ExitCode) => void): Command {
     .description(
       "Decompress FILE.mbz to FILE (keeping the inputs), or stdin to stdout.\n" +
         "The output file appears only after every checksum verified.\n" +
-        "With -t, only test the archives: decode them and check every checksum, writing nothing.",
+        "With -t, only test the archives: decode them and check every checksum, writing " +
+        "nothing.",
     )
     .argument("[files...]", "archives to decompress; none or - reads stdin and writes stdout");
   addFileOptions(command);

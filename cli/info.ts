@@ -400,9 +400,9 @@ export function infoCommand(run: (code: ExitCode) => void): Command {
   const command = new Command("info")
     .summary("print an archive's header and blocks, or a model file's contents (--json)")
     .description(
-      "Print an archive's header and blocks: format, model, sizes and methods, and the model's\n" +
-        "config (hash tables included) when the model at hand is the archive's.\n" +
-        "Blocks are decoded to check their checksums (exit 1 on a mismatch) unless --no-verify.\n" +
+      "Print an archive's header and blocks: format, model, sizes and methods, and the model's " +
+        "config (hash tables included) when the model at hand is the archive's. Blocks are " +
+        "decoded to check their checksums (exit 1 on a mismatch) unless --no-verify.\n" +
         "Given a model file (.mgb), print its version, identity, config, storage and training.",
     )
     .argument("[file]", "the archive or model file; none or - reads stdin")

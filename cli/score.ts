@@ -121,7 +121,8 @@ export function scoreCommand(run: (code: ExitCode) => void): Command {
     .summary("print bits per byte of each FILE and in total (--json)")
     .description(
       "Print the exact compressed size of each FILE in bits per byte, and the total.\n" +
-        "Bits count the whole archive (header, framing, checksums): bits = 8 × archive size.",
+        "Bits count the whole archive (header, framing, checksums): bits = 8 × archive " +
+        "size.",
     )
     .argument("<files...>", "files to score; - reads stdin")
     .addOption(new Option("--json", "print JSON for scripts: { files: [...], total: {...} }"));

@@ -398,7 +398,8 @@ export function trainCommand(): Command {
   return new Command("train")
     .description(
       "Train a MEGABYTE model (tfjs), continue a run, or export a run as a model file.\n" +
-        "A run folder holds log.jsonl, loss.svg and ckpt/ (weights, optimizer state, step, RNG, data identity).",
+        "A run folder holds log.jsonl, loss.svg and ckpt/ (weights, optimizer state, step, RNG, " +
+        "data identity).",
     )
     .addOption(
       new Option(
