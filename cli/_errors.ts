@@ -133,7 +133,7 @@ export function describeError(
   if (error instanceof RangeError) {
     // Reading an archive, a RangeError is an absurd value in it; otherwise a bad option value
     // that the library refused (e.g. a block size out of range).
-    const reading = action === "decompress" || action === "test" || action === "inspect";
+    const reading = ["decompress", "test", "inspect", "list"].includes(action);
     return {
       message: `${what}: ${oneLine(error)}`,
       exitCode: reading ? EXIT.badInput : EXIT.usage,

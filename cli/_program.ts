@@ -30,6 +30,7 @@ Examples:
   megazip -d README.md.mbz -o r.md  decompress to r.md
   megazip -c README.md > r.mbz      compress to stdout
   megazip -t README.md.mbz          test an archive: decode it, check every checksum, write nothing
+  megazip -l *.mbz                  list archives: sizes, bits per byte, blocks, methods
   tar c dir | megazip > dir.tar.mbz compress stdin to stdout
   megazip score book1 paper1        bits per byte, no archive written
   megazip info README.md.mbz        header and blocks of an archive

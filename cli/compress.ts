@@ -1,6 +1,6 @@
 /**
  * `megazip compress [FILE...]`, also the default command (`megazip FILE`), and `-d` for
- * decompression and `-t` for testing archives, as in gzip, xz and zstd.
+ * decompression, `-t` for testing archives and `-l` for listing them, as in gzip, xz and zstd.
  *
  * @module
  */
@@ -18,6 +18,7 @@ import {
 import { effectiveWorkers } from "./_parse.ts";
 import { checkUsage, type Direction, transferAll } from "./_transfer.ts";
 import { decompressFiles } from "./decompress.ts";
+import { listFiles } from "./list.ts";
 
 /** The suffix of megazip archives. */
 export const SUFFIX = ".mbz";
@@ -26,6 +27,8 @@ export const SUFFIX = ".mbz";
 export interface CompressCommandOptions extends FileOptions {
   /** `-d`: decompress instead. */
   decompress?: boolean;
+  /** `-l`: list archives instead. */
+  list?: boolean;
   /** `--block-size`. */
   blockSize?: number;
 }
@@ -83,19 +86,32 @@ export function compressCommand(run: (code: ExitCode) => void): Command {
     .description(
       "Compress FILEs to FILE.mbz (keeping the inputs), or stdin to stdout.\n" +
         "This is the default command: `megazip FILE` compresses, `megazip -d FILE.mbz` " +
-        "decompresses, and `megazip -t FILE.mbz` tests an archive (decodes it and checks every " +
-        "checksum, writing nothing).",
+        "decompresses, `megazip -t FILE.mbz` tests an archive (decodes it and checks every " +
+        "checksum, writing nothing), and `megazip -l FILE.mbz` lists its sizes without decoding.",
     )
     .argument("[files...]", "files to compress; none or - reads stdin and writes stdout")
     .addOption(
       new Option("-d, --decompress", "decompress instead (same as `megazip decompress`)"),
+    )
+    .addOption(
+      new Option(
+        "-l, --list",
+        "list archives: sizes, bits per byte, blocks and methods, without decoding",
+      ),
     );
   addFileOptions(command);
   addTestOption(command);
   addBlockSizeOption(command);
   addModelOptions(command);
   command.action(async (files: string[], options: CompressCommandOptions) => {
-    if (options.decompress || options.test) {
+    if (options.list) {
+      const others = options.decompress || options.test || options.output !== undefined ||
+        options.stdout || options.rm || options.blockSize !== undefined;
+      if (others) {
+        throw new CliError("-l only lists: drop -d, -t, -o, -c, --rm and -B", EXIT.usage);
+      }
+      run(await listFiles(files));
+    } else if (options.decompress || options.test) {
       if (options.blockSize !== undefined) {
         throw new CliError("--block-size applies to compression only", EXIT.usage);
       }

@@ -1,6 +1,6 @@
 /**
- * `megazip info`, `megazip score`, `--help` and `--version` end to end: their JSON parses and
- * agrees with the archives the CLI writes.
+ * `megazip info`, `megazip -l`, `megazip score`, `--help` and `--version` end to end: their JSON
+ * parses and agrees with the archives the CLI writes.
  */
 import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
@@ -20,6 +20,71 @@ import {
 } from "./_cli_helpers.ts";
 
 const NO_MODEL = ["--no-model", "--workers", "1"];
+
+Deno.test("megazip -l lists archives from their block headers, with a total, and goes on past a bad one", async () => {
+  await using tmp = await tempDir();
+  await Deno.writeFile(`${tmp.dir}/f`, sampleBytes(10_000, 31));
+  await Deno.writeFile(`${tmp.dir}/g`, new Uint8Array(3000));
+  const made = await megazip(["-B", "4K", "f", "g", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(made.code, 0, made.stderr);
+  const size = async (name: string) => (await Deno.stat(`${tmp.dir}/${name}`)).size;
+  const info = JSON.parse(
+    new TextDecoder().decode(
+      (await megazip(["info", "--json", "f.mbz", ...NO_MODEL], { cwd: tmp.dir })).stdout,
+    ),
+  );
+  const methods = [...new Set(info.blocks.map((b: { method: string }) => b.method))].join(",");
+
+  const listed = await megazip(["-l", "f.mbz", "g.mbz"], { cwd: tmp.dir });
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.equal(listed.stderr, "");
+  const rows = new TextDecoder().decode(listed.stdout).trimEnd().split("\n")
+    .map((line) => line.trim().split(/\s+/));
+  assert.deepEqual(rows[0], [
+    "compressed",
+    "uncompressed",
+    "bits/byte",
+    "blocks",
+    "methods",
+    "name",
+  ]);
+  const [f, g] = [await size("f.mbz"), await size("g.mbz")];
+  assert.deepEqual(rows[1], [
+    String(f),
+    "10000",
+    (8 * f / 10000).toFixed(3),
+    "3",
+    methods,
+    "f.mbz",
+  ]);
+  assert.equal(rows[2]![1], "3000");
+  assert.equal(rows[2]![5], "g.mbz");
+  assert.deepEqual(rows[3], [
+    String(f + g),
+    "13000",
+    (8 * (f + g) / 13000).toFixed(3),
+    "4",
+    "2",
+    "archives",
+  ]);
+
+  // Not an archive, and a truncated one: one line each on stderr, the others still listed.
+  await Deno.writeTextFile(`${tmp.dir}/x.mbz`, "not an archive");
+  await Deno.writeFile(`${tmp.dir}/t.mbz`, (await Deno.readFile(`${tmp.dir}/f.mbz`)).slice(0, 40));
+  const bad = await megazip(["-l", "x.mbz", "f.mbz", "t.mbz"], { cwd: tmp.dir });
+  assert.equal(bad.code, 1);
+  const errors = bad.stderr.trimEnd().split("\n");
+  assert.equal(errors.length, 2, bad.stderr);
+  assert.match(errors[0]!, /^megazip: cannot list x\.mbz: /);
+  assert.match(errors[1]!, /^megazip: cannot list t\.mbz: /);
+  assert.match(new TextDecoder().decode(bad.stdout), / f\.mbz\n/);
+
+  // From stdin, and the options that do not go with it.
+  const piped = await megazip(["-l"], { stdin: await Deno.readFile(`${tmp.dir}/g.mbz`) });
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.match(new TextDecoder().decode(piped.stdout), / 3000 .* stdin\n$/);
+  assertCleanFailure(await megazip(["-l", "-d", "f.mbz"], { cwd: tmp.dir }), 2, /-l only lists/);
+});
 
 Deno.test("megazip info --json describes the archive's header and blocks", async () => {
   await using tmp = await tempDir();
