@@ -99,8 +99,7 @@ async function transferOne(
   const input: Input = await openInput(name, action);
   let outPath: string | null;
   try {
-    if (options.test) outPath = null;
-    else if (options.stdout || options.output === "-") outPath = null;
+    if (options.test || options.stdout || options.output === "-") outPath = null;
     else if (options.output !== undefined) outPath = options.output;
     else if (input.path === null) outPath = null;
     else outPath = direction.outputName(input.path, options.force === true);
