@@ -252,9 +252,13 @@ Deno.test("megazip names the model in the archive and refuses another or a missi
   for (const model of [["--no-model"], ["--model", "b.mgb"]]) {
     const result = await megazip(["-d", "in.mbz", "-o", "out", ...model], { cwd: tmp.dir });
     assertCleanFailure(result, 4, /^megazip: cannot decompress in\.mbz: .*model/);
+    const tested = await megazip(["-t", "in.mbz", ...model], { cwd: tmp.dir });
+    assertCleanFailure(tested, 4, /^megazip: cannot test in\.mbz: .*model/);
     assert.deepEqual(await listDir(tmp.dir), ["a.mgb", "b.mgb", "in", "in.mbz"]);
   }
   const env = { MEGAZIP_MODEL: "a.mgb" };
+  const tested = await megazip(["-t", "in.mbz", "-T", "1"], { cwd: tmp.dir, env });
+  assert.equal(tested.code, 0, tested.stderr);
   const back = await megazip(["-d", "in.mbz", "-o", "out", "-T", "1"], { cwd: tmp.dir, env });
   assert.equal(back.code, 0, back.stderr);
   assert.deepEqual(await Deno.readFile(`${tmp.dir}/out`), original);
