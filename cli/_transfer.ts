@@ -96,7 +96,7 @@ async function transferOne(
   direction: Direction,
 ): Promise<void> {
   const { action } = direction;
-  const input: Input = await openInput(name, action);
+  const input: Input = await openInput(name, options.test ? "test" : action);
   let outPath: string | null;
   try {
     if (options.test || options.stdout || options.output === "-") outPath = null;

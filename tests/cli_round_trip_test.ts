@@ -55,6 +55,10 @@ Deno.test("megazip -t tests archives without writing anything, from files and st
     new RegExp(`^megazip: a\\.txt\\.mbz: ${size} -> 7000 bytes, [0-9.]+ bits per byte: OK\n$`),
   );
 
+  const missing = await megazip(["-t", "gone.mbz", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(missing.code, 3);
+  assert.equal(missing.stderr, "megazip: cannot test gone.mbz: no such file\n");
+
   const archive = await Deno.readFile(`${tmp.dir}/a.txt.mbz`);
   const piped = await megazip(["-t", ...NO_MODEL], { stdin: archive });
   assert.equal(piped.code, 0, piped.stderr);
