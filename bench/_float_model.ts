@@ -1,5 +1,6 @@
 /**
- * Internal: the float (tfjs) side of the model benches, `float_eval.ts` and `patch_position.ts`.
+ * Internal: the float (tfjs) side of the model benches (`float_eval.ts`, `dynamic_eval.ts`,
+ * `patch_position.ts`, …).
  *
  * @module
  */
@@ -8,6 +9,9 @@ import { DEFAULT_MODEL_URL } from "../cli/_model.ts";
 import { loadModel } from "../lib/model/model_file_read.ts";
 import type { ModelFile } from "../lib/model/model_file_types.ts";
 import { Megabyte } from "../lib/model/megabyte.ts";
+import type { MegabyteConfig } from "../lib/model/config.ts";
+import { segmentMatchRows } from "../lib/predict/long_match.ts";
+import { DEFAULT_BLOCK_SIZE } from "../codec/_common/format.ts";
 import {
   TRAIN_BACKENDS,
   type TrainBackendName,
@@ -49,4 +53,23 @@ export function byteLogProbs(model: Megabyte, x: tf.Tensor2D, grams?: tf.Tensor3
     const logp = tf.logSoftmax(model.logits(x, grams), -1); // (n, L, 256)
     return tf.sum(tf.mul(logp, tf.oneHot(x, 256)), -1) as tf.Tensor2D; // (n, L)
   });
+}
+
+/**
+ * The match rows that "mix-long" gives each byte of a file (codec/FORMAT.md, Appendix D): found
+ * in the whole block before it, the file cut into the encoder's default blocks (1 MiB). None for
+ * a model without a match row.
+ *
+ * @param config The model's config (its `matchLength`).
+ * @param bytes The whole file.
+ * @returns One row per byte (−1: no match), or undefined.
+ */
+export function blockMatchRows(config: MegabyteConfig, bytes: Uint8Array): Int32Array | undefined {
+  const k = config.matchLength ?? 0;
+  if (k === 0) return undefined;
+  const rows = new Int32Array(bytes.length);
+  for (let at = 0; at < bytes.length; at += DEFAULT_BLOCK_SIZE) {
+    rows.set(segmentMatchRows(bytes.subarray(at, at + DEFAULT_BLOCK_SIZE), k), at);
+  }
+  return rows;
 }

@@ -17,19 +17,19 @@
  *
  * `--tables DIR` (with one learning rate) also writes the adapting model's integer tables for
  * every byte (`freqsFromLogits` of its float logits, as the engine turns logits into a table) of
- * files of at most one block (1 MiB, as `sse_bpb.ts` reads them), where `bench/sse_bpb.ts --cache DIR` reads a model's tables: then `sse_bpb.ts` gives what the
- * adaptation would do to the archives' block methods 4, 5 and 6 (it computes cm's tables itself).
+ * files of at most one block (1 MiB, as `sse_bpb.ts` reads them), where `bench/sse_bpb.ts --cache
+ * DIR` reads a model's tables: then `sse_bpb.ts` gives what the adaptation would do to the
+ * archives' block methods 4, 5 and 6 (it computes cm's tables itself).
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
 import { ngramTensor } from "../lib/model/megabyte.ts";
-import { segmentMatchRows } from "../lib/predict/long_match.ts";
 import { DEFAULT_BLOCK_SIZE } from "../codec/_common/format.ts";
 import { AdamW } from "../lib/train/adamw.ts";
 import { freqsFromLogits } from "../lib/engine/reference.ts";
-import { DEFAULT_MODEL, openFloatModel } from "./_float_model.ts";
+import { blockMatchRows, DEFAULT_MODEL, openFloatModel } from "./_float_model.ts";
 import { writeKeptTables } from "./sse_bpb.ts";
 
 const { values, positionals } = parseArgs({
@@ -114,11 +114,7 @@ for (const path of positionals) {
   if (tablesDir !== undefined && all.length > DEFAULT_BLOCK_SIZE) {
     throw new RangeError(`--tables takes files of at most ${DEFAULT_BLOCK_SIZE} bytes: ${path}`);
   }
-  const k = file.config.matchLength ?? 0;
-  const rows = values.long && k > 0 ? new Int32Array(all.length) : undefined;
-  for (let at = 0; rows && at < all.length; at += DEFAULT_BLOCK_SIZE) {
-    rows.set(segmentMatchRows(all.subarray(at, at + DEFAULT_BLOCK_SIZE), k), at);
-  }
+  const rows = values.long ? blockMatchRows(file.config, all) : undefined;
   const windows = Math.ceil(all.length / T);
   const n = limit > 0 ? Math.min(limit, windows) : windows;
   const end = Math.min(all.length, n * T);

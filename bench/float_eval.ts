@@ -24,10 +24,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
 import { ngramTensor } from "../lib/model/megabyte.ts";
-import { segmentMatchRows } from "../lib/predict/long_match.ts";
 import { concatBytes } from "../codec/_common/bytes.ts";
-import { DEFAULT_BLOCK_SIZE } from "../codec/_common/format.ts";
-import { byteLogProbs, DEFAULT_MODEL, openFloatModel } from "./_float_model.ts";
+import { blockMatchRows, byteLogProbs, DEFAULT_MODEL, openFloatModel } from "./_float_model.ts";
 
 const { values, positionals } = parseArgs({
   options: {
@@ -42,8 +40,13 @@ const { file, model } = await openFloatModel(values.model!, values.backend!);
 const T = file.config.context;
 /** Full-length segments go through the model this many at a time (8 overflows the wasm heap with local4). */
 const BATCH = 4;
-/** The encoder's default block, the reach of --long's match rows. */
-const BLOCK = DEFAULT_BLOCK_SIZE;
+/** `--stride`: validated once, before any file. */
+const stride = values.stride === undefined ? undefined : Number(values.stride);
+if (stride !== undefined && !(stride > 0 && T % stride === 0)) {
+  throw new RangeError(`--stride must divide the context, ${T}`);
+}
+/** Bits of some bytes, raw and through the floor. */
+type Add = (bits: [number, number]) => void;
 /**
  * Bits of `n` segments of L bytes, `segments` end to end, under the model: the float
  * cross-entropy, and the same probabilities through the coder's floor, `(1 + p·65280)/65536`
@@ -61,7 +64,8 @@ async function bits(
     const x = tf.tensor2d(Int32Array.from(segments), [n, L], "int32"); // (n, L)
     const grams = ngramTensor(file.config, segments, n, L, matchRows); // (n, L, G) or none
     // Only each segment's last `scored` bytes count (all of them unless --stride).
-    const logp = tf.slice(byteLogProbs(model, x, grams), [0, L - scored], [n, scored]); // (n, scored)
+    const all = byteLogProbs(model, x, grams); // (n, L)
+    const logp = tf.slice(all, [0, L - scored], [n, scored]); // (n, scored)
     const p = tf.exp(logp);
     const floor = tf.log(tf.div(tf.add(tf.mul(p, 65280), 1), 65536)); // (n, scored)
     return [tf.sum(logp), tf.sum(floor)];
@@ -74,51 +78,55 @@ async function bits(
   return out;
 }
 
+/** Adds the bits of every byte of `bytes` to `add`, in the codec's independent windows of T. */
+async function windowed(bytes: Uint8Array, rows: Int32Array | undefined, add: Add): Promise<void> {
+  const full = Math.floor(bytes.length / T);
+  for (let first = 0; first < full; first += BATCH) {
+    const n = Math.min(BATCH, full - first);
+    const [from, to] = [first * T, (first + n) * T];
+    add(await bits(bytes.subarray(from, to), n, rows?.subarray(from, to)));
+  }
+  if (full * T < bytes.length) {
+    add(await bits(bytes.subarray(full * T), 1, rows?.subarray(full * T)));
+  }
+}
+
+/**
+ * Adds the bits of every byte of `bytes` (longer than T) to `add`, in windows that overlap: the
+ * first scores all its bytes, the ones starting at S, 2S, … their last S, and one more, ending
+ * at the file's end, what is left.
+ */
+async function strided(
+  bytes: Uint8Array,
+  rows: Int32Array | undefined,
+  S: number,
+  add: Add,
+): Promise<void> {
+  const cut = (s: number) => bytes.subarray(s, s + T);
+  const rowsOf = (s: number) => rows?.subarray(s, s + T);
+  add(await bits(cut(0), 1, rowsOf(0)));
+  const starts: number[] = [];
+  for (let s = S; s + T <= bytes.length; s += S) starts.push(s);
+  for (let i = 0; i < starts.length; i += BATCH) {
+    const group = starts.slice(i, i + BATCH);
+    const groupRows = rows && concatRows(group.map((s) => rowsOf(s)!));
+    add(await bits(concatBytes(group.map(cut)), group.length, groupRows, S));
+  }
+  const done = (starts.at(-1) ?? 0) + T;
+  if (done < bytes.length) {
+    const s = bytes.length - T;
+    add(await bits(cut(s), 1, rowsOf(s), bytes.length - done));
+  }
+}
+
 console.log("file\tbytes\tfloat bpb\tfloat bpb through the 1/65536 floor");
 for (const path of positionals) {
   const bytes = await Deno.readFile(path);
   let raw = 0, floored = 0;
-  const full = Math.floor(bytes.length / T);
-  const add = ([r, f]: [number, number]) => (raw += r, floored += f);
-  // --long: rows over each block of the file, as the encoder cuts it (1 MiB, a multiple of T).
-  const k = file.config.matchLength ?? 0;
-  const rows = values.long && k > 0 ? new Int32Array(bytes.length) : undefined;
-  for (let at = 0; rows && at < bytes.length; at += BLOCK) {
-    rows.set(segmentMatchRows(bytes.subarray(at, at + BLOCK), k), at);
-  }
-  const rowsOf = (from: number, to: number) => rows?.subarray(from, to);
-  if (values.stride && bytes.length > T) {
-    const S = Number(values.stride);
-    if (!(S > 0 && T % S === 0)) throw new Error(`--stride must divide ${T}`);
-    add(await bits(bytes.subarray(0, T), 1, rowsOf(0, T)));
-    // Windows start at S, 2S, …; each scores its last S bytes. Then one more, ending at the
-    // file's end, scores what is left.
-    const starts: number[] = [];
-    for (let s = S; s + T <= bytes.length; s += S) starts.push(s);
-    const cut = (s: number) => bytes.subarray(s, s + T);
-    for (let i = 0; i < starts.length; i += BATCH) {
-      const group = starts.slice(i, i + BATCH);
-      const rowsOfGroup = rows ? concatRows(group.map((s) => rowsOf(s, s + T)!)) : undefined;
-      add(await bits(concatBytes(group.map(cut)), group.length, rowsOfGroup, S));
-    }
-    const done = (starts.at(-1) ?? 0) + T;
-    if (done < bytes.length) {
-      const s = bytes.length - T;
-      add(await bits(cut(s), 1, rowsOf(s, s + T), bytes.length - done));
-    }
-    const bpb = (b: number) => (b / bytes.length).toFixed(4);
-    console.log(`${path}\t${bytes.length}\t${bpb(raw)}\t${bpb(floored)}`);
-    continue;
-  }
-  for (let first = 0; first < full; first += BATCH) {
-    const n = Math.min(BATCH, full - first);
-    add(
-      await bits(bytes.subarray(first * T, (first + n) * T), n, rowsOf(first * T, (first + n) * T)),
-    );
-  }
-  if (full * T < bytes.length) {
-    add(await bits(bytes.subarray(full * T), 1, rowsOf(full * T, bytes.length)));
-  }
+  const add: Add = ([r, f]) => (raw += r, floored += f);
+  const rows = values.long ? blockMatchRows(file.config, bytes) : undefined;
+  if (stride !== undefined && bytes.length > T) await strided(bytes, rows, stride, add);
+  else await windowed(bytes, rows, add);
   const bpb = (b: number) => (b / bytes.length).toFixed(4);
   console.log(`${path}\t${bytes.length}\t${bpb(raw)}\t${bpb(floored)}`);
 }

@@ -42,7 +42,8 @@ function cached(path: string | null, compute: () => Uint32Array): Uint32Array {
   if (path !== null) {
     try {
       const kept = new Uint16Array(Deno.readFileSync(path).buffer);
-      const tables = new Uint32Array(kept.length); // a loop: `from` with a map runs out of heap on book1
+      // A loop: `Uint32Array.from` with a map runs out of heap on book1.
+      const tables = new Uint32Array(kept.length);
       for (let i = 0; i < kept.length; i++) tables[i] = kept[i]! + 1;
       return tables;
     } catch (e) {

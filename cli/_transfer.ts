@@ -7,6 +7,7 @@
 import { CliError, describeError, EXIT, type ExitCode, printError } from "./_errors.ts";
 import type { FileOptions } from "./_options.ts";
 import { type Input, isStdio, openInput, openOutput, type Output } from "./_files.ts";
+import { bitsPerByte, countBytes } from "./_measure.ts";
 import { startProgress } from "./_progress.ts";
 
 /** What differs between compressing and decompressing. */
@@ -39,18 +40,6 @@ function discardOutput(): Output {
     commit: () => Promise.resolve(),
     abort: () => Promise.resolve(),
   };
-}
-
-/** A pass-through stream that counts the bytes it sees. */
-function counter(onBytes: (total: number) => void): TransformStream<Uint8Array, Uint8Array> {
-  let total = 0;
-  return new TransformStream({
-    transform(chunk, controller) {
-      total += chunk.length;
-      onBytes(total);
-      controller.enqueue(chunk);
-    },
-  });
 }
 
 /**
@@ -129,14 +118,14 @@ async function transferOne(
   let bytesOut = 0;
   try {
     await input.readable
-      .pipeThrough(counter((n) => {
+      .pipeThrough(countBytes((n) => {
         bytesIn = n;
         if (!byCodec) progress.update(n);
       }))
       .pipeThrough(direction.stream((n) => {
         if (byCodec) progress.update(n);
       }))
-      .pipeThrough(counter((n) => bytesOut = n))
+      .pipeThrough(countBytes((n) => bytesOut = n))
       .pipeTo(output.writable);
     await output.commit();
   } catch (error) {
@@ -150,7 +139,7 @@ async function transferOne(
   }
   if (options.verbose) {
     const [raw, coded] = action === "compress" ? [bytesIn, bytesOut] : [bytesOut, bytesIn];
-    const bpb = raw > 0 ? (8 * coded / raw).toFixed(3) : "-";
+    const bpb = bitsPerByte(coded, raw);
     const line = options.test
       ? `${input.name}: ${coded} -> ${raw} bytes, ${bpb} bits per byte: OK`
       : `${input.name}: ${raw} -> ${coded} bytes, ${bpb} bits per byte -> ${output.name}`;

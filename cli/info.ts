@@ -26,6 +26,7 @@ import {
   printError,
 } from "./_errors.ts";
 import { openInput } from "./_files.ts";
+import { bitsPerByte, countBytes } from "./_measure.ts";
 import { resolveModel } from "./_model.ts";
 import { addModelOptions, type ModelOptions } from "./_options.ts";
 import { effectiveWorkers } from "./_parse.ts";
@@ -229,7 +230,6 @@ function toHex(bytes: Uint8Array): string {
 
 /** Formats the report as text for people. */
 export function formatInfo(report: InfoReport): string {
-  const bpb = (coded: number, raw: number) => raw > 0 ? (8 * coded / raw).toFixed(3) : "-";
   const model = report.modelHash === ""
     ? "none"
     : `${report.modelName || "(unnamed)"} ${report.modelHash}`;
@@ -241,7 +241,7 @@ export function formatInfo(report: InfoReport): string {
     `block size    ${report.blockSize} bytes`,
     `content       ${report.contentSize} bytes`,
     `archive size  ${report.archiveBytes} bytes (${
-      bpb(report.archiveBytes, report.contentSize)
+      bitsPerByte(report.archiveBytes, report.contentSize)
     } bits per byte)`,
     `checksum      ${
       !report.checksumChecked ? "not checked" : report.checksumOk ? "ok" : "MISMATCH"
@@ -255,7 +255,7 @@ export function formatInfo(report: InfoReport): string {
       String(b.rawSize),
       String(b.codedSize),
       String(b.segments),
-      bpb(b.codedSize, b.rawSize),
+      bitsPerByte(b.codedSize, b.rawSize),
     ]);
     const header = ["block", "method", "raw", "coded", "segments", "bpb"];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -355,14 +355,7 @@ async function inspect(
   const workers = effectiveWorkers(options.workers);
   try {
     let archiveBytes = 0;
-    const counted = readable.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          archiveBytes += chunk.length;
-          controller.enqueue(chunk);
-        },
-      }),
-    );
+    const counted = readable.pipeThrough(countBytes((n) => archiveBytes = n));
     const info = await inspectArchive(counted, { model, workers, verify: options.verify });
     // Whatever inspectArchive left unread still counts towards the archive's size.
     if (size !== null) archiveBytes = size;

@@ -7,6 +7,7 @@
 import { inspectArchive } from "./_codec.ts";
 import { CliError, describeError, EXIT, type ExitCode, printError } from "./_errors.ts";
 import { isStdio, openInput } from "./_files.ts";
+import { bitsPerByte, countBytes } from "./_measure.ts";
 
 /** One listed archive. */
 interface Listed {
@@ -21,14 +22,7 @@ interface Listed {
 async function listOne(name: string | undefined): Promise<Listed> {
   const input = await openInput(name, "list");
   let archiveBytes = 0;
-  const counted = input.readable.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        archiveBytes += chunk.length;
-        controller.enqueue(chunk);
-      },
-    }),
-  );
+  const counted = input.readable.pipeThrough(countBytes((n) => archiveBytes = n));
   const info = await inspectArchive(counted, { verify: false });
   const methods = [...new Set(info.blocks.map((block) => block.method))];
   return {
@@ -52,11 +46,6 @@ function row(
   return `${archive.padStart(12)} ${content.padStart(13)} ${bpb.padStart(9)} ${
     blocks.padStart(6)
   }  ${methods.padEnd(14)} ${name}`;
-}
-
-/** Bits per byte of `coded` archive bytes for `raw` content bytes, or "-" for empty content. */
-function bitsPerByte(coded: number, raw: number): string {
-  return raw > 0 ? (8 * coded / raw).toFixed(3) : "-";
 }
 
 /**

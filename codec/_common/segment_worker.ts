@@ -5,9 +5,9 @@
  * with "cm" never loads the neural engine: the other methods' module is imported on first use.
  * The first request of a model method ("neural", "mix", "mix-long", "mix-sse", "mix-sse2") or
  * "tables" loads the model into one engine, which all their predictors share, and drops the
- * worker's copy of the model: the engine holds what it runs, so the copy's matrices are not kept twice for the worker's life. A "tables"
- * request gives the neural tables of one window of a mix segment (`mix_pipeline.ts`), given its
- * match rows for "mix-long", "mix-sse" and "mix-sse2".
+ * worker's copy of the model: the engine holds what it runs, so the copy's matrices are not kept
+ * twice for the worker's life. A "tables" request gives the neural tables of one window of a mix
+ * segment (`mix_pipeline.ts`), given its match rows for "mix-long", "mix-sse" and "mix-sse2".
  *
  * @module
  */

@@ -2,7 +2,8 @@
 /**
  * What the two secondary-estimation stages (`sse.ts`, method 5, and `sse2.ts`, method 6) share:
  * the log2 odds and their inverse, the adaptive probability map, the node tree, the match map's
- * contexts, and maps 0–3 with their fixed average ({@link BaseMaps}). Every step is a float64 +, −, ×, ÷, comparison, floor or table lookup in a fixed order.
+ * contexts, and maps 0–3 with their fixed average ({@link BaseMaps}). Every step is a float64 +,
+ * −, ×, ÷, comparison, floor or table lookup in a fixed order.
  *
  * @module
  */

@@ -126,8 +126,8 @@ class SegmentSse2 implements SegmentStage {
     return this.#views;
   }
 
-  /** Hashed contexts of the current byte: the direct models', and maps 3–5's before the node. */
-  #hashContexts(): void {
+  /** The direct models' hashed contexts of the current byte; `words` is {@link #wordPair}'s. */
+  #hashContexts(words: number): void {
     const last = this.#last, contexts = this.#contexts;
     for (let i = 0; i < DIRECT_ORDERS.length; i++) {
       let h = Math.imul(i + 1, GOLDEN);
@@ -135,7 +135,7 @@ class SegmentSse2 implements SegmentStage {
       contexts[i] = h;
     }
     contexts[4] = Math.imul(Math.imul(5, GOLDEN) ^ this.#word, MIX_BYTE);
-    contexts[5] = Math.imul(Math.imul(6, GOLDEN) ^ this.#wordPair(), MIX_BYTE);
+    contexts[5] = Math.imul(Math.imul(6, GOLDEN) ^ words, MIX_BYTE);
   }
 
   /** The current word's hash combined with the previous word's. */
@@ -163,7 +163,7 @@ class SegmentSse2 implements SegmentStage {
     const pair = last[1]! * 256 + last[0]!;
     const words = this.#wordPair();
     const triple = Math.imul((last[2]! * 256 + last[1]!) * 256 + last[0]!, MIX_TRIPLE);
-    this.#hashContexts();
+    this.#hashContexts(words);
     p[1] = 1;
     for (let n = 1; n < 256; n++) {
       const all = s[n]!, input = s[2 * n + 1]! / all;
