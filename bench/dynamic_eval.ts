@@ -30,7 +30,7 @@ import { DEFAULT_BLOCK_SIZE } from "../codec/_common/format.ts";
 import { AdamW } from "../lib/train/adamw.ts";
 import { freqsFromLogits } from "../lib/engine/reference.ts";
 import { blockMatchRows, DEFAULT_MODEL, openFloatModel } from "./_float_model.ts";
-import { writeKeptTables } from "./sse_bpb.ts";
+import { keptTablesPath, writeKeptTables } from "./sse_bpb.ts";
 
 const { values, positionals } = parseArgs({
   options: {
@@ -140,8 +140,8 @@ for (const path of positionals) {
       );
     }
     optimizer?.dispose();
-    if (tables !== undefined) {
-      writeKeptTables(`${tablesDir}/${path.replaceAll("/", "_")}.nn`, tables); // sse_bpb's name
+    if (tables !== undefined && tablesDir !== undefined) {
+      writeKeptTables(keptTablesPath(tablesDir, path, "nn"), tables);
     }
     const seconds = ((performance.now() - start) / 1000).toFixed(1);
     console.log(`${path}\t${end}\t${lr}\t${(bits / end).toFixed(4)}\t${seconds}`);

@@ -23,7 +23,7 @@ import { createSsePredictor } from "../lib/predict/sse.ts";
 import { createSse2Predictor } from "../lib/predict/sse2.ts";
 
 /** A codec segment is at most a block: 1 MiB by default. */
-const SEGMENT = 1 << 20;
+export const SEGMENT = 1 << 20;
 
 /** The tables of `predictor` over `bytes` by the step path, (T, 256). */
 function stepTables(predictor: Predictor, bytes: Uint8Array): Uint32Array {
@@ -37,15 +37,25 @@ function stepTables(predictor: Predictor, bytes: Uint8Array): Uint32Array {
   return out;
 }
 
+/** Where `--cache DIR` keeps the tables of `file`'s part `kind` ("cm" or "nn"). */
+export function keptTablesPath(dir: string, file: string, kind: "cm" | "nn"): string {
+  return `${dir}/${file.replaceAll("/", "_")}.${kind}`;
+}
+
+/** The tables kept at `path` by {@link writeKeptTables}, (T, 256). */
+export function readKeptTables(path: string): Uint32Array {
+  const kept = new Uint16Array(Deno.readFileSync(path).buffer);
+  // A loop: `Uint32Array.from` with a map runs out of heap on book1.
+  const tables = new Uint32Array(kept.length);
+  for (let i = 0; i < kept.length; i++) tables[i] = kept[i]! + 1;
+  return tables;
+}
+
 /** `compute()`, or the tables kept at `path` (entries − 1 as 16 bits), writing them there. */
 function cached(path: string | null, compute: () => Uint32Array): Uint32Array {
   if (path !== null) {
     try {
-      const kept = new Uint16Array(Deno.readFileSync(path).buffer);
-      // A loop: `Uint32Array.from` with a map runs out of heap on book1.
-      const tables = new Uint32Array(kept.length);
-      for (let i = 0; i < kept.length; i++) tables[i] = kept[i]! + 1;
-      return tables;
+      return readKeptTables(path);
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
@@ -63,7 +73,7 @@ export function writeKeptTables(path: string, tables: Uint32Array): void {
 }
 
 /** A predictor that gives back precomputed tables (`predictSegment` only). */
-function replay(tables: Uint32Array): Predictor {
+export function replay(tables: Uint32Array): Predictor {
   return {
     name: "replay",
     start() {
@@ -81,7 +91,8 @@ function row(name: string, bytes: number, a: number, b: number, c: number): stri
   } ${((c / a - 1) * 100).toFixed(2).padStart(7)}%`;
 }
 
-function bits(tables: Uint32Array, bytes: Uint8Array): number {
+/** The ideal code length of `bytes` under `tables`, in bits: Σ −log2(freq / 65536). */
+export function bits(tables: Uint32Array, bytes: Uint8Array): number {
   let sum = 0;
   for (let i = 0; i < bytes.length; i++) {
     sum -= Math.log2(tables[i * ALPHABET + bytes[i]!]! / 65536);
@@ -104,8 +115,7 @@ if (import.meta.main) {
   console.log("file                      bytes  mix-long bpb  mix-sse bpb  mix-sse2 bpb   change");
   for (const file of positionals) {
     const bytes = Deno.readFileSync(file).subarray(0, SEGMENT);
-    const key = (kind: string) =>
-      cache === null ? null : `${cache}/${file.replaceAll("/", "_")}.${kind}`;
+    const key = (kind: "cm" | "nn") => cache === null ? null : keptTablesPath(cache, file, kind);
     const cm = cached(key("cm"), () => stepTables(createContextMixingPredictor(), bytes));
     const neural = cached(
       key("nn"),
