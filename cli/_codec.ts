@@ -13,6 +13,7 @@ export {
   score,
 } from "../codec/mod.ts";
 export { concatBytes } from "../codec/_common/bytes.ts";
+export { BLOCK_MAXIMUM_SIZE_LIMIT } from "../codec/_common/format.ts";
 export type { ArchiveInfo, CompressOptions, DecompressOptions, ScoreResult } from "../codec/mod.ts";
 export {
   hasModelMagic,

@@ -18,7 +18,7 @@ import { CorruptArchiveError, ModelMismatchError } from "../codec/errors.ts";
  *   output not writable (a pipe closed early too, silently)
  * - 4: model: the model file is missing or invalid, or the archive needs another model
  * - 70: internal error (a bug: please report it)
- * - 130: interrupted (Ctrl-C); temporary output files are removed
+ * - 130: interrupted (Ctrl-C, SIGTERM, SIGHUP); temporary output files are removed
  */
 export const EXIT = {
   ok: 0,
@@ -96,6 +96,17 @@ export function codecDetail(error: Error): string {
 }
 
 /**
+ * Whether Deno raised `error` for an OS error it has no class for: a plain Error with an errno
+ * `code` ("ENOSPC") or, for some, only "(os error 6)" in its message.
+ */
+function isOsError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (typeof code === "string" && /^E[A-Z0-9]+$/.test(code)) ||
+    /\(os error \d+\)/.test(error.message);
+}
+
+/**
  * Classifies any error thrown while working on `subject` (a file name or "stdin") during `action`
  * (e.g. "decompress") into the line to print and the exit code.
  *
@@ -128,6 +139,10 @@ export function describeError(
     error instanceof Deno.errors.WriteZero || error instanceof Deno.errors.FilesystemLoop ||
     error instanceof Deno.errors.BadResource
   ) {
+    return { message: `${what}: ${oneLine(error)}`, exitCode: EXIT.fileSystem };
+  }
+  if (isOsError(error)) {
+    // Any other OS error of a file (e.g. ENOSPC: a full disk, EIO, EROFS, ENAMETOOLONG).
     return { message: `${what}: ${oneLine(error)}`, exitCode: EXIT.fileSystem };
   }
   if (error instanceof RangeError) {

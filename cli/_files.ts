@@ -26,7 +26,10 @@ export interface Input {
 export interface Output {
   /** The name for messages: the final path, or "stdout". */
   name: string;
-  /** The final path, or null for stdout. */
+  /**
+   * The final path of a regular file written by this run, or null for stdout or a FIFO or device
+   * written in place (after which `--rm` keeps the input).
+   */
   path: string | null;
   /**
    * Where to write. Pipe into it normally (without `preventClose`): for stdout, closing it
@@ -70,6 +73,29 @@ function stdoutSink(): WritableStream<Uint8Array> {
   });
 }
 
+/**
+ * A writable over a file that writes each chunk with `file.write()` until all of it is written,
+ * and closes the file at the end (or on abort). Not `file.writable`: in Deno 2.9 a failed write
+ * of under 64 KiB through it (e.g. ENOSPC, a full disk) resolves as if it had succeeded, and a
+ * small output would be committed empty with success.
+ */
+function fileSink(file: Deno.FsFile): WritableStream<Uint8Array> {
+  const close = () => {
+    try {
+      file.close();
+    } catch {
+      // Already closed.
+    }
+  };
+  return new WritableStream<Uint8Array>({
+    async write(chunk) {
+      for (let done = 0; done < chunk.length;) done += await file.write(chunk.subarray(done));
+    },
+    close,
+    abort: close,
+  });
+}
+
 /** Whether `name` means stdin/stdout. */
 export function isStdio(name: string | undefined): boolean {
   return name === undefined || name === "-";
@@ -88,14 +114,22 @@ function splitPath(path: string): { dir: string; base: string } {
  *
  * @param name The path or "-".
  * @param action The verb for messages, e.g. "compress".
+ * @param options `regularOnly`: refuse a FIFO or a device before opening it (its output would
+ *   be named after it).
  * @returns The opened input.
- * @throws {CliError} When it is missing, unreadable or not a regular file (exit 3).
+ * @throws {CliError} When it is missing, unreadable or a folder, or not a regular file when
+ *   `regularOnly` (exit 3).
  */
-export async function openInput(name: string | undefined, action: string): Promise<Input> {
+export async function openInput(
+  name: string | undefined,
+  action: string,
+  options: { regularOnly?: boolean } = {},
+): Promise<Input> {
   if (isStdio(name)) {
     return { name: "stdin", path: null, size: null, info: null, readable: Deno.stdin.readable };
   }
   const path = name!;
+  if (path === "") throw new CliError(`cannot ${action} "": no such file`, EXIT.fileSystem);
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);
@@ -107,6 +141,12 @@ export async function openInput(name: string | undefined, action: string): Promi
   }
   if (info.isDirectory) {
     throw new CliError(`cannot ${action} ${path}: is a directory`, EXIT.fileSystem);
+  }
+  if (options.regularOnly && !info.isFile) {
+    throw new CliError(
+      `cannot ${action} ${path}: not a regular file (use -c or -o FILE)`,
+      EXIT.fileSystem,
+    );
   }
   const file = await Deno.open(path, { read: true });
   return {
@@ -174,11 +214,22 @@ export async function openOutput(path: string | null, options: OpenOutputOptions
   try {
     existing = await Deno.lstat(path);
   } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    if (error instanceof Deno.errors.NotFound) existing = null;
+    else if (error instanceof Deno.errors.NotADirectory) {
+      throw new CliError(`cannot write ${path}: not a directory`, EXIT.fileSystem);
+    } else throw error;
   }
   if (existing !== null) {
     if (existing.isDirectory) {
       throw new CliError(`cannot write ${path}: is a directory`, EXIT.fileSystem);
+    }
+    // A FIFO or a character device (/dev/null) is written into, as a shell redirection would,
+    // never replaced by a renamed file.
+    if (existing.isFifo || existing.isCharDevice) {
+      return await openInPlace(path, compressed && !force);
+    }
+    if (!existing.isFile && !existing.isSymlink) {
+      throw new CliError(`cannot write ${path}: not a regular file`, EXIT.fileSystem);
     }
     if (!force) {
       throw new CliError(
@@ -205,7 +256,7 @@ export async function openOutput(path: string | null, options: OpenOutputOptions
   }
   pending.add(temp);
   let closed = false;
-  const inner = file.writable.getWriter();
+  const inner = fileSink(file).getWriter();
   // Our own wrapper, so that both a successful close and an abort are observed.
   const writable = new WritableStream<Uint8Array>({
     write: (chunk) => inner.write(chunk),
@@ -246,6 +297,40 @@ export async function openOutput(path: string | null, options: OpenOutputOptions
       }
       await Deno.remove(temp).catch(() => {});
       pending.delete(temp);
+    },
+  };
+}
+
+/**
+ * An existing FIFO or character device opened for writing in place: nothing to rename or remove.
+ *
+ * @param path The FIFO or device.
+ * @param refuseTerminal Whether a terminal (e.g. `-o /dev/tty`) is refused: compressed data.
+ */
+async function openInPlace(path: string, refuseTerminal: boolean): Promise<Output> {
+  const file = await Deno.open(path, { write: true });
+  if (refuseTerminal && file.isTerminal()) {
+    file.close();
+    throw new CliError(
+      `refusing to write compressed data to the terminal ${path} (use -f to force)`,
+      EXIT.usage,
+    );
+  }
+  const writable = fileSink(file);
+  return {
+    name: path,
+    path: null,
+    writable,
+    isStdout: false,
+    commit: () => Promise.resolve(),
+    async abort() {
+      // After a failed write the stream is errored and its abort does not reach the file.
+      await writable.abort().catch(() => {});
+      try {
+        file.close();
+      } catch {
+        // Already closed.
+      }
     },
   };
 }

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { type Command, Option } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { BLOCK_MAXIMUM_SIZE_LIMIT } from "./_codec.ts";
 import { parseSize, parseWorkers } from "./_parse.ts";
 
 /** The model options of compress, decompress and score, as commander parses them. */
@@ -59,11 +60,20 @@ export function addTestOption(command: Command): Command {
   );
 }
 
+/** Parses `--block-size`: a size (`parseSize`) no larger than the archive format allows. */
+function parseBlockSize(text: string): number {
+  const bytes = parseSize(text);
+  if (bytes > BLOCK_MAXIMUM_SIZE_LIMIT) {
+    throw new InvalidArgumentError(`expected at most ${BLOCK_MAXIMUM_SIZE_LIMIT / 1024 ** 2}M`);
+  }
+  return bytes;
+}
+
 /** Adds `--block-size`. */
 export function addBlockSizeOption(command: Command): Command {
   return command.addOption(
     new Option("-B, --block-size <size>", "bytes per block, e.g. 256K or 1M (default: the codec's)")
-      .argParser(parseSize),
+      .argParser(parseBlockSize),
   );
 }
 

@@ -55,6 +55,9 @@ export function checkUsage(files: string[], options: FileOptions, direction: Dir
   if (options.output !== undefined && options.stdout) {
     throw new CliError("-o and -c cannot be used together", EXIT.usage);
   }
+  if (options.output === "") {
+    throw new CliError("-o needs a file name (or - for stdout)", EXIT.usage);
+  }
   if (options.output !== undefined && files.length > 1) {
     throw new CliError("-o takes one input file; give one file or none", EXIT.usage);
   }
@@ -85,7 +88,11 @@ async function transferOne(
   direction: Direction,
 ): Promise<void> {
   const { action } = direction;
-  const input: Input = await openInput(name, options.test ? "test" : action);
+  // Like gzip, xz and zstd: a FIFO or a device gets no output named after it (unless forced).
+  const namesOutput = !options.test && !options.stdout && options.output === undefined;
+  const input: Input = await openInput(name, options.test ? "test" : action, {
+    regularOnly: namesOutput && !options.force,
+  });
   let outPath: string | null;
   try {
     if (options.test || options.stdout || options.output === "-") outPath = null;
@@ -135,7 +142,10 @@ async function transferOne(
     progress.stop();
   }
   if (options.rm && input.path !== null && output.path !== null) {
-    await Deno.remove(input.path);
+    await Deno.remove(input.path).catch((error) => {
+      const why = describeError(error, "remove", input.path!).message;
+      throw new CliError(`${why} (${output.name} was written)`, EXIT.fileSystem);
+    });
   }
   if (options.verbose) {
     const [raw, coded] = action === "compress" ? [bytesIn, bytesOut] : [bytesOut, bytesIn];

@@ -18,14 +18,17 @@
 import { describeError, EXIT, type ExitCode, printError } from "./_errors.ts";
 import { removePendingSync } from "./_files.ts";
 
-/** Restores the terminal and removes temporary outputs on Ctrl-C, then exits 130. */
-function onInterrupt(): void {
+/**
+ * Restores the terminal and removes temporary outputs on Ctrl-C (or SIGTERM, SIGHUP, as gzip
+ * and xz do), then exits 130.
+ */
+function onInterrupt(signal: Deno.Signal): void {
   removePendingSync();
   if (Deno.stderr.isTerminal()) {
     // Show the cursor again: the progress bar hides it.
     Deno.stderr.writeSync(new TextEncoder().encode("\x1b[?25h\n"));
   }
-  printError("interrupted");
+  printError(signal === "SIGINT" ? "interrupted" : `interrupted (${signal})`);
   Deno.exit(EXIT.interrupted);
 }
 
@@ -42,10 +45,12 @@ function onStrayError(event: ErrorEvent | PromiseRejectionEvent): void {
 if (import.meta.main) {
   globalThis.addEventListener("unhandledrejection", onStrayError);
   globalThis.addEventListener("error", onStrayError);
-  try {
-    Deno.addSignalListener("SIGINT", onInterrupt);
-  } catch {
-    // Signals are not available on every platform.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    try {
+      Deno.addSignalListener(signal, () => onInterrupt(signal));
+    } catch {
+      // Signals are not available on every platform.
+    }
   }
   let code: ExitCode;
   try {

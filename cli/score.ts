@@ -38,6 +38,7 @@ export interface ScoreReport {
 /** Reads a whole file, or stdin for "-". */
 async function readAll(name: string): Promise<Uint8Array> {
   if (isStdio(name)) return new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
+  if (name === "") throw new CliError(`cannot score "": no such file`, EXIT.fileSystem);
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(name);

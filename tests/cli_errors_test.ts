@@ -96,7 +96,102 @@ Deno.test("megazip reports a missing input, a directory and a missing output fol
     3,
     /cannot write missing\/out\.mbz: no such folder/,
   );
+  assertCleanFailure(
+    await megazip(["in", "-o", "in/out.mbz", ...NO_MODEL], { cwd: tmp.dir }),
+    3,
+    /^megazip: cannot write in\/out\.mbz: not a directory$/,
+  );
+  // An empty name is a missing file, whatever reads it (it was an internal error, exit 70).
+  for (const [args, verb] of [[[], "compress"], [["-d"], "decompress"], [["-t"], "test"]]) {
+    assertCleanFailure(
+      await megazip([...args, "", ...NO_MODEL], { cwd: tmp.dir }),
+      3,
+      new RegExp(`^megazip: cannot ${verb} "": no such file$`),
+    );
+  }
+  assertCleanFailure(await megazip(["-l", ""], { cwd: tmp.dir }), 3, /cannot list "": no such/);
+  assertCleanFailure(await megazip(["info", ""], { cwd: tmp.dir }), 3, /cannot inspect "": no/);
+  assertCleanFailure(
+    await megazip(["score", "--no-model", ""], { cwd: tmp.dir }),
+    3,
+    /cannot score "": no such file/,
+  );
   assert.deepEqual(await listDir(tmp.dir), ["in", "sub"]);
+});
+
+Deno.test("megazip names no output after a FIFO or a device, but compresses one to -c or -o", async () => {
+  await using tmp = await tempDir();
+  // Like gzip, xz and zstd: no /dev/null.mbz (it was a Deno permission error, exit 2).
+  assertCleanFailure(
+    await megazip(["/dev/null", ...NO_MODEL], { cwd: tmp.dir }),
+    3,
+    /^megazip: cannot compress \/dev\/null: not a regular file \(use -c or -o FILE\)$/,
+  );
+  const piped = await megazip(["-c", "/dev/null", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(piped.code, 0, piped.stderr);
+  const named = await megazip(["/dev/null", "-o", "null.mbz", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(named.code, 0, named.stderr);
+  assert.deepEqual(await Deno.readFile(`${tmp.dir}/null.mbz`), piped.stdout);
+  const back = await megazip(["-dc", "null.mbz", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(back.code, 0, back.stderr);
+  assert.equal(back.stdout.length, 0);
+  assert.deepEqual(await listDir(tmp.dir), ["null.mbz"]);
+});
+
+/** Whether /dev/full is here (Linux): every write to it fails with ENOSPC. */
+const hasDevFull = Deno.build.os === "linux";
+
+Deno.test({
+  name: "megazip reports a full disk (ENOSPC) with exit code 3 and keeps the input under --rm",
+  ignore: !hasDevFull,
+  fn: async () => {
+    await using tmp = await tempDir();
+    await Deno.writeFile(`${tmp.dir}/in`, sampleBytes(100, 8));
+    // Deno asks --allow-all for /dev/full. The output is small: a failed write of under 64 KiB
+    // through Deno's FsFile.writable passed as a success (an empty output, exit 0).
+    const flags = ["--allow-all"];
+    for (const args of [["in"], ["--rm", "in"], ["-d", "--rm", "in.mbz"]]) {
+      if (args[0] === "-d") await megazip(["in", ...NO_MODEL], { cwd: tmp.dir });
+      const result = await megazip([...args, "-o", "/dev/full", ...NO_MODEL], {
+        cwd: tmp.dir,
+        flags,
+      });
+      assertCleanFailure(result, 3, /: no space left on device$/);
+    }
+    assert.deepEqual(await listDir(tmp.dir), ["in", "in.mbz"]);
+  },
+});
+
+Deno.test("megazip -c into a full disk exits 3 with one line, not as an internal error", {
+  ignore: !hasDevFull,
+}, async () => {
+  await using tmp = await tempDir();
+  await Deno.writeFile(`${tmp.dir}/in`, sampleBytes(100, 8));
+  const output = await new Deno.Command("sh", {
+    args: [
+      "-c",
+      'exec "$@" > /dev/full',
+      "sh",
+      Deno.execPath(),
+      "run",
+      "--quiet",
+      ...TASK_FLAGS,
+      MAIN_PATH,
+      "-c",
+      "in",
+      ...NO_MODEL,
+    ],
+    cwd: tmp.dir,
+    stdin: "null",
+    stderr: "piped",
+    env: { MEGAZIP_MODEL: "", NO_COLOR: "1" },
+  }).output();
+  assertCleanFailure(
+    { code: output.code, stdout: output.stdout, stderr: new TextDecoder().decode(output.stderr) },
+    3,
+    /^megazip: cannot compress in: no space left on device$/,
+  );
+  assert.deepEqual(await listDir(tmp.dir), ["in"]);
 });
 
 /** Whether a file with mode 000 can still be read here (as root it can: then skip). */
@@ -124,6 +219,26 @@ Deno.test({
     await Deno.chmod(`${tmp.dir}/secret`, 0o600);
     assertCleanFailure(result, 3, /cannot compress secret: permission denied/i);
     assert.deepEqual(await listDir(tmp.dir), ["secret"]);
+  },
+});
+
+Deno.test({
+  name: "megazip --rm that cannot remove its input says so, keeping the output it wrote",
+  ignore: await permissionsAreBypassed(),
+  fn: async () => {
+    await using tmp = await tempDir();
+    await Deno.mkdir(`${tmp.dir}/ro`);
+    await Deno.writeFile(`${tmp.dir}/ro/f`, sampleBytes(500, 14));
+    await Deno.chmod(`${tmp.dir}/ro`, 0o555);
+    const result = await megazip(["--rm", "ro/f", "-o", "f.mbz", ...NO_MODEL], { cwd: tmp.dir });
+    await Deno.chmod(`${tmp.dir}/ro`, 0o755);
+    assertCleanFailure(
+      result,
+      3,
+      /^megazip: cannot remove ro\/f: permission denied.*\(f\.mbz was written\)$/,
+    );
+    assert.deepEqual(await listDir(tmp.dir), ["f.mbz", "ro"]);
+    assert.deepEqual(await listDir(`${tmp.dir}/ro`), ["f"]);
   },
 });
 
@@ -180,6 +295,10 @@ Deno.test("megazip reports usage errors with exit code 2", async () => {
     [["-t", "-c", "a"], /-t writes nothing/],
     [["decompress", "-t", "--rm", "a"], /-t writes nothing/],
     [["-t", "-B", "4K", "a"], /--block-size applies to compression only/],
+    // Once, before any file: it was one line per file, after opening each.
+    [["-B", "65M", "a", "b"], /argument '65M' is invalid\. expected at most 64M$/],
+    [["score", "-B", "99G", "a"], /argument '99G' is invalid\. expected at most 64M$/],
+    [["-o", "", "a"], /-o needs a file name/],
   ];
   for (const [args, pattern] of cases) {
     assertCleanFailure(await megazip(args, { cwd: tmp.dir }), 2, pattern);
@@ -213,25 +332,29 @@ Deno.test("megazip bench without --allow-run says how to run it", async () => {
   assertCleanFailure(await megazip(["bench"]), 2, /needs --allow-run: use `deno task bench`/);
 });
 
-Deno.test("megazip removes its temporary output when interrupted", async () => {
+Deno.test("megazip removes its temporary output when interrupted (SIGINT, SIGTERM, SIGHUP)", async () => {
   await using tmp = await tempDir();
   await Deno.writeFile(`${tmp.dir}/big`, sampleBytes(16 << 20, 99));
-  const child = spawnMegazip(["big", "--no-model", "-T", "2"], tmp.dir);
-  // Wait for the temporary output to appear, then press Ctrl-C.
-  let names: string[] = [];
-  for (let i = 0; i < 400 && !names.some((n) => n.endsWith(".tmp")); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    names = await listDir(tmp.dir);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    const child = spawnMegazip(["big", "--no-model", "-T", "2"], tmp.dir);
+    // Wait for the temporary output to appear, then press Ctrl-C (or kill, or hang up).
+    let names: string[] = [];
+    for (let i = 0; i < 400 && !names.some((n) => n.endsWith(".tmp")); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      names = await listDir(tmp.dir);
+    }
+    assert.ok(names.some((n) => n.endsWith(".tmp")), `no temporary file among ${names}`);
+    child.kill(signal);
+    const output = await child.output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    const expected = signal === "SIGINT" ? "" : ` \\(${signal}\\)`;
+    assertCleanFailure(
+      { code: output.code, stdout: output.stdout, stderr },
+      130,
+      new RegExp(`^megazip: interrupted${expected}$`),
+    );
+    assert.deepEqual(await listDir(tmp.dir), ["big"], signal);
   }
-  assert.ok(names.some((n) => n.endsWith(".tmp")), `no temporary file among ${names}`);
-  child.kill("SIGINT");
-  const output = await child.output();
-  assertCleanFailure(
-    { code: output.code, stdout: output.stdout, stderr: new TextDecoder().decode(output.stderr) },
-    130,
-    /^megazip: interrupted$/,
-  );
-  assert.deepEqual(await listDir(tmp.dir), ["big"]);
 });
 
 Deno.test("megazip names the model in the archive and refuses another or a missing model", async () => {

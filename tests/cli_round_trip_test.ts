@@ -172,6 +172,55 @@ Deno.test("megazip refuses an existing output without -f and replaces it with -f
   assert.deepEqual(await Deno.readFile(`${tmp.dir}/doc2`), original);
 });
 
+Deno.test("megazip writes into an existing /dev/null, keeping the input even with --rm", async () => {
+  await using tmp = await tempDir();
+  await Deno.writeFile(`${tmp.dir}/f`, sampleBytes(2000, 12));
+  // As zstd does, and a shell redirection: /dev/null needs no -f, and is not replaced.
+  for (const args of [["--rm", "f"], ["-f", "--rm", "f"]]) {
+    const result = await megazip([...args, "-o", "/dev/null", ...NO_MODEL], { cwd: tmp.dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(await listDir(tmp.dir), ["f"], `${args}: the input is kept`);
+  }
+  await megazip(["f", ...NO_MODEL], { cwd: tmp.dir });
+  const tested = await megazip(["-d", "--rm", "f.mbz", "-o", "/dev/null", ...NO_MODEL], {
+    cwd: tmp.dir,
+  });
+  assert.equal(tested.code, 0, tested.stderr);
+  assert.deepEqual(await listDir(tmp.dir), ["f", "f.mbz"]);
+  assert.ok((await Deno.lstat("/dev/null")).isCharDevice);
+});
+
+/** Whether `mkfifo` is here to make a FIFO. */
+const hasMkfifo = await new Deno.Command("mkfifo", { args: ["--version"], stdout: "null" })
+  .output().then((o) => o.success, () => false);
+
+Deno.test({
+  name: "megazip -f -o FIFO writes into the FIFO instead of replacing it with a file",
+  ignore: !hasMkfifo,
+  fn: async () => {
+    await using tmp = await tempDir();
+    const original = sampleBytes(1500, 13);
+    await Deno.writeFile(`${tmp.dir}/f`, original);
+    const fifo = `${tmp.dir}/pipe`;
+    assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success);
+    // Opened for reading and writing, the FIFO does not block, and holds what megazip writes.
+    const reader = await Deno.open(fifo, { read: true, write: true });
+    try {
+      const result = await megazip(["-f", "f", "-o", "pipe", ...NO_MODEL], { cwd: tmp.dir });
+      assert.equal(result.code, 0, result.stderr);
+      assert.ok((await Deno.lstat(fifo)).isFifo, "the FIFO is still a FIFO");
+      assert.deepEqual(await listDir(tmp.dir), ["f", "pipe"]);
+      const buffer = new Uint8Array(65536);
+      const n = (await reader.read(buffer))!;
+      const back = await megazip(["-d", ...NO_MODEL], { stdin: buffer.subarray(0, n) });
+      assert.equal(back.code, 0, back.stderr);
+      assert.deepEqual(back.stdout, original);
+    } finally {
+      reader.close();
+    }
+  },
+});
+
 Deno.test("megazip compresses several files, each to its own .mbz", async () => {
   await using tmp = await tempDir();
   await Deno.writeFile(`${tmp.dir}/one`, sampleBytes(1000, 11));
