@@ -102,6 +102,12 @@ export function assertCleanFailure(result: CliResult, code: number, pattern?: Re
   if (pattern) assert.match(lines[0]!, pattern);
 }
 
+/** Whether the command `name` is here: it runs `name --version` successfully. */
+export async function hasCommand(name: string): Promise<boolean> {
+  return await new Deno.Command(name, { args: ["--version"], stdout: "null", stderr: "null" })
+    .output().then((o) => o.success, () => false);
+}
+
 /** A fresh temporary folder, removed by the returned function. */
 export async function tempDir(): Promise<{ dir: string; [Symbol.asyncDispose](): Promise<void> }> {
   const dir = await Deno.makeTempDir({ prefix: "megazip_cli_test_" });

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import {
   assertCleanFailure,
+  hasCommand,
   listDir,
   MAIN_PATH,
   megazip,
@@ -388,8 +389,7 @@ Deno.test("megazip names the model in the archive and refuses another or a missi
 });
 
 /** Whether util-linux `script` is here to give the CLI a terminal. */
-const hasScript = await new Deno.Command("script", { args: ["--version"], stdout: "null" })
-  .output().then((o) => o.success, () => false);
+const hasScript = await hasCommand("script");
 
 Deno.test({
   name: "megazip refuses to write compressed data to a terminal but decompresses to one",

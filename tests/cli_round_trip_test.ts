@@ -3,7 +3,7 @@
  * trips through files and stdin/stdout, and the gzip/zstd habits -o, -c, -k, --rm, -f.
  */
 import assert from "node:assert/strict";
-import { listDir, megazip, sampleBytes, tempDir } from "./_cli_helpers.ts";
+import { hasCommand, listDir, megazip, sampleBytes, tempDir } from "./_cli_helpers.ts";
 import { DEFAULT_MODEL_URL } from "../cli/_model.ts";
 
 const NO_MODEL = ["--no-model", "--workers", "1"];
@@ -191,8 +191,7 @@ Deno.test("megazip writes into an existing /dev/null, keeping the input even wit
 });
 
 /** Whether `mkfifo` is here to make a FIFO. */
-const hasMkfifo = await new Deno.Command("mkfifo", { args: ["--version"], stdout: "null" })
-  .output().then((o) => o.success, () => false);
+const hasMkfifo = await hasCommand("mkfifo");
 
 Deno.test({
   name: "megazip -f -o FIFO writes into the FIFO instead of replacing it with a file",
