@@ -7,7 +7,13 @@
  */
 import type { ModelFile } from "../lib/model/model_file_types.ts";
 import type { ByteSource } from "./_common/byte_source.ts";
-import { checkBatchSize, checkModel, checkWorkers } from "./_common/check_options.ts";
+import {
+  checkBatchSize,
+  checkModel,
+  checkOptionsObject,
+  checkProgress,
+  checkWorkers,
+} from "./_common/check_options.ts";
 import { loadChecksums, low32, writeU64 } from "./_common/checksum.ts";
 import {
   BLOCK_CHECKSUM_BYTES,
@@ -163,6 +169,8 @@ export function checkCompressOptions(options: CompressOptions): void {
 
 /** Checks the options and decides which methods the blocks may try. */
 function makePlan(options: CompressOptions): Plan {
+  checkOptionsObject(options);
+  checkProgress(options.onProgress);
   const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
   if (!Number.isInteger(blockSize) || blockSize < 1 || blockSize > BLOCK_MAXIMUM_SIZE_LIMIT) {
     throw new RangeError(
@@ -186,6 +194,8 @@ function makePlan(options: CompressOptions): Plan {
   const runs = model !== null && allowed.some(needsModel) && canRun(model);
   // Tried in this order; on equal sizes the earlier one is kept.
   if (runs) { for (const m of MODEL_METHOD_ORDER) if (allowed.includes(m)) methods.push(m); }
+  // The header names the model only when its methods may run (encodeArchive).
+  if (methods.some(needsModel)) checkModelName(model!);
   return { blockSize, segmentSize, model, methods };
 }
 
@@ -205,17 +215,22 @@ function canRun(model: ModelFile): boolean {
   }
 }
 
+/** Throws the RangeError for a model whose name does not fit `Model_Name`. */
+function checkModelName(model: ModelFile): void {
+  const length = new TextEncoder().encode(model.name).length;
+  if (length > MODEL_NAME_LIMIT) {
+    throw new RangeError(
+      `Cannot compress with model ${model.name}: its name is ${length} bytes, over ${MODEL_NAME_LIMIT}`,
+    );
+  }
+}
+
 function encodeHeader(
   blockSize: number,
   model: ModelFile | null,
   xxh64: (bytes: Uint8Array) => bigint,
 ): Uint8Array {
-  const name = new TextEncoder().encode(model?.name ?? "");
-  if (name.length > MODEL_NAME_LIMIT) {
-    throw new RangeError(
-      `Cannot compress with model ${model?.name}: its name is ${name.length} bytes, over ${MODEL_NAME_LIMIT}`,
-    );
-  }
+  const name = new TextEncoder().encode(model?.name ?? ""); // checked by makePlan
   const fields: number[] = [...MAGIC_NUMBER, FORMAT_VERSION, 0];
   pushVarint(fields, blockSize);
   fields.push(...(model?.hash ?? new Uint8Array(MODEL_HASH_BYTES)), name.length, ...name);

@@ -16,7 +16,11 @@ import type { CompressOptions } from "./options.ts";
  * @param input the bytes to compress
  * @param options model, block size, workers, methods, progress
  * @returns the archive
- * @throws {RangeError} for out-of-range options (block size, workers, method names)
+ * @throws {TypeError} when `input` is not a Uint8Array, `options` not an object, `methods` not an
+ * array, `onProgress` not a function, or `model` not a model file with a 32-byte hash (not all
+ * zeros)
+ * @throws {RangeError} for out-of-range options (block size, workers, method names, a model name
+ * over 255 bytes)
  *
  * @example Round trip
  * ```ts

@@ -15,7 +15,8 @@ import type { CompressOptions } from "./options.ts";
  *
  * @param options model, block size, workers, methods, progress
  * @returns a TransformStream from content bytes to archive bytes
- * @throws {RangeError} at once for out-of-range options
+ * @throws {RangeError} at once for out-of-range options, and a TypeError for ill-typed ones (as
+ * {@link compress} would); a chunk that is not a Uint8Array errors the stream with a TypeError
  *
  * @example Compressing a stream
  * ```ts

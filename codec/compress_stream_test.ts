@@ -1,6 +1,7 @@
 // This module imports no tfjs.
 import assert from "node:assert/strict";
 import { Random } from "./_testing/random.ts";
+import { tinyModel } from "./_testing/tiny_model.ts";
 import { compress } from "./compress.ts";
 import { compressStream } from "./compress_stream.ts";
 import { decompress } from "./decompress.ts";
@@ -77,6 +78,17 @@ Deno.test("compressStream() passes blocks on before its input ends", async () =>
 Deno.test("compressStream() throws a RangeError at once for bad options", () => {
   assert.throws(() => compressStream({ blockSize: 0 }), RangeError);
   assert.throws(() => compressStream({ workers: 1000 }), RangeError);
+  // The model's name must fit Model_Name (255 bytes): checked at once, not when the header is
+  // written.
+  const model = { ...tinyModel(3), name: "é".repeat(128) };
+  assert.throws(() => compressStream({ model, methods: ["cm", "mix"] }), RangeError);
+});
+
+Deno.test("compressStream() throws a TypeError at once for ill-typed options", () => {
+  // @ts-expect-error: not an options object
+  assert.throws(() => compressStream(null), TypeError);
+  // @ts-expect-error: not a function
+  assert.throws(() => compressStream({ onProgress: 1 }), TypeError);
 });
 
 Deno.test("compressStream() errors the stream on a chunk that is not bytes", async () => {

@@ -202,3 +202,22 @@ Deno.test("compress() throws a RangeError or TypeError for bad options", async (
   // @ts-expect-error: not bytes
   await assert.rejects(compress("text"), TypeError);
 });
+
+Deno.test("compress() throws a TypeError naming the option for ill-typed options, before coding", async () => {
+  const input = new Uint8Array(10);
+  const typeError = (message: RegExp) => ({ name: "TypeError", message });
+  // @ts-expect-error: null is not an options object
+  await assert.rejects(compress(input, null), typeError(/the options: expected an object/));
+  // @ts-expect-error: nor is a string (it was ignored, all options default)
+  await assert.rejects(compress(input, "fast"), typeError(/the options: expected an object/));
+  let progress = 0;
+  await assert.rejects(
+    // @ts-expect-error: not a function (it threw only after the first block was coded)
+    compress(input, { onProgress: "log", methods: ["stored"], workers: 0 }),
+    typeError(/onProgress: expected a function/),
+  );
+  await compress(input, { onProgress: () => progress++ });
+  assert.equal(progress, 1);
+  // @ts-expect-error: not a model file
+  await assert.rejects(compress(input, { model: "default" }), typeError(/expected a model file/));
+});

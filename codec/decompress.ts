@@ -6,7 +6,13 @@
  */
 import { ArraySource } from "./_common/byte_source.ts";
 import { concatBytes } from "./_common/bytes.ts";
-import { checkBatchSize, checkModel, checkWorkers } from "./_common/check_options.ts";
+import {
+  checkBatchSize,
+  checkModel,
+  checkOptionsObject,
+  checkProgress,
+  checkWorkers,
+} from "./_common/check_options.ts";
 import { decodeArchive } from "./_decode_archive.ts";
 import type { DecompressOptions } from "./options.ts";
 
@@ -19,6 +25,9 @@ import type { DecompressOptions } from "./options.ts";
  * @throws {CorruptArchiveError} when the archive is not one, is truncated, corrupted or breaks a
  * rule of `codec/FORMAT.md`
  * @throws {ModelMismatchError} when the archive needs a model that is not given, or another one
+ * @throws {TypeError} when `archive` is not a Uint8Array, `options` not an object, `onProgress`
+ * not a function, or `model` not a model file with a 32-byte hash (not all zeros)
+ * @throws {RangeError} for `workers` or `batchSize` out of range
  *
  * @example Telling a bad archive apart
  * ```ts
@@ -35,6 +44,8 @@ export async function decompress(
   if (!(archive instanceof Uint8Array)) {
     throw new TypeError("Cannot decompress: archive must be a Uint8Array");
   }
+  checkOptionsObject(options);
+  checkProgress(options.onProgress);
   const parts: Uint8Array[] = [];
   await decodeArchive(new ArraySource(archive), {
     model: checkModel(options.model),

@@ -5,7 +5,13 @@
  * @module
  */
 import { queueTransformStream } from "./_common/queue_stream.ts";
-import { checkBatchSize, checkModel, checkWorkers } from "./_common/check_options.ts";
+import {
+  checkBatchSize,
+  checkModel,
+  checkOptionsObject,
+  checkProgress,
+  checkWorkers,
+} from "./_common/check_options.ts";
 import { decodeArchive } from "./_decode_archive.ts";
 import type { DecompressOptions } from "./options.ts";
 
@@ -18,6 +24,8 @@ import type { DecompressOptions } from "./options.ts";
  *
  * @param options the model (when the archive needs one), workers, progress
  * @returns a TransformStream from archive bytes to content bytes
+ * @throws {TypeError} at once for ill-typed options (as {@link decompress}), a RangeError for
+ * out-of-range ones; a chunk that is not a Uint8Array errors the stream with a TypeError
  *
  * @example Decompressing a stream
  * ```ts
@@ -35,6 +43,8 @@ import type { DecompressOptions } from "./options.ts";
 export function decompressStream(
   options: DecompressOptions = {},
 ): TransformStream<Uint8Array, Uint8Array> {
+  checkOptionsObject(options);
+  checkProgress(options.onProgress);
   const model = checkModel(options.model);
   const workers = checkWorkers(options.workers);
   const batchSize = checkBatchSize(options.batchSize);

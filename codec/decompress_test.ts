@@ -5,6 +5,7 @@ import { Random } from "./_testing/random.ts";
 import { sampleFromModel, tinyModel } from "./_testing/tiny_model.ts";
 import { compress } from "./compress.ts";
 import { decompress } from "./decompress.ts";
+import { decompressStream } from "./decompress_stream.ts";
 import { CorruptArchiveError, ModelMismatchError } from "./errors.ts";
 
 async function rejectsCorrupt(archive: Uint8Array, section: string, offset?: number) {
@@ -118,4 +119,20 @@ Deno.test("decompress() throws a TypeError or RangeError for bad arguments", asy
   // @ts-expect-error: not bytes
   await assert.rejects(decompress([1, 2, 3]), TypeError);
   await assert.rejects(decompress(new Uint8Array(0), { workers: 1.5 }), RangeError);
+});
+
+Deno.test("decompress() and decompressStream() throw a TypeError at once for ill-typed options", async () => {
+  const archive = await compress(new Random(8).text(2500), { blockSize: 1000 });
+  const typeError = (message: RegExp) => ({ name: "TypeError", message });
+  // @ts-expect-error: null is not an options object
+  await assert.rejects(decompress(archive, null), typeError(/the options: expected an object/));
+  await assert.rejects(
+    // @ts-expect-error: not a function (it threw only after the first block was decoded)
+    decompress(archive, { onProgress: true }),
+    typeError(/onProgress: expected a function/),
+  );
+  // @ts-expect-error: not an options object
+  assert.throws(() => decompressStream(null), TypeError);
+  // @ts-expect-error: not a function (the stream passed on the first block, then errored)
+  assert.throws(() => decompressStream({ onProgress: "log" }), TypeError);
 });

@@ -6,7 +6,7 @@
  */
 import type { ModelFile } from "../lib/model/model_file_types.ts";
 import { ArraySource, type ByteSource, ChunkQueue } from "./_common/byte_source.ts";
-import { checkModel, checkWorkers } from "./_common/check_options.ts";
+import { checkModel, checkOptionsObject, checkWorkers } from "./_common/check_options.ts";
 import { isZeroHash, toHex } from "./_common/format.ts";
 import { decodeArchive, type DecodedBlockInfo } from "./_decode_archive.ts";
 
@@ -50,6 +50,11 @@ export interface InspectOptions {
  * @param archive the archive, whole or as a stream
  * @param options model, verification, workers
  * @returns the header, content size, blocks and checksum verdict
+ * @throws {CorruptArchiveError} for structural damage (not for checksums that do not match)
+ * @throws {TypeError} when `archive` is neither a Uint8Array nor a ReadableStream, the stream
+ * gives a chunk that is not a Uint8Array, `options` is not an object, `verify` not a boolean, or
+ * `model` not a model file with a 32-byte hash (not all zeros)
+ * @throws {RangeError} for `workers` out of range; the stream's own error when it errors
  *
  * @example
  * ```ts
@@ -66,6 +71,10 @@ export async function inspectArchive(
   archive: ReadableStream<Uint8Array> | Uint8Array,
   options: InspectOptions = {},
 ): Promise<ArchiveInfo> {
+  checkOptionsObject(options);
+  if (options.verify !== undefined && typeof options.verify !== "boolean") {
+    throw new TypeError(`Cannot inspect: verify must be a boolean, got ${typeof options.verify}`);
+  }
   const model = checkModel(options.model);
   const workers = checkWorkers(options.workers);
   const blocks: DecodedBlockInfo[] = [];
@@ -85,6 +94,9 @@ export async function inspectArchive(
       while (true) {
         const { done, value } = await reader.read();
         if (done) break;
+        if (!(value instanceof Uint8Array)) {
+          throw new TypeError("Cannot inspect the chunk: expected a Uint8Array");
+        }
         await queue.push(value);
       }
       queue.end();

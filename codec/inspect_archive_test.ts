@@ -67,6 +67,24 @@ Deno.test("inspectArchive() lists mix blocks without the model, unverified", asy
   assert.equal((await inspectArchive(archive, { model })).checksumOk, true);
 });
 
+Deno.test("inspectArchive() throws a TypeError for a stream of chunks that are not a Uint8Array", async () => {
+  const archive = await compress(new Random(4).text(1000));
+  const typeError = { name: "TypeError", message: /Cannot inspect the chunk/ };
+  const stream = (chunk: unknown) => ReadableStream.from([chunk]) as ReadableStream<Uint8Array>;
+  // A string crashed in the byte queue ("chunk.subarray is not a function"); a Uint16Array of the
+  // archive's bytes was read as bytes modulo 256.
+  await assert.rejects(inspectArchive(stream("text")), typeError);
+  await assert.rejects(inspectArchive(stream(new Uint16Array(archive))), typeError);
+});
+
+Deno.test("inspectArchive() throws a TypeError for ill-typed options", async () => {
+  const archive = await compress(new Random(4).text(1000));
+  // @ts-expect-error: null is not an options object
+  await assert.rejects(inspectArchive(archive, null), { name: "TypeError", message: /options/ });
+  // @ts-expect-error: "no" is not a boolean (it was truthy: the blocks were verified)
+  await assert.rejects(inspectArchive(archive, { verify: "no" }), TypeError);
+});
+
 Deno.test("inspectArchive() throws CorruptArchiveError on structural damage", async () => {
   const archive = await compress(new Random(4).text(1000));
   await assert.rejects(inspectArchive(archive.subarray(0, 60)), CorruptArchiveError);

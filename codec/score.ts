@@ -33,6 +33,7 @@ export interface ScoreResult {
  * @param input the bytes to measure
  * @param options the same options as `compress`
  * @returns the size in bits, bits per byte and the blocks
+ * @throws {TypeError} or a RangeError for bad input or options, as {@link compress} does
  *
  * @example
  * ```ts

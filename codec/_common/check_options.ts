@@ -11,6 +11,30 @@ import { DEFAULT_BATCH_SIZE } from "./segment_coding.ts";
 /** Most workers a caller may ask for. */
 export const MAX_WORKERS = 256;
 
+/**
+ * `options` checked: an object (an omitted argument is `{}` by default); null, a string or a
+ * number is a TypeError, not a crash on its first field or options silently ignored.
+ */
+export function checkOptionsObject(options: unknown): void {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Cannot use the options: expected an object, got ${
+        options === null ? "null" : typeof options
+      }`,
+    );
+  }
+}
+
+/**
+ * `onProgress` checked: a function, or null or undefined (none); checked before any work, not
+ * when the first block is done.
+ */
+export function checkProgress(onProgress: unknown): void {
+  if (onProgress !== undefined && onProgress !== null && typeof onProgress !== "function") {
+    throw new TypeError(`Cannot use onProgress: expected a function, got ${typeof onProgress}`);
+  }
+}
+
 /** `workers` checked: an integer 0..256 (default 1). */
 export function checkWorkers(workers: number | undefined): number {
   const value = workers ?? 1;
@@ -35,6 +59,11 @@ export function checkBatchSize(batchSize: number | undefined): number {
  */
 export function checkModel(model: ModelFile | null | undefined): ModelFile | null {
   if (model === undefined || model === null) return null;
+  if (typeof model !== "object") {
+    throw new TypeError(
+      `Cannot use the model: expected a model file (from loadModel or readModelFile), got ${typeof model}`,
+    );
+  }
   if (!(model.hash instanceof Uint8Array) || model.hash.length !== MODEL_HASH_BYTES) {
     throw new TypeError(
       `Cannot use model ${model.name}: its hash must be ${MODEL_HASH_BYTES} bytes`,

@@ -201,6 +201,7 @@ function lazyInt8Tensor(
  * file is version 2 or 3 (version 1 has no tables and leaves them absent).
  * @throws {ModelFileError} For anything the spec rejects, with a one-line message naming the
  * field and byte offset.
+ * @throws {TypeError} When `bytes` is not a Uint8Array.
  *
  * @example
  * ```ts
@@ -211,6 +212,9 @@ function lazyInt8Tensor(
  * ```
  */
 export function readModelFile(bytes: Uint8Array): ModelFile {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError("Cannot read the model file: expected its bytes as a Uint8Array");
+  }
   if (bytes.length > MAX_FILE_SIZE) {
     throw new ModelFileError(`${bytes.length} bytes exceeds the 1 GiB limit`, 0, "Model_File");
   }
@@ -436,7 +440,9 @@ export function readModelFile(bytes: Uint8Array): ModelFile {
  * @param path A file path or `file:` URL.
  * @returns The model, as {@link readModelFile} gives it.
  * @throws {ModelFileError} For a file the spec rejects, or one over 1 GiB (checked before it is
- * read); Deno's own errors (e.g. `Deno.errors.NotFound`) for a file that cannot be read.
+ * read); Deno's own errors (e.g. `Deno.errors.NotFound`, `Deno.errors.IsADirectory`) for a
+ * file that cannot be read.
+ * @throws {TypeError} When `path` is neither a string nor a URL.
  *
  * @example
  * ```ts ignore
@@ -447,6 +453,9 @@ export function readModelFile(bytes: Uint8Array): ModelFile {
  * ```
  */
 export async function loadModel(path: string | URL): Promise<ModelFile> {
+  if (typeof path !== "string" && !(path instanceof URL)) {
+    throw new TypeError(`Cannot load the model: expected a path or a file URL, got ${typeof path}`);
+  }
   const { size } = await Deno.stat(path);
   if (size > MAX_FILE_SIZE) {
     throw new ModelFileError(`${size} bytes exceeds the 1 GiB limit`, 0, "Model_File");

@@ -261,6 +261,19 @@ Deno.test("loadModel() reads a file from disk with the same identity as its byte
   await assert.rejects(() => loadModel(`${path}.missing`), Deno.errors.NotFound);
 });
 
+Deno.test("readModelFile() and loadModel() throw a TypeError for arguments of the wrong type", async () => {
+  // A string or plain array failed in a DataView ("First argument to DataView constructor must
+  // be an ArrayBuffer"); a number as a path was read as the path "".
+  const typeError = (message: RegExp) => ({ name: "TypeError", message });
+  // @ts-expect-error: not bytes
+  assert.throws(() => readModelFile("MEGAZIPM"), typeError(/expected its bytes/));
+  // @ts-expect-error: not bytes
+  assert.throws(() => readModelFile([77, 69]), typeError(/expected its bytes/));
+  // @ts-expect-error: not a path
+  await assert.rejects(() => loadModel(5), typeError(/expected a path or a file URL/));
+  await assert.rejects(() => loadModel(Deno.cwd()), Deno.errors.IsADirectory);
+});
+
 Deno.test("readModelFile() round-trips a model with hashed n-gram tables (version 2) in every dtype", () => {
   const model = randomModel(tinyhash, 6);
   for (const dtype of ["float32", "float16", "int8"] as const) {
