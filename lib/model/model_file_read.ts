@@ -439,9 +439,10 @@ export function readModelFile(bytes: Uint8Array): ModelFile {
  *
  * @param path A file path or `file:` URL.
  * @returns The model, as {@link readModelFile} gives it.
- * @throws {ModelFileError} For a file the spec rejects, or one over 1 GiB (checked before it is
- * read); Deno's own errors (e.g. `Deno.errors.NotFound`, `Deno.errors.IsADirectory`) for a
- * file that cannot be read.
+ * @throws {ModelFileError} For a file the spec rejects, or one over 1 GiB (checked before a
+ * regular file is read; a device or a pipe, whose size is not known, is read up to the limit);
+ * Deno's own errors (e.g. `Deno.errors.NotFound`, `Deno.errors.IsADirectory`) for a file that
+ * cannot be read.
  * @throws {TypeError} When `path` is neither a string nor a URL.
  *
  * @example
@@ -456,9 +457,33 @@ export async function loadModel(path: string | URL): Promise<ModelFile> {
   if (typeof path !== "string" && !(path instanceof URL)) {
     throw new TypeError(`Cannot load the model: expected a path or a file URL, got ${typeof path}`);
   }
-  const { size } = await Deno.stat(path);
+  const { size, isFile } = await Deno.stat(path);
   if (size > MAX_FILE_SIZE) {
     throw new ModelFileError(`${size} bytes exceeds the 1 GiB limit`, 0, "Model_File");
   }
-  return readModelFile(await Deno.readFile(path));
+  // A device or a pipe says size 0: read it up to the limit, not until memory runs out.
+  return readModelFile(isFile ? await Deno.readFile(path) : await readAtMost(path, MAX_FILE_SIZE));
+}
+
+/**
+ * The bytes of `path` read to its end, refused once more than `limit` have come.
+ *
+ * @throws {ModelFileError} When the file holds more than `limit` bytes.
+ */
+export async function readAtMost(path: string | URL, limit: number): Promise<Uint8Array> {
+  const file = await Deno.open(path, { read: true });
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  // The readable closes the file at its end, and when the loop leaves early (cancel).
+  for await (const chunk of file.readable) {
+    total += chunk.length;
+    if (total > limit) {
+      throw new ModelFileError(`more than ${limit} bytes exceeds the limit`, 0, "Model_File");
+    }
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) bytes.set(chunk, at), at += chunk.length;
+  return bytes;
 }

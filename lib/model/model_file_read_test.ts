@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { dequantizeInt8 } from "./_format.ts";
 import { LEVELS } from "./configs.ts";
-import { loadModel, ModelFileError, readModelFile } from "./model_file_read.ts";
+import { loadModel, ModelFileError, readAtMost, readModelFile } from "./model_file_read.ts";
 import { writeModelFile } from "./model_file_write.ts";
 import { randomModel } from "./_test_util.ts";
 
@@ -365,4 +365,23 @@ Deno.test("readModelFile() holds a version-2 header to its own minimum size", ()
   const small = good.slice();
   new DataView(small.buffer).setUint32(12, 68, true); // version 1's minimum, 8 short of version 2's
   rejects(small, "Header_Size", /header size 68 is out of range/);
+});
+
+Deno.test({
+  name: "loadModel() reads a device to its end, and never past the size limit",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    // /dev/zero never ends and says size 0: it was read until memory ran out.
+    await assert.rejects(() => readAtMost("/dev/zero", 100_000), ModelFileError);
+    await assert.rejects(() => loadModel("/dev/null"), ModelFileError);
+    const path = await Deno.makeTempFile();
+    try {
+      const bytes = Uint8Array.from({ length: 70_000 }, (_, i) => i % 251);
+      await Deno.writeFile(path, bytes);
+      assert.deepEqual(await readAtMost(path, 70_000), bytes);
+      await assert.rejects(() => readAtMost(path, 69_999), ModelFileError);
+    } finally {
+      await Deno.remove(path);
+    }
+  },
 });
