@@ -8,6 +8,7 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { CliError, EXIT, type ExitCode } from "./_errors.ts";
+import { resolveModel } from "./_model.ts";
 
 /** Where the bench lives, relative to this module. */
 export const BENCH_MODULE_URL: URL = new URL("../bench/run.ts", import.meta.url);
@@ -80,6 +81,8 @@ export async function runBenchCommand(options: BenchCommandOptions): Promise<Exi
     );
   }
   const { model, ...rest } = options;
+  // A missing or invalid --model is exit 4 with one line, as for compress, not an internal error.
+  if (typeof model === "string") await resolveModel(model);
   const given = typeof model === "string" ? { ...rest, model } : rest;
   await bench.runBench(bench.withBenchDefaults(given, model === false));
   return EXIT.ok;

@@ -22,7 +22,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { type MegabyteConfig, sameConfig, validateConfig } from "../lib/model/config.ts";
 import { loadModel } from "../lib/model/model_file_read.ts";
 import { LEVELS } from "../lib/model/configs.ts";
-import { exportModel, type ExportResult } from "../lib/train/export.ts";
+import { defaultFixturePath, exportModel, type ExportResult } from "../lib/train/export.ts";
 import { loadCheckpoint } from "../lib/train/checkpoint.ts";
 import { type ScheduleName, SCHEDULES } from "../lib/train/schedule.ts";
 import { train, type TrainResult } from "../lib/train/train.ts";
@@ -87,6 +87,8 @@ export interface TrainCommandOptions {
   export?: string;
   /** `--name NAME`. */
   name?: string;
+  /** `-f, --force`: overwrite an existing `--export` file and its fixture. */
+  force?: boolean;
   /** `--table-dtype int8|int4`. */
   tableDtype?: "int8" | "int4";
   /** `--json`. */
@@ -164,6 +166,22 @@ async function defaultData(): Promise<string[]> {
     // No data/ folder.
   }
   return [decodeURIComponent(new URL("train", SHARED).pathname)];
+}
+
+/** Refuses an existing `--export` file, or its fixture, without `--force`: before any training. */
+async function checkExportTarget(path: string): Promise<void> {
+  for (const target of [path, defaultFixturePath(path)]) {
+    try {
+      await Deno.lstat(target);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue;
+      throw new CliError(`cannot export to ${path}: ${oneLine(error)}`, classify(error));
+    }
+    throw new CliError(
+      `cannot export to ${path}: ${target} exists (use -f to overwrite)`,
+      EXIT.fileSystem,
+    );
+  }
 }
 
 async function isDir(path: string): Promise<boolean> {
@@ -251,6 +269,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
       throw new CliError(`cannot resume: --${flag} is fixed by the run's checkpoint`, EXIT.usage);
     }
   }
+  if (options.export !== undefined && !options.force) await checkExportTarget(options.export);
   const model = options.resume !== undefined
     ? undefined
     : options.config === undefined && options.init !== undefined
@@ -381,6 +400,8 @@ function classify(error: unknown): (typeof EXIT)[keyof typeof EXIT] {
     error instanceof Deno.errors.AlreadyExists || error instanceof Deno.errors.IsADirectory
   ) return EXIT.fileSystem;
   if (error instanceof Deno.errors.NotCapable) return EXIT.usage;
+  // e.g. "Cannot decompress x.xz: xz could not be run", caused by a missing --allow-run.
+  if (error instanceof Error && error.cause instanceof Deno.errors.NotCapable) return EXIT.usage;
   const text = oneLine(error);
   if (/^cannot (load the corpus|decompress|read the checkpoint|start a run in)/i.test(text)) {
     return EXIT.fileSystem;
@@ -543,6 +564,9 @@ export function trainCommand(): Command {
       ),
     )
     .addOption(
+      new Option("-f, --force", "overwrite an existing --export file and its fixture"),
+    )
+    .addOption(
       new Option(
         "--name <name>",
         "model name inside the exported file (default: the file's base name)",
@@ -561,7 +585,7 @@ export function trainCommand(): Command {
 Examples:
   megazip train --config tiny --steps 2000 --out runs/tiny
   megazip train --resume runs/tiny --max-seconds 540
-  megazip train --resume runs/tiny --export tests/fixtures/tiny.mgb
+  megazip train --resume runs/tiny --export tests/fixtures/tiny.mgb -f
 
 Warmup-stable-decay (Hägele et al. 2024): a stable run continues exactly, session after
 session (--resume with a larger --steps); a copy of its folder is decayed for a model file

@@ -10,9 +10,10 @@ const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-run=xz", "--unsta
 
 async function megazipTrain(
   args: string[],
+  permissions: string[] = PERMISSIONS,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSIONS, TRAIN_TS, ...args],
+    args: ["run", ...permissions, TRAIN_TS, ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -94,6 +95,19 @@ Deno.test("megazip train runs 3 steps on a tiny .xz file, checkpoints, and expor
       await Deno.readFile(`${dir}/again.mgb`),
       await Deno.readFile(`${dir}/tiny.mgb`),
     );
+
+    // An existing model file is kept without -f, and replaced with it.
+    const other = ["--resume", run, "--export", `${dir}/again.mgb`, "--name", "other"];
+    const refused = await megazipTrain(other);
+    assert.equal(refused.code, 3, refused.stderr);
+    assert.match(refused.stderr, /^megazip: [^\n]*again\.mgb exists \(use -f to overwrite\)\n$/);
+    assert.deepEqual(
+      await Deno.readFile(`${dir}/again.mgb`),
+      await Deno.readFile(`${dir}/tiny.mgb`),
+    );
+    const forced = await megazipTrain([...other, "-f"]);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal((await loadModel(`${dir}/again.mgb`)).name, "other");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -224,6 +238,44 @@ Deno.test("a tinymatch model trained by the CLI is a version-4 file that compres
       new TextDecoder().decode(info.stdout),
       /^match row {5}k 3 \(lengths 3\.\.32\), 7680 rows, /m,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("megazip train fails before making the run folder: short data, xz without --allow-run, an existing --export", async () => {
+  const dir = await tinyCorpus();
+  try {
+    await Deno.writeTextFile(`${dir}/short.txt`, "shorter than one window");
+    await Deno.writeTextFile(`${dir}/kept.mgb`, "an existing file");
+    await Deno.writeTextFile(`${dir}/m_fixture.json`, "an existing fixture");
+    const run = `${dir}/run`;
+    const base = ["--config", "tiny", "--valid", `${dir}/valid`, "--steps", "1", "--out", run];
+    const cases: [string[], string[], number, RegExp][] = [
+      [["--data", `${dir}/short.txt`], PERMISSIONS, 2, /no corpus file holds 64 bytes/],
+      [["--data", `${dir}/train.txt.xz`], ["--allow-read", "--allow-write"], 2, /xz could not/],
+      [
+        ["--data", `${dir}/train.txt`, "--export", `${dir}/kept.mgb`],
+        PERMISSIONS,
+        3,
+        /kept\.mgb exists \(use -f to overwrite\)$/,
+      ],
+      [
+        ["--data", `${dir}/train.txt`, "--export", `${dir}/m.mgb`],
+        PERMISSIONS,
+        3,
+        /m_fixture\.json exists \(use -f to overwrite\)$/,
+      ],
+    ];
+    for (const [args, permissions, code, pattern] of cases) {
+      const result = await megazipTrain([...base, ...args], permissions);
+      assert.equal(result.code, code, `${args.join(" ")}: ${result.stderr}`);
+      assert.match(result.stderr, /^megazip: [^\n]+\n$/, args.join(" "));
+      assert.match(result.stderr.trim(), pattern, args.join(" "));
+      assert.equal(await Deno.stat(run).then(() => true, () => false), false, args.join(" "));
+    }
+    assert.equal(await Deno.readTextFile(`${dir}/kept.mgb`), "an existing file");
+    assert.equal(await Deno.readTextFile(`${dir}/m_fixture.json`), "an existing fixture");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -358,3 +358,16 @@ Deno.test("megazip bench uses the shipped model and 1 and 2 workers unless told 
   assert.equal(without.model, "none");
   assert.equal(without.modelFlopsPerByte, 0);
 });
+
+Deno.test("megazip bench with a missing or invalid --model is exit 4 in one line, before benching", async () => {
+  await using tmp = await tempDir();
+  await Deno.writeTextFile(`${tmp.dir}/not.mgb`, "not a model file\n");
+  const flags = [...TASK_FLAGS, "--allow-run"];
+  const bench = (model: string) =>
+    megazip(["bench", "--quick", "--no-write", "--corpus", tmp.dir, "--model", model], {
+      flags,
+      cwd: tmp.dir,
+    });
+  assertCleanFailure(await bench("not.mgb"), 4, /cannot load model not\.mgb: bad magic number/);
+  assertCleanFailure(await bench("missing.mgb"), 4, /cannot load model missing\.mgb: no such file/);
+});

@@ -272,7 +272,7 @@ function parseState(dir: string, text: string): StateFile {
       cause: error,
     });
   }
-  if (state.format !== "megazip-checkpoint") {
+  if (state === null || typeof state !== "object" || state.format !== "megazip-checkpoint") {
     throw new TypeError(
       `Cannot read the checkpoint in ${dir}: state.json is not a megazip checkpoint`,
     );

@@ -84,3 +84,15 @@ Deno.test("loadCheckpoint() rejects damaged tensors, another version and a missi
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("loadCheckpoint() refuses a state.json that is JSON but not an object, in one line", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const text of ["null", "42", '"x"']) {
+      await Deno.writeTextFile(`${dir}/state.json`, text);
+      await assert.rejects(loadCheckpoint(dir), /state\.json is not a megazip checkpoint/, text);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -62,6 +62,17 @@ const FIXTURE_TEXT = "The quick brown fox jumps over the lazy dog. " +
 export const FIXTURE_BYTES = 128;
 
 /**
+ * Where {@link exportModel} writes the fixture of a model file by default: `NAME_fixture.json`
+ * beside it.
+ *
+ * @param path The model file.
+ * @returns The fixture's path (`models/tiny.mgb` → `models/tiny_fixture.json`).
+ */
+export function defaultFixturePath(path: string): string {
+  return path.replace(/\.[^./]*$/, "") + "_fixture.json";
+}
+
+/**
  * Writes the checkpoint of `runDir` as a model file at `path` (atomically: a temporary file
  * renamed into place), and the engine fixture beside it.
  *
@@ -100,7 +111,7 @@ export async function exportModel(
   let fixturePath: string | null = null;
   let fixtureBpb = NaN;
   if (options.fixture !== null) {
-    fixturePath = options.fixture ?? path.replace(/\.[^./]*$/, "") + "_fixture.json";
+    fixturePath = options.fixture ?? defaultFixturePath(path);
     // On the cpu backend, whatever the run trained on: the reference that tests and CI also have.
     const previous = tf.getBackend();
     await tf.setBackend("cpu");

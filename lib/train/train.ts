@@ -268,10 +268,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const historySets = (settings.validHistory ?? 0) > 0
     ? validationHistorySets(validSets, validCorpus, config, settings)
     : [];
+  // Every refusal before the folder is made: a failed start must leave no checkpoint behind.
+  if (!trainCorpus.files.some((file) => file.bytes.length >= T)) {
+    throw new RangeError(`Cannot draw training windows: no corpus file holds ${T} bytes`);
+  }
+  checkTrainable(config, tf.getBackend());
   await Deno.mkdir(`${runDir}/ckpt`, { recursive: true });
 
   // 2) Model, optimizer, generator, log.
-  checkTrainable(config, tf.getBackend());
   const model = new Megabyte(config, { seed: settings.seed });
   const tables = [...model.variables.keys()].filter(isLookupTable);
   const perTable = (value: number | undefined) =>

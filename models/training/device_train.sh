@@ -236,7 +236,7 @@ for name in $(cat runs/keep.txt); do
   src=$name
   [[ " ${decayed[*]} " == *" $name "* ]] && src=$name-decay
   # shellcheck disable=SC2086 # EXPORT_ARGS: word-split flags, as EXTRA_ARGS
-  $T --resume "runs/$src" --backend "${BACKEND:-webgpu}" --stop-at 0 --export "runs/$src.mgb" --name default \
+  $T --resume "runs/$src" --backend "${BACKEND:-webgpu}" --stop-at 0 --export "runs/$src.mgb" -f --name default \
     ${EXPORT_ARGS:-} >> "runs/$src.out" 2>&1 &
 done
 wait
