@@ -406,6 +406,7 @@ function classify(error: unknown): (typeof EXIT)[keyof typeof EXIT] {
   if (/^cannot (load the corpus|decompress|read the checkpoint|start a run in)/i.test(text)) {
     return EXIT.fileSystem;
   }
+  if (/^cannot resume the run: its \w+ data differ/i.test(text)) return EXIT.badInput;
   if (error instanceof RangeError || error instanceof TypeError) return EXIT.usage;
   return EXIT.internal;
 }

@@ -280,3 +280,22 @@ Deno.test("megazip train fails before making the run folder: short data, xz with
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("megazip train --resume of a run whose data changed is exit 1 (bad input), not an internal error", async () => {
+  const dir = await tinyCorpus();
+  try {
+    const run = `${dir}/run`;
+    const data = ["--data", `${dir}/train.txt`, "--valid", `${dir}/valid`];
+    const start = await megazipTrain(["--config", "tiny", ...data, "--stop-at", "0", "--out", run]);
+    assert.equal(start.code, 0, start.stderr);
+    await Deno.writeTextFile(`${dir}/train.txt`, "changed\n", { append: true });
+    const result = await megazipTrain(["--resume", run]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(
+      result.stderr,
+      /^megazip: [^\n]*training data differ from the checkpoint's[^\n]*\n$/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
