@@ -6,13 +6,7 @@
  */
 import { ArraySource } from "./_common/byte_source.ts";
 import { concatBytes } from "./_common/bytes.ts";
-import {
-  checkBatchSize,
-  checkModel,
-  checkOptionsObject,
-  checkProgress,
-  checkWorkers,
-} from "./_common/check_options.ts";
+import { checkDecodeOptions } from "./_common/check_options.ts";
 import { decodeArchive } from "./_decode_archive.ts";
 import type { DecompressOptions } from "./options.ts";
 
@@ -44,14 +38,10 @@ export async function decompress(
   if (!(archive instanceof Uint8Array)) {
     throw new TypeError("Cannot decompress: archive must be a Uint8Array");
   }
-  checkOptionsObject(options);
-  checkProgress(options.onProgress);
+  const checked = checkDecodeOptions(options);
   const parts: Uint8Array[] = [];
   await decodeArchive(new ArraySource(archive), {
-    model: checkModel(options.model),
-    workers: checkWorkers(options.workers),
-    batchSize: checkBatchSize(options.batchSize),
-    onProgress: options.onProgress,
+    ...checked,
     onOutput: (bytes) => {
       parts.push(bytes);
     },

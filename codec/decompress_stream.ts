@@ -5,13 +5,7 @@
  * @module
  */
 import { queueTransformStream } from "./_common/queue_stream.ts";
-import {
-  checkBatchSize,
-  checkModel,
-  checkOptionsObject,
-  checkProgress,
-  checkWorkers,
-} from "./_common/check_options.ts";
+import { checkDecodeOptions } from "./_common/check_options.ts";
 import { decodeArchive } from "./_decode_archive.ts";
 import type { DecompressOptions } from "./options.ts";
 
@@ -43,18 +37,8 @@ import type { DecompressOptions } from "./options.ts";
 export function decompressStream(
   options: DecompressOptions = {},
 ): TransformStream<Uint8Array, Uint8Array> {
-  checkOptionsObject(options);
-  checkProgress(options.onProgress);
-  const model = checkModel(options.model);
-  const workers = checkWorkers(options.workers);
-  const batchSize = checkBatchSize(options.batchSize);
+  const checked = checkDecodeOptions(options);
   return queueTransformStream("decompress", async (queue, enqueue) => {
-    await decodeArchive(queue, {
-      model,
-      workers,
-      batchSize,
-      onProgress: options.onProgress,
-      onOutput: enqueue,
-    });
+    await decodeArchive(queue, { ...checked, onOutput: enqueue });
   });
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { ModelFile } from "../../lib/model/model_file_types.ts";
+import type { DecompressOptions } from "../options.ts";
 import { isZeroHash, MODEL_HASH_BYTES } from "./format.ts";
 import { DEFAULT_BATCH_SIZE } from "./segment_coding.ts";
 
@@ -75,4 +76,30 @@ export function checkModel(model: ModelFile | null | undefined): ModelFile | nul
     );
   }
   return model;
+}
+
+/** The decoder's options, checked. */
+export interface CheckedDecodeOptions {
+  model: ModelFile | null;
+  workers: number;
+  batchSize: number;
+  onProgress: ((outputBytesDone: number) => void) | undefined;
+}
+
+/**
+ * The options of `decompress` and `decompressStream`, every one checked at once, before any work.
+ *
+ * @throws {TypeError} For options that are not an object, an `onProgress` that is not a function
+ * or a `model` that is not a model file.
+ * @throws {RangeError} For `workers` or `batchSize` out of range.
+ */
+export function checkDecodeOptions(options: DecompressOptions): CheckedDecodeOptions {
+  checkOptionsObject(options);
+  checkProgress(options.onProgress);
+  return {
+    model: checkModel(options.model),
+    workers: checkWorkers(options.workers),
+    batchSize: checkBatchSize(options.batchSize),
+    onProgress: options.onProgress ?? undefined,
+  };
 }
