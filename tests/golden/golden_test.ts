@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { compress } from "../../codec/compress.ts";
 import { decompress } from "../../codec/decompress.ts";
 import { CorruptArchiveError, ModelMismatchError } from "../../codec/errors.ts";
+import { inspectArchive } from "../../codec/inspect_archive.ts";
 import { goldenModelOf } from "./_golden_model.ts";
 import type { ErrorEntry, OkEntry } from "./make_golden.ts";
 
@@ -56,6 +57,32 @@ for (const [name, entry] of Object.entries(errorEntries)) {
         assert.equal(error.section, entry.section, error.message);
         assert.ok(error.offset >= 0 && error.offset <= archive.length, `offset ${error.offset}`);
       }
+      assert.ok(
+        error.message.includes(entry.message),
+        `"${error.message}" does not include "${entry.message}"`,
+      );
+      return true;
+    });
+  });
+}
+
+// inspectArchive() reads the same fields: it throws the same error for every structural fault, and
+// reports a checksum that does not match (checksumOk false) instead of throwing; it needs no model.
+for (const [name, entry] of Object.entries(errorEntries)) {
+  Deno.test(`inspectArchive() rejects golden errors/${name}.mbz, or reports what it cannot check`, async () => {
+    const archive = await Deno.readFile(new URL(`${name}.mbz`, ERRORS));
+    if (entry.error === "ModelMismatchError") {
+      assert.ok(entry.message.includes((await inspectArchive(archive)).modelName));
+      return;
+    }
+    const checksum = entry.section === "Block_Checksum" || entry.section === "Content_Checksum";
+    if (checksum && entry.message.includes("checksum mismatch")) {
+      assert.equal((await inspectArchive(archive)).checksumOk, false);
+      return;
+    }
+    await assert.rejects(inspectArchive(archive), (error: unknown) => {
+      assert.ok(error instanceof CorruptArchiveError, `expected ${entry.error}, got ${error}`);
+      assert.equal(error.section, entry.section, error.message);
       assert.ok(
         error.message.includes(entry.message),
         `"${error.message}" does not include "${entry.message}"`,
