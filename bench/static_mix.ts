@@ -147,10 +147,12 @@ if (import.meta.main) {
     console.error(`static_mix.ts: no FILE matches --fit ${values.fit}`);
     Deno.exit(2);
   }
-  const lambdas = fitWeights(fitSet.map((f) => {
+  // The fit set's inputs, kept for its report lines: its tables are not read twice.
+  const fitted = new Map(fitSet.map((f) => {
     const { bytes, cm, model } = load(f);
-    return mixInputs(bytes, cm, model);
+    return [f, mixInputs(bytes, cm, model)] as const;
   }));
+  const lambdas = fitWeights([...fitted.values()]);
   console.log(`weights, fitted on ${fitSet.length} files (bucket: cm top ≤0.4, ≤0.6, ≤0.8, ≤0.95,`);
   console.log(`above; each with model top ≤ 0.6, then > 0.6): ${[...lambdas].join(" ")}`);
   const K = WHERE_LABELS.length;
@@ -161,20 +163,24 @@ if (import.meta.main) {
       values.method6 ? "  method 6 → with the mix" : ""
     }`,
   );
+  const sumBits = (p: Float64Array) => p.reduce((sum, x) => sum - Math.log2(x), 0);
   for (const file of positionals) {
-    const { bytes, cm, model } = load(file);
-    const n = bytes.length;
-    const inputs = mixInputs(bytes, cm, model);
+    const kept = fitted.get(file);
+    const parts = kept === undefined ? load(file) : null;
+    const inputs = kept ?? mixInputs(parts!.bytes, parts!.cm, parts!.model);
+    const n = inputs.pCm.length;
     const bpb = (x: number) => (x / n).toFixed(3).padStart(6);
     let line = `${file.split("/").slice(-2).join("/").padEnd(28)} ${String(n).padStart(7)} ${
-      bpb(bits(model, bytes))
-    } ${bpb(bits(cm, bytes))} ${bpb(mixBits(inputs, lambdas)).padStart(10)}`;
-    if ((values.method6 || values.where) && !fit.test(file)) {
+      bpb(sumBits(inputs.pModel))
+    } ${bpb(sumBits(inputs.pCm))} ${bpb(mixBits(inputs, lambdas)).padStart(10)}`;
+    if ((values.method6 || values.where) && parts !== null) {
+      const { bytes, cm, model } = parts;
       const six = createSse2Predictor(replay(cm), replay(model)).predictSegment!(bytes);
+      const sixBits = bits(six, bytes);
       if (values.method6) {
         const withMix = createSse2Predictor(replay(cm), replay(mixTables(cm, model, lambdas)))
           .predictSegment!(bytes);
-        const a = bits(six, bytes), b = bits(withMix, bytes);
+        const a = sixBits, b = bits(withMix, bytes);
         line += `  ${(a / n).toFixed(4)} → ${(b / n).toFixed(4)} (${
           ((b / a - 1) * 100).toFixed(2)
         }%)`;
@@ -187,7 +193,7 @@ if (import.meta.main) {
           where.bytes[k]++;
           where.bits[k] += cost(six);
         }
-        whereBytes += n, whereBits += bits(six, bytes);
+        whereBytes += n, whereBits += sixBits;
       }
     }
     console.log(line);

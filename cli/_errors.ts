@@ -137,12 +137,10 @@ export function describeError(
     error instanceof Deno.errors.AlreadyExists ||
     error instanceof Deno.errors.IsADirectory || error instanceof Deno.errors.NotADirectory ||
     error instanceof Deno.errors.WriteZero || error instanceof Deno.errors.FilesystemLoop ||
-    error instanceof Deno.errors.BadResource
-  ) {
-    return { message: `${what}: ${oneLine(error)}`, exitCode: EXIT.fileSystem };
-  }
-  if (isOsError(error)) {
+    error instanceof Deno.errors.BadResource ||
     // Any other OS error of a file (e.g. ENOSPC: a full disk, EIO, EROFS, ENAMETOOLONG).
+    isOsError(error)
+  ) {
     return { message: `${what}: ${oneLine(error)}`, exitCode: EXIT.fileSystem };
   }
   if (error instanceof RangeError) {

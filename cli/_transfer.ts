@@ -30,6 +30,11 @@ export interface Direction {
   progressCountsInput: boolean;
 }
 
+/** The verb of messages about a file: "test" under `-t`, else the direction's action. */
+function verbOf(options: FileOptions, direction: Direction): string {
+  return options.test ? "test" : direction.action;
+}
+
 /** Where `-t` sends the decoded bytes: nowhere. */
 function discardOutput(): Output {
   return {
@@ -90,7 +95,7 @@ async function transferOne(
   const { action } = direction;
   // Like gzip, xz and zstd: a FIFO or a device gets no output named after it (unless forced).
   const namesOutput = !options.test && !options.stdout && options.output === undefined;
-  const input: Input = await openInput(name, options.test ? "test" : action, {
+  const input: Input = await openInput(name, verbOf(options, direction), {
     regularOnly: namesOutput && !options.force,
   });
   let outPath: string | null;
@@ -178,8 +183,7 @@ export async function transferAll(
       await transferOne(name, options, direction);
     } catch (error) {
       const subject = isStdio(name) ? "stdin" : name!;
-      const action = options.test ? "test" : direction.action;
-      const { message, exitCode: code } = describeError(error, action, subject);
+      const { message, exitCode: code } = describeError(error, verbOf(options, direction), subject);
       if (error instanceof Deno.errors.BrokenPipe) return EXIT.fileSystem;
       printError(message);
       if (exitCode === EXIT.ok) exitCode = code;

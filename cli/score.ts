@@ -7,7 +7,7 @@
 import { Command, Option } from "commander";
 import { score, type ScoreResult } from "./_codec.ts";
 import { CliError, describeError, EXIT, type ExitCode } from "./_errors.ts";
-import { isStdio } from "./_files.ts";
+import { isStdio, openInput } from "./_files.ts";
 import { resolveModel } from "./_model.ts";
 import { addBlockSizeOption, addModelOptions, type ModelOptions } from "./_options.ts";
 import { effectiveWorkers } from "./_parse.ts";
@@ -35,21 +35,10 @@ export interface ScoreReport {
   total: { bytes: number; bits: number; bitsPerByte: number; payloadBits: number };
 }
 
-/** Reads a whole file, or stdin for "-". */
+/** Reads a whole file, or stdin for "-" (opened as every subcommand opens its inputs). */
 async function readAll(name: string): Promise<Uint8Array> {
-  if (isStdio(name)) return new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
-  if (name === "") throw new CliError(`cannot score "": no such file`, EXIT.fileSystem);
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(name);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new CliError(`cannot score ${name}: no such file`, EXIT.fileSystem);
-    }
-    throw error;
-  }
-  if (info.isDirectory) throw new CliError(`cannot score ${name}: is a directory`, EXIT.fileSystem);
-  return await Deno.readFile(name);
+  const input = await openInput(name, "score");
+  return new Uint8Array(await new Response(input.readable).arrayBuffer());
 }
 
 /** Formats the report as an aligned table. */
