@@ -24,7 +24,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { parseArgs } from "node:util";
+import { parseArgsOrExit } from "./_args.ts";
 import { ngramTensor } from "../lib/model/megabyte.ts";
 import { DEFAULT_BLOCK_SIZE } from "../codec/_common/format.ts";
 import { AdamW } from "../lib/train/adamw.ts";
@@ -32,7 +32,7 @@ import { freqsFromLogits } from "../lib/engine/reference.ts";
 import { blockMatchRows, DEFAULT_MODEL, openFloatModel } from "./_float_model.ts";
 import { keptTablesPath, writeKeptTables } from "./sse_bpb.ts";
 
-const { values, positionals } = parseArgs({
+const { values, positionals } = parseArgsOrExit("dynamic_eval", import.meta.url, {
   options: {
     backend: { type: "string", default: "wasm" },
     model: { type: "string", default: DEFAULT_MODEL },

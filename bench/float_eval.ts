@@ -22,12 +22,12 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { parseArgs } from "node:util";
+import { parseArgsOrExit } from "./_args.ts";
 import { ngramTensor } from "../lib/model/megabyte.ts";
 import { concatBytes } from "../codec/_common/bytes.ts";
 import { blockMatchRows, byteLogProbs, DEFAULT_MODEL, openFloatModel } from "./_float_model.ts";
 
-const { values, positionals } = parseArgs({
+const { values, positionals } = parseArgsOrExit("float_eval", import.meta.url, {
   options: {
     backend: { type: "string", default: "wasm" },
     model: { type: "string", default: DEFAULT_MODEL },

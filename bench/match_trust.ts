@@ -20,7 +20,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { parseArgs } from "node:util";
+import { parseArgsOrExit } from "./_args.ts";
 import { ngramTensor } from "../lib/model/megabyte.ts";
 import { FileMatchIndex } from "../lib/model/match.ts";
 import { MATCH_MAX_LENGTH } from "../lib/model/config.ts";
@@ -28,7 +28,7 @@ import { loadCorpus } from "../lib/train/corpus.ts";
 import { validationStarts } from "../lib/train/windows.ts";
 import { DEFAULT_MODEL, openFloatModel } from "./_float_model.ts";
 
-const { values, positionals } = parseArgs({
+const { values, positionals } = parseArgsOrExit("match_trust", import.meta.url, {
   options: {
     model: { type: "string", default: DEFAULT_MODEL },
     windows: { type: "string", default: "8" },

@@ -11,11 +11,11 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { parseArgs } from "node:util";
+import { parseArgsOrExit } from "./_args.ts";
 import { ngramTensor } from "../lib/model/megabyte.ts";
 import { byteLogProbs, DEFAULT_MODEL, openFloatModel } from "./_float_model.ts";
 
-const { values, positionals } = parseArgs({
+const { values, positionals } = parseArgsOrExit("patch_position", import.meta.url, {
   options: {
     model: { type: "string", default: DEFAULT_MODEL },
     windows: { type: "string", default: "4" },

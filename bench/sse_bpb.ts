@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseArgsOrExit } from "./_args.ts";
 import { createEngine } from "../lib/engine/engine.ts";
 import { loadModel } from "../lib/model/model_file_read.ts";
 import { createContextMixingPredictor } from "../lib/predict/context_mixing.ts";
@@ -101,7 +101,7 @@ export function bits(tables: Uint32Array, bytes: Uint8Array): number {
 }
 
 if (import.meta.main) {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseArgsOrExit("sse_bpb", import.meta.url, {
     options: {
       model: { type: "string", default: "models/default.mgb" },
       cache: { type: "string" },

@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseArgsOrExit } from "./_args.ts";
 import { ALPHABET } from "../lib/predict/predictor.ts";
 import { writeFrequencies } from "../lib/predict/_stage.ts";
 import { createSse2Predictor } from "../lib/predict/sse2.ts";
@@ -122,7 +122,7 @@ function whereBucket(cost: number): number {
 }
 
 if (import.meta.main) {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseArgsOrExit("static_mix", import.meta.url, {
     options: {
       cache: { type: "string" },
       fit: { type: "string" },

@@ -18,12 +18,12 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { parseArgs } from "node:util";
+import { parseArgsOrExit } from "./_args.ts";
 import { ngramTensor } from "../lib/model/megabyte.ts";
 import { FileMatchIndex } from "../lib/model/match.ts";
 import { byteLogProbs, DEFAULT_MODEL, openFloatModel } from "./_float_model.ts";
 
-const { values, positionals } = parseArgs({
+const { values, positionals } = parseArgsOrExit("window_bpb", import.meta.url, {
   options: {
     model: { type: "string", default: DEFAULT_MODEL },
     windows: { type: "string", default: "16" },

@@ -16,7 +16,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { parseArgs } from "node:util";
+import { parseArgsOrExit } from "../_args.ts";
 import { type BackendName, setBackend } from "../../lib/model/backend.ts";
 import { flopsPerByte, Megabyte, ngramTensor, paramCount } from "../../lib/model/megabyte.ts";
 import type { MegabyteConfig } from "../../lib/model/config.ts";
@@ -37,7 +37,7 @@ const DEVICE_MD_CONFIG: MegabyteConfig = {
   mlpRatio: 4,
 };
 
-const { values } = parseArgs({
+const { values } = parseArgsOrExit("bench:train", import.meta.url, {
   options: {
     backend: { type: "string", default: "webgpu" },
     config: { type: "string" },

@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+
+const ROOT = new URL("../", import.meta.url);
+
+/** Runs `script` with `args` as `deno task`/`deno run` would: exit code, stdout and stderr. */
+async function run(script: string, args: string[]) {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--unstable-webgpu", "--allow-read", "--allow-env", script, ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decoder = new TextDecoder();
+  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+}
+
+/** Every bench script that reads its options with parseArgsOrExit, and the name it prints. */
+const SCRIPTS: [string, string][] = [
+  ["bench/train/train_step.ts", "bench:train"],
+  ["bench/sse_bpb.ts", "sse_bpb"],
+  ["bench/static_mix.ts", "static_mix"],
+  ["bench/float_eval.ts", "float_eval"],
+  ["bench/window_bpb.ts", "window_bpb"],
+  ["bench/dynamic_eval.ts", "dynamic_eval"],
+  ["bench/patch_position.ts", "patch_position"],
+  ["bench/match_cost.ts", "match_cost"],
+  ["bench/match_trust.ts", "match_trust"],
+];
+
+for (const [script, name] of SCRIPTS) {
+  Deno.test(`${script} --bogus: one line on stderr, no stack trace, exit 2`, async () => {
+    const { code, stdout, stderr } = await run(script, ["--bogus"]);
+    assert.equal(code, 2, stderr);
+    assert.equal(stdout, "");
+    assert.equal(
+      stderr,
+      `${name}: unknown option '--bogus' (see the usage at the top of ${script})\n`,
+    );
+  });
+}
+
+Deno.test("a string option without its value is a usage error too", async () => {
+  const { code, stderr } = await run("bench/train/train_step.ts", ["--backend"]);
+  assert.equal(code, 2, stderr);
+  assert.equal(
+    stderr,
+    "bench:train: option '--backend <value>' argument missing " +
+      "(see the usage at the top of bench/train/train_step.ts)\n",
+  );
+  assert.doesNotMatch(stderr, /^\s+at /m);
+});
