@@ -25,7 +25,7 @@ import { LEVELS } from "../lib/model/configs.ts";
 import { defaultFixturePath, exportModel, type ExportResult } from "../lib/train/export.ts";
 import { loadCheckpoint } from "../lib/train/checkpoint.ts";
 import { type ScheduleName, SCHEDULES } from "../lib/train/schedule.ts";
-import { train, type TrainResult } from "../lib/train/train.ts";
+import { train, type TrainOptions, type TrainResult } from "../lib/train/train.ts";
 import {
   TRAIN_BACKENDS,
   type TrainBackendName,
@@ -59,6 +59,10 @@ export interface TrainCommandOptions {
   matchHistory?: number;
   /** `--valid-history BYTES`. */
   validHistory?: number;
+  /** `--mix-loss DIR`. */
+  mixLoss?: string;
+  /** `--mix-weights LIST`. */
+  mixWeights?: number[];
   /** `--seed N`. */
   seed?: number;
   /** `--eval-every N`. */
@@ -155,6 +159,24 @@ function nonNegativeNumber(text: string): number {
 /** `--data a --data b,c` gives [a, b, c]. */
 function pathList(text: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...text.split(",").filter((p) => p !== "")];
+}
+
+function mixWeights(text: string): number[] {
+  const values = text.split(",").map(Number);
+  if (values.length !== 10 || !values.every((v) => v >= 0 && v < 1)) {
+    throw new InvalidArgumentError("expected ten comma-separated weights, each from 0 to below 1");
+  }
+  return values;
+}
+
+function mixLossOption(options: TrainCommandOptions): TrainOptions["mixLoss"] {
+  if (options.mixLoss === undefined) {
+    if (options.mixWeights !== undefined) {
+      throw new CliError("cannot train: --mix-weights needs --mix-loss DIR", EXIT.usage);
+    }
+    return undefined;
+  }
+  return { cmTargets: options.mixLoss, weights: options.mixWeights };
 }
 
 /** The training corpus by default: the decompressed copies in data/ if there, else the .xz files. */
@@ -256,6 +278,8 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
       "ngramWeightDecay",
       "matchHistory",
       "validHistory",
+      "mixLoss",
+      "mixWeights",
       "warmup",
       "schedule",
       "seed",
@@ -331,6 +355,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
         ngramWeightDecay: options.ngramWeightDecay,
         matchHistory: options.matchHistory,
         validHistory: options.validHistory,
+        mixLoss: mixLossOption(options),
         warmupSteps: options.warmup,
         schedule: options.schedule,
         decaySteps: options.decaySteps,
@@ -486,6 +511,21 @@ export function trainCommand(): Command {
           'before the window, logged as "valid-history"; needs whole validation files, not cut ' +
           "windows (default: 0)",
       ).argParser(naturalInt),
+    )
+    .addOption(
+      new Option(
+        "--mix-loss <dir>",
+        "train with the mixture loss: each byte's cost under a static mix with the codec's cm, whose " +
+          "predictions for each training file lie in DIR (models/training/cm_targets.ts writes them); " +
+          "validation stays the model's own bits",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--mix-weights <list>",
+        "the mixture loss's ten weights of cm, by cm's confidence bucket and the model's (default: " +
+          "those fitted by bench/static_mix.ts, lib/train/mixture_loss.ts)",
+      ).argParser(mixWeights),
     )
     .addOption(
       new Option(

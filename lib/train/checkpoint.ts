@@ -62,6 +62,8 @@ export interface TrainSettings {
   ngramWeightDecay?: number;
   /** Bytes of file before a training window that its match rows may search (`matchRowsAfter`). Absent: 0. */
   matchHistory?: number;
+  /** The mixture loss (`mixture_loss.ts`): cm's targets' folder and the ten weights. Absent: cross-entropy. */
+  mixLoss?: { cmTargets: string; weights: number[] };
   /** Bytes of file before a validation window that its match rows may search, logged as "valid-history". Absent: 0. */
   validHistory?: number;
   /** Adam's β1. */

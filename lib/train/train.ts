@@ -47,7 +47,9 @@ import { Rng } from "./rng.ts";
 import { RunLog } from "./run_log.ts";
 import { dropMask } from "./ngram_dropout.ts";
 import { learningRate, type ScheduleName, SCHEDULES } from "./schedule.ts";
-import { trainStep } from "./step.ts";
+import { type MixBatch, trainStep } from "./step.ts";
+import { checkMixWeights, DEFAULT_MIX_WEIGHTS } from "./mixture_loss.ts";
+import { cmBatch, type CmTargets, cmTargetsPath, decodeCmTargets } from "./cm_targets.ts";
 import {
   sampleWindows,
   type ValidationSet,
@@ -129,6 +131,13 @@ export interface TrainOptions {
    * window see the segment before it; 0: the window alone. Fixed by the checkpoint. @default {0}
    */
   matchHistory?: number;
+  /**
+   * Train with the mixture loss (`mixture_loss.ts`): each byte's cost under a static mix of the
+   * model with cm, whose predictions for every training file lie in the folder `cmTargets`
+   * (`models/training/cm_targets.ts`), with the ten `weights` (default
+   * `DEFAULT_MIX_WEIGHTS`). Validation stays the model's own bits. Fixed by the checkpoint.
+   */
+  mixLoss?: { cmTargets: string; weights?: readonly number[] };
   /**
    * For a config with a match row: also validate with the match rows found in up to this many
    * bytes of each validation file before the window (the rows "mix-long" gives the model), logged
@@ -263,6 +272,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     checkSameData("training", resumed.data, corpusIdentity(trainCorpus));
     checkSameData("validation", resumed.valid, corpusIdentity(validCorpus));
   }
+  const cmTargets = settings.mixLoss === undefined
+    ? null
+    : await loadCmTargets(settings.mixLoss.cmTargets, trainCorpus);
   const T = config.context;
   const validSets = validationWindows(validCorpus, { length: T, perFile: settings.validWindows });
   const historySets = (settings.validHistory ?? 0) > 0
@@ -388,9 +400,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const x = tf.tensor2d(windows, [settings.batch, T], "int32"); // (B, T)
       const history = { corpus: trainCorpus, origins };
       const { grams, keep } = trainingGrams(config, windows, settings, rng, history); // (B, T, G) or none
-      const both = trainStep(model, optimizer, x, lr, settings.gradClip, grams, keep); // (2)
+      const mix = cmTargets === null
+        ? undefined
+        : mixBatch(cmTargets, origins, settings.batch, T, settings.mixLoss!.weights);
+      const both = trainStep(model, optimizer, x, lr, settings.gradClip, grams, keep, mix); // (2)
       const [lossNats, gradNorm] = await both.data();
       tf.dispose([x, both, ...(grams ? [grams] : []), ...(keep ? [keep] : [])]);
+      if (mix !== undefined) tf.dispose([mix.pCm, mix.bucket]);
       step++;
       bytesSeen += bytesPerStep;
       saved = false;
@@ -513,6 +529,14 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
     ...(ngramWeightDecay !== 0 ? { ngramWeightDecay } : {}), // absent at 0, likewise
     ...(matchHistory !== 0 ? { matchHistory } : {}), // absent at 0, likewise
     ...(validHistory !== 0 ? { validHistory } : {}), // absent at 0, likewise
+    ...(o.mixLoss !== undefined
+      ? {
+        mixLoss: {
+          cmTargets: o.mixLoss.cmTargets,
+          weights: [...(o.mixLoss.weights ?? DEFAULT_MIX_WEIGHTS)],
+        },
+      }
+      : {}),
     beta1: 0.9,
     beta2: 0.98,
     epsilon: 1e-8,
@@ -587,10 +611,45 @@ function newSettings(configName: string, o: TrainOptions): TrainSettings {
       "Cannot start a run: ngramWeightDecay needs a config with hashed n-gram tables (hashOrders > 0)",
     );
   }
+  if (settings.mixLoss !== undefined) checkMixWeights(settings.mixLoss.weights);
   if (!Number.isSafeInteger(settings.seed)) {
     throw new RangeError(`Cannot start a run: seed must be an integer, got ${settings.seed}`);
   }
   return settings;
+}
+
+/** cm's targets for every training file, from the folder `dir`. */
+async function loadCmTargets(dir: string, corpus: Corpus): Promise<CmTargets[]> {
+  const out: CmTargets[] = [];
+  for (const file of corpus.files) {
+    const path = cmTargetsPath(dir, file.name);
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(path);
+    } catch (error) {
+      throw new Error(`Cannot read cm targets ${path}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    out.push(decodeCmTargets(bytes, file, path));
+  }
+  return out;
+}
+
+/** The mixture loss's side of a batch (`MixBatch`) for the windows cut at `origins`. */
+function mixBatch(
+  targets: readonly CmTargets[],
+  origins: readonly WindowOrigin[],
+  batch: number,
+  T: number,
+  weights: readonly number[],
+): MixBatch {
+  const { pCm, bucket } = cmBatch(targets, origins, T);
+  return {
+    pCm: tf.tensor2d(pCm, [batch, T], "float32"), // (B, T)
+    bucket: tf.tensor2d(bucket, [batch, T], "int32"), // (B, T)
+    weights,
+  };
 }
 
 /**

@@ -15,6 +15,10 @@ import { matchRow, matchRowsAfter, matchTableRows } from "../model/match.ts";
 import { evaluateBpb } from "./evaluate.ts";
 import { validationStarts } from "./windows.ts";
 import { TEST_CONFIG } from "./_test_config.ts";
+import { cmTargetsPath, computeCmTargets, encodeCmTargets } from "./cm_targets.ts";
+import { loadCorpus } from "./corpus.ts";
+import { DEFAULT_MIX_WEIGHTS } from "./mixture_loss.ts";
+import { exists } from "./_fs.ts";
 
 await setBackend("cpu");
 
@@ -687,4 +691,67 @@ Deno.test("train() with validHistory logs a valid-history record after each vali
       train({ ...options(c, `${c.dir}/bad2`, MATCHED), validHistory: 0.5 }),
       /validHistory must be/,
     );
+  }));
+
+/** cm's targets of the corpora's training file in `${c.dir}/cm`, as `models/training/cm_targets.ts` writes them. */
+async function writeCmTargets(c: { dir: string; data: string[] }): Promise<string> {
+  const [file] = (await loadCorpus(c.data)).files;
+  await Deno.mkdir(`${c.dir}/cm`);
+  await Deno.writeFile(
+    cmTargetsPath(`${c.dir}/cm`, file.name),
+    encodeCmTargets(computeCmTargets(file.bytes), file.sha256),
+  );
+  return `${c.dir}/cm`;
+}
+
+Deno.test("train() with mixLoss records it, resumes exactly, trains as the cross-entropy at zero weights, and otherwise differs", () =>
+  withCorpora(async (c) => {
+    const cmTargets = await writeCmTargets(c);
+    await train(options(c, `${c.dir}/m`, { mixLoss: { cmTargets } }));
+    await train({ ...options(c, `${c.dir}/r`, { mixLoss: { cmTargets } }), stopAt: 3 });
+    await train({ resume: `${c.dir}/r`, quiet: true });
+    await train(
+      options(c, `${c.dir}/z`, { mixLoss: { cmTargets, weights: new Array(10).fill(0) } }),
+    );
+    await train(options(c, `${c.dir}/p`));
+    const m = await loadCheckpoint(`${c.dir}/m/ckpt`);
+    assert.deepEqual(m.settings.mixLoss, { cmTargets, weights: [...DEFAULT_MIX_WEIGHTS] });
+    const untimed = async (run: string) =>
+      steps(await readLog(`${c.dir}/${run}`)).map((r) =>
+        r.kind === "train" ? { ...r, bytesPerSecond: 0 } : r
+      );
+    assert.deepEqual(await untimed("r"), await untimed("m"));
+    assert.deepEqual((await loadCheckpoint(`${c.dir}/r/ckpt`)).params, m.params);
+    const bpb = async (run: string) =>
+      steps(await readLog(`${c.dir}/${run}`)).filter((r) => r.kind === "train").map((r) =>
+        r.bpb as number
+      );
+    const [mixed, zero, plain] = [await bpb("m"), await bpb("z"), await bpb("p")];
+    zero.forEach((b, i) =>
+      assert.ok(Math.abs(b - plain[i]) < 1e-4, `step ${i + 1}: ${b} against ${plain[i]}`)
+    );
+    // cm predicts the repetitive corpus well, so the mix costs fewer bits than the model alone.
+    assert.ok(mixed.at(-1)! < plain.at(-1)!, `${mixed.at(-1)} against ${plain.at(-1)}`);
+  }));
+
+Deno.test("train() with mixLoss refuses missing or foreign cm targets and bad weights before making the run folder", () =>
+  withCorpora(async (c) => {
+    await assert.rejects(
+      train(options(c, `${c.dir}/a`, { mixLoss: { cmTargets: `${c.dir}/nowhere` } })),
+      /Cannot read cm targets .*nowhere\/train\.cmt/,
+    );
+    const cmTargets = await writeCmTargets(c);
+    await Deno.writeTextFile(
+      c.data[0],
+      "something else entirely, longer than one window. ".repeat(40),
+    );
+    await assert.rejects(
+      train(options(c, `${c.dir}/b`, { mixLoss: { cmTargets } })),
+      /they belong to other bytes than the corpus file/,
+    );
+    await assert.rejects(
+      train(options(c, `${c.dir}/c`, { mixLoss: { cmTargets, weights: [0.5] } })),
+      /Cannot use mixture weights 0.5: need 10/,
+    );
+    for (const run of ["a", "b", "c"]) assert.equal(await exists(`${c.dir}/${run}`), false);
   }));

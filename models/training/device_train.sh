@@ -9,6 +9,9 @@
 #
 #   setup     only the setup (the first call of a session that carries .device, the checkpoint's
 #             parts following in the next calls)
+#   cmtargets (before start) write cm's targets of every training file to runs/cm, one process
+#             per file, for arms trained with the mixture loss (ARGS_b="--mix-loss runs/cm";
+#             models/training/cm_targets.ts)
 #   start     run the engine's contract tests on the machine's CPUs (in the background) and start
 #             one or more arms (ARMS="name:lr ..."), each warm-started from INIT (a model file;
 #             INIT=none: from scratch at CONFIG, a level or JSON; INIT and CONFIG: INIT grown to
@@ -118,6 +121,17 @@ if has assemble; then
     fi
     grep -qx "$name" runs/keep.txt 2> /dev/null || echo "$name" >> runs/keep.txt
   done
+fi
+
+if has cmtargets; then
+  dd=${DATA_DIR:-.device/data}
+  mkdir -p runs/cm
+  for f in $(ls "$dd"/*.txt "$dd"/*.bin 2> /dev/null | grep -v /valid-); do
+    $D --allow-read --allow-write --allow-run=xz models/training/cm_targets.ts --out runs/cm "$f" \
+      >> runs/cm.out 2>&1 &
+  done
+  wait
+  cp runs/cm.out "$OUT/rep/cm.txt"
 fi
 
 if has start; then

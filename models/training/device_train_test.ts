@@ -49,10 +49,11 @@ Deno.test({
         return { step: state.step, steps: state.settings.steps, decay: state.settings.decaySteps };
       };
 
-      // A stable run of 6 steps: the peak, no decay; beside it arm c, with flags of its own.
-      await run(["start", "120"], {
+      // A stable run of 6 steps: the peak, no decay; beside it arm c, with flags of its own: a
+      // seed, and the mixture loss on the cm targets that the cmtargets phase writes first.
+      await run(["cmtargets+start", "120"], {
         ARMS: "a:1e-3 c:1e-3",
-        ARGS_c: "--seed 7",
+        ARGS_c: "--seed 7 --mix-loss runs/cm",
         KEEP: "all",
         INIT: "none",
         CONFIG: "tiny",
@@ -67,6 +68,11 @@ Deno.test({
       const seed = async (name: string) =>
         JSON.parse(await Deno.readTextFile(`${dir}/runs/${name}/ckpt/state.json`)).settings.seed;
       assert.deepEqual([await seed("a"), await seed("c")], [1337, 7]);
+      const mixLoss = async (name: string) =>
+        JSON.parse(await Deno.readTextFile(`${dir}/runs/${name}/ckpt/state.json`)).settings.mixLoss;
+      assert.equal(await mixLoss("a"), undefined);
+      assert.equal((await mixLoss("c")).cmTargets, "runs/cm");
+      assert.equal((await Deno.stat(`${dir}/runs/cm/train.cmt`)).size, 40 + 3 * new TextEncoder().encode(text).length);
       // Every call ends choosing the arms to keep: where sharing the machine cost an arm more than
       // 25% of its speed (c's log made slow here), the better one, unless KEEP=all.
       const keep = async () => (await Deno.readTextFile(`${dir}/runs/keep.txt`)).trim();
