@@ -20,7 +20,9 @@ import type { DecompressOptions } from "./options.ts";
  * rule of `codec/FORMAT.md`
  * @throws {ModelMismatchError} when the archive needs a model that is not given, or another one
  * @throws {TypeError} when `archive` is not a Uint8Array, `options` not an object, `onProgress`
- * not a function, or `model` not a model file with a 32-byte hash (not all zeros)
+ * not a function, or `model` not a model file with a 32-byte hash (not all zeros), or one with
+ * the archive's hash that the engine cannot run (a tensor missing, extra or misshapen, or a
+ * non-finite weight), before any output
  * @throws {RangeError} for `workers` or `batchSize` out of range
  *
  * @example Telling a bad archive apart

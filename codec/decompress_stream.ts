@@ -19,7 +19,8 @@ import type { DecompressOptions } from "./options.ts";
  * @param options the model (when the archive needs one), workers, progress
  * @returns a TransformStream from archive bytes to content bytes
  * @throws {TypeError} at once for ill-typed options (as {@link decompress}), a RangeError for
- * out-of-range ones; a chunk that is not a Uint8Array errors the stream with a TypeError
+ * out-of-range ones; a chunk that is not a Uint8Array, or a model with the archive's hash that
+ * the engine cannot run (before any output), errors the stream with a TypeError
  *
  * @example Decompressing a stream
  * ```ts

@@ -1,6 +1,7 @@
 // This module imports no tfjs.
 import assert from "node:assert/strict";
 import type { ModelFile } from "../lib/model/model_file_types.ts";
+import { concatBytes } from "./_common/bytes.ts";
 import { type ArchiveFields, buildArchive, splitArchive } from "./_testing/archive_builder.ts";
 import { Random } from "./_testing/random.ts";
 import { sampleFromModel, tinyModel } from "./_testing/tiny_model.ts";
@@ -95,6 +96,36 @@ Deno.test("decompress() throws ModelMismatchError without the archive's model", 
     );
     return true;
   });
+  assert.deepEqual(await decompress(archive, { model }), input);
+});
+
+Deno.test("decompress() throws a TypeError, before any output, for the archive's model missing a tensor", async () => {
+  const model = tinyModel(34, "tiny-a");
+  // Block 0 stored (random bytes), block 1 coded with the model: output would start before it.
+  const input = concatBytes([new Random(9).bytes(300), sampleFromModel(model, 300, 3)]);
+  const archive = await compress(input, { model, blockSize: 300 });
+  const methods = (await inspectArchive(archive)).blocks.map((b) => b.method);
+  assert.equal(methods[0], "stored");
+  assert.notEqual(methods[1], "stored");
+  assert.notEqual(methods[1], "cm");
+  // The right hash, a tensor short: a hand-built model object.
+  const broken: ModelFile = { ...model, tensors: new Map(model.tensors) };
+  broken.tensors.delete("local.head");
+  const typeError = {
+    name: "TypeError",
+    message: "Cannot run model tiny-a: tensor local.head is missing",
+  };
+  const progress: number[] = [];
+  await assert.rejects(
+    decompress(archive, { model: broken, onProgress: (n) => progress.push(n) }),
+    typeError,
+  );
+  assert.deepEqual(progress, []);
+  const chunks: Uint8Array[] = [];
+  const stream = ReadableStream.from([archive]).pipeThrough(decompressStream({ model: broken }));
+  await assert.rejects(Array.fromAsync(stream, (c) => chunks.push(c)), typeError);
+  assert.deepEqual(chunks, []);
+  await assert.rejects(inspectArchive(archive, { model: broken }), typeError);
   assert.deepEqual(await decompress(archive, { model }), input);
 });
 

@@ -53,7 +53,8 @@ export interface InspectOptions {
  * @throws {CorruptArchiveError} for structural damage (not for checksums that do not match)
  * @throws {TypeError} when `archive` is neither a Uint8Array nor a ReadableStream, the stream
  * gives a chunk that is not a Uint8Array, `options` is not an object, `verify` not a boolean, or
- * `model` not a model file with a 32-byte hash (not all zeros)
+ * `model` not a model file with a 32-byte hash (not all zeros), or (with `verify`) one with the
+ * archive's hash that the engine cannot run, as `decompress` does
  * @throws {RangeError} for `workers` out of range; the stream's own error when it errors
  *
  * @example

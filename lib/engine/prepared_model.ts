@@ -294,25 +294,26 @@ function tableOf(t: ModelTensor | undefined): NgramTable | null {
 }
 
 /**
- * Checks `model` against the tensor table of its config and prepares it for the engines.
- * Throws a RangeError for a missing, extra or misshapen tensor, or a non-finite weight.
+ * Checks `model` against the tensor table of its config, as {@link prepareModel} does, without
+ * preparing it: for callers that must reject a model the engines cannot run before any work.
  *
  * @param model A model file read into memory.
- * @returns The prepared model.
+ * @throws {RangeError} For a missing, extra or misshapen tensor, or a non-finite weight.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { prepareModel } from "./prepared_model.ts";
+ * import { checkModelTensors } from "./prepared_model.ts";
  * import { loadModel } from "../model/model_file_read.ts";
  *
- * const prepared = prepareModel(await loadModel("tests/fixtures/tiny.mgb"));
- * assert.equal(prepared.global.length, prepared.config.globalLayers);
+ * const model = await loadModel("tests/fixtures/tiny.mgb");
+ * checkModelTensors(model);
+ * model.tensors.delete("local.head");
+ * assert.throws(() => checkModelTensors(model), /tensor local.head is missing/);
  * ```
  */
-export function prepareModel(model: ModelFile): PreparedModel {
-  const config = model.config;
-  const shapes = tensorShapes(config);
+export function checkModelTensors(model: ModelFile): void {
+  const shapes = tensorShapes(model.config);
   const fail = (detail: string): never => {
     throw new RangeError(`Cannot run model ${model.name}: ${detail}`);
   };
@@ -355,6 +356,28 @@ export function prepareModel(model: ModelFile): PreparedModel {
   for (const name of model.tensors.keys()) {
     if (!shapes.has(name)) fail(`unexpected tensor ${name}`);
   }
+}
+
+/**
+ * Checks `model` ({@link checkModelTensors}: a RangeError for a missing, extra or misshapen
+ * tensor, or a non-finite weight) and prepares it for the engines.
+ *
+ * @param model A model file read into memory.
+ * @returns The prepared model.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { prepareModel } from "./prepared_model.ts";
+ * import { loadModel } from "../model/model_file_read.ts";
+ *
+ * const prepared = prepareModel(await loadModel("tests/fixtures/tiny.mgb"));
+ * assert.equal(prepared.global.length, prepared.config.globalLayers);
+ * ```
+ */
+export function prepareModel(model: ModelFile): PreparedModel {
+  checkModelTensors(model);
+  const config = model.config;
   const get = (name: string): Float32Array => model.tensors.get(name)!.data;
   /** A weight matrix: its stored int8 integers when it has them, else quantized here. */
   const matrix = (
