@@ -293,6 +293,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
       throw new CliError(`cannot resume: --${flag} is fixed by the run's checkpoint`, EXIT.usage);
     }
   }
+  const mixLoss = mixLossOption(options);
   if (options.export !== undefined && !options.force) await checkExportTarget(options.export);
   const model = options.resume !== undefined
     ? undefined
@@ -355,7 +356,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
         ngramWeightDecay: options.ngramWeightDecay,
         matchHistory: options.matchHistory,
         validHistory: options.validHistory,
-        mixLoss: mixLossOption(options),
+        mixLoss,
         warmupSteps: options.warmup,
         schedule: options.schedule,
         decaySteps: options.decaySteps,
@@ -432,6 +433,10 @@ function classify(error: unknown): (typeof EXIT)[keyof typeof EXIT] {
     return EXIT.fileSystem;
   }
   if (/^cannot resume the run: its \w+ data differ/i.test(text)) return EXIT.badInput;
+  // A missing targets folder is the file system's; targets of other bytes are bad input.
+  if (/^cannot read cm targets/i.test(text)) {
+    return error instanceof RangeError ? EXIT.badInput : EXIT.fileSystem;
+  }
   if (error instanceof RangeError || error instanceof TypeError) return EXIT.usage;
   return EXIT.internal;
 }

@@ -178,12 +178,25 @@ Deno.test("megazip train reports bad options as one line with exit code 2", asyn
       ["--resume", `${dir}/nothing`, "--ngram-dropout", "0.1"],
       ["--ngram-weight-decay", "-1"],
       ["--resume", `${dir}/nothing`, "--ngram-weight-decay", "1"],
+      ["--mix-loss", `${dir}/cm`, "--mix-weights", "0.1,0.2"],
+      ["--mix-loss", `${dir}/cm`, "--mix-weights", "0,0,0,0,0,0,0,0,0,1"],
+      ["--mix-weights", "0,0,0,0,0,0,0,0,0,0", "--out", `${dir}/w`],
+      ["--resume", `${dir}/nothing`, "--mix-loss", `${dir}/cm`],
     ];
     for (const args of cases) {
       const result = await megazipTrain(args);
       assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
       assert.match(result.stderr, /^megazip: [^\n]+\n$/, args.join(" "));
     }
+    const noTargets = await megazipTrain([
+      ...["--config", "tiny", "--data", `${dir}/train.txt`, "--valid", `${dir}/valid`],
+      ...["--mix-loss", `${dir}/cm`, "--out", `${dir}/m`],
+    ]);
+    assert.equal(noTargets.code, 3, noTargets.stderr);
+    assert.match(
+      noTargets.stderr,
+      /^megazip: cannot train .*: cannot read cm targets .*cm\/[^\n]*\n$/,
+    );
     const missing = await megazipTrain(["--resume", `${dir}/nothing`]);
     assert.equal(missing.code, 3, missing.stderr);
     assert.match(missing.stderr, /^megazip: cannot resume .*nothing: no checkpoint there/);
