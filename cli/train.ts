@@ -396,7 +396,10 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainRepor
   return report;
 }
 
-/** "runs/x: step 30/30 (finished), 7680 bytes seen, train 5.5451 bpb, valid …; 365 B/s, …". */
+/**
+ * "runs/x: step 30/30 (finished), 7680 bytes seen, train 5.5451 bpb, valid …; 365 B/s, …", or
+ * "runs/x: step 0/30, 0 bytes seen; no step taken; stopped by --max-seconds".
+ */
 function trainLine(r: TrainResult): string {
   const valid = r.valid === null
     ? ""
@@ -404,8 +407,11 @@ function trainLine(r: TrainResult): string {
   const stopped = r.stoppedBy === "steps"
     ? ""
     : `; stopped by ${r.stoppedBy === "stopAt" ? "--stop-at" : "--max-seconds"}`;
-  return `${r.runDir}: step ${r.step}/${r.steps}${r.finished ? " (finished)" : ""}, ` +
-    `${r.bytesSeen} bytes seen, train ${r.trainBpb.toFixed(4)} bpb${valid}; ` +
+  const head = `${r.runDir}: step ${r.step}/${r.steps}${r.finished ? " (finished)" : ""}, ` +
+    `${r.bytesSeen} bytes seen`;
+  // A call that took no step (--max-seconds 0, say) has no loss or speed: they are NaN.
+  if (Number.isNaN(r.trainBpb)) return `${head}${valid}; no step taken${stopped}`;
+  return `${head}, train ${r.trainBpb.toFixed(4)} bpb${valid}; ` +
     `${r.bytesPerSecond.toFixed(0)} B/s, ${(r.tflops * 1000).toFixed(3)} GFLOP/s${stopped}`;
 }
 

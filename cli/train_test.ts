@@ -312,3 +312,28 @@ Deno.test("megazip train --resume of a run whose data changed is exit 1 (bad inp
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("megazip train --max-seconds 0 says it took no step, with no NaN figures (line and --json)", async () => {
+  const dir = await tinyCorpus();
+  try {
+    const data = ["--config", "tiny", "--data", `${dir}/train.txt`, "--valid", `${dir}/valid`];
+    data.push("--steps", "3", "--max-seconds", "0");
+    const line = await megazipTrain([...data, "--out", `${dir}/a`]);
+    assert.equal(line.code, 0, line.stderr);
+    assert.equal(
+      line.stdout,
+      `${dir}/a: step 0/3, 0 bytes seen; no step taken; stopped by --max-seconds\n`,
+    );
+    const json = await megazipTrain([...data, "--out", `${dir}/b`, "--json"]);
+    assert.equal(json.code, 0, json.stderr);
+    assert.doesNotMatch(json.stdout, /NaN/);
+    const { train } = JSON.parse(json.stdout);
+    assert.equal(train.step, 0);
+    assert.equal(train.stoppedBy, "maxSeconds");
+    assert.equal(train.trainBpb, null);
+    assert.equal(train.bytesPerSecond, null);
+    assert.equal(train.tflops, null);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
