@@ -858,8 +858,16 @@ export function parseBenchArgs(args: string[]): BenchOptions {
 }
 
 if (import.meta.main) {
+  let options: BenchOptions;
   try {
-    await runBench(parseBenchArgs(Deno.args));
+    options = parseBenchArgs(Deno.args);
+  } catch (error) {
+    // A usage error: exit 2, as the other bench scripts do (bench/_args.ts).
+    console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+    Deno.exit(2);
+  }
+  try {
+    await runBench(options);
   } catch (error) {
     console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;

@@ -22,6 +22,24 @@ Deno.test("parseBenchArgs() reads every flag and rejects unknown ones", () => {
   assert.throws(() => parseBenchArgs(["--workers"]), TypeError);
 });
 
+Deno.test("deno task bench with an unknown option: its one line on stderr, exit 2 (usage)", async () => {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-env", "bench/run.ts", "--fast"],
+    cwd: new URL("../", import.meta.url),
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const text = new TextDecoder().decode(stderr);
+  assert.equal(code, 2, text);
+  assert.equal(stdout.length, 0);
+  assert.equal(
+    text,
+    "bench: Cannot parse the bench argument --fast: expected --quick, --json, --no-write," +
+      " --workers=N[,N], --model=PATH, --no-model or --corpus=DIR\n",
+  );
+});
+
 Deno.test("isText() tells text from binary", () => {
   const encode = (s: string) => new TextEncoder().encode(s);
   assert.equal(isText(encode("Hello, world.\n\tIndented line\r\n")), true);
