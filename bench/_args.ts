@@ -27,12 +27,17 @@ export function parseArgsOrExit<T extends ParseArgsConfig>(
     if (!code.startsWith("ERR_PARSE_ARGS_")) throw error;
     // Node's first sentence names the option; what follows is advice about `--`.
     const reason = error.message.split(". ")[0]!;
-    const path = moduleUrl.startsWith(ROOT) ? moduleUrl.slice(ROOT.length) : moduleUrl;
-    console.error(
-      `${name}: ${reason[0]!.toLowerCase()}${
-        reason.slice(1)
-      } (see the usage at the top of ${path})`,
-    );
-    Deno.exit(2);
+    exitWithUsageError(name, moduleUrl, reason[0]!.toLowerCase() + reason.slice(1));
   }
+}
+
+/**
+ * Ends the script at `moduleUrl` (its `import.meta.url`) on a usage error found after parsing,
+ * such as a bad option value: prints `NAME: REASON (see the usage at the top of PATH)` on stderr
+ * and exits with status 2.
+ */
+export function exitWithUsageError(name: string, moduleUrl: string, reason: string): never {
+  const path = moduleUrl.startsWith(ROOT) ? moduleUrl.slice(ROOT.length) : moduleUrl;
+  console.error(`${name}: ${reason} (see the usage at the top of ${path})`);
+  Deno.exit(2);
 }

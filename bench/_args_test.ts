@@ -26,6 +26,8 @@ const SCRIPTS: [string, string][] = [
   ["bench/patch_position.ts", "patch_position"],
   ["bench/match_cost.ts", "match_cost"],
   ["bench/match_trust.ts", "match_trust"],
+  ["bench/rss.ts", "rss"],
+  ["bench/cm_bpb.ts", "cm_bpb"],
 ];
 
 for (const [script, name] of SCRIPTS) {
@@ -49,4 +51,33 @@ Deno.test("a string option without its value is a usage error too", async () => 
       "(see the usage at the top of bench/train/train_step.ts)\n",
   );
   assert.doesNotMatch(stderr, /^\s+at /m);
+});
+
+Deno.test("a bad option value is one line on stderr and exit 2 too, before any work", async () => {
+  const cases: [string, string[], string][] = [
+    [
+      "bench/train/train_step.ts",
+      ["--backend", "cpu", "--step", "bogus"],
+      "bench:train: --step must be trainer or adam, not bogus",
+    ],
+    [
+      "bench/train/train_step.ts",
+      ["--backend", "cpu", "--config", "{bad"],
+      "bench:train: --config {bad is neither a level name nor JSON: Expected property name",
+    ],
+    [
+      "bench/train/train_step.ts",
+      ["--backend", "cpu", "--config", "[8]"],
+      "bench:train: --config [8] is neither a level name nor a JSON object",
+    ],
+    ["bench/rss.ts", ["--size=1k"], "rss: Cannot parse the size 1k: expected BYTES or N[KMG]iB"],
+    ["bench/rss.ts", ["--workers=0"], "rss: --workers must be a whole number, at least 1, not 0"],
+  ];
+  for (const [script, args, start] of cases) {
+    const { code, stdout, stderr } = await run(script, args);
+    assert.equal(code, 2, stderr);
+    assert.equal(stdout, "");
+    assert.ok(stderr.startsWith(start), stderr);
+    assert.match(stderr, new RegExp(`^[^\\n]*\\(see the usage at the top of ${script}\\)\\n$`));
+  }
 });

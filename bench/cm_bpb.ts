@@ -9,6 +9,7 @@
 import { createContextMixingPredictor } from "../lib/predict/context_mixing.ts";
 import { ALPHABET, FREQ_TOTAL } from "../lib/predict/predictor.ts";
 import process from "node:process";
+import { parseArgsOrExit } from "./_args.ts";
 
 /**
  * Ideal code length in bits of `bytes` under the predictor, and the CPU seconds it took (CPU time,
@@ -40,12 +41,12 @@ async function sizeOf(cmd: string, args: string[], path: string): Promise<number
 }
 
 if (import.meta.main) {
-  let limit = Infinity;
-  const files: string[] = [];
-  for (const a of Deno.args) {
-    if (a.startsWith("--limit=")) limit = Number(a.slice(8));
-    else files.push(a);
-  }
+  // An unknown option is a usage error, not a file name.
+  const { values, positionals: files } = parseArgsOrExit("cm_bpb", import.meta.url, {
+    options: { limit: { type: "string" } },
+    allowPositionals: true,
+  });
+  const limit = values.limit === undefined ? Infinity : Number(values.limit);
   let totBits = 0, totBytes = 0, totSec = 0, totGz = 0, totXz = 0;
   console.log("file              bytes   cm bpb  gzip-9   xz-9e   KB/s");
   for (const f of files) {

@@ -15,6 +15,7 @@
  * @module
  */
 import process from "node:process";
+import { exitWithUsageError, parseArgsOrExit } from "./_args.ts";
 import { type RssAlone, type RssResult, writeResultsMarkdown } from "./run.ts";
 
 /** Bytes per generated chunk. */
@@ -326,24 +327,35 @@ function parseSize(text: string): number {
 const MiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
 if (import.meta.main) {
-  let size = 2 ** 30;
-  let workers = 1;
-  let mode: ChildMode | undefined;
-  let archive = "";
-  let write = true;
-  let pipedOnly = false;
-  for (const arg of Deno.args) {
-    if (/^--child=(piped|compress|decompress)$/.test(arg)) mode = arg.slice(8) as ChildMode;
-    else if (arg === "--no-write") write = false;
-    else if (arg === "--piped-only") pipedOnly = true;
-    else if (arg.startsWith("--size=")) size = parseSize(arg.slice(7));
-    else if (arg.startsWith("--workers=")) workers = Number(arg.slice(10));
-    else if (arg.startsWith("--archive=")) archive = arg.slice(10);
-    else {
-      console.error(`rss: Cannot parse the argument ${arg}`);
-      Deno.exit(2);
-    }
+  const { values } = parseArgsOrExit("rss", import.meta.url, {
+    options: {
+      size: { type: "string", default: String(2 ** 30) },
+      workers: { type: "string", default: "1" },
+      "piped-only": { type: "boolean", default: false },
+      "no-write": { type: "boolean", default: false },
+      // What the parent passes its children.
+      child: { type: "string" },
+      archive: { type: "string", default: "" },
+    },
+  });
+  const usage = (reason: string) => exitWithUsageError("rss", import.meta.url, reason);
+  let size = 0;
+  try {
+    size = parseSize(values.size);
+  } catch (error) {
+    usage((error as Error).message);
   }
+  if (!/^\d+$/.test(values.workers) || Number(values.workers) < 1) {
+    usage(`--workers must be a whole number, at least 1, not ${values.workers}`);
+  }
+  const workers = Number(values.workers);
+  const mode = values.child as ChildMode | undefined;
+  if (mode !== undefined && !["piped", "compress", "decompress"].includes(mode)) {
+    usage(`--child must be piped, compress or decompress, not ${mode}`);
+  }
+  const archive = values.archive;
+  const write = !values["no-write"];
+  const pipedOnly = values["piped-only"];
   if (mode !== undefined) {
     await child(mode, size, workers, archive);
   } else {

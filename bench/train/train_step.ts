@@ -16,7 +16,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { parseArgsOrExit } from "../_args.ts";
+import { exitWithUsageError, parseArgsOrExit } from "../_args.ts";
 import { type BackendName, setBackend } from "../../lib/model/backend.ts";
 import { flopsPerByte, Megabyte, ngramTensor, paramCount } from "../../lib/model/megabyte.ts";
 import type { MegabyteConfig } from "../../lib/model/config.ts";
@@ -48,19 +48,42 @@ const { values } = parseArgsOrExit("bench:train", import.meta.url, {
     out: { type: "string" },
   },
 });
-// --config: a level of lib/model/configs.ts by name, or JSON fields over DEVICE.md's shape.
-const config: MegabyteConfig = values.config === undefined
-  ? DEVICE_MD_CONFIG
-  : Object.hasOwn(LEVELS, values.config)
-  ? LEVELS[values.config]
-  : { ...DEVICE_MD_CONFIG, ...JSON.parse(values.config) };
+// Checked before the backend starts, as one line rather than a stack trace.
+if (values.step !== "trainer" && values.step !== "adam") {
+  exitWithUsageError(
+    "bench:train",
+    import.meta.url,
+    `--step must be trainer or adam, not ${values.step}`,
+  );
+}
+
+/** --config: a level of lib/model/configs.ts by name, or JSON fields over DEVICE.md's shape. */
+function configOf(text: string | undefined): MegabyteConfig {
+  if (text === undefined) return DEVICE_MD_CONFIG;
+  if (Object.hasOwn(LEVELS, text)) return LEVELS[text];
+  let fields: unknown;
+  try {
+    fields = JSON.parse(text);
+  } catch (error) {
+    exitWithUsageError(
+      "bench:train",
+      import.meta.url,
+      `--config ${text} is neither a level name nor JSON: ${(error as Error).message}`,
+    );
+  }
+  if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
+    exitWithUsageError(
+      "bench:train",
+      import.meta.url,
+      `--config ${text} is neither a level name nor a JSON object`,
+    );
+  }
+  return { ...DEVICE_MD_CONFIG, ...fields };
+}
+const config = configOf(values.config);
 const B = Number(values.batch);
 const steps = Number(values.steps);
 await setBackend(values.backend as BackendName);
-
-if (values.step !== "trainer" && values.step !== "adam") {
-  throw new TypeError(`--step must be trainer or adam, not ${values.step}`);
-}
 const model = new Megabyte(config, { seed: 1 });
 const T = config.context;
 const bytes = new Int32Array(B * T);
