@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { checkModelTensors } from "../lib/engine/prepared_model.ts";
 import type { ModelFile } from "../lib/model/model_file_types.ts";
 import type { ByteSource } from "./_common/byte_source.ts";
 import { type Checksums, loadChecksums, low32, readU64 } from "./_common/checksum.ts";
@@ -31,6 +30,7 @@ import {
   Section,
   toHex,
 } from "./_common/format.ts";
+import { checkModelRunnable } from "./_common/check_options.ts";
 import { createSegmentRunner, type SegmentRunner } from "./_common/segment_runner.ts";
 import { addVarintByte, pushVarint } from "./_common/varint.ts";
 import { concatBytes } from "./_common/bytes.ts";
@@ -312,7 +312,7 @@ function checkArchiveModel(header: Header, settings: DecodeSettings): ModelFile 
   const matches = given !== null && given.hash.length === MODEL_HASH_BYTES &&
     given.hash.every((b, i) => b === header.modelHash[i]);
   if (settings.inspect !== undefined) {
-    if (matches && settings.inspect.verify) checkRunnable(given);
+    if (matches && settings.inspect.verify) checkModelRunnable(given);
     return matches ? given : null;
   }
   const needed = `model ${header.modelName || "(unnamed)"} (sha256 ${toHex(header.modelHash)})`;
@@ -328,26 +328,8 @@ function checkArchiveModel(header: Header, settings: DecodeSettings): ModelFile 
       }) was given`,
     );
   }
-  checkRunnable(given);
+  checkModelRunnable(given);
   return given;
-}
-
-/**
- * Throws a TypeError for a model with the archive's hash that the engine cannot run (a hand-built
- * object: a tensor missing, extra or misshapen, or a non-finite weight), before any block is
- * handed out; it was a plain Error at the first coded block.
- */
-function checkRunnable(model: ModelFile): void {
-  try {
-    checkModelTensors(model);
-  } catch (error) {
-    throw new TypeError(
-      error instanceof RangeError
-        ? error.message
-        : `Cannot run model ${model.name}: ${error instanceof Error ? error.message : error}`,
-      { cause: error },
-    );
-  }
 }
 
 /** A block whose fields were read and checked, not yet decoded. */

@@ -10,6 +10,7 @@ import type { ByteSource } from "./_common/byte_source.ts";
 import {
   checkBatchSize,
   checkModel,
+  checkModelRunnable,
   checkOptionsObject,
   checkProgress,
   checkWorkers,
@@ -33,7 +34,6 @@ import {
   type ModelMethod,
   needsModel,
 } from "./_common/format.ts";
-import { createPredictor } from "./_common/methods.ts";
 import { createSegmentRunner, type SegmentRunner } from "./_common/segment_runner.ts";
 import { pushVarint, varintLength } from "./_common/varint.ts";
 import type { BlockMethod, CompressOptions } from "./options.ts";
@@ -191,9 +191,11 @@ function makePlan(options: CompressOptions): Plan {
   const model = checkModel(options.model);
   const methods: ModelMethod[] = [];
   if (allowed.includes("cm")) methods.push("cm");
-  const runs = model !== null && allowed.some(needsModel) && canRun(model);
-  // Tried in this order; on equal sizes the earlier one is kept.
-  if (runs) { for (const m of MODEL_METHOD_ORDER) if (allowed.includes(m)) methods.push(m); }
+  if (model !== null && allowed.some(needsModel)) {
+    checkModelRunnable(model);
+    // Tried in this order; on equal sizes the earlier one is kept.
+    for (const m of MODEL_METHOD_ORDER) if (allowed.includes(m)) methods.push(m);
+  }
   // The header names the model only when its methods may run (encodeArchive).
   if (methods.some(needsModel)) checkModelName(model!);
   return { blockSize, segmentSize, model, methods };
@@ -204,16 +206,6 @@ const MODEL_METHOD_ORDER = ["mix", "mix-long", "mix-sse", "mix-sse2", "neural"] 
 
 /** The methods blocks try by default (`CompressOptions.methods`). */
 const DEFAULT_METHODS: readonly BlockMethod[] = ["stored", "cm", "mix-sse2"];
-
-/** True when the engine can run `model` (the placeholder predictor throws: skip the method). */
-function canRun(model: ModelFile): boolean {
-  try {
-    createPredictor("neural", model);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Throws the RangeError for a model whose name does not fit `Model_Name`. */
 function checkModelName(model: ModelFile): void {

@@ -18,7 +18,8 @@ import type { CompressOptions } from "./options.ts";
  * @returns the archive
  * @throws {TypeError} when `input` is not a Uint8Array, `options` not an object, `methods` not an
  * array, `onProgress` not a function, or `model` not a model file with a 32-byte hash (not all
- * zeros)
+ * zeros), or one the engine cannot run (a tensor missing, extra or misshapen, or a non-finite
+ * weight) when a method needs it
  * @throws {RangeError} for out-of-range options (block size, workers, method names, a model name
  * over 255 bytes)
  *

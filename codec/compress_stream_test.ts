@@ -109,3 +109,9 @@ Deno.test("compressStream() stops its workers when the writer aborts", async () 
   await writer.abort(new RangeError("stop"));
   await assert.rejects(reading, RangeError);
 });
+
+Deno.test("compressStream() refuses a model the engine cannot run at once, with a TypeError", () => {
+  const broken = { ...tinyModel(22), tensors: new Map() };
+  assert.throws(() => compressStream({ model: broken }), TypeError);
+  assert.throws(() => compressStream({ model: broken }), /Cannot run model .*tensor .* is missing/);
+});

@@ -171,12 +171,16 @@ Deno.test("compress() with methods including neural tries it after mix", async (
   assert.equal(archive.length, Math.min(mix.length, neural.length));
 });
 
-Deno.test("compress() skips the neural method when the model cannot run", async () => {
+Deno.test("compress() rejects a model the engine cannot run with a TypeError, unless no method needs it", async () => {
   const broken = { ...tinyModel(22), tensors: new Map() };
   const input = new Random(7).text(2000);
-  const archive = await compress(input, { model: broken });
-  const info = await inspectArchive(archive);
-  assert.equal(info.modelHash, "");
+  await assert.rejects(compress(input, { model: broken }), TypeError);
+  await assert.rejects(
+    compress(input, { model: broken }),
+    /Cannot run model .*tensor .* is missing/,
+  );
+  const archive = await compress(input, { model: broken, methods: ["stored", "cm"] });
+  assert.equal((await inspectArchive(archive)).modelHash, "");
   assert.deepEqual(await decompress(archive), input);
 });
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { checkModelTensors } from "../../lib/engine/prepared_model.ts";
 import type { ModelFile } from "../../lib/model/model_file_types.ts";
 import type { DecompressOptions } from "../options.ts";
 import { isZeroHash, MODEL_HASH_BYTES } from "./format.ts";
@@ -102,4 +103,22 @@ export function checkDecodeOptions(options: DecompressOptions): CheckedDecodeOpt
     batchSize: checkBatchSize(options.batchSize),
     onProgress: options.onProgress ?? undefined,
   };
+}
+
+/**
+ * Throws a TypeError for a model the engine cannot run (a hand-built object: a tensor missing,
+ * extra or misshapen, or a non-finite weight), before any work: the encoder would otherwise code
+ * without it, and the decoder fail at its first coded block after earlier blocks were handed out.
+ */
+export function checkModelRunnable(model: ModelFile): void {
+  try {
+    checkModelTensors(model);
+  } catch (error) {
+    throw new TypeError(
+      error instanceof RangeError
+        ? error.message
+        : `Cannot run model ${model.name}: ${error instanceof Error ? error.message : error}`,
+      { cause: error },
+    );
+  }
 }
