@@ -528,7 +528,7 @@ export function trainCommand(): Command {
         "--mix-loss <dir>",
         "train with the mixture loss: each byte's cost under a static mix with the codec's cm, whose " +
           "predictions for each training file lie in DIR (models/training/cm_targets.ts writes them); " +
-          "validation stays the model's own bits",
+          "the training loss shown is the mix's, validation stays the model's own bits",
       ),
     )
     .addOption(

@@ -135,7 +135,8 @@ export interface TrainOptions {
    * Train with the mixture loss (`mixture_loss.ts`): each byte's cost under a static mix of the
    * model with cm, whose predictions for every training file lie in the folder `cmTargets`
    * (`models/training/cm_targets.ts`), with the ten `weights` (default
-   * `DEFAULT_MIX_WEIGHTS`). Validation stays the model's own bits. Fixed by the checkpoint.
+   * `DEFAULT_MIX_WEIGHTS`). The training loss logged is the mix's; validation stays the model's
+   * own bits. Fixed by the checkpoint.
    */
   mixLoss?: { cmTargets: string; weights?: readonly number[] };
   /**
