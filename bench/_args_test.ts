@@ -72,6 +72,12 @@ Deno.test("a bad option value is one line on stderr and exit 2 too, before any w
     ],
     ["bench/rss.ts", ["--size=1k"], "rss: Cannot parse the size 1k: expected BYTES or N[KMG]iB"],
     ["bench/rss.ts", ["--workers=0"], "rss: --workers must be a whole number, at least 1, not 0"],
+    [
+      "bench/cm_bpb.ts",
+      ["--limit=abc", "x"],
+      "cm_bpb: --limit must be a whole number ≥ 1, not abc",
+    ],
+    ["bench/cm_bpb.ts", [], "cm_bpb: no FILE given"],
   ];
   for (const [script, args, start] of cases) {
     const { code, stdout, stderr } = await run(script, args);

@@ -9,7 +9,7 @@
 import { createContextMixingPredictor } from "../lib/predict/context_mixing.ts";
 import { ALPHABET, FREQ_TOTAL } from "../lib/predict/predictor.ts";
 import process from "node:process";
-import { parseArgsOrExit } from "./_args.ts";
+import { exitWithUsageError, parseArgsOrExit } from "./_args.ts";
 
 /**
  * Ideal code length in bits of `bytes` under the predictor, and the CPU seconds it took (CPU time,
@@ -35,9 +35,13 @@ export function idealBits(bytes: Uint8Array): { bits: number; seconds: number } 
   return { bits, seconds };
 }
 
-async function sizeOf(cmd: string, args: string[], path: string): Promise<number> {
-  const out = await new Deno.Command(cmd, { args: [...args, path], stdout: "piped" }).output();
-  return out.stdout.length;
+/** Bytes of `cmd args` writing `bytes` compressed to stdout: the same bytes cm measured. */
+async function sizeOf(cmd: string, args: string[], bytes: Uint8Array): Promise<number> {
+  const child = new Deno.Command(cmd, { args, stdin: "piped", stdout: "piped" }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(bytes);
+  await writer.close();
+  return (await child.output()).stdout.length;
 }
 
 if (import.meta.main) {
@@ -47,13 +51,21 @@ if (import.meta.main) {
     allowPositionals: true,
   });
   const limit = values.limit === undefined ? Infinity : Number(values.limit);
+  if (!(limit >= 1) || (limit !== Infinity && !Number.isInteger(limit))) {
+    exitWithUsageError(
+      "cm_bpb",
+      import.meta.url,
+      `--limit must be a whole number ≥ 1, not ${values.limit}`,
+    );
+  }
+  if (files.length === 0) exitWithUsageError("cm_bpb", import.meta.url, "no FILE given");
   let totBits = 0, totBytes = 0, totSec = 0, totGz = 0, totXz = 0;
   console.log("file              bytes   cm bpb  gzip-9   xz-9e   KB/s");
   for (const f of files) {
     const bytes = Deno.readFileSync(f).subarray(0, limit);
     const { bits, seconds } = idealBits(bytes);
-    const gz = await sizeOf("gzip", ["-9c"], f);
-    const xz = await sizeOf("xz", ["-9ec"], f);
+    const gz = await sizeOf("gzip", ["-9c"], bytes);
+    const xz = await sizeOf("xz", ["-9ec"], bytes);
     totBits += bits, totBytes += bytes.length, totSec += seconds, totGz += gz, totXz += xz;
     const name = f.split("/").pop()!.padEnd(14);
     console.log(
