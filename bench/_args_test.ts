@@ -70,6 +70,16 @@ Deno.test("a bad option value is one line on stderr and exit 2 too, before any w
       ["--backend", "cpu", "--config", "[8]"],
       "bench:train: --config [8] is neither a level name nor a JSON object",
     ],
+    [
+      "bench/train/train_step.ts",
+      ["--backend", "cpu", "--batch", "x"],
+      "bench:train: --batch must be a whole number ≥ 1",
+    ],
+    [
+      "bench/train/train_step.ts",
+      ["--backend", "cpu", "--steps", "0"],
+      "bench:train: --steps must be a whole number ≥ 1",
+    ],
     ["bench/rss.ts", ["--size=1k"], "rss: Cannot parse the size 1k: expected BYTES or N[KMG]iB"],
     ["bench/rss.ts", ["--workers=0"], "rss: --workers must be a whole number, at least 1, not 0"],
     [

@@ -838,6 +838,10 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     else if (flag === "--no-write") options.write = false;
     else if (flag === "--workers" && value !== undefined) {
       options.workers = value.split(",").map(Number);
+      // Checked here too, so that a bad count is a usage error (exit 2), not a failed run.
+      if (options.workers.some((w) => !Number.isInteger(w) || w < 0 || w > 64)) {
+        throw new TypeError(`Cannot parse the bench argument ${arg}: expected integers 0..64`);
+      }
     } else if (flag === "--model" && value !== undefined) options.model = value;
     else if (flag === "--no-model" && value === undefined) noModel = true;
     else if (flag === "--corpus" && value !== undefined) {

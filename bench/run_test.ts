@@ -20,6 +20,8 @@ Deno.test("parseBenchArgs() reads every flag and rejects unknown ones", () => {
   assert.throws(() => parseBenchArgs(["--no-model", "--model=m.mgb"]), TypeError);
   assert.throws(() => parseBenchArgs(["--fast"]), TypeError);
   assert.throws(() => parseBenchArgs(["--workers"]), TypeError);
+  assert.throws(() => parseBenchArgs(["--workers=abc"]), /--workers=abc: expected integers 0..64/);
+  assert.throws(() => parseBenchArgs(["--workers=1,65"]), TypeError);
 });
 
 Deno.test("deno task bench with an unknown option: its one line on stderr, exit 2 (usage)", async () => {

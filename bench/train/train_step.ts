@@ -83,6 +83,11 @@ function configOf(text: string | undefined): MegabyteConfig {
 const config = configOf(values.config);
 const B = Number(values.batch);
 const steps = Number(values.steps);
+for (const [flag, n] of [["--batch", B], ["--steps", steps]] as const) {
+  if (!Number.isInteger(n) || n < 1) {
+    exitWithUsageError("bench:train", import.meta.url, `${flag} must be a whole number ≥ 1`);
+  }
+}
 await setBackend(values.backend as BackendName);
 const model = new Megabyte(config, { seed: 1 });
 const T = config.context;
