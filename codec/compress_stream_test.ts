@@ -115,3 +115,17 @@ Deno.test("compressStream() refuses a model the engine cannot run at once, with 
   assert.throws(() => compressStream({ model: broken }), TypeError);
   assert.throws(() => compressStream({ model: broken }), /Cannot run model .*tensor .* is missing/);
 });
+
+Deno.test("an abandoned compressStream with two workers lets the process exit (its idle workers stop)", async () => {
+  const script = new URL("./_testing/abandoned_stream.ts", import.meta.url).pathname;
+  // The old pool kept its workers, and the process, alive for ever: give up after a minute.
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", script],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(60_000),
+  }).output();
+  const text = new TextDecoder().decode(output.stdout);
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  assert.match(text, /^read \d+ bytes, then abandoned the stream\n$/);
+});

@@ -8,7 +8,8 @@
  * Runners of one model in one thread share one worker pool (a `compressStream` piped into a
  * `decompressStream` runs on one set of workers, not two): the pool has as many workers as the
  * runners holding it ask for at most, starts them as requests need them, and stops them all when
- * the last runner closes, so that nothing keeps the process alive.
+ * the last runner closes, so that nothing keeps the process alive; a runner never closed (an
+ * abandoned stream) lets them stop once idle (`worker_pool.ts`, `IDLE_MS`).
  *
  * Workers get the model prepared for the engine (`prepareModel`), not the model file: for an int8
  * file that is its integers and small tensors without the float32 copy of every weight, which

@@ -3,8 +3,10 @@
  * A small generic pool of Deno Web Workers. Each worker gets one `init` message when it starts
  * and then answers requests one at a time; the pool hands each request to an idle worker, or
  * queues it. Workers start only when a request finds none idle (up to the pool's size), and a
- * worker over the size, after the size was lowered, stops once idle. A worker module serves
- * requests with {@link serveWorker}.
+ * worker over the size, after the size was lowered, stops once idle. Once every worker has been
+ * idle for {@link IDLE_MS}, they stop (the next request starts them again): a running worker
+ * keeps the process alive, so a pool whose owner forgot it (a stream never closed) must not
+ * hold the process forever. A worker module serves requests with {@link serveWorker}.
  *
  * @module
  */
@@ -27,6 +29,9 @@ interface Slot<Request, Response> {
   job: Job<Request, Response> | undefined;
 }
 
+/** Milliseconds after which a pool with no request running or queued stops its workers. */
+export const IDLE_MS = 2000;
+
 /** Up to `size` workers running one module, started as requests need them. */
 export class WorkerPool<Init, Request, Response> {
   readonly #url: URL;
@@ -36,6 +41,8 @@ export class WorkerPool<Init, Request, Response> {
   readonly #queue: Job<Request, Response>[] = [];
   #nextId = 0;
   #failure: Error | undefined;
+  readonly #idleMs: number;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * A pool of up to `size` workers of the module at `url`, each sent `init` first. No worker
@@ -44,11 +51,13 @@ export class WorkerPool<Init, Request, Response> {
    * @param url the worker module (it calls {@link serveWorker})
    * @param size most workers at once (≥ 1)
    * @param init the message every worker gets once, before any request
+   * @param idleMs how long every worker may stay idle before they all stop
    */
-  constructor(url: URL, size: number, init: Init) {
+  constructor(url: URL, size: number, init: Init, idleMs = IDLE_MS) {
     this.#url = url;
     this.#init = init;
     this.#size = checkSize(size);
+    this.#idleMs = idleMs;
   }
 
   /** Most workers at once. */
@@ -125,6 +134,8 @@ export class WorkerPool<Init, Request, Response> {
         slot = this.#start();
       }
       const job = this.#queue.shift()!;
+      clearTimeout(this.#idleTimer); // busy again: nothing stops
+      this.#idleTimer = undefined;
       slot.job = job;
       slot.worker.postMessage({ id: this.#nextId++, request: job.request }, job.transfer);
     }
@@ -154,9 +165,28 @@ export class WorkerPool<Init, Request, Response> {
     }
     this.#trim();
     this.#dispatch();
+    this.#armIdle();
+  }
+
+  /** When no request runs or waits, stops the workers after the idle time unless one comes. */
+  #armIdle(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    if (this.#queue.length > 0 || this.#slots.some((s) => s.job !== undefined)) return;
+    if (this.#slots.length === 0) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      for (let i = this.#slots.length - 1; i >= 0; i--) {
+        if (this.#slots[i]!.job !== undefined) continue;
+        this.#slots[i]!.worker.terminate();
+        this.#slots.splice(i, 1);
+      }
+    }, this.#idleMs);
   }
 
   #fail(error: Error): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
     this.#failure ??= error;
     for (const slot of this.#slots.splice(0)) {
       slot.job?.reject(this.#failure);

@@ -81,3 +81,21 @@ Deno.test("WorkerPool passes errors back and rejects everything once terminated"
   assert.equal(pool.started, 0);
   await assert.rejects(pool.run({ value: 3, delay: 0 }), /terminated/);
 });
+
+Deno.test("WorkerPool stops its workers once all have been idle for idleMs, and starts them again", async () => {
+  const pool = new WorkerPool<EchoInit, EchoRequest, EchoResponse>(ECHO, 2, { tag: "t" }, 50);
+  try {
+    await Promise.all([1, 2].map((value) => pool.run({ value, delay: 0 })));
+    assert.equal(pool.started, 2);
+    const slow = pool.run({ value: 3, delay: 120 }); // busy past one idle time: nothing stops
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    assert.equal(pool.started, 2);
+    await slow;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.equal(pool.started, 0);
+    assert.equal((await pool.run({ value: 4, delay: 0 })).value, 4);
+    assert.equal(pool.started, 1);
+  } finally {
+    pool.terminate();
+  }
+});
