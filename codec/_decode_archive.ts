@@ -259,7 +259,7 @@ async function readHeader(reader: FieldReader, checksums: Checksums): Promise<He
   const nameBytes = await take(nameLength, Section.modelName);
   let modelName: string;
   try {
-    modelName = new TextDecoder("utf-8", { fatal: true }).decode(nameBytes);
+    modelName = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(nameBytes);
   } catch {
     throw corrupt(`${where}: the Model_Name is not valid UTF-8`, at, Section.modelName);
   }

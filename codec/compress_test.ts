@@ -225,3 +225,9 @@ Deno.test("compress() throws a TypeError naming the option for ill-typed options
   // @ts-expect-error: not a model file
   await assert.rejects(compress(input, { model: "default" }), typeError(/expected a model file/));
 });
+
+Deno.test("an archive's Model_Name that starts with a byte-order mark reads back as written", async () => {
+  const model = { ...tinyModel(21), name: "\uFEFFbom" };
+  const archive = await compress(sampleFromModel(model, 300, 1), { model });
+  assert.equal((await inspectArchive(archive)).modelName, "\uFEFFbom");
+});

@@ -55,7 +55,7 @@ export function hasModelMagic(head: Uint8Array): boolean {
 class Cursor {
   readonly #view: DataView;
   readonly #bytes: Uint8Array;
-  readonly #decoder = new TextDecoder("utf-8", { fatal: true });
+  readonly #decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   pos: number;
   end: number;
 

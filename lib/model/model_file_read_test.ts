@@ -385,3 +385,8 @@ Deno.test({
     }
   },
 });
+
+Deno.test("readModelFile() keeps a Model_Name that starts with a byte-order mark as written", () => {
+  const model = { ...randomModel(tiny, 1), name: "\uFEFFbom-model" };
+  assert.equal(readModelFile(writeModelFile(model)).name, "\uFEFFbom-model");
+});
