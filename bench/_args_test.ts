@@ -54,32 +54,21 @@ Deno.test("a string option without its value is a usage error too", async () => 
 });
 
 Deno.test("a bad option value is one line on stderr and exit 2 too, before any work", async () => {
+  // bench:train's cases, each on the cpu backend: its flags, then the start of its message.
+  const train = (flags: string[], message: string): [string, string[], string] => [
+    "bench/train/train_step.ts",
+    ["--backend", "cpu", ...flags],
+    `bench:train: ${message}`,
+  ];
   const cases: [string, string[], string][] = [
-    [
-      "bench/train/train_step.ts",
-      ["--backend", "cpu", "--step", "bogus"],
-      "bench:train: --step must be trainer or adam, not bogus",
-    ],
-    [
-      "bench/train/train_step.ts",
-      ["--backend", "cpu", "--config", "{bad"],
-      "bench:train: --config {bad is neither a level name nor JSON: Expected property name",
-    ],
-    [
-      "bench/train/train_step.ts",
-      ["--backend", "cpu", "--config", "[8]"],
-      "bench:train: --config [8] is neither a level name nor a JSON object",
-    ],
-    [
-      "bench/train/train_step.ts",
-      ["--backend", "cpu", "--batch", "x"],
-      "bench:train: --batch must be a whole number ≥ 1",
-    ],
-    [
-      "bench/train/train_step.ts",
-      ["--backend", "cpu", "--steps", "0"],
-      "bench:train: --steps must be a whole number ≥ 1",
-    ],
+    train(["--step", "bogus"], "--step must be trainer or adam, not bogus"),
+    train(
+      ["--config", "{bad"],
+      "--config {bad is neither a level name nor JSON: Expected property",
+    ),
+    train(["--config", "[8]"], "--config [8] is neither a level name nor a JSON object"),
+    train(["--batch", "x"], "--batch must be a whole number ≥ 1"),
+    train(["--steps", "0"], "--steps must be a whole number ≥ 1"),
     ["bench/rss.ts", ["--size=1k"], "rss: Cannot parse the size 1k: expected BYTES or N[KMG]iB"],
     ["bench/rss.ts", ["--workers=0"], "rss: --workers must be a whole number, at least 1, not 0"],
     [
