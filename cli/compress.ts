@@ -74,6 +74,26 @@ export async function compressFiles(
   return await transferAll(files, options, direction);
 }
 
+/** The names that are subcommands when they come first (`_program.ts`). */
+const SUBCOMMANDS = ["compress", "decompress", "score", "info", "bench", "train", "help"];
+
+/**
+ * Refuses a first file named like a subcommand that is no file: options put before a subcommand
+ * (`megazip --json info x`) make commander read it as the default command's file, which would
+ * otherwise fail on that name and go on to compress the files after it.
+ */
+async function checkNotSubcommand(first: string | undefined): Promise<void> {
+  if (first === undefined || !SUBCOMMANDS.includes(first)) return;
+  try {
+    await Deno.lstat(first);
+  } catch {
+    throw new CliError(
+      `${first}: no such file; to run \`megazip ${first}\`, put the subcommand first and its options after it`,
+      EXIT.usage,
+    );
+  }
+}
+
 /**
  * Builds the `compress` subcommand.
  *
@@ -104,6 +124,7 @@ export function compressCommand(run: (code: ExitCode) => void): Command {
   addBlockSizeOption(command);
   addModelOptions(command);
   command.action(async (files: string[], options: CompressCommandOptions) => {
+    await checkNotSubcommand(files[0]);
     if (options.list) {
       const others = options.decompress || options.test || options.output !== undefined ||
         options.stdout || options.rm || options.blockSize !== undefined;

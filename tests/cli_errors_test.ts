@@ -451,3 +451,20 @@ Deno.test("megazip -dc writes several archives one after the other to stdout", a
     new Uint8Array([...sampleBytes(3000, 82), ...sampleBytes(2000, 83)]),
   );
 });
+
+Deno.test("options before a subcommand: its name, when no such file, is a usage error and nothing is compressed", async () => {
+  await using tmp = await tempDir();
+  await Deno.writeTextFile(`${tmp.dir}/x`, "some text");
+  assertCleanFailure(
+    await megazip(["--no-model", "info", "x"], { cwd: tmp.dir }),
+    2,
+    /info: no such file; to run `megazip info`, put the subcommand first/,
+  );
+  assertCleanFailure(await megazip(["-d", "score", "x"], { cwd: tmp.dir }), 2, /`megazip score`/);
+  assert.deepEqual(await listDir(tmp.dir), ["x"]);
+  // A file of that name is compressed, as the README says.
+  await Deno.writeTextFile(`${tmp.dir}/info`, "a file named info");
+  const result = await megazip(["--no-model", "info"], { cwd: tmp.dir });
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(await listDir(tmp.dir), ["info", "info.mbz", "x"]);
+});
