@@ -39,7 +39,9 @@ export interface CompressOptions {
   blockSize?: number;
   /**
    * Web Workers to spread each block's segments over; 0 or 1 codes in this thread. The archive
-   * is the same whatever the number.
+   * is the same whatever the number. Workers start as blocks need them, stop when the call or
+   * stream ends, and stop after 2 s with nothing to do (so a stream left open does not keep the
+   * process alive); they start again when work comes.
    *
    * @default 1
    */
@@ -84,7 +86,8 @@ export interface DecompressOptions {
    */
   model?: ModelFile | null;
   /**
-   * Web Workers to spread each block's segments over; 0 or 1 decodes in this thread.
+   * Web Workers to spread each block's segments over; 0 or 1 decodes in this thread. They stop
+   * as the compressor's do (`CompressOptions.workers`).
    *
    * @default 1
    */
