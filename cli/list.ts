@@ -50,7 +50,8 @@ function row(
 
 /**
  * Lists `files` (none: stdin) on stdout, one line each and a total for several; a file that is
- * not an archive gets one line on stderr and the listing goes on.
+ * not an archive gets one line on stderr and the listing goes on. Nothing goes to stdout when no
+ * input is an archive, as with `gzip -l`.
  *
  * @param files The archive paths ("-" for stdin).
  * @returns The exit code: 0, or the code of the first failure.
@@ -59,13 +60,15 @@ export async function listFiles(files: string[]): Promise<ExitCode> {
   if (files.length === 0 && Deno.stdin.isTerminal()) {
     throw new CliError("no input: give a FILE.mbz or pipe one into stdin", EXIT.usage);
   }
-  console.log(row("compressed", "uncompressed", "bits/byte", "blocks", "methods", "name"));
+  // The header comes with the first archive listed: when every input fails, stdout stays empty.
+  const header = () => row("compressed", "uncompressed", "bits/byte", "blocks", "methods", "name");
   let exitCode: ExitCode = EXIT.ok;
   let archives = 0, coded = 0, raw = 0, blocks = 0;
   for (const name of files.length === 0 ? [undefined] : files) {
     try {
       const it = await listOne(name);
       const { archiveBytes, contentSize } = it;
+      if (archives === 0) console.log(header());
       console.log(
         row(
           String(archiveBytes),
@@ -84,7 +87,7 @@ export async function listFiles(files: string[]): Promise<ExitCode> {
       if (exitCode === EXIT.ok) exitCode = code;
     }
   }
-  if (files.length > 1) {
+  if (files.length > 1 && archives > 0) {
     const total = `${archives} ${archives === 1 ? "archive" : "archives"}`;
     console.log(
       row(String(coded), String(raw), bitsPerByte(coded, raw), String(blocks), "", total),

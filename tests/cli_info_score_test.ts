@@ -78,6 +78,11 @@ Deno.test("megazip -l lists archives from their block headers, with a total, and
   assert.match(errors[0]!, /^megazip: cannot list x\.mbz: /);
   assert.match(errors[1]!, /^megazip: cannot list t\.mbz: /);
   assert.match(new TextDecoder().decode(bad.stdout), / f\.mbz\n/);
+  // When no input is an archive: the errors only, nothing on stdout (no header, no total).
+  const none = await megazip(["-l", "x.mbz", "t.mbz"], { cwd: tmp.dir });
+  assert.equal(none.code, 1);
+  assert.equal(none.stdout.length, 0);
+  assert.equal(none.stderr.trimEnd().split("\n").length, 2, none.stderr);
 
   // From stdin, and the options that do not go with it.
   const piped = await megazip(["-l"], { stdin: await Deno.readFile(`${tmp.dir}/g.mbz`) });
