@@ -22,6 +22,7 @@
  */
 import { parseArgsOrExit } from "./_args.ts";
 import { ALPHABET } from "../lib/predict/predictor.ts";
+import { cmBucket } from "../lib/train/cm_targets.ts";
 import { writeFrequencies } from "../lib/predict/_stage.ts";
 import { createSse2Predictor } from "../lib/predict/sse2.ts";
 import { bits, keptTablesPath, readKeptTables, replay, SEGMENT } from "./sse_bpb.ts";
@@ -34,8 +35,7 @@ const BUCKETS = 10;
 
 /** The bucket of a byte from the two parts' top probabilities. */
 export function mixBucket(cmTop: number, modelTop: number): number {
-  const c = cmTop > 0.95 ? 4 : cmTop > 0.8 ? 3 : cmTop > 0.6 ? 2 : cmTop > 0.4 ? 1 : 0;
-  return c * 2 + (modelTop > 0.6 ? 1 : 0);
+  return cmBucket(cmTop) * 2 + (modelTop > 0.6 ? 1 : 0);
 }
 
 /** Per byte of a file: each part's probability of the byte that came, and the byte's bucket. */

@@ -74,16 +74,17 @@ export async function compressFiles(
   return await transferAll(files, options, direction);
 }
 
-/** The names that are subcommands when they come first (`_program.ts`). */
-const SUBCOMMANDS = ["compress", "decompress", "score", "info", "bench", "train", "help"];
-
 /**
- * Refuses a first file named like a subcommand that is no file: options put before a subcommand
- * (`megazip --json info x`) make commander read it as the default command's file, which would
- * otherwise fail on that name and go on to compress the files after it.
+ * Refuses a first file named like a subcommand of `program` (or `help`) that is no file: options
+ * put before a subcommand (`megazip --json info x`) make commander read it as the default
+ * command's file, which would otherwise fail on that name and go on to compress the files after it.
  */
-async function checkNotSubcommand(first: string | undefined): Promise<void> {
-  if (first === undefined || !SUBCOMMANDS.includes(first)) return;
+async function checkNotSubcommand(
+  first: string | undefined,
+  program: Command | null,
+): Promise<void> {
+  const names = [...(program?.commands ?? []).map((c) => c.name()), "help"];
+  if (first === undefined || !names.includes(first)) return;
   try {
     await Deno.lstat(first);
   } catch {
@@ -124,7 +125,7 @@ export function compressCommand(run: (code: ExitCode) => void): Command {
   addBlockSizeOption(command);
   addModelOptions(command);
   command.action(async (files: string[], options: CompressCommandOptions) => {
-    await checkNotSubcommand(files[0]);
+    await checkNotSubcommand(files[0], command.parent);
     if (options.list) {
       const others = options.decompress || options.test || options.output !== undefined ||
         options.stdout || options.rm || options.blockSize !== undefined;

@@ -25,6 +25,7 @@ import { LEVELS } from "../lib/model/configs.ts";
 import { defaultFixturePath, exportModel, type ExportResult } from "../lib/train/export.ts";
 import { loadCheckpoint } from "../lib/train/checkpoint.ts";
 import { type ScheduleName, SCHEDULES } from "../lib/train/schedule.ts";
+import { checkMixWeights } from "../lib/train/mixture_loss.ts";
 import { train, type TrainOptions, type TrainResult } from "../lib/train/train.ts";
 import {
   TRAIN_BACKENDS,
@@ -163,7 +164,9 @@ function pathList(text: string, previous: string[] | undefined): string[] {
 
 function mixWeights(text: string): number[] {
   const values = text.split(",").map(Number);
-  if (values.length !== 10 || !values.every((v) => v >= 0 && v < 1)) {
+  try {
+    checkMixWeights(values);
+  } catch {
     throw new InvalidArgumentError("expected ten comma-separated weights, each from 0 to below 1");
   }
   return values;
