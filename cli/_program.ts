@@ -126,6 +126,8 @@ export function buildProgram(run: (code: ExitCode) => void, args: string[] = [])
  * @returns The exit code.
  */
 export async function main(args: string[]): Promise<ExitCode> {
+  // `help train` would print the stub's help; the trainer's own is the useful one.
+  if (args[0] === "help" && args[1] === "train") args = ["train", "--help"];
   let code: ExitCode = EXIT.ok;
   const program = buildProgram((c) => code = c, args);
   try {

@@ -164,6 +164,18 @@ Deno.test("megazip train --help prints its usage with the task's permissions (no
   assert.equal(result.stderr, "");
 });
 
+Deno.test("megazip help train prints the trainer's usage, as megazip train --help does", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMISSIONS, MAIN, "help", "train"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(output.stdout);
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  assert.match(stdout, /^Usage: megazip train \[options\]/m);
+  assert.match(stdout, /--ngram-weight-decay/);
+});
+
 Deno.test("megazip train reports bad options as one line with exit code 2", async () => {
   const dir = await tinyCorpus();
   try {
