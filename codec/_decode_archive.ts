@@ -373,11 +373,8 @@ async function parseBlock(
       Section.blockDescriptor,
     );
   }
-  const methodId = (descriptor & METHOD_MASK) >>> 1;
-  const method = METHOD_NAMES[methodId];
-  if (method === undefined) {
-    throw corrupt(`${where}: unknown Block_Method ${methodId}`, start, Section.blockDescriptor);
-  }
+  // Every value of Block_Method has a method since format 2.4.
+  const method = METHOD_NAMES[(descriptor & METHOD_MASK) >>> 1]!;
   if (needsModel(method) && isZeroHash(header.modelHash)) {
     throw corrupt(
       `${where}: the ${method} method needs a model, but the archive names none`,

@@ -202,10 +202,17 @@ function makePlan(options: CompressOptions): Plan {
 }
 
 /** The order in which a block tries the methods that run the model, after "cm". */
-const MODEL_METHOD_ORDER = ["mix", "mix-long", "mix-sse", "mix-sse2", "neural"] as const;
+const MODEL_METHOD_ORDER = [
+  "mix",
+  "mix-long",
+  "mix-sse",
+  "mix-sse2",
+  "mix-sse3",
+  "neural",
+] as const;
 
 /** The methods blocks try by default (`CompressOptions.methods`). */
-const DEFAULT_METHODS: readonly BlockMethod[] = ["stored", "cm", "mix-sse2"];
+const DEFAULT_METHODS: readonly BlockMethod[] = ["stored", "cm", "mix-sse3"];
 
 /** Throws the RangeError for a model whose name does not fit `Model_Name`. */
 function checkModelName(model: ModelFile): void {

@@ -37,7 +37,7 @@ export const METHOD_MASK = 0x0e;
 /** `Block_Descriptor` bits 4–7. */
 export const DESCRIPTOR_RESERVED_MASK = 0xf0;
 
-/** The names of the block methods, by `Block_Method` value (7 is reserved). */
+/** The names of the block methods, by `Block_Method` value. */
 export const METHOD_NAMES = [
   "stored",
   "cm",
@@ -46,6 +46,7 @@ export const METHOD_NAMES = [
   "mix-long",
   "mix-sse",
   "mix-sse2",
+  "mix-sse3",
 ] as const;
 /** A block method's name. */
 export type MethodName = (typeof METHOD_NAMES)[number];
@@ -62,6 +63,7 @@ export const METHOD_IDS: Readonly<Record<MethodName, number>> = {
   "mix-long": 4,
   "mix-sse": 5,
   "mix-sse2": 6,
+  "mix-sse3": 7,
 };
 
 /** True for the methods whose predictor runs the archive's model (`Model_Hash`). */
@@ -74,9 +76,10 @@ export function isMix(method: MethodName): method is MixMethod {
   return method === "mix" || hasLongMatch(method);
 }
 
-/** True for the mix methods whose model reads its match row in the whole segment (4–6). */
+/** True for the mix methods whose model reads its match row in the whole segment (4–7). */
 export function hasLongMatch(method: MethodName): boolean {
-  return method === "mix-long" || method === "mix-sse" || method === "mix-sse2";
+  return method === "mix-long" || method === "mix-sse" || method === "mix-sse2" ||
+    method === "mix-sse3";
 }
 
 /** The `codec/FORMAT.md` headings that errors name as their section. */

@@ -85,7 +85,7 @@ Deno.test("encodeMixSegment() with long matches codes a segment as the mix-long 
   assert.notDeepEqual(mix, expected);
   assert.deepEqual(await encodeMixSegment(segment, 64, tables, 2), mix);
   // mix-sse and mix-sse2: the same pipeline, the mix refined (lib/predict/sse.ts, sse2.ts).
-  for (const method of ["mix-sse", "mix-sse2"] as const) {
+  for (const method of ["mix-sse", "mix-sse2", "mix-sse3"] as const) {
     const [refined] = encodeSegments(createPredictor(method, matching), [segment], 1);
     assert.notDeepEqual(refined, expected);
     for (const ahead of [1, 3]) {

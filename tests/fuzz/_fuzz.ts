@@ -85,6 +85,16 @@ export async function samples(): Promise<Sample[]> {
     },
     {
       name: "mix-sse2",
+      archive: await compress(sampledMatching, {
+        model: matching,
+        segmentSize: 150,
+        methods: ["mix-sse2"],
+      }),
+      content: sampledMatching,
+      model: matching,
+    },
+    {
+      name: "mix-sse3",
       archive: await compress(sampledMatching, { model: matching, segmentSize: 150 }),
       content: sampledMatching,
       model: matching,

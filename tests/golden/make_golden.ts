@@ -88,13 +88,14 @@ async function main(): Promise<void> {
     ]),
     { model: "golden", blockSize: 1000, segmentSize: 400, methods: ["stored", "cm", "mix"] },
   );
-  // Methods 4 (format 2.1), 5 (2.2) and 6 (2.3): a model with a match row, repeats windows apart
-  // in one segment; 5 and 6 refine 4's mix by secondary estimation.
+  // Methods 4 (format 2.1), 5 (2.2), 6 (2.3) and 7 (2.4): a model with a match row, repeats
+  // windows apart in one segment; 5, 6 and 7 refine 4's mix by secondary estimation.
   const phrase = new TextEncoder().encode("a phrase that comes back much later, ");
   const longMatchCases = [
     ["mix_long_match_model", "mix-long", 2],
     ["mix_sse_tiny_model", "mix-sse", 3],
     ["mix_sse2_tiny_model", "mix-sse2", 4],
+    ["mix_sse3_tiny_model", "mix-sse3", 5],
   ] as const;
   for (const [name, method, seed] of longMatchCases) {
     await writeOk(
@@ -207,13 +208,8 @@ async function main(): Promise<void> {
     await withBlock(s(), 1, { descriptor: 0x10 }),
     corrupt("Block_Descriptor", "Cannot decode block 1: reserved Block_Descriptor bits"),
   );
-  await writeError(
-    "block_method_7",
-    await withBlock(s(), 0, { descriptor: 7 << 1 }),
-    corrupt("Block_Descriptor", "Cannot decode block 0: unknown Block_Method 7"),
-  );
   // A model method's block in an archive that names no model.
-  for (const method of ["mix-sse2", "mix-sse", "mix-long", "mix", "neural"] as const) {
+  for (const method of ["mix-sse3", "mix-sse2", "mix-sse", "mix-long", "mix", "neural"] as const) {
     await writeError(
       `${method.replace("-", "_")}_block_without_model_hash`,
       await withBlock(c(), 0, { descriptor: METHOD_IDS[method] << 1 }),
