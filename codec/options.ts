@@ -27,8 +27,8 @@ export type BlockMethod =
 /** Options of `compress`, `compressStream` and `score`. */
 export interface CompressOptions {
   /**
-   * The neural model (`lib/model/model_file_types.ts`). Null or undefined: no "mix", "mix-long",
-   * "mix-sse" or "neural" method. The archive then names this model, and decompression needs it.
+   * The neural model (`lib/model/model_file_types.ts`). Null or undefined: no "neural" method and
+   * no mix ("mix" to "mix-sse3"). The archive then names this model, and decompression needs it.
    *
    * @default null
    */
@@ -54,8 +54,9 @@ export interface CompressOptions {
    * tried (it bounds the growth of incompressible input); the model's methods only when `model`
    * is given and the engine can run it, and not in a block that "cm" (when listed) cannot code
    * smaller than stored. The others are tried only when listed here: "mix-sse3" refines the mix
-   * with more contexts than "mix-sse2" (0.9% smaller on samples of the validation corpus and on
-   * seven Calgary and Canterbury files, for ~5% more time compressing and ~10% decompressing),
+   * with more contexts than "mix-sse2" (1.9% smaller on the Canterbury and Calgary corpora: 0.9%
+   * on their text, 5.2% on their binaries; 0.95% on samples of the validation corpus; for ~5% more
+   * time compressing and ~10% decompressing),
    * "mix-sse2" refines it further than "mix-sse" (1.8% smaller on the Canterbury and Calgary
    * text, 5.6% on their binaries, for ~20% more time), "mix-sse" refines what "mix-long"
    * predicts (2.5% and 21% smaller than it), "mix-long" predicts as "mix" does but with repeats
