@@ -76,10 +76,9 @@ export function isMix(method: MethodName): method is MixMethod {
   return method === "mix" || hasLongMatch(method);
 }
 
-/** True for the mix methods whose model reads its match row in the whole segment (4–7). */
+/** True for the mix methods whose model reads its match row in the whole segment: 4 to 7. */
 export function hasLongMatch(method: MethodName): boolean {
-  return method === "mix-long" || method === "mix-sse" || method === "mix-sse2" ||
-    method === "mix-sse3";
+  return METHOD_IDS[method] >= METHOD_IDS["mix-long"];
 }
 
 /** The `codec/FORMAT.md` headings that errors name as their section. */
