@@ -29,6 +29,8 @@ export interface FileOptions extends ModelOptions {
   force?: boolean;
   /** `-v`: print sizes per file on stderr. */
   verbose?: boolean;
+  /** `-q`: no progress bar; only errors reach stderr. */
+  quiet?: boolean;
   /** `-t`: decompress only to check the archives; write nothing. */
   test?: boolean;
 }
@@ -77,7 +79,7 @@ export function addBlockSizeOption(command: Command): Command {
   );
 }
 
-/** Adds `-o`, `-c`, `-k`, `--rm`, `-f` and `-v`. */
+/** Adds `-o`, `-c`, `-k`, `--rm`, `-f`, `-v` and `-q`. */
 export function addFileOptions(command: Command): Command {
   return command
     .addOption(new Option("-o, --output <file>", "write to FILE (one input only; - for stdout)"))
@@ -91,5 +93,8 @@ export function addFileOptions(command: Command): Command {
     .addOption(
       new Option("-f, --force", "overwrite existing outputs; allow compressed data on a terminal"),
     )
-    .addOption(new Option("-v, --verbose", "print sizes and bits per byte of each file on stderr"));
+    .addOption(new Option("-v, --verbose", "print sizes and bits per byte of each file on stderr"))
+    .addOption(
+      new Option("-q, --quiet", "no progress bar: only errors reach stderr").conflicts("verbose"),
+    );
 }

@@ -124,6 +124,7 @@ async function transferOne(
   const progress = startProgress(
     `${verb} ${input.name}`,
     input.size,
+    options.quiet !== true && Deno.stderr.isTerminal(),
   );
   const byCodec = direction.progressCountsInput;
   let bytesIn = 0;

@@ -92,6 +92,32 @@ export function spawnMegazip(args: string[], cwd?: string): Deno.ChildProcess {
   }).spawn();
 }
 
+/** Whether util-linux `script` is here to give the CLI a terminal. */
+export async function hasScript(): Promise<boolean> {
+  return await hasCommand("script");
+}
+
+/**
+ * Runs `megazip ARGS` (a shell word list) as the task would, with stdout and stderr on a terminal
+ * made by util-linux `script`; stdout of the result is what the terminal showed.
+ *
+ * @param args The arguments after the program name, as shell words.
+ * @param cwd The working directory.
+ * @returns The exit code and what the terminal showed.
+ */
+export function megazipOnTerminal(args: string, cwd: string): Promise<Deno.CommandOutput> {
+  return new Deno.Command("script", {
+    args: [
+      "-qec",
+      `'${Deno.execPath()}' run --quiet ${TASK_FLAGS.join(" ")} '${MAIN_PATH}' ${args}`,
+      "/dev/null",
+    ],
+    cwd,
+    stdin: "null",
+    env: { MEGAZIP_MODEL: "", NO_COLOR: "1" },
+  }).output();
+}
+
 /** Asserts the CLI failed cleanly: the code, one line on stderr, no stack trace. */
 export function assertCleanFailure(result: CliResult, code: number, pattern?: RegExp): void {
   assert.equal(result.code, code, `exit code ${result.code}, stderr: ${result.stderr}`);

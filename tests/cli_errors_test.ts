@@ -5,10 +5,11 @@
 import assert from "node:assert/strict";
 import {
   assertCleanFailure,
-  hasCommand,
+  hasScript,
   listDir,
   MAIN_PATH,
   megazip,
+  megazipOnTerminal,
   sampleBytes,
   spawnMegazip,
   TASK_FLAGS,
@@ -388,26 +389,13 @@ Deno.test("megazip names the model in the archive and refuses another or a missi
   assert.deepEqual(await Deno.readFile(`${tmp.dir}/out`), original);
 });
 
-/** Whether util-linux `script` is here to give the CLI a terminal. */
-const hasScript = await hasCommand("script");
-
 Deno.test({
   name: "megazip refuses to write compressed data to a terminal but decompresses to one",
-  ignore: !hasScript,
+  ignore: !(await hasScript()),
   fn: async () => {
     await using tmp = await tempDir();
     await Deno.writeFile(`${tmp.dir}/t`, sampleBytes(500, 71));
-    const run = (args: string) =>
-      new Deno.Command("script", {
-        args: [
-          "-qec",
-          `'${Deno.execPath()}' run --quiet ${TASK_FLAGS.join(" ")} '${MAIN_PATH}' ${args}`,
-          "/dev/null",
-        ],
-        cwd: tmp.dir,
-        stdin: "null",
-        env: { MEGAZIP_MODEL: "", NO_COLOR: "1" },
-      }).output();
+    const run = (args: string) => megazipOnTerminal(args, tmp.dir);
     const refused = await run("-c --no-model t");
     const text = new TextDecoder().decode(refused.stdout).replace(/\r/g, "").trim();
     assert.equal(refused.code, 2, text);
