@@ -798,10 +798,9 @@ function formatMarkdown(report: BenchReport, rss: RssResult[]): string {
   for (const r of rss) {
     out.push(
       `- Peak RSS streaming ${(r.inputBytes / 2 ** 30).toFixed(2)} GiB of generated mixed data` +
-        ` without a model (cm and stored blocks) through compressStream then decompressStream in one process, ${
-          r.options["workers"]
-        }` +
-        ` worker(s): ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB (VmHWM; ${r.date};` +
+        " without a model (cm and stored blocks) through compressStream then decompressStream" +
+        ` in one process, ${r.options["workers"]} worker(s):` +
+        ` ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB (VmHWM; ${r.date};` +
         ` archive ${(r.archiveBytes / 2 ** 20).toFixed(1)} MiB; round trip` +
         ` ${r.roundTripOk ? "ok" : "FAILED"}; ${r.seconds.toFixed(0)} s).`,
     );
