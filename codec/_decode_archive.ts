@@ -373,8 +373,14 @@ async function parseBlock(
       Section.blockDescriptor,
     );
   }
-  // Every value of Block_Method has a method since format 2.4.
-  const method = METHOD_NAMES[(descriptor & METHOD_MASK) >>> 1]!;
+  const method = METHOD_NAMES[(descriptor & METHOD_MASK) >>> 1];
+  if (method === undefined) {
+    throw corrupt(
+      `${where}: unknown Block_Method ${(descriptor & METHOD_MASK) >>> 1}`,
+      start,
+      Section.blockDescriptor,
+    );
+  }
   if (needsModel(method) && isZeroHash(header.modelHash)) {
     throw corrupt(
       `${where}: the ${method} method needs a model, but the archive names none`,

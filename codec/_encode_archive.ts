@@ -208,11 +208,12 @@ const MODEL_METHOD_ORDER = [
   "mix-sse",
   "mix-sse2",
   "mix-sse3",
+  "mix-sse4",
   "neural",
 ] as const;
 
 /** The methods blocks try by default (`CompressOptions.methods`). */
-const DEFAULT_METHODS: readonly BlockMethod[] = ["stored", "cm", "mix-sse3"];
+const DEFAULT_METHODS: readonly BlockMethod[] = ["stored", "cm", "mix-sse4"];
 
 /** Throws the RangeError for a model whose name does not fit `Model_Name`. */
 function checkModelName(model: ModelFile): void {

@@ -32,10 +32,10 @@ export const RATIO_SLACK = 65536;
 
 /** `Block_Descriptor` bit 0. */
 export const LAST_BLOCK_BIT = 0x01;
-/** `Block_Descriptor` bits 1–3. */
-export const METHOD_MASK = 0x0e;
-/** `Block_Descriptor` bits 4–7. */
-export const DESCRIPTOR_RESERVED_MASK = 0xf0;
+/** `Block_Descriptor` bits 1–4. */
+export const METHOD_MASK = 0x1e;
+/** `Block_Descriptor` bits 5–7. */
+export const DESCRIPTOR_RESERVED_MASK = 0xe0;
 
 /** The names of the block methods, by `Block_Method` value. */
 export const METHOD_NAMES = [
@@ -47,6 +47,7 @@ export const METHOD_NAMES = [
   "mix-sse",
   "mix-sse2",
   "mix-sse3",
+  "mix-sse4",
 ] as const;
 /** A block method's name. */
 export type MethodName = (typeof METHOD_NAMES)[number];
@@ -64,6 +65,7 @@ export const METHOD_IDS: Readonly<Record<MethodName, number>> = {
   "mix-sse": 5,
   "mix-sse2": 6,
   "mix-sse3": 7,
+  "mix-sse4": 8,
 };
 
 /** True for the methods whose predictor runs the archive's model (`Model_Hash`). */
@@ -76,7 +78,7 @@ export function isMix(method: MethodName): method is MixMethod {
   return method === "mix" || hasLongMatch(method);
 }
 
-/** True for the mix methods whose model reads its match row in the whole segment: 4 to 7. */
+/** True for the mix methods whose model reads its match row in the whole segment: 4 to 8. */
 export function hasLongMatch(method: MethodName): boolean {
   return METHOD_IDS[method] >= METHOD_IDS["mix-long"];
 }

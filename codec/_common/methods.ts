@@ -11,7 +11,11 @@ import { createMixingPredictor, createWindowedPredictor } from "../../lib/predic
 import { createLongMatchPredictor } from "../../lib/predict/long_match.ts";
 import { createNeuralPredictor } from "../../lib/predict/neural.ts";
 import { createSsePredictor } from "../../lib/predict/sse.ts";
-import { createSse2Predictor, createSse3Predictor } from "../../lib/predict/sse2.ts";
+import {
+  createSse2Predictor,
+  createSse3Predictor,
+  createSse4Predictor,
+} from "../../lib/predict/sse2.ts";
 import type { Predictor } from "../../lib/predict/predictor.ts";
 import { hasLongMatch, type MixMethod, type ModelMethod } from "./format.ts";
 
@@ -20,9 +24,8 @@ import { hasLongMatch, type MixMethod, type ModelMethod } from "./format.ts";
  * options, over cm and the neural model restarted every `config.context` bytes; "mix-long": the
  * same, the model's match row looked up in the whole segment, `long_match.ts`; "mix-sse":
  * "mix-long" refined by the secondary estimation of `lib/predict/sse.ts`, Appendix E;
- * "mix-sse2" and "mix-sse3": the larger ones of `lib/predict/sse2.ts`, Appendices F and G), from a
- * model file or from an
- * engine (`createEngine` of `lib/engine/engine.ts`: the same predictions, and
+ * "mix-sse2", "mix-sse3" and "mix-sse4": the larger ones of `lib/predict/sse2.ts`, Appendices F,
+ * G and H), from a model file or from an engine (`createEngine` of `lib/engine/engine.ts`: the same predictions, and
  * predictors made from one engine share it). Throws when `method` needs a model (all but "cm")
  * and `model` is null, or when the neural predictor cannot run the model.
  */
@@ -43,12 +46,13 @@ export function createPredictor(method: ModelMethod, model: ModelFile | Engine |
  * `config.context` bytes (or any predictor giving the same tables: the encoder's window pipeline
  * replays tables computed by workers, `mix_pipeline.ts`): cm and it mixed ("mix", "mix-long"),
  * then refined by secondary estimation ("mix-sse", method 5; "mix-sse2", method 6; "mix-sse3",
- * method 7).
+ * method 7; "mix-sse4", method 8).
  */
 export function createMixPredictor(windowedNeural: Predictor, method: MixMethod): Predictor {
   const cm = createContextMixingPredictor();
   if (method === "mix-sse2") return createSse2Predictor(cm, windowedNeural);
   if (method === "mix-sse3") return createSse3Predictor(cm, windowedNeural);
+  if (method === "mix-sse4") return createSse4Predictor(cm, windowedNeural);
   const mix = createMixingPredictor([cm, windowedNeural]);
   return method === "mix-sse" ? createSsePredictor(mix) : mix;
 }

@@ -5,7 +5,7 @@ import { createContextMixingPredictor } from "./context_mixing.ts";
 import { createMixingPredictor, createWindowedPredictor } from "./mixer.ts";
 import { createNeuralPredictor } from "./neural.ts";
 import { createSsePredictor } from "./sse.ts";
-import { createSse2Predictor, createSse3Predictor } from "./sse2.ts";
+import { createSse2Predictor, createSse3Predictor, createSse4Predictor } from "./sse2.ts";
 import {
   assertAdvanceWithoutPredict,
   assertBatchIndependent,
@@ -25,7 +25,7 @@ const cm = createContextMixingPredictor;
 const windowedTiny = () => createWindowedPredictor(createNeuralPredictor(tiny), CONTEXT);
 
 /**
- * Methods 6 and 7 (codec/FORMAT.md, Appendices F and G), with the golden digests that pin their
+ * Methods 6, 7 and 8 (codec/FORMAT.md, Appendices F, G and H), with the golden digests that pin their
  * tables: if one fails, that stage's tables changed, and so would every archive of its method.
  */
 const STAGES = [
@@ -45,6 +45,15 @@ const STAGES = [
     digests: [
       "2fe1774e837b163c4709d302fe31210d93f7c98e849e86d3922a01d54af10b6b",
       "ccc9eca8c238240c9f1c538e9d3f1812776ee6465c4776276f49320f37317ec9",
+    ],
+  },
+  {
+    create: createSse4Predictor,
+    label: "createSse4Predictor",
+    name: "mix+sse4",
+    digests: [
+      "3c08869a79c1a7713318ea6b8e7254446637488d55dfedbbe46371115d8ba487",
+      "e2c6fb3507eaa3d6cdff9a9c6c4cc8ffefc8a7e3e9ef7ab7b943fdcb26eabe3b",
     ],
   },
 ] as const;
@@ -123,4 +132,20 @@ Deno.test("createSse3Predictor(): codes text in columns far smaller than method 
     bits(createSse3Predictor, prose),
   ];
   assert.ok(sevenProse <= sixProse, `prose: method 6 ${sixProse} bits, method 7 ${sevenProse}`);
+});
+
+Deno.test("createSse4Predictor(): codes a spreadsheet smaller than method 7, and prose no larger", async () => {
+  // kennedy.xls's first records, where the direct models' recent bits say most (its fast
+  // probabilities' case), and prose, where method 8 should lose nothing; cm and the tiny model.
+  const sheet = (await Deno.readFile(new URL("kennedy.xls", CANTERBURY))).subarray(0, 6000);
+  const prose = (await Deno.readFile(new URL("alice29.txt", CANTERBURY))).subarray(0, 6000);
+  const bits = (create: typeof createSse3Predictor, bytes: Uint8Array) =>
+    idealBits(stepTables(create(cm(), windowedTiny()), bytes), bytes);
+  const [seven, eight] = [bits(createSse3Predictor, sheet), bits(createSse4Predictor, sheet)];
+  assert.ok(eight < 0.97 * seven, `sheet: method 7 ${seven} bits, method 8 ${eight}`);
+  const [sevenProse, eightProse] = [
+    bits(createSse3Predictor, prose),
+    bits(createSse4Predictor, prose),
+  ];
+  assert.ok(eightProse <= sevenProse, `prose: method 7 ${sevenProse} bits, method 8 ${eightProse}`);
 });

@@ -88,14 +88,15 @@ async function main(): Promise<void> {
     ]),
     { model: "golden", blockSize: 1000, segmentSize: 400, methods: ["stored", "cm", "mix"] },
   );
-  // Methods 4 (format 2.1), 5 (2.2), 6 (2.3) and 7 (2.4): a model with a match row, repeats
-  // windows apart in one segment; 5, 6 and 7 refine 4's mix by secondary estimation.
+  // Methods 4 (format 2.1), 5 (2.2), 6 (2.3), 7 (2.4) and 8 (2.5): a model with a match row,
+  // repeats windows apart in one segment; 5 to 8 refine 4's mix by secondary estimation.
   const phrase = new TextEncoder().encode("a phrase that comes back much later, ");
   const longMatchCases = [
     ["mix_long_match_model", "mix-long", 2],
     ["mix_sse_tiny_model", "mix-sse", 3],
     ["mix_sse2_tiny_model", "mix-sse2", 4],
     ["mix_sse3_tiny_model", "mix-sse3", 5],
+    ["mix_sse4_tiny_model", "mix-sse4", 6],
   ] as const;
   for (const [name, method, seed] of longMatchCases) {
     await writeOk(
@@ -205,11 +206,27 @@ async function main(): Promise<void> {
   };
   await writeError(
     "reserved_block_descriptor_bit_set",
-    await withBlock(s(), 1, { descriptor: 0x10 }),
+    await withBlock(s(), 1, { descriptor: 0x20 }),
     corrupt("Block_Descriptor", "Cannot decode block 1: reserved Block_Descriptor bits"),
   );
+  // Block_Method 9, the first value past the methods (format 2.5 widened the field to bits 1–4).
+  await writeError(
+    "block_method_9",
+    await withBlock(s(), 1, { descriptor: 9 << 1 }),
+    corrupt("Block_Descriptor", "Cannot decode block 1: unknown Block_Method 9"),
+  );
   // A model method's block in an archive that names no model.
-  for (const method of ["mix-sse3", "mix-sse2", "mix-sse", "mix-long", "mix", "neural"] as const) {
+  for (
+    const method of [
+      "mix-sse4",
+      "mix-sse3",
+      "mix-sse2",
+      "mix-sse",
+      "mix-long",
+      "mix",
+      "neural",
+    ] as const
+  ) {
     await writeError(
       `${method.replace("-", "_")}_block_without_model_hash`,
       await withBlock(c(), 0, { descriptor: METHOD_IDS[method] << 1 }),
