@@ -95,6 +95,16 @@ export async function samples(): Promise<Sample[]> {
     },
     {
       name: "mix-sse3",
+      archive: await compress(sampledMatching, {
+        model: matching,
+        segmentSize: 150,
+        methods: ["mix-sse3"],
+      }),
+      content: sampledMatching,
+      model: matching,
+    },
+    {
+      name: "mix-sse4",
       archive: await compress(sampledMatching, { model: matching, segmentSize: 150 }),
       content: sampledMatching,
       model: matching,
