@@ -1,9 +1,9 @@
 /**
- * What the secondary estimations of block methods 5, 6 and 7 gain over method 4: for each file
+ * What the secondary estimations of block methods 5 to 8 gain over method 4: for each file
  * (its first 1 MiB, one segment as the codec codes it), the ideal code length Σ −log2(freq/65536)
  * of the "mix-long" tables, of the same tables refined by `lib/predict/sse.ts` ("mix-sse"), and of
- * the mix refined by `lib/predict/sse2.ts` ("mix-sse2" and "mix-sse3"); the changes are method 6's
- * against 4's and method 7's against 6's.
+ * the mix refined by `lib/predict/sse2.ts` ("mix-sse2", "mix-sse3" and "mix-sse4"); the changes are
+ * method 6's against 4's, 7's against 6's and 8's against 7's.
  *
  * The neural part's tables are the slow part (about 12 KB/s per core); `--cache DIR` keeps each
  * file's cm and neural tables there (16 bits per entry, 512 bytes per input byte), so that a
@@ -21,7 +21,11 @@ import { createLongMatchPredictor } from "../lib/predict/long_match.ts";
 import { createMixingPredictor } from "../lib/predict/mixer.ts";
 import { ALPHABET, type Predictor } from "../lib/predict/predictor.ts";
 import { createSsePredictor } from "../lib/predict/sse.ts";
-import { createSse2Predictor, createSse3Predictor } from "../lib/predict/sse2.ts";
+import {
+  createSse2Predictor,
+  createSse3Predictor,
+  createSse4Predictor,
+} from "../lib/predict/sse2.ts";
 
 /** A codec segment is at most a block: 1 MiB by default. */
 export const SEGMENT = 1 << 20;
@@ -84,13 +88,13 @@ export function replay(tables: Uint32Array): Predictor {
   };
 }
 
-/** One line of the table: bits per byte of methods 4–7, 6's change against 4, 7's against 6. */
-function row(name: string, bytes: number, a: number, b: number, c: number, d: number): string {
+/** One line of the table: bits per byte of methods 4–8, then 6 against 4, 7 against 6, 8 against 7. */
+function row(name: string, bytes: number, [a, b, c, d, e]: readonly number[]): string {
   const bpb = (x: number, width: number) => (x / bytes).toFixed(4).padStart(width);
   const change = (x: number, y: number) => `${((x / y - 1) * 100).toFixed(2).padStart(7)}%`;
-  return `${name.padEnd(22)} ${String(bytes).padStart(8)} ${bpb(a, 13)} ${bpb(b, 12)} ${
-    bpb(c, 13)
-  } ${bpb(d, 13)} ${change(c, a)} ${change(d, c)}`;
+  return `${name.padEnd(22)} ${String(bytes).padStart(8)} ${bpb(a!, 13)} ${bpb(b!, 12)} ${
+    bpb(c!, 13)
+  } ${bpb(d!, 13)} ${bpb(e!, 13)} ${change(c!, a!)} ${change(d!, c!)} ${change(e!, d!)}`;
 }
 
 /** The ideal code length of `bytes` under `tables`, in bits: Σ −log2(freq / 65536). */
@@ -113,9 +117,10 @@ if (import.meta.main) {
   const engine = createEngine(await loadModel(values.model));
   const cache = values.cache ?? null;
   if (cache !== null) Deno.mkdirSync(cache, { recursive: true });
-  let total = 0, long = 0, sse = 0, sse2 = 0, sse3 = 0;
+  let total = 0;
+  const totals = [0, 0, 0, 0, 0];
   console.log(
-    "file                      bytes  mix-long bpb  mix-sse bpb  mix-sse2 bpb  mix-sse3 bpb   6 vs 4   7 vs 6",
+    "file                      bytes  mix-long bpb  mix-sse bpb  mix-sse2 bpb  mix-sse3 bpb  mix-sse4 bpb   6 vs 4   7 vs 6   8 vs 7",
   );
   for (const file of positionals) {
     const bytes = Deno.readFileSync(file).subarray(0, SEGMENT);
@@ -126,14 +131,18 @@ if (import.meta.main) {
       () => createLongMatchPredictor(engine, engine.config.context).predictSegment!(bytes),
     );
     const mixed = createMixingPredictor([replay(cm), replay(neural)]).predictSegment!(bytes);
-    const refined = createSsePredictor(replay(mixed)).predictSegment!(bytes);
-    const refined2 = createSse2Predictor(replay(cm), replay(neural)).predictSegment!(bytes);
-    const refined3 = createSse3Predictor(replay(cm), replay(neural)).predictSegment!(bytes);
-    const a = bits(mixed, bytes), b = bits(refined, bytes), c = bits(refined2, bytes);
-    const d = bits(refined3, bytes);
-    total += bytes.length, long += a, sse += b, sse2 += c, sse3 += d;
+    const stages = [
+      mixed,
+      createSsePredictor(replay(mixed)).predictSegment!(bytes),
+      ...[createSse2Predictor, createSse3Predictor, createSse4Predictor].map((create) =>
+        create(replay(cm), replay(neural)).predictSegment!(bytes)
+      ),
+    ];
+    const sizes = stages.map((tables) => bits(tables, bytes));
+    total += bytes.length;
+    sizes.forEach((size, k) => totals[k] = totals[k]! + size);
     const name = file.split("/").slice(-2).join("/");
-    console.log(row(name, bytes.length, a, b, c, d));
+    console.log(row(name, bytes.length, sizes));
   }
-  console.log(row("all", total, long, sse, sse2, sse3));
+  console.log(row("all", total, totals));
 }
