@@ -52,11 +52,11 @@ export interface CompressOptions {
   workers?: number;
   /**
    * Methods each block may try; the block keeps the smallest result (the earliest of "cm",
-   * "mix", "mix-long", "mix-sse", "mix-sse2", "mix-sse3", "mix-sse4", "neural" on ties). "stored" is always
-   * tried (it bounds the growth of incompressible input); the model's methods only when `model`
-   * is given and the engine can run it, and not in a block that "cm" (when listed) cannot code
-   * smaller than stored. The others are tried only when listed here: "mix-sse4" gives "mix-sse3"'s
-   * direct models a second, fast probability (1.4% smaller on samples of the validation corpus,
+   * "mix", "mix-long", "mix-sse", "mix-sse2", "mix-sse3", "mix-sse4", "neural" on ties). "stored"
+   * is always tried (it bounds the growth of incompressible input); the model's methods only when
+   * `model` is given and the engine can run it, and not in a block that "cm" (when listed) cannot
+   * code smaller than stored. The others are tried only when listed here: "mix-sse4" gives
+   * "mix-sse3"'s direct models a second, fast probability (1.4% smaller on samples of the validation corpus,
    * every category smaller; 1.7% on ten Canterbury and Calgary files, every one smaller; for ~30%
    * more time in the stage and 64 MiB more per segment being coded), "mix-sse3" refines the mix
    * with more contexts than "mix-sse2" (1.9% smaller on the Canterbury and Calgary corpora: 0.9%
