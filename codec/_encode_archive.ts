@@ -201,16 +201,11 @@ function makePlan(options: CompressOptions): Plan {
   return { blockSize, segmentSize, model, methods };
 }
 
-/** The order in which a block tries the methods that run the model, after "cm". */
-const MODEL_METHOD_ORDER = [
-  "mix",
-  "mix-long",
-  "mix-sse",
-  "mix-sse2",
-  "mix-sse3",
-  "mix-sse4",
-  "neural",
-] as const;
+/**
+ * The order in which a block tries the methods that run the model, after "cm": the mixes by
+ * `Block_Method`, then "neural".
+ */
+const MODEL_METHOD_ORDER: readonly ModelMethod[] = [...METHOD_NAMES.filter(isMix), "neural"];
 
 /** The methods blocks try by default (`CompressOptions.methods`). */
 const DEFAULT_METHODS: readonly BlockMethod[] = ["stored", "cm", "mix-sse4"];

@@ -302,11 +302,10 @@ class SegmentSse2 implements SegmentStage {
       for (let i = 0; i < directContexts; i++) {
         const slot = Math.imul(contexts[i]! + n, GOLDEN) >>> (32 - directBits);
         slots[directContexts * n + i] = slot;
-        z[zb + FIRST_DIRECT + i] = directCount[slot] === 0 ? 0 : stretch(log, 0.5 + direct[slot]!);
+        const seen = directCount[slot] !== 0;
+        z[zb + FIRST_DIRECT + i] = seen ? stretch(log, 0.5 + direct[slot]!) : 0;
         if (fastFloor > 0) {
-          z[zb + firstFast + i] = directCount[slot] === 0
-            ? 0
-            : fastScale * stretch(log, 0.5 + fast[slot]!);
+          z[zb + firstFast + i] = seen ? fastScale * stretch(log, 0.5 + fast[slot]!) : 0;
         }
       }
       if (bias) z[zb + inputs - 1] = 1;

@@ -113,6 +113,28 @@ Deno.test("createSse2Predictor(): beats method 5 (the mix, then sse.ts) on the s
   assert.ok(refined < 0.6 * part, `order 0: ${part} bits, refined: ${refined}`);
 });
 
+/**
+ * Asserts that stage `after` (method `n + 1`) codes `sample` below `bound` × stage `before`'s bits
+ * (method n), and the first 6,000 bytes of alice29.txt no larger; both over cm and the tiny model.
+ */
+async function assertGainWithoutLoss(
+  [before, after]: readonly [typeof createSse2Predictor, typeof createSse2Predictor],
+  n: number,
+  [name, sample]: readonly [string, Uint8Array],
+  bound: number,
+): Promise<void> {
+  const prose = (await Deno.readFile(new URL("alice29.txt", CANTERBURY))).subarray(0, 6000);
+  const bits = (create: typeof createSse2Predictor, bytes: Uint8Array) =>
+    idealBits(stepTables(create(cm(), windowedTiny()), bytes), bytes);
+  const [old, now] = [bits(before, sample), bits(after, sample)];
+  assert.ok(now < bound * old, `${name}: method ${n} ${old} bits, method ${n + 1} ${now}`);
+  const [oldProse, nowProse] = [bits(before, prose), bits(after, prose)];
+  assert.ok(
+    nowProse <= oldProse,
+    `prose: method ${n} ${oldProse} bits, method ${n + 1} ${nowProse}`,
+  );
+}
+
 Deno.test("createSse3Predictor(): codes text in columns far smaller than method 6, and prose no larger", async () => {
   // A table: each row's fields at the same columns, the numbers changing from row to row (the
   // column context's case); with the tiny model, whose predictions are poor, on both.
@@ -122,30 +144,17 @@ Deno.test("createSse3Predictor(): codes text in columns far smaller than method 
       `${String(i).padStart(4)}  ${String((i * 7919) % 1000).padStart(3, "0")}  x${i % 3}\n`,
   );
   const table = new TextEncoder().encode(rows.join(""));
-  const prose = (await Deno.readFile(new URL("alice29.txt", CANTERBURY))).subarray(0, 6000);
-  const bits = (create: typeof createSse2Predictor, bytes: Uint8Array) =>
-    idealBits(stepTables(create(cm(), windowedTiny()), bytes), bytes);
-  const [six, seven] = [bits(createSse2Predictor, table), bits(createSse3Predictor, table)];
-  assert.ok(seven < 0.8 * six, `table: method 6 ${six} bits, method 7 ${seven}`);
-  const [sixProse, sevenProse] = [
-    bits(createSse2Predictor, prose),
-    bits(createSse3Predictor, prose),
-  ];
-  assert.ok(sevenProse <= sixProse, `prose: method 6 ${sixProse} bits, method 7 ${sevenProse}`);
+  await assertGainWithoutLoss([createSse2Predictor, createSse3Predictor], 6, ["table", table], 0.8);
 });
 
 Deno.test("createSse4Predictor(): codes a spreadsheet smaller than method 7, and prose no larger", async () => {
   // kennedy.xls's first records, where the direct models' recent bits say most (its fast
-  // probabilities' case), and prose, where method 8 should lose nothing; cm and the tiny model.
+  // probabilities' case), and prose, where method 8 should lose nothing.
   const sheet = (await Deno.readFile(new URL("kennedy.xls", CANTERBURY))).subarray(0, 6000);
-  const prose = (await Deno.readFile(new URL("alice29.txt", CANTERBURY))).subarray(0, 6000);
-  const bits = (create: typeof createSse3Predictor, bytes: Uint8Array) =>
-    idealBits(stepTables(create(cm(), windowedTiny()), bytes), bytes);
-  const [seven, eight] = [bits(createSse3Predictor, sheet), bits(createSse4Predictor, sheet)];
-  assert.ok(eight < 0.97 * seven, `sheet: method 7 ${seven} bits, method 8 ${eight}`);
-  const [sevenProse, eightProse] = [
-    bits(createSse3Predictor, prose),
-    bits(createSse4Predictor, prose),
-  ];
-  assert.ok(eightProse <= sevenProse, `prose: method 7 ${sevenProse} bits, method 8 ${eightProse}`);
+  await assertGainWithoutLoss(
+    [createSse3Predictor, createSse4Predictor],
+    7,
+    ["sheet", sheet],
+    0.97,
+  );
 });
