@@ -13,7 +13,8 @@ import type { ModelFile } from "../lib/model/model_file_types.ts";
  * "mix-sse" ("mix-long" refined by secondary estimation learned within the segment), "mix-sse2"
  * (the same with a larger secondary estimation that also reads cm's and the model's own tables),
  * "mix-sse3" (method 6's with more contexts and a third learned mix), "mix-sse4" (method 7's with
- * a second, fast probability per direct model).
+ * a second, fast probability per direct model), "mix-sse5" (method 8's with each direct model's
+ * recent bits as inputs, and a final learned mix).
  */
 export type BlockMethod =
   | "stored"
@@ -24,13 +25,14 @@ export type BlockMethod =
   | "mix-sse"
   | "mix-sse2"
   | "mix-sse3"
-  | "mix-sse4";
+  | "mix-sse4"
+  | "mix-sse5";
 
 /** Options of `compress`, `compressStream` and `score`. */
 export interface CompressOptions {
   /**
    * The neural model (`lib/model/model_file_types.ts`). Null or undefined: no "neural" method and
-   * no mix ("mix" to "mix-sse4"). The archive then names this model, and decompression needs it.
+   * no mix ("mix" to "mix-sse5"). The archive then names this model, and decompression needs it.
    *
    * @default null
    */
@@ -52,10 +54,12 @@ export interface CompressOptions {
   workers?: number;
   /**
    * Methods each block may try; the block keeps the smallest result (the earliest of "cm",
-   * "mix", "mix-long", "mix-sse", "mix-sse2", "mix-sse3", "mix-sse4", "neural" on ties). "stored"
+   * "mix", "mix-long", "mix-sse", "mix-sse2", "mix-sse3", "mix-sse4", "mix-sse5", "neural" on ties). "stored"
    * is always tried (it bounds the growth of incompressible input); the model's methods only when
    * `model` is given and the engine can run it, and not in a block that "cm" (when listed) cannot
-   * code smaller than stored. The others are tried only when listed here: "mix-sse4" gives
+   * code smaller than stored. The others are tried only when listed here: "mix-sse5" adds to
+   * "mix-sse4" each direct model's last six bits, read through a learned map, and a final learned
+   * mix (MIX5_FIGURES), "mix-sse4" gives
    * "mix-sse3"'s direct models a second, fast probability (0.85% smaller on the Canterbury and
    * Calgary corpora: 0.5% on their text, 2.1% on their binaries; 1.4% on samples of the validation
    * corpus, every category smaller; for ~30% more time in the stage and a 64 MiB table more per
@@ -69,7 +73,7 @@ export interface CompressOptions {
    * from the whole segment, and pure "neural" is never the smallest with the models so far,
    * while each costs about as much time as "mix-sse3".
    *
-   * @default ["stored", "cm", "mix-sse4"]
+   * @default ["stored", "cm", "mix-sse5"]
    */
   methods?: BlockMethod[];
   /** Called after each block with the number of input bytes done so far. */

@@ -57,7 +57,17 @@ Deno.test("compress() writes identical neural archives for batchSize 1 and 3, wo
   }
 });
 
-for (const method of ["mix", "mix-long", "mix-sse", "mix-sse2", "mix-sse3", "mix-sse4"] as const) {
+for (
+  const method of [
+    "mix",
+    "mix-long",
+    "mix-sse",
+    "mix-sse2",
+    "mix-sse3",
+    "mix-sse4",
+    "mix-sse5",
+  ] as const
+) {
   Deno.test(`compress() writes identical ${method} archives for batchSize 1 and 3, workers 1 and 2, array or stream`, async () => {
     // mix-long and mix-sse with a model that has a match row, looked up across the whole segment.
     const model = method === "mix"

@@ -48,6 +48,7 @@ export const METHOD_NAMES = [
   "mix-sse2",
   "mix-sse3",
   "mix-sse4",
+  "mix-sse5",
 ] as const;
 /** A block method's name. */
 export type MethodName = (typeof METHOD_NAMES)[number];
@@ -66,6 +67,7 @@ export const METHOD_IDS: Readonly<Record<MethodName, number>> = {
   "mix-sse2": 6,
   "mix-sse3": 7,
   "mix-sse4": 8,
+  "mix-sse5": 9,
 };
 
 /** True for the methods whose predictor runs the archive's model (`Model_Hash`). */
@@ -78,7 +80,7 @@ export function isMix(method: MethodName): method is MixMethod {
   return method === "mix" || hasLongMatch(method);
 }
 
-/** True for the mix methods whose model reads its match row in the whole segment: 4 to 8. */
+/** True for the mix methods whose model reads its match row in the whole segment: 4 to 9. */
 export function hasLongMatch(method: MethodName): boolean {
   return METHOD_IDS[method] >= METHOD_IDS["mix-long"];
 }

@@ -83,7 +83,17 @@ Deno.test("createSegmentRunner() on workers codes neural and mix segments of a m
   }
 });
 
-for (const method of ["mix", "mix-long", "mix-sse", "mix-sse2", "mix-sse3", "mix-sse4"] as const) {
+for (
+  const method of [
+    "mix",
+    "mix-long",
+    "mix-sse",
+    "mix-sse2",
+    "mix-sse3",
+    "mix-sse4",
+    "mix-sse5",
+  ] as const
+) {
   Deno.test(`createSegmentRunner() on workers spreads the neural windows of a lone ${method} segment, same bytes`, async () => {
     // context 64: the segment has 10 windows; mix-long's and mix-sse's model has a match row.
     const model = method === "mix" ? tinyModel(27) : tinyModel(29, "m", 29, TINY_MATCH_CONFIG);

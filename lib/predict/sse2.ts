@@ -1,10 +1,11 @@
 // This module imports no tfjs.
 /**
- * Block methods 6 ("mix-sse2"), 7 ("mix-sse3") and 8 ("mix-sse4"): the mix of the context-mixing
- * model and the neural model (`mixer.ts`), refined bit by bit by a larger secondary estimation than
- * method 5's (`sse.ts`), learned within the segment. {@link createSse2Predictor},
- * {@link createSse3Predictor}, {@link createSse4Predictor}. `codec/FORMAT.md`, Appendices F, G and
- * H, are the specification; this module follows them step by step.
+ * Block methods 6 ("mix-sse2"), 7 ("mix-sse3"), 8 ("mix-sse4") and 9 ("mix-sse5"): the mix of the
+ * context-mixing model and the neural model (`mixer.ts`), refined bit by bit by a larger secondary
+ * estimation than method 5's (`sse.ts`), learned within the segment. {@link createSse2Predictor},
+ * {@link createSse3Predictor}, {@link createSse4Predictor}, {@link createSse5Predictor}.
+ * `codec/FORMAT.md`, Appendices F to I, are the specification; this module follows them step by
+ * step.
  *
  * What it adds to method 5, each measured on cached tables of 13 files (text, binaries and
  * validation samples; `bench/sse_bpb.ts` measures the whole):
@@ -36,6 +37,15 @@
  * - a second, fast probability per direct slot (rate floor 0.3; the first's floor goes from 0.02 to
  *   0.01), nine more inputs of the mixes, scaled by 0.35 so that the mixes, tuned for nine direct
  *   inputs, take them well.
+ *
+ * Method 9 adds to method 8 (measured the same way: −0.94%, nine categories smaller, prose the
+ * same):
+ *
+ * - each direct slot's last six bits, read through a map learned per (depth, direct model,
+ *   history): nine more inputs, which learn how far a slot's recent run of bits can be trusted
+ *   (paq's indirect modelling of bit histories, in its simplest form);
+ * - a final learned mix of mixes A, B and C and the fixed average, with weights chosen by depth,
+ *   match state and confidence, in place of their plain average.
  *
  * Every step is a float64 +, −, ×, ÷, comparison, floor or table lookup in a fixed order, or a
  * 32-bit integer operation, so the tables are the same on every machine, and a segment's tables
@@ -82,6 +92,15 @@ const RATE_B = 0.004;
 const RATE_C = 0.003;
 /** Weight of the learned mixes against the fixed average in the final estimate. */
 const MIX_WEIGHT = 15;
+/** Method 9: bits of history a direct slot keeps, and its states (a leading 1, then the bits). */
+const HISTORY_BITS = 6;
+const HISTORY_STATES = 1 << (HISTORY_BITS + 1);
+/** Method 9: the history maps' rate floor. */
+const HISTORY_RATE_FLOOR = 0.002;
+/** Method 9: the final mix's inputs (st(g_A), st(g_B), st(g_C), st(a), 1), sets and rate. */
+const FINAL_INPUTS = 5;
+const FINAL_SETS = 64;
+const RATE_FINAL = 0.001;
 
 /** What sets methods 7 and 8's stages apart from method 6's. */
 interface Variant {
@@ -98,6 +117,12 @@ interface Variant {
   /** Method 8: the fast probability's rate floor (0: no fast probability), and its input's scale. */
   readonly fastFloor: number;
   readonly fastScale: number;
+  /**
+   * Method 9: each direct slot also keeps its last bits, read through a map learned per (depth,
+   * direct model, history) as one more input each; and a final learned mix replaces the average of
+   * mixes A, B and C.
+   */
+  readonly history: boolean;
 }
 
 const METHOD_6: Variant = {
@@ -108,6 +133,7 @@ const METHOD_6: Variant = {
   rateFloor: 0.02,
   fastFloor: 0,
   fastScale: 0,
+  history: false,
 };
 const METHOD_7: Variant = {
   ...METHOD_6,
@@ -117,6 +143,7 @@ const METHOD_7: Variant = {
   mixC: true,
 };
 const METHOD_8: Variant = { ...METHOD_7, rateFloor: 0.01, fastFloor: 0.3, fastScale: 0.35 };
+const METHOD_9: Variant = { ...METHOD_8, history: true };
 
 let LOG2: Float64Array | undefined;
 
@@ -136,6 +163,8 @@ class SegmentSse2 implements SegmentStage {
   readonly #inputs: number;
   /** Offset of the first fast input; as many as the direct models (method 8), else none. */
   readonly #firstFast: number;
+  /** Offset of the first history input; as many as the direct models (method 9), else none. */
+  readonly #firstHistory: number;
   /** The mixer's table of the position, and the parts' tables as 256-entry views. */
   readonly #mixed = new Uint32Array(ALPHABET);
   readonly #views: Uint32Array[] = [new Uint32Array(0), new Uint32Array(0)];
@@ -148,11 +177,25 @@ class SegmentSse2 implements SegmentStage {
   readonly #directCount: Uint8Array;
   /** Method 8: each slot's fast probability − 1/2 (0 at the start), learned with the same count. */
   readonly #fast: Float64Array;
+  /**
+   * Method 9: each slot's history (0 before its first bit, else a leading 1 and its last bits),
+   * and the history maps: a probability and a count per (depth, direct model, history).
+   */
+  readonly #history: Uint8Array;
+  readonly #historyP: Float64Array;
+  readonly #historyCount: Uint16Array;
+  /** Per node and direct model of the last prediction: the history map's entry read. */
+  readonly #historyAt: Int32Array;
+  /** Method 9's final mix: weights (FINAL_SETS, FINAL_INPUTS), and per node its inputs, set, g. */
+  readonly #weightsF: Float64Array;
+  readonly #zf = new Float64Array(256 * FINAL_INPUTS);
+  readonly #setF = new Int32Array(256);
+  readonly #gf = new Float64Array(256);
   /** The mixes' weights, (SETS_A, inputs), (SETS_B, inputs) and (SETS_C, inputs). */
   readonly #weightsA: Float64Array;
   readonly #weightsB: Float64Array;
   readonly #weightsC: Float64Array;
-  readonly #history = new SegmentHistory(SSE_MATCH_LENGTH);
+  readonly #bytes = new SegmentHistory(SSE_MATCH_LENGTH);
   readonly #log = LOG2 ??= log2Table();
   /** Subtree sums of the mix, of cm and of the neural model, nodes 1..511. */
   readonly #s = new Float64Array(512);
@@ -187,11 +230,22 @@ class SegmentSse2 implements SegmentStage {
     this.#mixer = mixer;
     this.#variant = variant;
     const fast = variant.fastFloor > 0 ? variant.directContexts : 0;
+    const history = variant.history ? variant.directContexts : 0;
     this.#firstFast = FIRST_DIRECT + variant.directContexts;
-    const inputs = this.#inputs = this.#firstFast + fast + (variant.bias ? 1 : 0);
+    this.#firstHistory = this.#firstFast + fast;
+    const inputs = this.#inputs = this.#firstHistory + history + (variant.bias ? 1 : 0);
     this.#direct = new Float64Array(1 << variant.directBits);
     this.#fast = new Float64Array(fast > 0 ? 1 << variant.directBits : 0);
     this.#directCount = new Uint8Array(1 << variant.directBits);
+    this.#history = new Uint8Array(history > 0 ? 1 << variant.directBits : 0);
+    const historyMaps = history > 0 ? 8 * history * HISTORY_STATES : 0;
+    this.#historyP = new Float64Array(historyMaps).fill(0.5);
+    this.#historyCount = new Uint16Array(historyMaps);
+    this.#historyAt = new Int32Array(256 * history);
+    this.#weightsF = new Float64Array(history > 0 ? FINAL_SETS * FINAL_INPUTS : 0);
+    for (let k = 0; k < this.#weightsF.length; k += FINAL_INPUTS) {
+      this.#weightsF.set([1 / 3, 1 / 3, 1 / 3, 0, 0], k);
+    }
     this.#slot = new Int32Array(256 * variant.directContexts);
     this.#contexts = new Int32Array(variant.directContexts);
     this.#z = new Float64Array(256 * inputs);
@@ -238,12 +292,33 @@ class SegmentSse2 implements SegmentStage {
   #above(): number {
     if (this.#previousLineStart < 0) return 0;
     const at = this.#previousLineStart + this.#column;
-    return at < this.#lineStart ? this.#history.bytes[at]! : 0;
+    return at < this.#lineStart ? this.#bytes.bytes[at]! : 0;
   }
 
   /** The current word's hash combined with the previous word's. */
   #wordPair(): number {
     return Math.imul(this.#word1, MIX_WORD) ^ this.#word;
+  }
+
+  /**
+   * Method 9's final mix of node n: `squash` of the weights of set (depth, match state, |x| ≥ 4)
+   * times (st(g_A), st(g_B), st(g_C), st(a), 1); remembers its inputs for the update.
+   */
+  #finalMix(n: number, ga: number, gb: number, gc: number, a: number, m: number, ax: number) {
+    const log = this.#log, zf = this.#zf, w = this.#weightsF, zb = n * FINAL_INPUTS;
+    zf[zb] = stretch(log, ga);
+    zf[zb + 1] = stretch(log, gb);
+    zf[zb + 2] = stretch(log, gc);
+    zf[zb + 3] = stretch(log, a);
+    zf[zb + 4] = 1;
+    const depth = 31 - Math.clz32(n);
+    const set = (depth * 8 + (m === 0 ? 0 : m > 8 ? 2 : 1) * 2 + (ax < 4 ? 0 : 1)) * FINAL_INPUTS;
+    this.#setF[n] = set;
+    let dot = 0;
+    for (let k = 0; k < FINAL_INPUTS; k++) dot = dot + w[set + k]! * zf[zb + k]!;
+    const g = squash(dot);
+    this.#gf[n] = g;
+    return g;
   }
 
   /** Writes the refined table of position `at` of `parts` (cm, neural) to `out[at..at+256)`. */
@@ -256,14 +331,16 @@ class SegmentSse2 implements SegmentStage {
     const map4 = this.#map4, map5 = this.#map5;
     const direct = this.#direct, directCount = this.#directCount, contexts = this.#contexts;
     const { directBits, directContexts, bias, mixC, fastFloor, fastScale } = this.#variant;
-    const fast = this.#fast, firstFast = this.#firstFast;
+    const fast = this.#fast, firstFast = this.#firstFast, firstHistory = this.#firstHistory;
+    const history = this.#history, historyP = this.#historyP, historyAt = this.#historyAt;
+    const useHistory = this.#variant.history;
     const inputs = this.#inputs, gcs = this.#gc, setC = mixCSet(this.#last, inputs);
     // 2. The trees (step 1, the mix, ran above). Steps as in FORMAT.md, Appendix F.
     fillTree(s, this.#mixed, 0);
     fillTree(sc, parts[0]!, at);
     fillTree(sn, parts[1]!, at);
     // 3. The contexts: the match map's per node, then the hashed ones.
-    fillMatchContexts(this.#history.row(this.#history.length), ms);
+    fillMatchContexts(this.#bytes.row(this.#bytes.length), ms);
     const last = this.#last;
     const prevBase = last[0]! * 256;
     const pair = last[1]! * 256 + last[0]!;
@@ -307,6 +384,13 @@ class SegmentSse2 implements SegmentStage {
         if (fastFloor > 0) {
           z[zb + firstFast + i] = seen ? fastScale * stretch(log, 0.5 + fast[slot]!) : 0;
         }
+        if (useHistory) {
+          const h = history[slot]!;
+          const e = ((31 - Math.clz32(n)) * directContexts + i) * HISTORY_STATES +
+            (h === 0 ? 1 : h);
+          historyAt[directContexts * n + i] = e;
+          z[zb + firstHistory + i] = stretch(log, historyP[e]!);
+        }
       }
       if (bias) z[zb + inputs - 1] = 1;
       // 7. The estimates.
@@ -327,7 +411,7 @@ class SegmentSse2 implements SegmentStage {
         for (let k = 0; k < inputs; k++) dotC = dotC + weightsC[setC + k]! * z[zb + k]!;
         const gc = squash(dotC);
         gcs[n] = gc;
-        g = (ga + gb + gc) / 3;
+        g = useHistory ? this.#finalMix(n, ga, gb, gc, a, m, ax) : (ga + gb + gc) / 3;
       }
       const q = (MIX_WEIGHT * g + a) / (MIX_WEIGHT + 1);
       // 8. The children's probabilities (n ascending: P[n] is final when n is reached).
@@ -345,6 +429,8 @@ class SegmentSse2 implements SegmentStage {
     const weightsA = this.#weightsA, weightsB = this.#weightsB, weightsC = this.#weightsC;
     const direct = this.#direct, directCount = this.#directCount, fast = this.#fast;
     const { directContexts, mixC, rateFloor, fastFloor } = this.#variant, inputs = this.#inputs;
+    const useHistory = this.#variant.history, history = this.#history;
+    const historyP = this.#historyP, historyCount = this.#historyCount;
     const setC = mixCSet(this.#last, inputs);
     for (let d = 0; d < 8; d++) {
       const n = (x + 256) >> (8 - d), y = (x >> (7 - d)) & 1;
@@ -363,6 +449,17 @@ class SegmentSse2 implements SegmentStage {
           fast[slot] = fast[slot]! + rf * (y - (0.5 + fast[slot]!));
         }
         if (c < 255) directCount[slot] = c + 1;
+        if (useHistory) {
+          const e = this.#historyAt[directContexts * n + i]!, k = historyCount[e]!;
+          const r1 = 1 / (k + 1.5);
+          historyP[e] = historyP[e]! + (r1 < HISTORY_RATE_FLOOR ? HISTORY_RATE_FLOOR : r1) *
+              (y - historyP[e]!);
+          if (k < 65535) historyCount[e] = k + 1;
+          const h = ((history[slot] === 0 ? 1 : history[slot]!) << 1) | y;
+          history[slot] = h < HISTORY_STATES
+            ? h
+            : (h & (HISTORY_STATES / 2 - 1)) | (HISTORY_STATES / 2);
+        }
       }
       const zb = n * inputs;
       const stepA = RATE_A * (y - this.#ga[n]!), setA = this.#set[n]!;
@@ -378,12 +475,18 @@ class SegmentSse2 implements SegmentStage {
       for (let k = 0; k < inputs; k++) {
         weightsC[setC + k] = weightsC[setC + k]! + stepC * z[zb + k]!;
       }
+      if (!useHistory) continue;
+      const weightsF = this.#weightsF, zf = this.#zf, setF = this.#setF[n]!;
+      const stepF = RATE_FINAL * (y - this.#gf[n]!), zfb = n * FINAL_INPUTS;
+      for (let k = 0; k < FINAL_INPUTS; k++) {
+        weightsF[setF + k] = weightsF[setF + k]! + stepF * zf[zfb + k]!;
+      }
     }
-    this.#history.push(x);
+    this.#bytes.push(x);
     // Lines end with LF (10): the next byte's column, and where its line and the one before began.
     if (x === 10) {
       this.#previousLineStart = this.#lineStart;
-      this.#lineStart = this.#history.length;
+      this.#lineStart = this.#bytes.length;
       this.#column = 0;
     } else this.#column++;
     this.#last.copyWithin(1, 0, 5);
@@ -482,4 +585,33 @@ export function createSse3Predictor(cm: Predictor, neural: Predictor): Predictor
 export function createSse4Predictor(cm: Predictor, neural: Predictor): Predictor {
   const newMixer = mixingStage(2);
   return stagedPredictor("mix+sse4", [cm, neural], () => new SegmentSse2(newMixer(), METHOD_8));
+}
+
+/**
+ * Creates the predictor of block method 9: method 8's stage ({@link createSse4Predictor}) with
+ * the additions of `codec/FORMAT.md`, Appendix I: each direct slot also keeps its last six bits,
+ * read through a map learned per (depth, direct model, history) as one more input each, and a
+ * final learned mix of mixes A, B and C replaces their average.
+ *
+ * @param cm the context-mixing predictor (the mixer's first part)
+ * @param neural the neural predictor (the mixer's second part)
+ * @returns a {@link Predictor} named "mix+sse5"; `predictSegment` when both parts have it,
+ *   equal to the step path bit for bit
+ *
+ * @example Refining the mix of two context-mixing models
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createSse5Predictor } from "./sse2.ts";
+ * import { createContextMixingPredictor } from "./context_mixing.ts";
+ * const cm = createContextMixingPredictor();
+ * const batch = createSse5Predictor(cm, createContextMixingPredictor()).start(1);
+ * const table = new Uint32Array(256);
+ * batch.predict(table);
+ * assert.equal(table.reduce((a, b) => a + b, 0), 65536);
+ * batch.close();
+ * ```
+ */
+export function createSse5Predictor(cm: Predictor, neural: Predictor): Predictor {
+  const newMixer = mixingStage(2);
+  return stagedPredictor("mix+sse5", [cm, neural], () => new SegmentSse2(newMixer(), METHOD_9));
 }

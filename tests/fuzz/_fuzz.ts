@@ -105,6 +105,16 @@ export async function samples(): Promise<Sample[]> {
     },
     {
       name: "mix-sse4",
+      archive: await compress(sampledMatching, {
+        model: matching,
+        segmentSize: 150,
+        methods: ["mix-sse4"],
+      }),
+      content: sampledMatching,
+      model: matching,
+    },
+    {
+      name: "mix-sse5",
       archive: await compress(sampledMatching, { model: matching, segmentSize: 150 }),
       content: sampledMatching,
       model: matching,
