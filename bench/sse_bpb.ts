@@ -1,9 +1,9 @@
 /**
- * What the secondary estimations of block methods 5 to 8 gain over method 4: for each file
+ * What the secondary estimations of block methods 5 to 9 gain over method 4: for each file
  * (its first 1 MiB, one segment as the codec codes it), the ideal code length Σ −log2(freq/65536)
  * of the "mix-long" tables, of the same tables refined by `lib/predict/sse.ts` ("mix-sse"), and of
- * the mix refined by `lib/predict/sse2.ts` ("mix-sse2", "mix-sse3" and "mix-sse4"); the changes are
- * method 6's against 4's, 7's against 6's and 8's against 7's.
+ * the mix refined by `lib/predict/sse2.ts` ("mix-sse2" to "mix-sse5"); the changes are method 6's
+ * against 4's, then each method's against the one before.
  *
  * The neural part's tables are the slow part (about 12 KB/s per core); `--cache DIR` keeps each
  * file's cm and neural tables there (16 bits per entry, 512 bytes per input byte), so that a
@@ -25,6 +25,7 @@ import {
   createSse2Predictor,
   createSse3Predictor,
   createSse4Predictor,
+  createSse5Predictor,
 } from "../lib/predict/sse2.ts";
 
 /** A codec segment is at most a block: 1 MiB by default. */
@@ -88,13 +89,15 @@ export function replay(tables: Uint32Array): Predictor {
   };
 }
 
-/** One line of the table: bits per byte of methods 4–8, then 6 against 4, 7 against 6, 8 against 7. */
-function row(name: string, bytes: number, [a, b, c, d, e]: readonly number[]): string {
+/** One line of the table: bits per byte of methods 4–9, then 6 against 4, and 7, 8, 9 each against the one before. */
+function row(name: string, bytes: number, [a, b, c, d, e, f]: readonly number[]): string {
   const bpb = (x: number, width: number) => (x / bytes).toFixed(4).padStart(width);
   const change = (x: number, y: number) => `${((x / y - 1) * 100).toFixed(2).padStart(7)}%`;
   return `${name.padEnd(22)} ${String(bytes).padStart(8)} ${bpb(a!, 13)} ${bpb(b!, 12)} ${
     bpb(c!, 13)
-  } ${bpb(d!, 13)} ${bpb(e!, 13)} ${change(c!, a!)} ${change(d!, c!)} ${change(e!, d!)}`;
+  } ${bpb(d!, 13)} ${bpb(e!, 13)} ${bpb(f!, 13)} ${change(c!, a!)} ${change(d!, c!)} ${
+    change(e!, d!)
+  } ${change(f!, e!)}`;
 }
 
 /** The ideal code length of `bytes` under `tables`, in bits: Σ −log2(freq / 65536). */
@@ -118,9 +121,9 @@ if (import.meta.main) {
   const cache = values.cache ?? null;
   if (cache !== null) Deno.mkdirSync(cache, { recursive: true });
   let total = 0;
-  const totals = [0, 0, 0, 0, 0];
+  const totals = [0, 0, 0, 0, 0, 0];
   console.log(
-    "file                      bytes  mix-long bpb  mix-sse bpb  mix-sse2 bpb  mix-sse3 bpb  mix-sse4 bpb   6 vs 4   7 vs 6   8 vs 7",
+    "file                      bytes  mix-long bpb  mix-sse bpb  mix-sse2 bpb  mix-sse3 bpb  mix-sse4 bpb  mix-sse5 bpb   6 vs 4   7 vs 6   8 vs 7   9 vs 8",
   );
   for (const file of positionals) {
     const bytes = Deno.readFileSync(file).subarray(0, SEGMENT);
@@ -134,9 +137,9 @@ if (import.meta.main) {
     const stages = [
       mixed,
       createSsePredictor(replay(mixed)).predictSegment!(bytes),
-      ...[createSse2Predictor, createSse3Predictor, createSse4Predictor].map((create) =>
-        create(replay(cm), replay(neural)).predictSegment!(bytes)
-      ),
+      ...[createSse2Predictor, createSse3Predictor, createSse4Predictor, createSse5Predictor].map((
+        create,
+      ) => create(replay(cm), replay(neural)).predictSegment!(bytes)),
     ];
     const sizes = stages.map((tables) => bits(tables, bytes));
     total += bytes.length;

@@ -53,25 +53,25 @@ export interface CompressOptions {
    */
   workers?: number;
   /**
-   * Methods each block may try; the block keeps the smallest result (the earliest of "cm",
-   * "mix", "mix-long", "mix-sse", "mix-sse2", "mix-sse3", "mix-sse4", "mix-sse5", "neural" on ties). "stored"
-   * is always tried (it bounds the growth of incompressible input); the model's methods only when
-   * `model` is given and the engine can run it, and not in a block that "cm" (when listed) cannot
-   * code smaller than stored. The others are tried only when listed here: "mix-sse5" adds to
-   * "mix-sse4" each direct model's last six bits, read through a learned map, and a final learned
-   * mix (MIX5_FIGURES), "mix-sse4" gives
-   * "mix-sse3"'s direct models a second, fast probability (0.85% smaller on the Canterbury and
-   * Calgary corpora: 0.5% on their text, 2.1% on their binaries; 1.4% on samples of the validation
-   * corpus, every category smaller; for ~30% more time in the stage and a 64 MiB table more per
-   * segment being coded), "mix-sse3" refines the mix
-   * with more contexts than "mix-sse2" (1.9% smaller on the Canterbury and Calgary corpora: 0.9%
-   * on their text, 5.2% on their binaries; 0.95% on samples of the validation corpus; for ~5% more
-   * time compressing and ~10% decompressing),
-   * "mix-sse2" refines it further than "mix-sse" (1.8% smaller on the Canterbury and Calgary
-   * text, 5.6% on their binaries, for ~20% more time), "mix-sse" refines what "mix-long"
-   * predicts (2.5% and 21% smaller than it), "mix-long" predicts as "mix" does but with repeats
-   * from the whole segment, and pure "neural" is never the smallest with the models so far,
-   * while each costs about as much time as "mix-sse3".
+   * Methods each block may try; the block keeps the smallest result (the earliest of "cm", "mix",
+   * "mix-long", "mix-sse", "mix-sse2", "mix-sse3", "mix-sse4", "mix-sse5", "neural" on ties).
+   * "stored" is always tried (it bounds the growth of incompressible input); the model's methods
+   * only when `model` is given and the engine can run it, and not in a block that "cm" (when
+   * listed) cannot code smaller than stored. The others are tried only when listed here: "mix-sse5"
+   * adds to "mix-sse4" each direct model's last six bits, read through a learned map, and a final
+   * learned mix (0.71% smaller on the Canterbury and Calgary corpora: 0.18% on their text, 2.5% on
+   * their binaries, book1 0.04% larger; 0.94% on samples of the validation corpus, prose the same),
+   * "mix-sse4" gives "mix-sse3"'s direct models a second, fast probability (0.85% smaller on the
+   * Canterbury and Calgary corpora: 0.5% on their text, 2.1% on their binaries; 1.4% on samples of
+   * the validation corpus, every category smaller; for ~30% more time in the stage and a 64 MiB
+   * table more per segment being coded), "mix-sse3" refines the mix with more contexts than
+   * "mix-sse2" (1.9% smaller on the Canterbury and Calgary corpora: 0.9% on their text, 5.2% on
+   * their binaries; 0.95% on samples of the validation corpus; for ~5% more time compressing and
+   * ~10% decompressing), "mix-sse2" refines it further than "mix-sse" (1.8% smaller on the
+   * Canterbury and Calgary text, 5.6% on their binaries, for ~20% more time), "mix-sse" refines
+   * what "mix-long" predicts (2.5% and 21% smaller than it), "mix-long" predicts as "mix" does but
+   * with repeats from the whole segment, and pure "neural" is never the smallest with the models so
+   * far, while each costs about as much time as "mix-sse3".
    *
    * @default ["stored", "cm", "mix-sse5"]
    */
