@@ -8,6 +8,7 @@ import { sampleFromModel, TINY_MATCH_CONFIG, tinyModel } from "../codec/_testing
 import { inspectArchive } from "../codec/inspect_archive.ts";
 import type { BlockMethod } from "../codec/options.ts";
 import { Random } from "../codec/_testing/random.ts";
+import { isMix, METHOD_NAMES } from "../codec/_common/format.ts";
 
 const CORPORA = new URL("../../shared/corpora/", import.meta.url);
 
@@ -57,17 +58,8 @@ Deno.test("compress() writes identical neural archives for batchSize 1 and 3, wo
   }
 });
 
-for (
-  const method of [
-    "mix",
-    "mix-long",
-    "mix-sse",
-    "mix-sse2",
-    "mix-sse3",
-    "mix-sse4",
-    "mix-sse5",
-  ] as const
-) {
+// Every mix method, "mix" to the newest.
+for (const method of METHOD_NAMES.filter(isMix)) {
   Deno.test(`compress() writes identical ${method} archives for batchSize 1 and 3, workers 1 and 2, array or stream`, async () => {
     // mix-long and mix-sse with a model that has a match row, looked up across the whole segment.
     const model = method === "mix"

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { Random } from "../_testing/random.ts";
 import { sampleFromModel, TINY_MATCH_CONFIG, tinyModel } from "../_testing/tiny_model.ts";
 import { createSegmentRunner, sharedWorkersStarted } from "./segment_runner.ts";
+import { isMix, METHOD_NAMES } from "./format.ts";
 
 Deno.test("createSegmentRunner() gives the same segments in this thread and on 2 or 3 workers", async () => {
   const random = new Random(11);
@@ -83,17 +84,8 @@ Deno.test("createSegmentRunner() on workers codes neural and mix segments of a m
   }
 });
 
-for (
-  const method of [
-    "mix",
-    "mix-long",
-    "mix-sse",
-    "mix-sse2",
-    "mix-sse3",
-    "mix-sse4",
-    "mix-sse5",
-  ] as const
-) {
+// Every mix method, "mix" to the newest.
+for (const method of METHOD_NAMES.filter(isMix)) {
   Deno.test(`createSegmentRunner() on workers spreads the neural windows of a lone ${method} segment, same bytes`, async () => {
     // context 64: the segment has 10 windows; mix-long's and mix-sse's model has a match row.
     const model = method === "mix" ? tinyModel(27) : tinyModel(29, "m", 29, TINY_MATCH_CONFIG);
