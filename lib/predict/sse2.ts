@@ -302,18 +302,26 @@ class SegmentSse2 implements SegmentStage {
   }
 
   /**
-   * Method 9's final mix of node n: `squash` of the weights of set (depth, match state, |x| ≥ 4)
-   * times (st(g_A), st(g_B), st(g_C), st(a), 1); remembers its inputs for the update.
+   * Method 9's final mix of node n at `depth`: `squash` of the weights of set (depth, match state
+   * `sm`, |x| ≥ 4) times (st(g_A), st(g_B), st(g_C), st(a), 1); remembers its inputs for the update.
    */
-  #finalMix(n: number, ga: number, gb: number, gc: number, a: number, m: number, ax: number) {
+  #finalMix(
+    n: number,
+    depth: number,
+    ga: number,
+    gb: number,
+    gc: number,
+    a: number,
+    sm: number,
+    ax: number,
+  ): number {
     const log = this.#log, zf = this.#zf, w = this.#weightsF, zb = n * FINAL_INPUTS;
     zf[zb] = stretch(log, ga);
     zf[zb + 1] = stretch(log, gb);
     zf[zb + 2] = stretch(log, gc);
     zf[zb + 3] = stretch(log, a);
     zf[zb + 4] = 1;
-    const depth = 31 - Math.clz32(n);
-    const set = (depth * 8 + (m === 0 ? 0 : m > 8 ? 2 : 1) * 2 + (ax < 4 ? 0 : 1)) * FINAL_INPUTS;
+    const set = (depth * 8 + sm * 2 + (ax < 4 ? 0 : 1)) * FINAL_INPUTS;
     this.#setF[n] = set;
     let dot = 0;
     for (let k = 0; k < FINAL_INPUTS; k++) dot = dot + w[set + k]! * zf[zb + k]!;
@@ -359,6 +367,8 @@ class SegmentSse2 implements SegmentStage {
       }
       // 4–5. The input and the maps.
       const x = stretch(log, input);
+      // The node's depth (0..7) picks method 9's history maps and final-mix sets.
+      const depth = 31 - Math.clz32(n), historyRow = depth * directContexts;
       const m = ms[n]!;
       maps.read(n, x, prevBase, pair, m);
       const jh = maps.jh, wh = maps.wh[n]!;
@@ -387,8 +397,7 @@ class SegmentSse2 implements SegmentStage {
         }
         if (useHistory) {
           const h = history[slot]!;
-          const e = ((31 - Math.clz32(n)) * directContexts + i) * HISTORY_STATES +
-            (h === 0 ? 1 : h);
+          const e = (historyRow + i) * HISTORY_STATES + (h === 0 ? 1 : h);
           historyAt[directContexts * n + i] = e;
           z[zb + firstHistory + i] = stretch(log, historyP[e]!);
         }
@@ -397,7 +406,8 @@ class SegmentSse2 implements SegmentStage {
       // 7. The estimates.
       const a = maps.average(input);
       const ax = x < 0 ? -x : x;
-      const setA = ((m === 0 ? 0 : m > 8 ? 2 : 1) * 3 + (ax < 2 ? 0 : ax < 6 ? 1 : 2)) * inputs;
+      const sm = m === 0 ? 0 : m > 8 ? 2 : 1;
+      const setA = (sm * 3 + (ax < 2 ? 0 : ax < 6 ? 1 : 2)) * inputs;
       const setB = n * inputs;
       sets[n] = setA;
       let dotA = 0, dotB = 0;
@@ -412,7 +422,7 @@ class SegmentSse2 implements SegmentStage {
         for (let k = 0; k < inputs; k++) dotC = dotC + weightsC[setC + k]! * z[zb + k]!;
         const gc = squash(dotC);
         gcs[n] = gc;
-        g = useHistory ? this.#finalMix(n, ga, gb, gc, a, m, ax) : (ga + gb + gc) / 3;
+        g = useHistory ? this.#finalMix(n, depth, ga, gb, gc, a, sm, ax) : (ga + gb + gc) / 3;
       }
       const q = (MIX_WEIGHT * g + a) / (MIX_WEIGHT + 1);
       // 8. The children's probabilities (n ascending: P[n] is final when n is reached).
