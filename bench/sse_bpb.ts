@@ -1,8 +1,8 @@
 /**
- * What the secondary estimations of block methods 5 to 9 gain over method 4: for each file
+ * What the secondary estimations of block methods 5 to 10 gain over method 4: for each file
  * (its first 1 MiB, one segment as the codec codes it), the ideal code length Σ −log2(freq/65536)
  * of the "mix-long" tables, of the same tables refined by `lib/predict/sse.ts` ("mix-sse"), and of
- * the mix refined by `lib/predict/sse2.ts` ("mix-sse2" to "mix-sse5"); the changes are method 6's
+ * the mix refined by `lib/predict/sse2.ts` ("mix-sse2" to "mix-sse6"); the changes are method 6's
  * against 4's, then each method's against the one before.
  *
  * The neural part's tables are the slow part (about 12 KB/s per core); `--cache DIR` keeps each
@@ -26,6 +26,7 @@ import {
   createSse3Predictor,
   createSse4Predictor,
   createSse5Predictor,
+  createSse6Predictor,
 } from "../lib/predict/sse2.ts";
 
 /** A codec segment is at most a block: 1 MiB by default. */
@@ -89,15 +90,36 @@ export function replay(tables: Uint32Array): Predictor {
   };
 }
 
-/** One line of the table: bits per byte of methods 4–9, then 6 against 4, and 7, 8, 9 each against the one before. */
-function row(name: string, bytes: number, [a, b, c, d, e, f]: readonly number[]): string {
-  const bpb = (x: number, width: number) => (x / bytes).toFixed(4).padStart(width);
+/** The table's methods, in its columns' order: 4 (mix-long), 5, then `sse2.ts`'s 6 to 10. */
+const COLUMNS = ["mix-long", "mix-sse", "mix-sse2", "mix-sse3", "mix-sse4", "mix-sse5", "mix-sse6"];
+const STAGES = [
+  createSse2Predictor,
+  createSse3Predictor,
+  createSse4Predictor,
+  createSse5Predictor,
+  createSse6Predictor,
+];
+
+/** The table's header: {@link COLUMNS} in bits per byte, then the changes {@link row} gives. */
+function header(): string {
+  const changes = COLUMNS.slice(3).map((_, k) => `${k + 7} vs ${k + 6}`.padStart(8));
+  return `${"file".padEnd(22)} ${"bytes".padStart(8)} ${
+    COLUMNS.map((c) => `${c} bpb`.padStart(13)).join(" ")
+  } ${"6 vs 4".padStart(8)} ${changes.join(" ")}`;
+}
+
+/**
+ * One line of the table: bits per byte of each of {@link COLUMNS}, then method 6 against 4, and
+ * each later method against the one before.
+ */
+function row(name: string, bytes: number, sizes: readonly number[]): string {
+  const bpb = (x: number) => (x / bytes).toFixed(4).padStart(13);
   const change = (x: number, y: number) => `${((x / y - 1) * 100).toFixed(2).padStart(7)}%`;
-  return `${name.padEnd(22)} ${String(bytes).padStart(8)} ${bpb(a!, 13)} ${bpb(b!, 12)} ${
-    bpb(c!, 13)
-  } ${bpb(d!, 13)} ${bpb(e!, 13)} ${bpb(f!, 13)} ${change(c!, a!)} ${change(d!, c!)} ${
-    change(e!, d!)
-  } ${change(f!, e!)}`;
+  const changes = [change(sizes[2]!, sizes[0]!)];
+  for (let k = 3; k < sizes.length; k++) changes.push(change(sizes[k]!, sizes[k - 1]!));
+  return `${name.padEnd(22)} ${String(bytes).padStart(8)} ${sizes.map(bpb).join(" ")} ${
+    changes.join(" ")
+  }`;
 }
 
 /** The ideal code length of `bytes` under `tables`, in bits: Σ −log2(freq / 65536). */
@@ -121,10 +143,8 @@ if (import.meta.main) {
   const cache = values.cache ?? null;
   if (cache !== null) Deno.mkdirSync(cache, { recursive: true });
   let total = 0;
-  const totals = [0, 0, 0, 0, 0, 0];
-  console.log(
-    "file                      bytes  mix-long bpb  mix-sse bpb  mix-sse2 bpb  mix-sse3 bpb  mix-sse4 bpb  mix-sse5 bpb   6 vs 4   7 vs 6   8 vs 7   9 vs 8",
-  );
+  const totals = COLUMNS.map(() => 0);
+  console.log(header());
   for (const file of positionals) {
     const bytes = Deno.readFileSync(file).subarray(0, SEGMENT);
     const key = (kind: "cm" | "nn") => cache === null ? null : keptTablesPath(cache, file, kind);
@@ -137,9 +157,7 @@ if (import.meta.main) {
     const stages = [
       mixed,
       createSsePredictor(replay(mixed)).predictSegment!(bytes),
-      ...[createSse2Predictor, createSse3Predictor, createSse4Predictor, createSse5Predictor].map((
-        create,
-      ) => create(replay(cm), replay(neural)).predictSegment!(bytes)),
+      ...STAGES.map((create) => create(replay(cm), replay(neural)).predictSegment!(bytes)),
     ];
     const sizes = stages.map((tables) => bits(tables, bytes));
     total += bytes.length;

@@ -108,14 +108,14 @@ Deno.test("compress() codes blocks with the neural model when it is smaller, and
   assert.ok(info.checksumOk);
 });
 
-Deno.test("compress() with a model tries stored, cm and mix-sse5 by default, not neural, mix, mix-long or mix-sse to mix-sse4", async () => {
+Deno.test("compress() with a model tries stored, cm and mix-sse6 by default, not neural, mix, mix-long or mix-sse to mix-sse5", async () => {
   const model = tinyModel(21);
   const input = sampleFromModel(model, 3000, 1);
   const archive = await assertRoundTrip(input, { model });
   const info = await inspectArchive(archive, { model });
   assert.equal(info.modelName, "tiny-random");
   // One segment (Segment_Size = the block), 47 times the model's context of 64 bytes.
-  assert.deepEqual(info.blocks.map((b) => [b.method, b.segments]), [["mix-sse5", 1]]);
+  assert.deepEqual(info.blocks.map((b) => [b.method, b.segments]), [["mix-sse6", 1]]);
   assert.ok(info.checksumOk);
   // The mix of cm and the model beats cm alone on what the model knows.
   const cm = await compress(input, { methods: ["stored", "cm"] });
@@ -123,7 +123,7 @@ Deno.test("compress() with a model tries stored, cm and mix-sse5 by default, not
   await assert.rejects(decompress(archive), ModelMismatchError);
 });
 
-Deno.test("compress(): mix-sse to mix-sse5 round-trip and code text with repeats smaller than mix-long", async () => {
+Deno.test("compress(): mix-sse to mix-sse6 round-trip and code text with repeats smaller than mix-long", async () => {
   // The stages learn within the segment what the mix does not know: here, that repeats of
   // the segment come back exactly (the match map) and which bytes follow which (the byte map).
   const model = tinyModel(24, "tiny-match", 24, TINY_MATCH_CONFIG);
@@ -135,7 +135,15 @@ Deno.test("compress(): mix-sse to mix-sse5 round-trip and code text with repeats
   }
   const sizes: number[] = [];
   for (
-    const method of ["mix-long", "mix-sse", "mix-sse2", "mix-sse3", "mix-sse4", "mix-sse5"] as const
+    const method of [
+      "mix-long",
+      "mix-sse",
+      "mix-sse2",
+      "mix-sse3",
+      "mix-sse4",
+      "mix-sse5",
+      "mix-sse6",
+    ] as const
   ) {
     const archive = await assertRoundTrip(input, { model, methods: [method] });
     const info = await inspectArchive(archive, { model });
@@ -147,6 +155,7 @@ Deno.test("compress(): mix-sse to mix-sse5 round-trip and code text with repeats
   assert.ok(sizes[3]! < sizes[0]!, `mix-long ${sizes[0]}, mix-sse3 ${sizes[3]}`);
   assert.ok(sizes[4]! < sizes[0]!, `mix-long ${sizes[0]}, mix-sse4 ${sizes[4]}`);
   assert.ok(sizes[5]! < sizes[0]!, `mix-long ${sizes[0]}, mix-sse5 ${sizes[5]}`);
+  assert.ok(sizes[6]! < sizes[0]!, `mix-long ${sizes[0]}, mix-sse6 ${sizes[6]}`);
 });
 
 Deno.test("compress() round-trips mix blocks of several segments, text and noise mixed", async () => {

@@ -49,6 +49,7 @@ export const METHOD_NAMES = [
   "mix-sse3",
   "mix-sse4",
   "mix-sse5",
+  "mix-sse6",
 ] as const;
 /** A block method's name. */
 export type MethodName = (typeof METHOD_NAMES)[number];
@@ -68,6 +69,7 @@ export const METHOD_IDS: Readonly<Record<MethodName, number>> = {
   "mix-sse3": 7,
   "mix-sse4": 8,
   "mix-sse5": 9,
+  "mix-sse6": 10,
 };
 
 /** True for the methods whose predictor runs the archive's model (`Model_Hash`). */
@@ -80,7 +82,7 @@ export function isMix(method: MethodName): method is MixMethod {
   return method === "mix" || hasLongMatch(method);
 }
 
-/** True for the mix methods whose model reads its match row in the whole segment: 4 to 9. */
+/** True for the mix methods whose model reads its match row in the whole segment: 4 to 10. */
 export function hasLongMatch(method: MethodName): boolean {
   return METHOD_IDS[method] >= METHOD_IDS["mix-long"];
 }

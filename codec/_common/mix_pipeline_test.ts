@@ -65,7 +65,7 @@ Deno.test("encodeMixSegment() fails with the tables' error, and on tables of the
   );
 });
 
-Deno.test("encodeMixSegment() with long matches codes a segment as the mix-long predictor does (as mix-sse to mix-sse5 for those methods), and differs from mix", async () => {
+Deno.test("encodeMixSegment() with long matches codes a segment as the mix-long predictor does (as mix-sse to mix-sse6 for those methods), and differs from mix", async () => {
   const matching = tinyModel(35, "tiny-match", 35, TINY_MATCH_CONFIG);
   const mixLong = createPredictor("mix-long", matching);
   const neuralOf = createNeuralPredictor(matching);
@@ -84,8 +84,10 @@ Deno.test("encodeMixSegment() with long matches codes a segment as the mix-long 
   const [mix] = encodeSegments(createPredictor("mix", matching), [segment], 1);
   assert.notDeepEqual(mix, expected);
   assert.deepEqual(await encodeMixSegment(segment, 64, tables, 2), mix);
-  // mix-sse to mix-sse5: the same pipeline, the mix refined (lib/predict/sse.ts, sse2.ts).
-  for (const method of ["mix-sse", "mix-sse2", "mix-sse3", "mix-sse4", "mix-sse5"] as const) {
+  // mix-sse to mix-sse6: the same pipeline, the mix refined (lib/predict/sse.ts, sse2.ts).
+  for (
+    const method of ["mix-sse", "mix-sse2", "mix-sse3", "mix-sse4", "mix-sse5", "mix-sse6"] as const
+  ) {
     const [refined] = encodeSegments(createPredictor(method, matching), [segment], 1);
     assert.notDeepEqual(refined, expected);
     for (const ahead of [1, 3]) {
