@@ -46,7 +46,10 @@ export function addModelOptions(command: Command): Command {
     )
     .addOption(new Option("--no-model", "use no neural model (context mixing and stored only)"))
     .addOption(
-      new Option("-T, --workers <n>", "worker threads; 0 = one per CPU core")
+      new Option(
+        "-T, --workers <n>",
+        "worker threads; 0 = one per CPU core, as many as the available memory holds",
+      )
         .argParser(parseWorkers)
         .default(0, "0"),
     );

@@ -56,11 +56,42 @@ export function parseWorkers(text: string): number {
 }
 
 /**
- * The worker count handed to the codec: 0 (auto) becomes the number of CPU cores.
+ * Peak memory of one worker coding its blocks, and of the rest of the process, rounded up from what
+ * was measured (README: 280–360 MiB more per worker with the shipped model, ~600 MiB with one; ~35
+ * MiB per worker without a model, ~110 MiB with one).
+ */
+export const WORKER_MEMORY = { model: 384 * 2 ** 20, noModel: 64 * 2 ** 20 } as const;
+export const BASE_MEMORY = { model: 320 * 2 ** 20, noModel: 96 * 2 ** 20 } as const;
+
+/**
+ * The worker count handed to the codec. A count given is kept; 0 (auto) becomes the number of CPU
+ * cores, but no more than the memory available holds (as `xz -T0` does), and at least 1.
  *
  * @param workers The parsed `--workers` value.
+ * @param withModel Whether a neural model runs (its workers take ~6 times the memory).
+ * @param available Bytes of memory available, or null when unknown (then only the cores count).
  * @returns A count ≥ 1.
  */
-export function effectiveWorkers(workers: number): number {
-  return workers > 0 ? workers : Math.max(1, navigator.hardwareConcurrency || 1);
+export function effectiveWorkers(
+  workers: number,
+  withModel = true,
+  available: number | null = availableMemory(),
+): number {
+  if (workers > 0) return workers;
+  const cores = Math.max(1, navigator.hardwareConcurrency || 1);
+  if (available === null) return cores;
+  const kind = withModel ? "model" : "noModel";
+  const fit = Math.floor((available - BASE_MEMORY[kind]) / WORKER_MEMORY[kind]);
+  return Math.max(1, Math.min(cores, fit));
+}
+
+/**
+ * The memory available to new work (`MemAvailable` on Linux), or null when Deno may not read it:
+ * without `--allow-sys=systemMemoryInfo` it is not asked for (asking could prompt on a terminal).
+ */
+export function availableMemory(): number | null {
+  const sys = { name: "sys", kind: "systemMemoryInfo" } as const;
+  if (Deno.permissions.querySync(sys).state !== "granted") return null;
+  const { available } = Deno.systemMemoryInfo();
+  return available > 0 ? available : null;
 }

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { InvalidArgumentError } from "commander";
-import { effectiveWorkers, parseSize, parseWorkers } from "./_parse.ts";
+import {
+  availableMemory,
+  BASE_MEMORY,
+  effectiveWorkers,
+  parseSize,
+  parseWorkers,
+  WORKER_MEMORY,
+} from "./_parse.ts";
 
 Deno.test("parseSize() reads plain numbers and binary units", () => {
   assert.equal(parseSize("65536"), 65536);
@@ -28,6 +35,28 @@ Deno.test("parseWorkers() accepts 0..1024 and nothing else", () => {
 });
 
 Deno.test("effectiveWorkers() turns 0 into the number of cores and keeps other counts", () => {
-  assert.equal(effectiveWorkers(0), Math.max(1, navigator.hardwareConcurrency || 1));
-  assert.equal(effectiveWorkers(3), 3);
+  const cores = Math.max(1, navigator.hardwareConcurrency || 1);
+  assert.equal(effectiveWorkers(0, true, null), cores);
+  assert.equal(effectiveWorkers(3, true, null), 3);
+  assert.equal(effectiveWorkers(3, true, 0), 3, "a count given is kept, whatever the memory");
+  assert.equal(effectiveWorkers(0, true, 2 ** 50), cores);
+});
+
+Deno.test("effectiveWorkers(0) starts no more workers than the available memory holds, at least one", () => {
+  const cores = Math.max(1, navigator.hardwareConcurrency || 1);
+  const fit = (kind: "model" | "noModel", workers: number) =>
+    BASE_MEMORY[kind] + workers * WORKER_MEMORY[kind];
+  assert.equal(effectiveWorkers(0, true, fit("model", 1)), 1);
+  assert.equal(effectiveWorkers(0, true, fit("model", 2) - 1), 1);
+  assert.equal(effectiveWorkers(0, true, fit("model", 2)), Math.min(2, cores));
+  assert.equal(effectiveWorkers(0, true, 0), 1);
+  // Without a model a worker takes far less: the same memory holds more of them.
+  assert.equal(effectiveWorkers(0, false, fit("model", 1)), Math.min(cores, 9));
+});
+
+Deno.test("availableMemory() is null without --allow-sys=systemMemoryInfo, else the bytes available", () => {
+  const state = Deno.permissions.querySync({ name: "sys", kind: "systemMemoryInfo" }).state;
+  const available = availableMemory();
+  if (state === "granted") assert.ok(available !== null && available > 0);
+  else assert.equal(available, null);
 });

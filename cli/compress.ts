@@ -63,7 +63,7 @@ export async function compressFiles(
   };
   checkUsage(files, options, direction);
   const model = await resolveModel(options.model);
-  const workers = effectiveWorkers(options.workers);
+  const workers = effectiveWorkers(options.workers, model !== null);
   direction.stream = (onProgress) =>
     compressStream({
       model,

@@ -42,7 +42,7 @@ export async function decompressFiles(files: string[], options: FileOptions): Pr
   };
   checkUsage(files, options, direction);
   const model = await resolveModel(options.model);
-  const workers = effectiveWorkers(options.workers);
+  const workers = effectiveWorkers(options.workers, model !== null);
   direction.stream = (onProgress) => decompressStream({ model, workers, onProgress });
   return await transferAll(files, options, direction);
 }

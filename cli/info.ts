@@ -352,7 +352,7 @@ async function inspect(
   model: ModelFile | null,
   options: InfoCommandOptions,
 ): Promise<InfoReport> {
-  const workers = effectiveWorkers(options.workers);
+  const workers = effectiveWorkers(options.workers, model !== null);
   try {
     let archiveBytes = 0;
     const counted = readable.pipeThrough(countBytes((n) => archiveBytes = n));

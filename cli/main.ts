@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run --allow-read --allow-write --allow-env=MEGAZIP_MODEL
+#!/usr/bin/env -S deno run --allow-read --allow-write --allow-env=MEGAZIP_MODEL --allow-sys=systemMemoryInfo
 /**
  * The `megazip` command: compress, decompress, score, info, train and bench.
  *

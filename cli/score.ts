@@ -66,7 +66,7 @@ export async function scoreFiles(files: string[], options: ScoreCommandOptions):
     throw new CliError("stdin can be read only once", EXIT.usage);
   }
   const model = await resolveModel(options.model);
-  const workers = effectiveWorkers(options.workers);
+  const workers = effectiveWorkers(options.workers, model !== null);
   const lines: ScoreLine[] = [];
   for (const file of files) {
     try {
