@@ -1,3 +1,4 @@
+// This module imports no tfjs.
 // Written by bench/fit_starts.ts; do not edit by hand.
 /**
  * Block method 10's start weights (`codec/FORMAT.md`, Appendix J): method 9's mixes' weights at
