@@ -56,11 +56,11 @@ export function parseWorkers(text: string): number {
 }
 
 /**
- * Peak memory of one worker coding its blocks, and of the rest of the process, rounded up from what
- * was measured (README: 280–360 MiB more per worker with the shipped model, ~600 MiB with one; ~35
- * MiB per worker without a model, ~110 MiB with one).
+ * Peak memory of one worker coding its blocks, with the shipped model and without one, rounded up
+ * from what was measured (README: 280–360 MiB per worker with the model; ~35 MiB without).
  */
 export const WORKER_MEMORY = { model: 384 * 2 ** 20, noModel: 64 * 2 ** 20 } as const;
+/** The rest of the process (~600 MiB with one worker and the model, ~110 MiB without). */
 export const BASE_MEMORY = { model: 320 * 2 ** 20, noModel: 96 * 2 ** 20 } as const;
 
 /**
