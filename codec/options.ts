@@ -56,14 +56,15 @@ export interface CompressOptions {
   workers?: number;
   /**
    * Methods each block may try; the block keeps the smallest result (the earliest of "cm", "mix",
-   * "mix-long", "mix-sse", "mix-sse2", "mix-sse3", "mix-sse4", "mix-sse5", "mix-sse6", "neural" on ties).
+   * "mix-long", "mix-sse", "mix-sse2", "mix-sse3", "mix-sse4", "mix-sse5", "mix-sse6", "neural" on
+   * ties).
    * "stored" is always tried (it bounds the growth of incompressible input); the model's methods
    * only when `model` is given and the engine can run it, and not in a block that "cm" (when
    * listed) cannot code smaller than stored. The others are tried only when listed here: "mix-sse6"
    * starts "mix-sse5"'s mixes from weights fitted on samples of the validation corpus (0.18%
    * smaller on the Canterbury and Calgary corpora, every file smaller, the small ones by 1–2.5%;
-   * 0.34% on the samples it was fitted on; the same work per byte), "mix-sse5" adds to "mix-sse4" each direct model's last six bits, read through a learned map, and a final
-   * learned mix (0.71% smaller on the Canterbury and Calgary corpora: 0.18% on their text, 2.5% on
+   * 0.34% on the samples it was fitted on; the same work per byte), "mix-sse5" adds to "mix-sse4"
+   * each direct model's last six bits, read through a learned map, and a final learned mix (0.71% smaller on the Canterbury and Calgary corpora: 0.18% on their text, 2.5% on
    * their binaries, book1 0.04% larger; 0.94% on samples of the validation corpus, prose the same),
    * "mix-sse4" gives "mix-sse3"'s direct models a second, fast probability (0.85% smaller on the
    * Canterbury and Calgary corpora: 0.5% on their text, 2.1% on their binaries; 1.4% on samples of
