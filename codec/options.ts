@@ -64,8 +64,9 @@ export interface CompressOptions {
    * starts "mix-sse5"'s mixes from weights fitted on samples of the validation corpus (0.18%
    * smaller on the Canterbury and Calgary corpora, every file smaller, the small ones by 1–2.5%;
    * 0.34% on the samples it was fitted on; the same work per byte), "mix-sse5" adds to "mix-sse4"
-   * each direct model's last six bits, read through a learned map, and a final learned mix (0.71% smaller on the Canterbury and Calgary corpora: 0.18% on their text, 2.5% on
-   * their binaries, book1 0.04% larger; 0.94% on samples of the validation corpus, prose the same),
+   * each direct model's last six bits, read through a learned map, and a final learned mix (0.71%
+   * smaller on the Canterbury and Calgary corpora: 0.18% on their text, 2.5% on their binaries,
+   * book1 0.04% larger; 0.94% on samples of the validation corpus, prose the same),
    * "mix-sse4" gives "mix-sse3"'s direct models a second, fast probability (0.85% smaller on the
    * Canterbury and Calgary corpora: 0.5% on their text, 2.1% on their binaries; 1.4% on samples of
    * the validation corpus, every category smaller; for ~30% more time in the stage and a 64 MiB
