@@ -335,7 +335,10 @@ export async function infoFile(
   const archive = await inspect(name, size, stream, model, options);
   console.log(options.json ? JSON.stringify(archive, null, 2) : formatInfo(archive));
   if (archive.checksumChecked && !archive.checksumOk) {
-    printError(`${subjectOf(name)}: content checksum mismatch`);
+    // Worded as decompressing and -t word it: the first damaged block, else the whole content.
+    const bad = archive.blocks.find((block) => block.checksumOk === false);
+    const what = bad === undefined ? "content checksum" : `block ${bad.index}: checksum`;
+    printError(`${subjectOf(name)}: ${what} mismatch`);
     return EXIT.badInput;
   }
   return EXIT.ok;

@@ -28,8 +28,18 @@ export interface ArchiveInfo {
    * `verify: false`).
    */
   checksumOk: boolean;
-  /** Each block: method, raw size, bytes in the archive (header and checksum included), segments. */
-  blocks: { index: number; method: string; rawSize: number; codedSize: number; segments: number }[];
+  /**
+   * Each block: method, raw size, bytes in the archive (header and checksum included), segments,
+   * and whether its `Block_Checksum` matched (null: not checked).
+   */
+  blocks: {
+    index: number;
+    method: string;
+    rawSize: number;
+    codedSize: number;
+    segments: number;
+    checksumOk: boolean | null;
+  }[];
 }
 
 /** Options of {@link inspectArchive}. */
@@ -121,12 +131,13 @@ export async function inspectArchive(
       blockSize: result.header.blockMaximumSize,
       contentSize: result.contentSize,
       checksumOk: result.checksumOk,
-      blocks: blocks.map(({ index, method, rawSize, codedSize, segments }) => ({
+      blocks: blocks.map(({ index, method, rawSize, codedSize, segments, checksumOk }) => ({
         index,
         method,
         rawSize,
         codedSize,
         segments,
+        checksumOk,
       })),
     };
   } finally {

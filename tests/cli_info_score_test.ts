@@ -137,6 +137,32 @@ Deno.test("megazip info --json describes the archive's header and blocks", async
   );
 });
 
+Deno.test("megazip info names the damaged block, as -t does, and exits 1", async () => {
+  await using tmp = await tempDir();
+  await Deno.writeFile(`${tmp.dir}/f`, sampleBytes(10_000, 32));
+  const compressed = await megazip(["-B", "4K", "f", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(compressed.code, 0, compressed.stderr);
+  const fields = splitArchive(await Deno.readFile(`${tmp.dir}/f.mbz`));
+  assert.equal((fields.blocks[1]!.descriptor >> 1) & 15, 1, "block 1 is a cm block");
+  fields.blocks[1]!.data[5]! ^= 16;
+  await Deno.writeFile(`${tmp.dir}/f.mbz`, await buildArchive(fields));
+
+  const info = await megazip(["info", "f.mbz", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(info.code, 1);
+  assert.equal(info.stderr, "megazip: f.mbz: block 1: checksum mismatch\n");
+  assert.match(new TextDecoder().decode(info.stdout), /^checksum\s+MISMATCH$/m);
+  const json = await megazip(["info", "--json", "f.mbz", ...NO_MODEL], { cwd: tmp.dir });
+  const report = JSON.parse(new TextDecoder().decode(json.stdout));
+  assert.deepEqual(report.blocks.map((b: { checksumOk: boolean }) => b.checksumOk), [
+    true,
+    false,
+    true,
+  ]);
+  const test = await megazip(["-t", "f.mbz", ...NO_MODEL], { cwd: tmp.dir });
+  assert.equal(test.code, 1);
+  assert.match(test.stderr, /^megazip: cannot test f\.mbz: block 1: checksum mismatch\n$/);
+});
+
 Deno.test("megazip info shows the config and hash tables of the archive's model when it is at hand", async () => {
   await using tmp = await tempDir();
   await Deno.writeFile(`${tmp.dir}/f`, sampleBytes(3000, 5));
