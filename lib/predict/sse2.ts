@@ -700,8 +700,7 @@ export function createSse6Predictor(cm: Predictor, neural: Predictor): Predictor
 
 /**
  * Runs method 9's stage over one segment, given its parts' tables, and returns its mixes' weights
- * at the end: what `bench/fit_starts.ts` averages into method 10's start weights. It keeps the
- * segment's tables (1 KiB per byte), as the stage writes each at its position.
+ * at the end: what `bench/fit_starts.ts` averages into method 10's start weights.
  *
  * @param parts cm's and the neural model's tables of the segment, each (bytes.length, 256)
  * @param bytes the segment's bytes
@@ -712,10 +711,12 @@ export function method9Weights(
   bytes: Uint8Array,
 ): StageWeights {
   const stage = new SegmentSse2(mixingStage(2)(), METHOD_9);
-  const out = new Uint32Array(bytes.length * ALPHABET);
+  // One position's views and one table: the stage reads and writes at offset 0 of each.
+  const out = new Uint32Array(ALPHABET);
   for (let i = 0; i < bytes.length; i++) {
-    stage.predict(parts, i * ALPHABET, out);
-    stage.update(parts, i * ALPHABET, bytes[i]!);
+    const at = parts.map((part) => part.subarray(i * ALPHABET, (i + 1) * ALPHABET));
+    stage.predict(at, 0, out);
+    stage.update(at, 0, bytes[i]!);
   }
   return stage.weights();
 }
