@@ -1,20 +1,21 @@
 /**
- * Fits block method 10's start weights (`codec/FORMAT.md`, Appendix J) and writes them as
- * `lib/predict/_sse_starts.ts`: method 9's stage runs over each file's first segment, given the
- * parts' tables that `bench/sse_bpb.ts --cache DIR` kept, and its mixes' weights at the end are
- * averaged over the files. Mix A's 9 sets and the final mix's 64 keep a row each; mixes B and C
- * (256 sets each) get one row, their sets weighted by how many bits each learned from.
+ * Fits block method 10's or 11's start weights (`codec/FORMAT.md`, Appendices J and K) and writes
+ * them as `lib/predict/_sse_starts.ts` or `_sse_starts11.ts`: the method's stage without fitted
+ * starts (method 10's: method 9's) runs over each file's first segment, given the parts' tables
+ * that `bench/sse_bpb.ts --cache DIR` kept, and its mixes' weights at the end are averaged over the
+ * files. Mix A's 9 sets and the final mix's 64 keep a row each; mixes B and C (256 sets each) get
+ * one row, their sets weighted by how many bits each learned from.
  *
- * Usage: `deno run --allow-read --allow-write bench/fit_starts.ts --cache DIR [--out PATH]
- * [--about TEXT] FILE…`
- * (the files whose tables DIR holds; method 10's were the ten validation samples of
+ * Usage: `deno run --allow-read --allow-write bench/fit_starts.ts --cache DIR [--method 10|11]
+ * [--out PATH] [--about TEXT] FILE…`
+ * (the files whose tables DIR holds; methods 10's and 11's were the ten validation samples of
  * `bench/results/mix-sse5-valid-2026-12-01.txt`, never the benchmark corpora).
  *
  * @module
  */
 import { parseArgsOrExit } from "./_args.ts";
 import { keptTablesPath, readKeptTables } from "./sse_bpb.ts";
-import { method9Weights } from "../lib/predict/sse2.ts";
+import { unfittedWeights } from "../lib/predict/sse2.ts";
 
 /** The unit of the written weights: each is an integer times 1/4096, exact in float64. */
 export const UNIT = 4096;
@@ -30,20 +31,22 @@ export interface FittedStarts {
 }
 
 /**
- * Method 9's weights after each segment, averaged as the module says.
+ * The unfitted stage's weights after each segment, averaged as the module says.
  *
  * @param segments each file's parts' tables (cm, neural) and bytes
+ * @param method the method whose starts are fitted, 10 (the default) or 11
  * @returns the averaged weights
  */
 export function fitStarts(
   segments: readonly { parts: readonly [Uint32Array, Uint32Array]; bytes: Uint8Array }[],
+  method: 10 | 11 = 10,
 ): FittedStarts {
   let fitted: FittedStarts | undefined;
   let inputs = 0;
   const countB = new Float64Array(256), countC = new Float64Array(256);
   const rows: { b: Float64Array; c: Float64Array; nb: Float64Array; nc: Float64Array }[] = [];
   for (const { parts, bytes } of segments) {
-    const w = method9Weights(parts, bytes);
+    const w = unfittedWeights(method, parts, bytes);
     inputs = w.a.length / 9;
     fitted ??= {
       a: new Float64Array(w.a.length),
@@ -86,11 +89,15 @@ function wrap(text: string): string[] {
   return line === " *" ? lines : [...lines, line];
 }
 
-/** `lib/predict/_sse_starts.ts`'s text for `fitted`, naming `files` and saying `about` them. */
+/**
+ * The text of method `method`'s start-weights module (`lib/predict/_sse_starts.ts` for 10,
+ * `_sse_starts11.ts` for 11) for `fitted`, naming `files` and saying `about` them.
+ */
 export function startsModule(
   fitted: FittedStarts,
   files: readonly string[],
   about: string,
+  method: 10 | 11 = 10,
 ): string {
   const table = (name: string, doc: string, values: Float64Array, row: number) => {
     const lines = [];
@@ -108,8 +115,16 @@ export function startsModule(
     "// This module imports no tfjs.",
     "// Written by bench/fit_starts.ts; do not edit by hand.",
     "/**",
-    " * Block method 10's start weights (`codec/FORMAT.md`, Appendix J): method 9's mixes' weights at",
-    " * the end of a segment, averaged over these files' first segments:",
+    ...(method === 10
+      ? [
+        " * Block method 10's start weights (`codec/FORMAT.md`, Appendix J): method 9's mixes' weights at",
+        " * the end of a segment, averaged over these files' first segments:",
+      ]
+      : [
+        " * Block method 11's start weights (`codec/FORMAT.md`, Appendix K): the weights of method 11's",
+        " * mixes started as method 9's, at the end of a segment, averaged over these files' first",
+        " * segments:",
+      ]),
     ...wrap(`${files.map((f) => `\`${f.split("/").pop()}\``).join(", ")}.`),
     ...wrap(about),
     " *",
@@ -129,7 +144,8 @@ if (import.meta.main) {
   const { values, positionals } = parseArgsOrExit("fit_starts", import.meta.url, {
     options: {
       cache: { type: "string" },
-      out: { type: "string", default: "lib/predict/_sse_starts.ts" },
+      method: { type: "string", default: "10" },
+      out: { type: "string" },
       about: { type: "string", default: "" },
     },
     allowPositionals: true,
@@ -138,6 +154,13 @@ if (import.meta.main) {
     console.error("fit_starts: give --cache DIR and the files whose tables it keeps");
     Deno.exit(2);
   }
+  if (values.method !== "10" && values.method !== "11") {
+    console.error(`fit_starts: --method is 10 or 11, not ${values.method}`);
+    Deno.exit(2);
+  }
+  const method = values.method === "10" ? 10 : 11;
+  const out = values.out ??
+    `lib/predict/_sse_starts${method === 10 ? "" : "11"}.ts`;
   const files = [...positionals].sort();
   const segments = files.map((file) => {
     const bytes = Deno.readFileSync(file).subarray(0, 1 << 20);
@@ -145,6 +168,7 @@ if (import.meta.main) {
       readKeptTables(keptTablesPath(values.cache!, file, kind)).subarray(0, bytes.length * 256);
     return { parts: [part("cm"), part("nn")] as const, bytes };
   });
-  Deno.writeTextFileSync(values.out, startsModule(fitStarts(segments), files, values.about));
-  console.log(`fit_starts: wrote ${values.out} from ${files.length} files`);
+  const fitted = fitStarts(segments, method);
+  Deno.writeTextFileSync(out, startsModule(fitted, files, values.about, method));
+  console.log(`fit_starts: wrote ${out} from ${files.length} files`);
 }

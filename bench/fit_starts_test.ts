@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createContextMixingPredictor } from "../lib/predict/context_mixing.ts";
-import { method9Weights } from "../lib/predict/sse2.ts";
+import { unfittedWeights } from "../lib/predict/sse2.ts";
 import { orderZero, stepTables, TEXT } from "../lib/predict/_test_util.ts";
 import { fitStarts, startsModule, UNIT } from "./fit_starts.ts";
 
@@ -12,7 +12,10 @@ function segment(bytes: Uint8Array) {
 
 Deno.test("fitStarts(): mix A's and the final mix's rows are the mean of the segments' ends", () => {
   const one = segment(TEXT.subarray(0, 300)), two = segment(TEXT.subarray(100, 500));
-  const [a, b] = [method9Weights(one.parts, one.bytes), method9Weights(two.parts, two.bytes)];
+  const [a, b] = [
+    unfittedWeights(10, one.parts, one.bytes),
+    unfittedWeights(10, two.parts, two.bytes),
+  ];
   const fitted = fitStarts([one, two]);
   assert.equal(fitted.a.length, 9 * 37);
   assert.equal(fitted.final.length, 64 * 5);
@@ -30,7 +33,7 @@ Deno.test("fitStarts(): mixes B and C get one row, their sets weighted by the bi
   // One byte value repeated: mix B learns at the eight nodes on its path, mix C after that byte.
   const bytes = new Uint8Array(200).fill(0x41);
   const seg = segment(bytes);
-  const w = method9Weights(seg.parts, bytes);
+  const w = unfittedWeights(10, seg.parts, bytes);
   const fitted = fitStarts([seg]);
   const path = [1, 2, 5, 10, 20, 40, 80, 160]; // the nodes of 0x41: (0x41 + 256) >> (8 − d)
   for (let k = 0; k < 37; k++) {
@@ -59,4 +62,15 @@ Deno.test("startsModule(): writes each weight as an integer count of 1/4096, one
   assert.deepEqual(a.flat(), [...fitted.a].map((v) => Math.round(v * UNIT) + 0));
   assert.deepEqual(table("START_F").flat(), [...fitted.final].map((v) => Math.round(v * UNIT) + 0));
   assert.deepEqual(table("START_B"), [[...fitted.b].map((v) => Math.round(v * UNIT) + 0)]);
+});
+
+Deno.test("fitStarts() and startsModule() for method 11: its stage's 49 inputs, its module's title", () => {
+  const seg = segment(TEXT.subarray(0, 200));
+  const fitted = fitStarts([seg], 11);
+  const w = unfittedWeights(11, seg.parts, seg.bytes);
+  assert.deepEqual([fitted.a.length, fitted.b.length, fitted.final.length], [9 * 49, 49, 320]);
+  assert.deepEqual([...fitted.a], [...w.a]);
+  const text = startsModule(fitted, ["tmp/v-a.txt"], "", 11);
+  assert.match(text, /Block method 11's start weights \(`codec\/FORMAT.md`, Appendix K\)/);
+  assert.match(text, /Mix A's, \(9, 49\)\./);
 });

@@ -1,8 +1,8 @@
 /**
- * What the secondary estimations of block methods 5 to 10 gain over method 4: for each file
+ * What the secondary estimations of block methods 5 to 11 gain over method 4: for each file
  * (its first 1 MiB, one segment as the codec codes it), the ideal code length Σ −log2(freq/65536)
  * of the "mix-long" tables, of the same tables refined by `lib/predict/sse.ts` ("mix-sse"), and of
- * the mix refined by `lib/predict/sse2.ts` ("mix-sse2" to "mix-sse6"); the changes are method 6's
+ * the mix refined by `lib/predict/sse2.ts` ("mix-sse2" to "mix-sse7"); the changes are method 6's
  * against 4's, then each method's against the one before.
  *
  * The neural part's tables are the slow part (about 12 KB/s per core); `--cache DIR` keeps each
@@ -14,6 +14,7 @@
  * @module
  */
 import { parseArgsOrExit } from "./_args.ts";
+import { hasLongMatch, METHOD_NAMES } from "../codec/_common/format.ts";
 import { createEngine } from "../lib/engine/engine.ts";
 import { loadModel } from "../lib/model/model_file_read.ts";
 import { createContextMixingPredictor } from "../lib/predict/context_mixing.ts";
@@ -27,6 +28,7 @@ import {
   createSse4Predictor,
   createSse5Predictor,
   createSse6Predictor,
+  createSse7Predictor,
 } from "../lib/predict/sse2.ts";
 
 /** A codec segment is at most a block: 1 MiB by default. */
@@ -90,14 +92,15 @@ export function replay(tables: Uint32Array): Predictor {
   };
 }
 
-/** The table's methods, in its columns' order: 4 (mix-long), 5, then `sse2.ts`'s 6 to 10. */
-const COLUMNS = ["mix-long", "mix-sse", "mix-sse2", "mix-sse3", "mix-sse4", "mix-sse5", "mix-sse6"];
+/** The table's methods, in its columns' order: 4 (mix-long), 5, then `sse2.ts`'s 6 to 11. */
+const COLUMNS = METHOD_NAMES.filter(hasLongMatch);
 const STAGES = [
   createSse2Predictor,
   createSse3Predictor,
   createSse4Predictor,
   createSse5Predictor,
   createSse6Predictor,
+  createSse7Predictor,
 ];
 
 /** The table's header: {@link COLUMNS} in bits per byte, then the changes {@link row} gives. */

@@ -17,6 +17,7 @@ import {
   createSse4Predictor,
   createSse5Predictor,
   createSse6Predictor,
+  createSse7Predictor,
 } from "../../lib/predict/sse2.ts";
 import type { Predictor } from "../../lib/predict/predictor.ts";
 import { hasLongMatch, type MixMethod, type ModelMethod } from "./format.ts";
@@ -26,7 +27,7 @@ import { hasLongMatch, type MixMethod, type ModelMethod } from "./format.ts";
  * options, over cm and the neural model restarted every `config.context` bytes; "mix-long": the
  * same, the model's match row looked up in the whole segment, `long_match.ts`; "mix-sse":
  * "mix-long" refined by the secondary estimation of `lib/predict/sse.ts`, Appendix E;
- * "mix-sse2" to "mix-sse6": the larger ones of `lib/predict/sse2.ts`, Appendices F to J), from
+ * "mix-sse2" to "mix-sse7": the larger ones of `lib/predict/sse2.ts`, Appendices F to K), from
  * a model file or from an engine (`createEngine` of `lib/engine/engine.ts`: the same predictions, and
  * predictors made from one engine share it). Throws when `method` needs a model (all but "cm")
  * and `model` is null, or when the neural predictor cannot run the model.
@@ -48,7 +49,7 @@ export function createPredictor(method: ModelMethod, model: ModelFile | Engine |
  * `config.context` bytes (or any predictor giving the same tables: the encoder's window pipeline
  * replays tables computed by workers, `mix_pipeline.ts`): cm and it mixed ("mix", "mix-long"),
  * then refined by secondary estimation ("mix-sse", method 5; "mix-sse2", method 6; "mix-sse3",
- * method 7; "mix-sse4", method 8; "mix-sse5", method 9; "mix-sse6", method 10).
+ * method 7; "mix-sse4", method 8; "mix-sse5", method 9; "mix-sse6", method 10; "mix-sse7", method 11).
  */
 export function createMixPredictor(windowedNeural: Predictor, method: MixMethod): Predictor {
   const cm = createContextMixingPredictor();
@@ -57,6 +58,7 @@ export function createMixPredictor(windowedNeural: Predictor, method: MixMethod)
   if (method === "mix-sse4") return createSse4Predictor(cm, windowedNeural);
   if (method === "mix-sse5") return createSse5Predictor(cm, windowedNeural);
   if (method === "mix-sse6") return createSse6Predictor(cm, windowedNeural);
+  if (method === "mix-sse7") return createSse7Predictor(cm, windowedNeural);
   const mix = createMixingPredictor([cm, windowedNeural]);
   return method === "mix-sse" ? createSsePredictor(mix) : mix;
 }

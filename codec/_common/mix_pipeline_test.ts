@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { createNeuralPredictor } from "../../lib/predict/neural.ts";
 import { Random } from "../_testing/random.ts";
 import { sampleFromModel, TINY_MATCH_CONFIG, tinyModel } from "../_testing/tiny_model.ts";
+import { hasLongMatch, isMix, METHOD_NAMES } from "./format.ts";
 import { createPredictor } from "./methods.ts";
 import { encodeMixSegment } from "./mix_pipeline.ts";
 import { encodeSegments } from "./segment_coding.ts";
@@ -65,7 +66,7 @@ Deno.test("encodeMixSegment() fails with the tables' error, and on tables of the
   );
 });
 
-Deno.test("encodeMixSegment() with long matches codes a segment as the mix-long predictor does (as mix-sse to mix-sse6 for those methods), and differs from mix", async () => {
+Deno.test("encodeMixSegment() with long matches codes a segment as the mix-long predictor does (as mix-sse to mix-sse7 for those methods), and differs from mix", async () => {
   const matching = tinyModel(35, "tiny-match", 35, TINY_MATCH_CONFIG);
   const mixLong = createPredictor("mix-long", matching);
   const neuralOf = createNeuralPredictor(matching);
@@ -84,9 +85,9 @@ Deno.test("encodeMixSegment() with long matches codes a segment as the mix-long 
   const [mix] = encodeSegments(createPredictor("mix", matching), [segment], 1);
   assert.notDeepEqual(mix, expected);
   assert.deepEqual(await encodeMixSegment(segment, 64, tables, 2), mix);
-  // mix-sse to mix-sse6: the same pipeline, the mix refined (lib/predict/sse.ts, sse2.ts).
+  // mix-sse to mix-sse7: the same pipeline, the mix refined (lib/predict/sse.ts, sse2.ts).
   for (
-    const method of ["mix-sse", "mix-sse2", "mix-sse3", "mix-sse4", "mix-sse5", "mix-sse6"] as const
+    const method of METHOD_NAMES.filter(isMix).filter((m) => hasLongMatch(m) && m !== "mix-long")
   ) {
     const [refined] = encodeSegments(createPredictor(method, matching), [segment], 1);
     assert.notDeepEqual(refined, expected);

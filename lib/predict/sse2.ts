@@ -1,10 +1,11 @@
 // This module imports no tfjs.
 /**
- * Block methods 6 ("mix-sse2"), 7 ("mix-sse3"), 8 ("mix-sse4"), 9 ("mix-sse5") and 10
- * ("mix-sse6"): the mix of the context-mixing model and the neural model (`mixer.ts`), refined bit
+ * Block methods 6 ("mix-sse2"), 7 ("mix-sse3"), 8 ("mix-sse4"), 9 ("mix-sse5"), 10
+ * ("mix-sse6") and 11 ("mix-sse7"): the mix of the context-mixing model and the neural model (`mixer.ts`), refined bit
  * by bit by a larger secondary estimation than method 5's (`sse.ts`), learned within the segment.
  * {@link createSse2Predictor}, {@link createSse3Predictor}, {@link createSse4Predictor},
- * {@link createSse5Predictor}, {@link createSse6Predictor}. `codec/FORMAT.md`, Appendices F to J,
+ * {@link createSse5Predictor}, {@link createSse6Predictor}, {@link createSse7Predictor}.
+ * `codec/FORMAT.md`, Appendices F to K,
  * are the specification; this module follows them step by step.
  *
  * What it adds to method 5, each measured on cached tables of 13 files (text, binaries and
@@ -55,6 +56,18 @@
  * on five and measured on the other five: −0.28% and −0.35%, and −1.1% and −1.4% on each sample's
  * first 16 KiB; as archives, the Canterbury and Calgary corpora −0.18%, every file smaller).
  *
+ * Method 11 adds to method 10 (measured the same way: −0.64% on the samples its starts were fitted
+ * on, every category smaller; on six 1 MiB samples from further into the validation files, −0.98%;
+ * as archives, the Canterbury and Calgary corpora −1.11%, every file smaller, kennedy.xls −12%):
+ *
+ * - four more direct models: the segment's match (its row) with the previous byte, the word with
+ *   the previous byte, the 4th to 7th bytes back, and the byte above alone;
+ * - direct slots in pairs, each keeping an 8-bit check of its context: a context reads the slot of
+ *   its pair that carries its check, else takes over the one with the lower count from a blank
+ *   state (a block of 1 MiB touches more slots than the table holds, and a shared slot predicts
+ *   worse than a fresh one);
+ * - start weights fitted again, the same way, for its 49 inputs (`_sse_starts11.ts`).
+ *
  * Every step is a float64 +, −, ×, ÷, comparison, floor or table lookup in a fixed order, or a
  * 32-bit integer operation, so the tables are the same on every machine, and a segment's tables
  * depend only on its own bytes and its parts' tables.
@@ -78,7 +91,8 @@ import {
   SSE_MATCH_LENGTH,
   stretch,
 } from "./_probability_map.ts";
-import { START_A, START_B, START_C, START_F, START_UNIT } from "./_sse_starts.ts";
+import * as STARTS_10 from "./_sse_starts.ts";
+import * as STARTS_11 from "./_sse_starts11.ts";
 
 /** Bits of maps 4 and 5's hashed contexts: words, order 3. */
 const WORD_BITS = 18;
@@ -111,11 +125,14 @@ const FINAL_INPUTS = 5;
 const FINAL_SETS = 64;
 const RATE_FINAL = 0.001;
 
-/** What sets methods 7 to 9's stages apart from method 6's. */
+/** What sets methods 7 to 11's stages apart from method 6's. */
 interface Variant {
   /** Bits of the direct models' shared table. */
   readonly directBits: number;
-  /** Direct models: 6 (orders 2, 3, 4, 6, "w", "ww"), or 9 (then order 1, sparse, column). */
+  /**
+   * Direct models: 6 (orders 2, 3, 4, 6, "w", "ww"), 9 (then order 1, sparse, column), or 13
+   * (method 11: then the match with b_1, the word with b_1, b_4 to b_7, the byte above).
+   */
   readonly directContexts: number;
   /** Whether the inputs end with the constant 1. */
   readonly bias: boolean;
@@ -133,10 +150,25 @@ interface Variant {
    */
   readonly history: boolean;
   /**
-   * Method 10: the mixes start from the weights of `_sse_starts.ts` (fitted once, offline) in
-   * place of (0.1, 0.3, 0.3, 0.3, 0, …) and (1/3, 1/3, 1/3, 0, 0).
+   * Methods 10 and 11: the mixes start from these weights (fitted once, offline:
+   * `_sse_starts.ts`, `_sse_starts11.ts`) in place of (0.1, 0.3, 0.3, 0.3, 0, …) and
+   * (1/3, 1/3, 1/3, 0, 0); null for the fixed ones.
    */
-  readonly fittedStarts: boolean;
+  readonly fittedStarts: StartTables | null;
+  /**
+   * Method 11: the direct slots come in pairs, and each keeps an 8-bit check of its context, so
+   * that a context finds its own slot rather than one it shares with others.
+   */
+  readonly checks: boolean;
+}
+
+/** A fitted-starts module's tables (`bench/fit_starts.ts` writes them). */
+interface StartTables {
+  readonly START_UNIT: number;
+  readonly START_A: Int16Array;
+  readonly START_B: Int16Array;
+  readonly START_C: Int16Array;
+  readonly START_F: Int16Array;
 }
 
 const METHOD_6: Variant = {
@@ -148,7 +180,8 @@ const METHOD_6: Variant = {
   fastFloor: 0,
   fastScale: 0,
   history: false,
-  fittedStarts: false,
+  fittedStarts: null,
+  checks: false,
 };
 const METHOD_7: Variant = {
   ...METHOD_6,
@@ -159,7 +192,10 @@ const METHOD_7: Variant = {
 };
 const METHOD_8: Variant = { ...METHOD_7, rateFloor: 0.01, fastFloor: 0.3, fastScale: 0.35 };
 const METHOD_9: Variant = { ...METHOD_8, history: true };
-const METHOD_10: Variant = { ...METHOD_9, fittedStarts: true };
+const METHOD_10: Variant = { ...METHOD_9, fittedStarts: STARTS_10 };
+/** Method 11 before its starts were fitted: what `bench/fit_starts.ts --method 11` runs. */
+const METHOD_11_UNFITTED: Variant = { ...METHOD_9, directContexts: 13, checks: true };
+const METHOD_11: Variant = { ...METHOD_11_UNFITTED, fittedStarts: STARTS_11 };
 
 let LOG2: Float64Array | undefined;
 
@@ -203,6 +239,12 @@ class SegmentSse2 implements SegmentStage {
   /** Direct models: probability − 1/2 (0 at the start) and count, per slot. */
   readonly #direct: Float64Array;
   readonly #directCount: Uint8Array;
+  /**
+   * Method 11: each slot's check (0: empty; a context's is odd), and per node and direct model of
+   * the last prediction, the check of its context.
+   */
+  readonly #check: Uint8Array;
+  readonly #checkOf: Uint8Array;
   /** Method 8: each slot's fast probability − 1/2 (0 at the start), learned with the same count. */
   readonly #fast: Float64Array;
   /**
@@ -245,8 +287,8 @@ class SegmentSse2 implements SegmentStage {
   readonly #m = new Int32Array(256);
   /** Contexts of the direct models for the current byte. */
   readonly #contexts: Int32Array;
-  /** The last 6 bytes, most recent first (0 before the segment's start). */
-  readonly #last = new Uint8Array(6);
+  /** The last 7 bytes, most recent first (0 before the segment's start). */
+  readonly #last = new Uint8Array(7);
   #word = 0;
   #word1 = 0;
   /** Method 7's column context: the next byte's column, and where its line and the last began. */
@@ -265,6 +307,8 @@ class SegmentSse2 implements SegmentStage {
     this.#direct = new Float64Array(1 << variant.directBits);
     this.#fast = new Float64Array(fast > 0 ? 1 << variant.directBits : 0);
     this.#directCount = new Uint8Array(1 << variant.directBits);
+    this.#check = new Uint8Array(variant.checks ? 1 << variant.directBits : 0);
+    this.#checkOf = new Uint8Array(variant.checks ? 256 * variant.directContexts : 0);
     this.#history = new Uint8Array(history > 0 ? 1 << variant.directBits : 0);
     const historyMaps = history > 0 ? 8 * history * HISTORY_STATES : 0;
     this.#historyP = new Float64Array(historyMaps).fill(0.5);
@@ -285,11 +329,12 @@ class SegmentSse2 implements SegmentStage {
     for (let k = 0; k < SETS_A; k++) this.#weightsA.set(start, k * inputs);
     for (let k = 0; k < SETS_B; k++) this.#weightsB.set(start, k * inputs);
     if (variant.mixC) { for (let k = 0; k < SETS_C; k++) this.#weightsC.set(start, k * inputs); }
-    if (variant.fittedStarts) this.#fittedStarts();
+    if (variant.fittedStarts !== null) this.#fittedStarts(variant.fittedStarts);
   }
 
-  /** Method 10: every weight from `_sse_starts.ts`, in units of 1/4096 (exact in float64). */
-  #fittedStarts(): void {
+  /** Methods 10 and 11: every weight from `starts`, in units of 1/4096 (exact in float64). */
+  #fittedStarts(starts: StartTables): void {
+    const { START_A, START_B, START_C, START_F, START_UNIT } = starts;
     const inputs = this.#inputs, unit = 1 / START_UNIT;
     for (let k = 0; k < SETS_A * inputs; k++) this.#weightsA[k] = START_A[k]! * unit;
     for (let k = 0; k < SETS_B * inputs; k++) this.#weightsB[k] = START_B[k % inputs]! * unit;
@@ -329,6 +374,17 @@ class SegmentSse2 implements SegmentStage {
     const column = (this.#column < 255 ? this.#column : 255) * 256 + last[0]!;
     const above = Math.imul(Math.imul(9, GOLDEN) ^ this.#above(), MIX_BYTE);
     contexts[8] = Math.imul(above ^ column, MIX_BYTE);
+    if (this.#variant.directContexts === 9) return;
+    // Method 11: the match's row with b_1; the word with b_1; b_4 to b_7; the byte above alone.
+    const row = this.#bytes.row(this.#bytes.length);
+    const match = Math.imul(Math.imul(10, GOLDEN) ^ (row < 0 ? 0x7fffffff : row), MIX_BYTE);
+    contexts[9] = Math.imul(match ^ last[0]!, MIX_BYTE);
+    const word = Math.imul(Math.imul(11, GOLDEN) ^ this.#word, MIX_BYTE);
+    contexts[10] = Math.imul(word ^ last[0]!, MIX_BYTE);
+    let far = Math.imul(12, GOLDEN);
+    for (let k = 3; k < 7; k++) far = Math.imul(far ^ last[k]!, MIX_BYTE);
+    contexts[11] = far;
+    contexts[12] = Math.imul(Math.imul(13, GOLDEN) ^ this.#above(), MIX_BYTE);
   }
 
   /** The byte at the next byte's column in the line before (its LF included), else 0. */
@@ -385,6 +441,7 @@ class SegmentSse2 implements SegmentStage {
     const fast = this.#fast, firstFast = this.#firstFast, firstHistory = this.#firstHistory;
     const history = this.#history, historyP = this.#historyP, historyAt = this.#historyAt;
     const useHistory = this.#variant.history;
+    const checks = this.#variant.checks, slotCheck = this.#check, checkOf = this.#checkOf;
     const inputs = this.#inputs, gcs = this.#gc, setC = mixCSet(this.#last, inputs);
     // 2. The trees (step 1, the mix, ran above). Steps as in FORMAT.md, Appendix F.
     fillTree(s, this.#mixed, 0);
@@ -430,15 +487,29 @@ class SegmentSse2 implements SegmentStage {
       z[zb + 7] = stretch(log, sc[2 * n + 1]! / sc[n]!);
       z[zb + 8] = stretch(log, sn[2 * n + 1]! / sn[n]!);
       for (let i = 0; i < directContexts; i++) {
-        const slot = Math.imul(contexts[i]! + n, GOLDEN) >>> (32 - directBits);
+        let slot = Math.imul(contexts[i]! + n, GOLDEN) >>> (32 - directBits);
+        let seen = directCount[slot] !== 0;
+        if (checks) {
+          // Method 11: the pair's slot with this check, else the one with the lower count.
+          const check = (Math.imul(contexts[i]! + n, MIX_WORD) >>> 24) | 1;
+          checkOf[directContexts * n + i] = check;
+          const s0 = slot & ~1, s1 = s0 | 1;
+          slot = slotCheck[s0] === check
+            ? s0
+            : slotCheck[s1] === check
+            ? s1
+            : directCount[s1]! < directCount[s0]!
+            ? s1
+            : s0;
+          seen = slotCheck[slot] === check && directCount[slot] !== 0;
+        }
         slots[directContexts * n + i] = slot;
-        const seen = directCount[slot] !== 0;
         z[zb + FIRST_DIRECT + i] = seen ? stretch(log, 0.5 + direct[slot]!) : 0;
         if (fastFloor > 0) {
           z[zb + firstFast + i] = seen ? fastScale * stretch(log, 0.5 + fast[slot]!) : 0;
         }
         if (useHistory) {
-          const h = history[slot]!;
+          const h = seen || !checks ? history[slot]! : 0;
           const e = (historyRow + i) * HISTORY_STATES + (h === 0 ? 1 : h);
           historyAt[directContexts * n + i] = e;
           z[zb + firstHistory + i] = stretch(log, historyP[e]!);
@@ -484,6 +555,7 @@ class SegmentSse2 implements SegmentStage {
     const { directContexts, mixC, rateFloor, fastFloor } = this.#variant, inputs = this.#inputs;
     const useHistory = this.#variant.history, history = this.#history;
     const historyP = this.#historyP, historyCount = this.#historyCount;
+    const checks = this.#variant.checks, slotCheck = this.#check, checkOf = this.#checkOf;
     const setC = mixCSet(this.#last, inputs);
     for (let d = 0; d < 8; d++) {
       const n = (x + 256) >> (8 - d), y = (x >> (7 - d)) & 1;
@@ -493,7 +565,16 @@ class SegmentSse2 implements SegmentStage {
       this.#map4.update(bases[2 * n]!, wh, y);
       this.#map5.update(bases[2 * n + 1]!, wh, y);
       for (let i = 0; i < directContexts; i++) {
-        const slot = slots[directContexts * n + i]!, c = directCount[slot]!;
+        const slot = slots[directContexts * n + i]!;
+        if (checks && slotCheck[slot] !== checkOf[directContexts * n + i]) {
+          // Method 11: the context takes the slot over, from a blank state.
+          slotCheck[slot] = checkOf[directContexts * n + i]!;
+          direct[slot] = 0;
+          fast[slot] = 0;
+          directCount[slot] = 0;
+          history[slot] = 0;
+        }
+        const c = directCount[slot]!;
         const r0 = 1 / (c + 1.5);
         const r = r0 < rateFloor ? rateFloor : r0;
         direct[slot] = direct[slot]! + r * (y - (0.5 + direct[slot]!));
@@ -542,7 +623,7 @@ class SegmentSse2 implements SegmentStage {
       this.#lineStart = this.#bytes.length;
       this.#column = 0;
     } else this.#column++;
-    this.#last.copyWithin(1, 0, 5);
+    this.#last.copyWithin(1, 0, 6);
     this.#last[0] = x;
     // Words: letters (case folded) and bytes ≥ 128 continue one; any other byte ends it.
     const c = x >= 65 && x <= 90 ? x + 32 : x;
@@ -699,18 +780,54 @@ export function createSse6Predictor(cm: Predictor, neural: Predictor): Predictor
 }
 
 /**
- * Runs method 9's stage over one segment, given its parts' tables, and returns its mixes' weights
- * at the end: what `bench/fit_starts.ts` averages into method 10's start weights.
+ * Creates the predictor of block method 11: method 10's stage ({@link createSse6Predictor}) with
+ * the additions of `codec/FORMAT.md`, Appendix K: four more direct models (the segment's match
+ * with the previous byte, the word with the previous byte, the 4th to 7th bytes back, the byte
+ * above), direct slots in pairs that each keep an 8-bit check of their context, and start weights
+ * fitted for this stage.
  *
+ * @param cm the context-mixing predictor (the mixer's first part)
+ * @param neural the neural predictor (the mixer's second part)
+ * @returns a {@link Predictor} named "mix+sse7"; `predictSegment` when both parts have it,
+ *   equal to the step path bit for bit
+ *
+ * @example Refining the mix of two context-mixing models
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createSse7Predictor } from "./sse2.ts";
+ * import { createContextMixingPredictor } from "./context_mixing.ts";
+ * const cm = createContextMixingPredictor();
+ * const batch = createSse7Predictor(cm, createContextMixingPredictor()).start(1);
+ * const table = new Uint32Array(256);
+ * batch.predict(table);
+ * assert.equal(table.reduce((a, b) => a + b, 0), 65536);
+ * batch.close();
+ * ```
+ */
+export function createSse7Predictor(cm: Predictor, neural: Predictor): Predictor {
+  const newMixer = mixingStage(2);
+  return stagedPredictor("mix+sse7", [cm, neural], () => new SegmentSse2(newMixer(), METHOD_11));
+}
+
+/**
+ * Runs the stage of block method `method` (10 or 11) as it was before its starts were fitted
+ * (method 10's: method 9's) over one segment, given its parts' tables, and returns its mixes'
+ * weights at the end: what `bench/fit_starts.ts` averages into the method's start weights.
+ *
+ * @param method 10 or 11
  * @param parts cm's and the neural model's tables of the segment, each (bytes.length, 256)
  * @param bytes the segment's bytes
  * @returns the weights of mixes A, B, C and the final mix after the last byte
  */
-export function method9Weights(
+export function unfittedWeights(
+  method: 10 | 11,
   parts: readonly [Uint32Array, Uint32Array],
   bytes: Uint8Array,
 ): StageWeights {
-  const stage = new SegmentSse2(mixingStage(2)(), METHOD_9);
+  const stage = new SegmentSse2(
+    mixingStage(2)(),
+    method === 10 ? METHOD_9 : METHOD_11_UNFITTED,
+  );
   // One position's views and one table: the stage reads and writes at offset 0 of each.
   const out = new Uint32Array(ALPHABET);
   for (let i = 0; i < bytes.length; i++) {

@@ -88,9 +88,9 @@ async function main(): Promise<void> {
     ]),
     { model: "golden", blockSize: 1000, segmentSize: 400, methods: ["stored", "cm", "mix"] },
   );
-  // Methods 4 (format 2.1), 5 (2.2), 6 (2.3), 7 (2.4), 8 (2.5), 9 (2.6) and 10 (2.7): a model
-  // with a match row, repeats windows apart in one segment; 5 to 10 refine 4's mix by secondary
-  // estimation.
+  // Methods 4 (format 2.1), 5 (2.2), 6 (2.3), 7 (2.4), 8 (2.5), 9 (2.6), 10 (2.7) and 11 (2.8): a
+  // model with a match row, repeats windows apart in one segment; 5 to 11 refine 4's mix by
+  // secondary estimation.
   const phrase = new TextEncoder().encode("a phrase that comes back much later, ");
   const longMatchCases = [
     ["mix_long_match_model", "mix-long", 2],
@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     ["mix_sse4_tiny_model", "mix-sse4", 6],
     ["mix_sse5_tiny_model", "mix-sse5", 7],
     ["mix_sse6_tiny_model", "mix-sse6", 8],
+    ["mix_sse7_tiny_model", "mix-sse7", 9],
   ] as const;
   for (const [name, method, seed] of longMatchCases) {
     await writeOk(
@@ -212,15 +213,16 @@ async function main(): Promise<void> {
     await withBlock(s(), 1, { descriptor: 0x20 }),
     corrupt("Block_Descriptor", "Cannot decode block 1: reserved Block_Descriptor bits"),
   );
-  // Block_Method 11, the first value past the methods (format 2.5 widened the field to bits 1–4).
+  // Block_Method 12, the first value past the methods (format 2.5 widened the field to bits 1–4).
   await writeError(
-    "block_method_11",
-    await withBlock(s(), 1, { descriptor: 11 << 1 }),
-    corrupt("Block_Descriptor", "Cannot decode block 1: unknown Block_Method 11"),
+    "block_method_12",
+    await withBlock(s(), 1, { descriptor: 12 << 1 }),
+    corrupt("Block_Descriptor", "Cannot decode block 1: unknown Block_Method 12"),
   );
   // A model method's block in an archive that names no model.
   for (
     const method of [
+      "mix-sse7",
       "mix-sse6",
       "mix-sse5",
       "mix-sse4",
