@@ -1,6 +1,6 @@
 // This module imports no tfjs.
 // Ensure that every truncation of an archive is rejected with a CorruptArchiveError, never
-// decoded and never a crash: all prefixes of four archives.
+// decoded and never a crash: all prefixes of every sample archive.
 import assert from "node:assert/strict";
 import { decompress } from "../../codec/decompress.ts";
 import { CorruptArchiveError } from "../../codec/errors.ts";
