@@ -58,17 +58,34 @@ Deno.test("compress() writes identical neural archives for batchSize 1 and 3, wo
   }
 });
 
-// Methods 6 to 10 run method 11's stage code with other flags: they get the two most distant
-// ways of spreading the work, the full set goes to the others.
-const OLDER_FLAGS = METHOD_NAMES.filter((m) => METHOD_IDS[m] >= 6 && METHOD_IDS[m] <= 10);
+/** How a test spreads the work: compress options against batchSize 1, the stream, decodes. */
+interface Spreads {
+  title: string;
+  encodings: { batchSize?: number; workers?: number }[];
+  stream: boolean;
+  decodings: { batchSize: number; workers?: number }[];
+}
+
+const FULL: Spreads = {
+  title: "batchSize 1 and 3, workers 1 and 2, array or stream",
+  encodings: [{ batchSize: 3 }, { workers: 2 }, { workers: 2, batchSize: 3 }],
+  stream: true,
+  decodings: [{ batchSize: 1 }, { batchSize: 3, workers: 2 }],
+};
+/** Methods 6 to 10 run method 11's stage code with other flags: the two most distant spreads. */
+const SHORT: Spreads = {
+  title: "batchSize 1 against 3 with 2 workers",
+  encodings: [{ workers: 2, batchSize: 3 }],
+  stream: false,
+  decodings: [{ batchSize: 3, workers: 2 }],
+};
+const isOlderFlags = (m: BlockMethod) =>
+  METHOD_IDS[m] >= METHOD_IDS["mix-sse2"] && METHOD_IDS[m] < METHOD_IDS["mix-sse7"];
 
 // Every mix method, "mix" to the newest.
 for (const method of METHOD_NAMES.filter(isMix)) {
-  const full = !OLDER_FLAGS.includes(method);
-  const spreads = full
-    ? "batchSize 1 and 3, workers 1 and 2, array or stream"
-    : "batchSize 1 against 3 with 2 workers";
-  Deno.test(`compress() writes identical ${method} archives for ${spreads}`, async () => {
+  const spreads = isOlderFlags(method) ? SHORT : FULL;
+  Deno.test(`compress() writes identical ${method} archives for ${spreads.title}`, async () => {
     // mix-long and mix-sse with a model that has a match row, looked up across the whole segment.
     const model = method === "mix"
       ? tinyModel(52)
@@ -83,17 +100,14 @@ for (const method of METHOD_NAMES.filter(isMix)) {
       [method, 4],
       [method, 4],
     ]);
-    const spreadings = full
-      ? [{ batchSize: 3 }, { workers: 2 }, { workers: 2, batchSize: 3 }]
-      : [{ workers: 2, batchSize: 3 }];
-    for (const options of spreadings) {
+    for (const options of spreads.encodings) {
       assert.deepEqual(
         await compress(input, { ...base, ...options }),
         archive,
         JSON.stringify(options),
       );
     }
-    if (full) {
+    if (spreads.stream) {
       const streamed = await new Response(
         ReadableStream.from([input.subarray(0, 1000), input.subarray(1000)]).pipeThrough(
           compressStream({ ...base, batchSize: 2 }),
@@ -101,11 +115,7 @@ for (const method of METHOD_NAMES.filter(isMix)) {
       ).bytes();
       assert.deepEqual(streamed, archive, "stream");
     }
-    const decodings = full ? [{ batchSize: 1 }, { batchSize: 3, workers: 2 }] : [{
-      batchSize: 3,
-      workers: 2,
-    }];
-    for (const options of decodings) {
+    for (const options of spreads.decodings) {
       assert.deepEqual(
         await decompress(archive, { model, ...options }),
         input,

@@ -29,7 +29,9 @@ export interface Sample {
  * decode of three 150-byte segments took 1.0–1.5 s here (page faults, mostly) against 0.1–0.6 s
  * for one of 400 bytes. Segment tables are fuzzed on the cm, mix, mix-long and mix-sse7 archives.
  */
-const OLDER_SSE = METHOD_NAMES.filter((m) => METHOD_IDS[m] >= 5 && METHOD_IDS[m] <= 10);
+const OLDER_SSE = METHOD_NAMES.filter((m) =>
+  METHOD_IDS[m] >= METHOD_IDS["mix-sse"] && METHOD_IDS[m] < METHOD_IDS["mix-sse7"]
+);
 
 /** The archives the fuzzers damage: cm blocks and segments, stored blocks, empty, neural, each mix. */
 export async function samples(): Promise<Sample[]> {
