@@ -72,7 +72,10 @@ const FULL: Spreads = {
   stream: true,
   decodings: [{ batchSize: 1 }, { batchSize: 3, workers: 2 }],
 };
-/** Methods 6 to 10 run method 11's stage code with other flags: the two most distant spreads. */
+/**
+ * Methods 6 to 11 run method 12's stage code with other flags (11 with the same, coding tables):
+ * the two most distant spreads.
+ */
 const SHORT: Spreads = {
   title: "batchSize 1 against 3 with 2 workers",
   encodings: [{ workers: 2, batchSize: 3 }],
@@ -80,7 +83,7 @@ const SHORT: Spreads = {
   decodings: [{ batchSize: 3, workers: 2 }],
 };
 const isOlderFlags = (m: BlockMethod) =>
-  METHOD_IDS[m] >= METHOD_IDS["mix-sse2"] && METHOD_IDS[m] < METHOD_IDS["mix-sse7"];
+  METHOD_IDS[m] >= METHOD_IDS["mix-sse2"] && METHOD_IDS[m] < METHOD_IDS["mix-sse8"];
 
 // Every mix method, "mix" to the newest.
 for (const method of METHOD_NAMES.filter(isMix)) {

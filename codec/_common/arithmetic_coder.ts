@@ -10,7 +10,7 @@
 import ArithmeticEncoder from "arithmetic-coding/src/arithmetic-encoder.js";
 // @ts-types="./arithmetic_decoder.d.ts"
 import ArithmeticDecoder from "arithmetic-coding/src/arithmetic-decoder.js";
-import { ALPHABET, FREQ_TOTAL } from "../../lib/predict/predictor.ts";
+import { ALPHABET, BIT_FREQUENCY_MIN, FREQ_TOTAL } from "../../lib/predict/predictor.ts";
 import type { FrequencyTable } from "./arithmetic_coding_types.ts";
 import { BitReader, BitWriter } from "./bit_stream.ts";
 
@@ -73,11 +73,46 @@ export class CheckedTable implements FrequencyTable {
   }
 }
 
+/**
+ * The table of one bit (block method 12): 0 owns `[0, FREQ_TOTAL − f)` and 1 owns
+ * `[FREQ_TOTAL − f, FREQ_TOTAL)`, where f, the frequency of a 1 bit, is checked to be an integer
+ * from `BIT_FREQUENCY_MIN` to `FREQ_TOTAL − BIT_FREQUENCY_MIN`.
+ */
+export class BitTable implements FrequencyTable {
+  /** Always `FREQ_TOTAL`. */
+  readonly total = FREQ_TOTAL;
+  /** Always 2. */
+  readonly symbolLimit = 2;
+  #zero = FREQ_TOTAL / 2;
+
+  /** Sets the frequency of a 1 bit; throws a RangeError when it is out of range. */
+  load(one: number): void {
+    if (!Number.isInteger(one) || one < BIT_FREQUENCY_MIN || one > FREQ_TOTAL - BIT_FREQUENCY_MIN) {
+      throw new RangeError(
+        `Cannot code with the predictor's bit frequency ${one}: expected an integer from ` +
+          `${BIT_FREQUENCY_MIN} to ${FREQ_TOTAL - BIT_FREQUENCY_MIN}`,
+      );
+    }
+    this.#zero = FREQ_TOTAL - one;
+  }
+
+  /** Cumulative frequency below `symbol` (0 or 1). */
+  getLow(symbol: number): number {
+    return symbol === 0 ? 0 : this.#zero;
+  }
+
+  /** Cumulative frequency up to and including `symbol` (0 or 1). */
+  getHigh(symbol: number): number {
+    return symbol === 0 ? this.#zero : FREQ_TOTAL;
+  }
+}
+
 /** Encodes one segment, byte by byte. */
 export class SegmentEncoder {
   readonly #output: BitWriter;
   readonly #encoder: ArithmeticEncoder;
   readonly #table = new CheckedTable();
+  readonly #bit = new BitTable();
 
   /** An encoder whose output buffer starts at `capacity` bytes. */
   constructor(capacity = 256) {
@@ -89,6 +124,12 @@ export class SegmentEncoder {
   encode(tables: Uint32Array, at: number, byte: number): void {
     this.#table.load(tables, at);
     this.#encoder.write(this.#table, byte);
+  }
+
+  /** Codes bit `y` (0 or 1) whose 1 has frequency `one` of `FREQ_TOTAL` ({@link BitTable}). */
+  encodeBit(one: number, y: number): void {
+    this.#bit.load(one);
+    this.#encoder.write(this.#bit, y);
   }
 
   /** Bytes written so far (the final size is within 5 bytes of it). */
@@ -107,6 +148,7 @@ export class SegmentEncoder {
 export class SegmentDecoder {
   readonly #decoder: ArithmeticDecoder;
   readonly #table = new CheckedTable();
+  readonly #bit = new BitTable();
 
   /** A decoder over the segment's coded bytes (not copied). */
   constructor(coded: Uint8Array) {
@@ -117,5 +159,11 @@ export class SegmentDecoder {
   decode(tables: Uint32Array, at: number): number {
     this.#table.load(tables, at);
     return this.#decoder.read(this.#table);
+  }
+
+  /** Decodes a bit whose 1 has frequency `one` of `FREQ_TOTAL` ({@link BitTable}). */
+  decodeBit(one: number): number {
+    this.#bit.load(one);
+    return this.#decoder.read(this.#bit);
   }
 }

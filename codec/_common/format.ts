@@ -51,6 +51,7 @@ export const METHOD_NAMES = [
   "mix-sse5",
   "mix-sse6",
   "mix-sse7",
+  "mix-sse8",
 ] as const;
 /** A block method's name. */
 export type MethodName = (typeof METHOD_NAMES)[number];
@@ -72,6 +73,7 @@ export const METHOD_IDS: Readonly<Record<MethodName, number>> = {
   "mix-sse5": 9,
   "mix-sse6": 10,
   "mix-sse7": 11,
+  "mix-sse8": 12,
 };
 
 /** True for the methods whose predictor runs the archive's model (`Model_Hash`). */
@@ -84,7 +86,7 @@ export function isMix(method: MethodName): method is MixMethod {
   return method === "mix" || hasLongMatch(method);
 }
 
-/** True for the mix methods whose model reads its match row in the whole segment: 4 to 11. */
+/** True for the mix methods whose model reads its match row in the whole segment: 4 to 12. */
 export function hasLongMatch(method: MethodName): boolean {
   return METHOD_IDS[method] >= METHOD_IDS["mix-long"];
 }

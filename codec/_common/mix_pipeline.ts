@@ -13,6 +13,7 @@
 import { segmentMatchRows } from "../../lib/predict/long_match.ts";
 import { ALPHABET, type Predictor } from "../../lib/predict/predictor.ts";
 import { SegmentEncoder } from "./arithmetic_coder.ts";
+import { encodeByte } from "./segment_coding.ts";
 import { createMixPredictor } from "./methods.ts";
 import { hasLongMatch, type MixMethod } from "./format.ts";
 
@@ -25,7 +26,7 @@ export type WindowTables = (bytes: Uint8Array, matchRows?: Int32Array) => Promis
 /**
  * Codes `segment` with a mix method, its neural part's tables from `tablesOf`, asked for `ahead`
  * windows in advance (so that many run at once); returns the coded bytes. For the methods whose
- * match rows reach the whole segment ("mix-long" to "mix-sse7"), with the model's
+ * match rows reach the whole segment ("mix-long" to "mix-sse8"), with the model's
  * `matchLength` (0: it has no match row), each window's rows are found in the whole segment and
  * handed to `tablesOf`. The method also chooses what follows the mix (`createMixPredictor`).
  */
@@ -89,7 +90,7 @@ export async function encodeMixSegment(
       }
       for (let i = from; i < to; i++) {
         batch.predict(table);
-        encoder.encode(table, 0, segment[i]!);
+        encodeByte(encoder, batch, table, 0, segment[i]!);
         byte[0] = segment[i]!;
         if (i + 1 < segment.length) batch.advance(byte);
       }

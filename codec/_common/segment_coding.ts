@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ALPHABET, type Predictor } from "../../lib/predict/predictor.ts";
+import { ALPHABET, type Predictor, type PredictorBatch } from "../../lib/predict/predictor.ts";
 import { SegmentDecoder, SegmentEncoder } from "./arithmetic_coder.ts";
 
 /** Default segments per predictor batch. */
@@ -83,7 +83,7 @@ export function decodeSegments(
         batch.predict(tables); // (count, V)
         for (let s = 0; s < count; s++) {
           if (i < lengths[first + s]!) {
-            const byte = decoders[s]!.decode(tables, s * ALPHABET);
+            const byte = decodeByte(decoders[s]!, batch, tables, s);
             output[starts[s]! + i] = byte;
             bytes[s] = byte;
           } else {
@@ -97,6 +97,41 @@ export function decodeSegments(
     }
   }
   return output;
+}
+
+/**
+ * Codes `byte` of segment `s` after `batch.predict(tables)`: with the segment's table, or, for a
+ * predictor that codes bits, as eight bits from the highest down (`codec/FORMAT.md`, Appendix L).
+ */
+export function encodeByte(
+  encoder: SegmentEncoder,
+  batch: PredictorBatch,
+  tables: Uint32Array,
+  s: number,
+  byte: number,
+): void {
+  if (batch.bitFrequency === undefined) {
+    encoder.encode(tables, s * ALPHABET, byte);
+    return;
+  }
+  for (let n = 1, d = 7; d >= 0; d--) {
+    const y = (byte >> d) & 1;
+    encoder.encodeBit(batch.bitFrequency(s, n), y);
+    n = 2 * n + y;
+  }
+}
+
+/** Decodes the next byte of segment `s` after `batch.predict(tables)`, as {@link encodeByte}. */
+export function decodeByte(
+  decoder: SegmentDecoder,
+  batch: PredictorBatch,
+  tables: Uint32Array,
+  s: number,
+): number {
+  if (batch.bitFrequency === undefined) return decoder.decode(tables, s * ALPHABET);
+  let n = 1;
+  while (n < ALPHABET) n = 2 * n + decoder.decodeBit(batch.bitFrequency(s, n));
+  return n - ALPHABET;
 }
 
 function encodeBatch(predictor: Predictor, group: readonly Uint8Array[]): Uint8Array[] {
@@ -114,7 +149,7 @@ function encodeBatch(predictor: Predictor, group: readonly Uint8Array[]): Uint8A
         const segment = group[s]!;
         if (i < segment.length) {
           const byte = segment[i]!;
-          encoders[s]!.encode(tables, s * ALPHABET, byte);
+          encodeByte(encoders[s]!, batch, tables, s, byte);
           bytes[s] = byte;
         } else {
           bytes[s] = 0; // finished segment: a filler byte whose tables nobody reads

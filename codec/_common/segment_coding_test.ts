@@ -41,6 +41,38 @@ function order0(): Predictor {
   };
 }
 
+/**
+ * An adaptive bit predictor (as block method 12 codes): per segment and node, counts of 0s and 1s.
+ * `asked` records each node asked, to show the coder asks only the byte's path.
+ */
+function bitOrder0(asked: number[] = []): Predictor {
+  return {
+    name: "bit-order0",
+    start(count: number): PredictorBatch {
+      const counts = Array.from({ length: count }, () => new Uint32Array(2 * ALPHABET).fill(1));
+      return {
+        count,
+        predict() {},
+        bitFrequency(s, n) {
+          asked.push(n);
+          const c = counts[s]!, one = c[2 * n + 1]!, all = c[2 * n]! + one;
+          return Math.min(FREQ_TOTAL - 32, Math.max(32, Math.floor((one * FREQ_TOTAL) / all)));
+        },
+        advance(bytes) {
+          for (let s = 0; s < count; s++) {
+            for (let n = 1, d = 7; d >= 0; d--) {
+              const y = (bytes[s]! >> d) & 1;
+              counts[s]![2 * n + y]! += 4;
+              n = 2 * n + y;
+            }
+          }
+        },
+        close() {},
+      };
+    },
+  };
+}
+
 /** `order0()` plus a predictSegment() that runs it over a whole segment. */
 function order0WithPredictSegment(calls: { count: number }): Predictor {
   const base = order0();
@@ -99,4 +131,27 @@ Deno.test("encodeSegments() with the cm predictor round-trips for any batch size
 Deno.test("encodeSegments() throws a RangeError for a batch size below 1", () => {
   assert.throws(() => encodeSegments(order0(), [new Uint8Array(3)], 0), RangeError);
   assert.throws(() => decodeSegments(order0(), [new Uint8Array(3)], [3], 1.5), RangeError);
+});
+
+Deno.test("encodeSegments() with a bit predictor codes each byte's path only, for any batch size", () => {
+  const segments = segmentsOf(new Random(4), [900, 400, 3]);
+  const asked: number[] = [];
+  const coded = encodeSegments(bitOrder0(asked), segments, 1);
+  // 8 nodes per byte, from the root down the byte's bits.
+  assert.equal(asked.length, 8 * 1303);
+  const first = segments[0]![0]!;
+  assert.deepEqual(
+    asked.slice(0, 8),
+    [0, 1, 2, 3, 4, 5, 6, 7].map((d) => (first + 256) >> (8 - d)),
+  );
+  for (const batchSize of [2, 3]) {
+    assert.deepEqual(encodeSegments(bitOrder0(), segments, batchSize), coded);
+  }
+  const lengths = segments.map((s) => s.length);
+  for (const batchSize of [1, 2, 3]) {
+    const raw = decodeSegments(bitOrder0(), coded, lengths, batchSize);
+    assert.deepEqual(raw, new Uint8Array(segments.flatMap((s) => [...s])));
+  }
+  // Text coded bit by bit with adaptive nodes is smaller than its raw bytes.
+  assert.ok(coded[0]!.length < 900 * 0.75, `${coded[0]!.length} bytes`);
 });

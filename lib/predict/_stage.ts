@@ -20,6 +20,16 @@ export interface SegmentStage {
   update(members: readonly Uint32Array[], at: number, x: number): void;
 }
 
+/** A stage that can also give its byte's probabilities node by node (block method 12). */
+export interface BitStage extends SegmentStage {
+  /** Readies the byte of the members' tables `members[j][at..at+256)` for {@link bitFrequency}. */
+  prepare(members: readonly Uint32Array[], at: number): void;
+  /** The frequency of a 1 bit at node n of the prepared byte (`PredictorBatch.bitFrequency`). */
+  bitFrequency(n: number): number;
+  /** Learns from byte `x`, after {@link prepare} on the same tables (as {@link SegmentStage}). */
+  update(members: readonly Uint32Array[], at: number, x: number): void;
+}
+
 /**
  * Frequencies from probabilities `m[0..256)` (summing to about 1), by `lib/engine/FREQS.md`,
  * steps 3–6: `u[v] = floor(m[v] · 2^22)`, `U = Σ u`, `freq[v] = 1 + floor(u[v] · 65280 / U)`, the
@@ -118,4 +128,72 @@ export function stagedPredictor(
     };
   }
   return predictor;
+}
+
+/**
+ * A predictor named `name` that codes bits (`PredictorBatch.bitFrequency`): its segments each run
+ * a stage from `newStage` over the tables of `members` (run in batches of their own, on the same
+ * bytes), asked node by node. It has no `predictSegment`: its tables are never written whole.
+ */
+export function bitStagedPredictor(
+  name: string,
+  members: readonly Predictor[],
+  newStage: () => BitStage,
+): Predictor {
+  const parts = [...members];
+  return {
+    name,
+    start(count: number): PredictorBatch {
+      if (!Number.isInteger(count) || count < 0) {
+        throw new RangeError(`Cannot start a batch of ${count} segments: expected an integer ≥ 0`);
+      }
+      const batches = parts.map((p) => p.start(count));
+      const buffers = parts.map(() => new Uint32Array(count * ALPHABET)); // n × (count, V)
+      let stages = Array.from({ length: count }, newStage);
+      let predicted = false;
+      let closed = false;
+      const ready = () => {
+        for (let j = 0; j < parts.length; j++) batches[j]!.predict(buffers[j]!);
+        for (let s = 0; s < count; s++) stages[s]!.prepare(buffers, s * ALPHABET);
+        predicted = true;
+      };
+      return {
+        count,
+        predict(tables: Uint32Array): void {
+          if (closed) throw new TypeError("Cannot predict: the batch is closed");
+          if (tables.length !== count * ALPHABET) {
+            throw new RangeError(
+              `Cannot predict into ${tables.length} entries: expected ${count * ALPHABET}`,
+            );
+          }
+          ready();
+        },
+        bitFrequency(s: number, n: number): number {
+          if (closed) throw new TypeError("Cannot predict: the batch is closed");
+          if (!predicted) throw new TypeError("Cannot give a bit's frequency before predict");
+          if (!(s >= 0 && s < count && n >= 1 && n < ALPHABET) || s % 1 !== 0 || n % 1 !== 0) {
+            throw new RangeError(`Cannot give the frequency of node ${n} of segment ${s}`);
+          }
+          return stages[s]!.bitFrequency(n);
+        },
+        advance(bytes: Uint8Array): void {
+          if (closed) throw new TypeError("Cannot advance: the batch is closed");
+          if (bytes.length !== count) {
+            throw new RangeError(`Cannot advance by ${bytes.length} bytes: expected ${count}`);
+          }
+          // The stages learn from the nodes of each byte's path: ready the step if nobody asked.
+          if (!predicted) ready();
+          for (let s = 0; s < count; s++) stages[s]!.update(buffers, s * ALPHABET, bytes[s]!);
+          for (let j = 0; j < parts.length; j++) batches[j]!.advance(bytes);
+          predicted = false;
+        },
+        close(): void {
+          if (closed) return;
+          closed = true;
+          stages = [];
+          for (const b of batches) b.close();
+        },
+      };
+    },
+  };
 }

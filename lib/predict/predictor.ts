@@ -17,6 +17,14 @@ export const FREQ_TOTAL = 1 << FREQ_BITS;
 /** Number of byte values, the size of every frequency table. */
 export const ALPHABET = 256;
 
+/**
+ * Least frequency of a bit, of {@link FREQ_TOTAL}, for a predictor that codes bits
+ * ({@link PredictorBatch.bitFrequency}): a bit has 32 to 65504. Eight bits at 65504 / 65536 cost
+ * 0.00564 bits, no less than a byte at the largest frequency a table may give it (65281), so the
+ * format's bound on raw bytes per coded byte holds for both (`codec/FORMAT.md`, Segment_Table).
+ */
+export const BIT_FREQUENCY_MIN = 32;
+
 /** A batch of segments that a predictor advances one byte at a time. */
 export interface PredictorBatch {
   /** Number of segments in the batch. */
@@ -27,6 +35,14 @@ export interface PredictorBatch {
    * `tables.length` must be `count * 256`.
    */
   predict(tables: Uint32Array): void;
+  /**
+   * Present when the predictor codes each byte as eight bits, from the highest down (block method
+   * 12): then `predict` readies the step and writes no table, and this gives the frequency of a 1
+   * bit, of `FREQ_TOTAL`, at node `n` of segment `s`: node 1 for the byte's first bit, node
+   * `2n + b` after bit b at node n. An integer from {@link BIT_FREQUENCY_MIN} to
+   * `FREQ_TOTAL − BIT_FREQUENCY_MIN`; a bit 0 has the rest. Nodes may be asked in any order.
+   */
+  bitFrequency?(s: number, n: number): number;
   /** Appends `bytes[s]` to segment `s`, for every segment. `bytes.length` must be `count`. */
   advance(bytes: Uint8Array): void;
   /** Releases what the batch holds (caches, wasm memory). */

@@ -76,8 +76,14 @@
  */
 import { log2Table, mixingStage } from "./mixer.ts";
 import { SegmentHistory } from "./long_match.ts";
-import { ALPHABET, type Predictor } from "./predictor.ts";
-import { type SegmentStage, stagedPredictor, writeFrequencies } from "./_stage.ts";
+import { ALPHABET, BIT_FREQUENCY_MIN, FREQ_TOTAL, type Predictor } from "./predictor.ts";
+import {
+  type BitStage,
+  bitStagedPredictor,
+  type SegmentStage,
+  stagedPredictor,
+  writeFrequencies,
+} from "./_stage.ts";
 import {
   BaseMaps,
   fillMatchContexts,
@@ -217,7 +223,7 @@ function mixCSet(last: Uint8Array, inputs: number): number {
 }
 
 /** The stage's state for one segment: the mixer's state, then the refinement's. */
-class SegmentSse2 implements SegmentStage {
+class SegmentSse2 implements BitStage {
   readonly #mixer: SegmentStage;
   readonly #variant: Variant;
   /**
@@ -285,6 +291,15 @@ class SegmentSse2 implements SegmentStage {
   readonly #u = new Float64Array(ALPHABET);
   /** Match-map context per node of the last prediction. */
   readonly #m = new Int32Array(256);
+  /** The prepared byte's contexts of the maps and of mix C (FORMAT.md, Appendix F, step 3). */
+  #prevBase = 0;
+  #pair = 0;
+  #words = 0;
+  #triple = 0;
+  #setC = 0;
+  /** Per node, the prepared byte (counted from 1) in which it was last evaluated. */
+  readonly #evaluated = new Int32Array(256);
+  #epoch = 0;
   /** Contexts of the direct models for the current byte. */
   readonly #contexts: Int32Array;
   /** The last 7 bytes, most recent first (0 before the segment's start). */
@@ -428,12 +443,41 @@ class SegmentSse2 implements SegmentStage {
     return g;
   }
 
-  /** Writes the refined table of position `at` of `parts` (cm, neural) to `out[at..at+256)`. */
-  predict(parts: readonly Uint32Array[], at: number, out: Uint32Array): void {
+  /**
+   * Steps 1–3 of a byte (FORMAT.md, Appendix F) for the tables of position `at` of `parts` (cm,
+   * neural): the mix, the trees, and the contexts that every node of the byte reads.
+   */
+  prepare(parts: readonly Uint32Array[], at: number): void {
     this.#mixer.predict(this.#partViews(parts, at), 0, this.#mixed);
-    const s = this.#s, sc = this.#sc, sn = this.#sn, p = this.#p, log = this.#log;
-    const maps = this.#maps, r = maps.r, bases = this.#base, slots = this.#slot;
-    const ms = this.#m, z = this.#z, sets = this.#set, gas = this.#ga, gbs = this.#gb;
+    // 2. The trees (step 1, the mix, ran above).
+    fillTree(this.#s, this.#mixed, 0);
+    fillTree(this.#sc, parts[0]!, at);
+    fillTree(this.#sn, parts[1]!, at);
+    // 3. The contexts: the match map's per node, then the hashed ones.
+    fillMatchContexts(this.#bytes.row(this.#bytes.length), this.#m);
+    const last = this.#last;
+    this.#prevBase = last[0]! * 256;
+    this.#pair = last[1]! * 256 + last[0]!;
+    this.#words = this.#wordPair();
+    this.#triple = Math.imul((last[2]! * 256 + last[1]!) * 256 + last[0]!, MIX_TRIPLE);
+    this.#setC = mixCSet(last, this.#inputs);
+    this.#hashContexts(this.#words);
+    this.#epoch++;
+  }
+
+  /**
+   * Steps 4–7 for node n of the prepared byte: the probability that its bit is 1 (the mix's own
+   * for a node with too little mass); remembers what {@link update} needs of the node.
+   */
+  #node(n: number): number {
+    const s = this.#s, all = s[n]!, input = s[2 * n + 1]! / all;
+    const maps = this.#maps;
+    this.#evaluated[n] = this.#epoch;
+    if (all < SKIP_BELOW) {
+      maps.skip(n);
+      return input;
+    }
+    const log = this.#log, r = maps.r, bases = this.#base, slots = this.#slot, z = this.#z;
     const weightsA = this.#weightsA, weightsB = this.#weightsB, weightsC = this.#weightsC;
     const map4 = this.#map4, map5 = this.#map5;
     const direct = this.#direct, directCount = this.#directCount, contexts = this.#contexts;
@@ -442,103 +486,102 @@ class SegmentSse2 implements SegmentStage {
     const history = this.#history, historyP = this.#historyP, historyAt = this.#historyAt;
     const useHistory = this.#variant.history;
     const checks = this.#variant.checks, slotCheck = this.#check, checkOf = this.#checkOf;
-    const inputs = this.#inputs, gcs = this.#gc, setC = mixCSet(this.#last, inputs);
-    // 2. The trees (step 1, the mix, ran above). Steps as in FORMAT.md, Appendix F.
-    fillTree(s, this.#mixed, 0);
-    fillTree(sc, parts[0]!, at);
-    fillTree(sn, parts[1]!, at);
-    // 3. The contexts: the match map's per node, then the hashed ones.
-    fillMatchContexts(this.#bytes.row(this.#bytes.length), ms);
-    const last = this.#last;
-    const prevBase = last[0]! * 256;
-    const pair = last[1]! * 256 + last[0]!;
-    const words = this.#wordPair();
-    const triple = Math.imul((last[2]! * 256 + last[1]!) * 256 + last[0]!, MIX_TRIPLE);
-    this.#hashContexts(words);
+    const inputs = this.#inputs;
+    // 4–5. The input and the maps.
+    const x = stretch(log, input);
+    // The node's depth (0..7) picks method 9's history maps and final-mix sets.
+    const depth = 31 - Math.clz32(n), historyRow = depth * directContexts;
+    const m = this.#m[n]!;
+    maps.read(n, x, this.#prevBase, this.#pair, m);
+    const jh = maps.jh, wh = maps.wh[n]!;
+    const b4 = map4.row(Math.imul(this.#words + n, GOLDEN) >>> (32 - WORD_BITS)) + jh;
+    const b5 = map5.row(Math.imul(this.#triple + n, GOLDEN) >>> (32 - ORDER3_BITS)) + jh;
+    bases[2 * n] = b4;
+    bases[2 * n + 1] = b5;
+    // 6–7. The inputs, the direct models' among them.
+    const zb = n * inputs;
+    z[zb] = x;
+    z[zb + 1] = stretch(log, r[0]!);
+    z[zb + 2] = stretch(log, r[1]!);
+    z[zb + 3] = stretch(log, r[2]!);
+    z[zb + 4] = stretch(log, r[3]!);
+    z[zb + 5] = stretch(log, map4.read(b4, wh));
+    z[zb + 6] = stretch(log, map5.read(b5, wh));
+    z[zb + 7] = stretch(log, this.#sc[2 * n + 1]! / this.#sc[n]!);
+    z[zb + 8] = stretch(log, this.#sn[2 * n + 1]! / this.#sn[n]!);
+    for (let i = 0; i < directContexts; i++) {
+      let slot = Math.imul(contexts[i]! + n, GOLDEN) >>> (32 - directBits);
+      let seen = directCount[slot] !== 0;
+      if (checks) {
+        // Method 11: the pair's slot with this check, else the one with the lower count.
+        const check = (Math.imul(contexts[i]! + n, MIX_WORD) >>> 24) | 1;
+        checkOf[directContexts * n + i] = check;
+        const s0 = slot & ~1, s1 = s0 | 1;
+        slot = slotCheck[s0] === check
+          ? s0
+          : slotCheck[s1] === check
+          ? s1
+          : directCount[s1]! < directCount[s0]!
+          ? s1
+          : s0;
+        seen = slotCheck[slot] === check && directCount[slot] !== 0;
+      }
+      slots[directContexts * n + i] = slot;
+      z[zb + FIRST_DIRECT + i] = seen ? stretch(log, 0.5 + direct[slot]!) : 0;
+      if (fastFloor > 0) {
+        z[zb + firstFast + i] = seen ? fastScale * stretch(log, 0.5 + fast[slot]!) : 0;
+      }
+      if (useHistory) {
+        const h = seen || !checks ? history[slot]! : 0;
+        const e = (historyRow + i) * HISTORY_STATES + (h === 0 ? 1 : h);
+        historyAt[directContexts * n + i] = e;
+        z[zb + firstHistory + i] = stretch(log, historyP[e]!);
+      }
+    }
+    if (bias) z[zb + inputs - 1] = 1;
+    // 7. The estimates.
+    const a = maps.average(input);
+    const ax = x < 0 ? -x : x;
+    const sm = m === 0 ? 0 : m > 8 ? 2 : 1;
+    const setA = (sm * 3 + (ax < 2 ? 0 : ax < 6 ? 1 : 2)) * inputs;
+    const setB = n * inputs;
+    this.#set[n] = setA;
+    let dotA = 0, dotB = 0;
+    for (let k = 0; k < inputs; k++) dotA = dotA + weightsA[setA + k]! * z[zb + k]!;
+    for (let k = 0; k < inputs; k++) dotB = dotB + weightsB[setB + k]! * z[zb + k]!;
+    const ga = squash(dotA), gb = squash(dotB);
+    this.#ga[n] = ga;
+    this.#gb[n] = gb;
+    let g = (ga + gb) / 2;
+    if (mixC) {
+      let dotC = 0;
+      const setC = this.#setC;
+      for (let k = 0; k < inputs; k++) dotC = dotC + weightsC[setC + k]! * z[zb + k]!;
+      const gc = squash(dotC);
+      this.#gc[n] = gc;
+      g = useHistory ? this.#finalMix(n, depth, ga, gb, gc, a, sm, ax) : (ga + gb + gc) / 3;
+    }
+    return (MIX_WEIGHT * g + a) / (MIX_WEIGHT + 1);
+  }
+
+  /**
+   * Method 12: the frequency of a 1 bit at node n of the prepared byte, of 65536: its probability
+   * q as `floor(q · 65536)`, limited to [32, 65504] (FORMAT.md, Appendix L).
+   */
+  bitFrequency(n: number): number {
+    const f = Math.floor(this.#node(n) * FREQ_TOTAL);
+    const limit = FREQ_TOTAL - BIT_FREQUENCY_MIN;
+    return f < BIT_FREQUENCY_MIN ? BIT_FREQUENCY_MIN : f > limit ? limit : f;
+  }
+
+  /** Writes the refined table of position `at` of `parts` (cm, neural) to `out[at..at+256)`. */
+  predict(parts: readonly Uint32Array[], at: number, out: Uint32Array): void {
+    this.prepare(parts, at);
+    // 8. The children's probabilities (n ascending: P[n] is final when n is reached).
+    const p = this.#p;
     p[1] = 1;
     for (let n = 1; n < 256; n++) {
-      const all = s[n]!, input = s[2 * n + 1]! / all;
-      if (all < SKIP_BELOW) {
-        maps.skip(n);
-        p[2 * n + 1] = p[n]! * input;
-        p[2 * n] = p[n]! * (1 - input);
-        continue;
-      }
-      // 4–5. The input and the maps.
-      const x = stretch(log, input);
-      // The node's depth (0..7) picks method 9's history maps and final-mix sets.
-      const depth = 31 - Math.clz32(n), historyRow = depth * directContexts;
-      const m = ms[n]!;
-      maps.read(n, x, prevBase, pair, m);
-      const jh = maps.jh, wh = maps.wh[n]!;
-      const b4 = map4.row(Math.imul(words + n, GOLDEN) >>> (32 - WORD_BITS)) + jh;
-      const b5 = map5.row(Math.imul(triple + n, GOLDEN) >>> (32 - ORDER3_BITS)) + jh;
-      bases[2 * n] = b4;
-      bases[2 * n + 1] = b5;
-      // 6–7. The inputs, the direct models' among them.
-      const zb = n * inputs;
-      z[zb] = x;
-      z[zb + 1] = stretch(log, r[0]!);
-      z[zb + 2] = stretch(log, r[1]!);
-      z[zb + 3] = stretch(log, r[2]!);
-      z[zb + 4] = stretch(log, r[3]!);
-      z[zb + 5] = stretch(log, map4.read(b4, wh));
-      z[zb + 6] = stretch(log, map5.read(b5, wh));
-      z[zb + 7] = stretch(log, sc[2 * n + 1]! / sc[n]!);
-      z[zb + 8] = stretch(log, sn[2 * n + 1]! / sn[n]!);
-      for (let i = 0; i < directContexts; i++) {
-        let slot = Math.imul(contexts[i]! + n, GOLDEN) >>> (32 - directBits);
-        let seen = directCount[slot] !== 0;
-        if (checks) {
-          // Method 11: the pair's slot with this check, else the one with the lower count.
-          const check = (Math.imul(contexts[i]! + n, MIX_WORD) >>> 24) | 1;
-          checkOf[directContexts * n + i] = check;
-          const s0 = slot & ~1, s1 = s0 | 1;
-          slot = slotCheck[s0] === check
-            ? s0
-            : slotCheck[s1] === check
-            ? s1
-            : directCount[s1]! < directCount[s0]!
-            ? s1
-            : s0;
-          seen = slotCheck[slot] === check && directCount[slot] !== 0;
-        }
-        slots[directContexts * n + i] = slot;
-        z[zb + FIRST_DIRECT + i] = seen ? stretch(log, 0.5 + direct[slot]!) : 0;
-        if (fastFloor > 0) {
-          z[zb + firstFast + i] = seen ? fastScale * stretch(log, 0.5 + fast[slot]!) : 0;
-        }
-        if (useHistory) {
-          const h = seen || !checks ? history[slot]! : 0;
-          const e = (historyRow + i) * HISTORY_STATES + (h === 0 ? 1 : h);
-          historyAt[directContexts * n + i] = e;
-          z[zb + firstHistory + i] = stretch(log, historyP[e]!);
-        }
-      }
-      if (bias) z[zb + inputs - 1] = 1;
-      // 7. The estimates.
-      const a = maps.average(input);
-      const ax = x < 0 ? -x : x;
-      const sm = m === 0 ? 0 : m > 8 ? 2 : 1;
-      const setA = (sm * 3 + (ax < 2 ? 0 : ax < 6 ? 1 : 2)) * inputs;
-      const setB = n * inputs;
-      sets[n] = setA;
-      let dotA = 0, dotB = 0;
-      for (let k = 0; k < inputs; k++) dotA = dotA + weightsA[setA + k]! * z[zb + k]!;
-      for (let k = 0; k < inputs; k++) dotB = dotB + weightsB[setB + k]! * z[zb + k]!;
-      const ga = squash(dotA), gb = squash(dotB);
-      gas[n] = ga;
-      gbs[n] = gb;
-      let g = (ga + gb) / 2;
-      if (mixC) {
-        let dotC = 0;
-        for (let k = 0; k < inputs; k++) dotC = dotC + weightsC[setC + k]! * z[zb + k]!;
-        const gc = squash(dotC);
-        gcs[n] = gc;
-        g = useHistory ? this.#finalMix(n, depth, ga, gb, gc, a, sm, ax) : (ga + gb + gc) / 3;
-      }
-      const q = (MIX_WEIGHT * g + a) / (MIX_WEIGHT + 1);
-      // 8. The children's probabilities (n ascending: P[n] is final when n is reached).
+      const q = this.#node(n);
       p[2 * n + 1] = p[n]! * q;
       p[2 * n] = p[n]! * (1 - q);
     }
@@ -557,6 +600,13 @@ class SegmentSse2 implements SegmentStage {
     const historyP = this.#historyP, historyCount = this.#historyCount;
     const checks = this.#variant.checks, slotCheck = this.#check, checkOf = this.#checkOf;
     const setC = mixCSet(this.#last, inputs);
+    // Method 12 evaluates only the nodes it is asked for: those of x's path, unless x was not
+    // coded (a finished segment's filler byte, or advance without predict). Every node of the
+    // path is evaluated before any learns.
+    for (let d = 0; d < 8; d++) {
+      const n = (x + 256) >> (8 - d);
+      if (this.#evaluated[n] !== this.#epoch) this.#node(n);
+    }
     for (let d = 0; d < 8; d++) {
       const n = (x + 256) >> (8 - d), y = (x >> (7 - d)) & 1;
       if (!maps.refined(n)) continue;
@@ -807,6 +857,34 @@ export function createSse6Predictor(cm: Predictor, neural: Predictor): Predictor
 export function createSse7Predictor(cm: Predictor, neural: Predictor): Predictor {
   const newMixer = mixingStage(2);
   return stagedPredictor("mix+sse7", [cm, neural], () => new SegmentSse2(newMixer(), METHOD_11));
+}
+
+/**
+ * Creates the predictor of block method 12: method 11's stage ({@link createSse7Predictor}) asked
+ * node by node, so that each byte is coded as eight bits (`codec/FORMAT.md`, Appendix L): only the
+ * nodes on the byte's path are evaluated, about 8 of the ~32 that a table of method 11 needs, with
+ * the same probabilities there.
+ *
+ * @param cm the context-mixing predictor (the mixer's first part)
+ * @param neural the neural predictor (the mixer's second part)
+ * @returns a {@link Predictor} named "mix+sse8" whose batches give `bitFrequency` and no tables
+ *
+ * @example The frequency of the first bit of a byte
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createSse8Predictor } from "./sse2.ts";
+ * import { createContextMixingPredictor } from "./context_mixing.ts";
+ * const cm = createContextMixingPredictor();
+ * const batch = createSse8Predictor(cm, createContextMixingPredictor()).start(1);
+ * batch.predict(new Uint32Array(256));
+ * const f = batch.bitFrequency!(0, 1);
+ * assert.ok(f >= 32 && f <= 65504);
+ * batch.close();
+ * ```
+ */
+export function createSse8Predictor(cm: Predictor, neural: Predictor): Predictor {
+  const newMixer = mixingStage(2);
+  return bitStagedPredictor("mix+sse8", [cm, neural], () => new SegmentSse2(newMixer(), METHOD_11));
 }
 
 /**

@@ -12,7 +12,9 @@ import {
   createSse5Predictor,
   createSse6Predictor,
   createSse7Predictor,
+  createSse8Predictor,
 } from "./sse2.ts";
+import { ALPHABET, BIT_FREQUENCY_MIN, FREQ_TOTAL, type Predictor } from "./predictor.ts";
 import * as STARTS_10 from "./_sse_starts.ts";
 import * as STARTS_11 from "./_sse_starts11.ts";
 import {
@@ -259,7 +261,7 @@ async function specStarts(appendix: string, next: string): Promise<Map<string, n
 for (
   const [method, appendix, next, starts, inputs] of [
     [10, "J", "Appendix K", STARTS_10, 37],
-    [11, "K", "Resources", STARTS_11, 49],
+    [11, "K", "Appendix L", STARTS_11, 49],
   ] as const
 ) {
   Deno.test(`method ${method}'s start weights are the tables of codec/FORMAT.md, Appendix ${appendix}, and fit the stage`, async () => {
@@ -282,3 +284,139 @@ for (
     );
   });
 }
+
+/**
+ * Method 12 (codec/FORMAT.md, Appendix L) over `bytes` in one segment: the frequency of a 1 at
+ * each node of each byte's path, 8 per byte. With `everyNode`, every node of every byte is asked
+ * first (in a shuffled order), as if a table were wanted; advances without asking at positions
+ * `i % skip === skip - 1` (never with the default).
+ */
+function pathFrequencies(
+  predictor: Predictor,
+  bytes: Uint8Array,
+  { everyNode = false, skip = Infinity } = {},
+): number[] {
+  const batch = predictor.start(1);
+  const table = new Uint32Array(ALPHABET);
+  const out: number[] = [];
+  for (let i = 0; i < bytes.length; i++) {
+    if (i % skip !== skip - 1) {
+      batch.predict(table);
+      if (everyNode) {
+        for (let k = 1; k < ALPHABET; k++) batch.bitFrequency!(0, (k * 97) % 255 + 1);
+      }
+      for (let n = 1, d = 7; d >= 0; d--) {
+        out.push(batch.bitFrequency!(0, n));
+        n = 2 * n + ((bytes[i]! >> d) & 1);
+      }
+    }
+    batch.advance(bytes.subarray(i, i + 1));
+  }
+  batch.close();
+  return out;
+}
+
+/** Bits that frequencies of a 1 (`pathFrequencies`) cost coding `bytes`' bits, ideally. */
+function idealBitCost(frequencies: readonly number[], bytes: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    for (let d = 7; d >= 0; d--) {
+      const f = frequencies[8 * i + 7 - d]!;
+      sum -= Math.log2(((bytes[i]! >> d) & 1 ? f : FREQ_TOTAL - f) / FREQ_TOTAL);
+    }
+  }
+  return sum;
+}
+
+Deno.test("createSse8Predictor() gives integer bit frequencies from 32 to 65504 and no tables", () => {
+  const surprising = new Uint8Array(600).map((_, i) => (i < 400 ? 0x61 : (i * 97) & 0xff));
+  const stage = createSse8Predictor(cm(), orderZero());
+  assert.equal(stage.name, "mix+sse8");
+  assert.equal(stage.predictSegment, undefined);
+  for (const bytes of [TEXT, surprising, repeatedText(4)]) {
+    const frequencies = pathFrequencies(stage, bytes);
+    assert.equal(frequencies.length, 8 * bytes.length);
+    for (const f of frequencies) {
+      assert.ok(Number.isInteger(f) && f >= BIT_FREQUENCY_MIN && f <= FREQ_TOTAL - 32, `${f}`);
+    }
+  }
+  // Both limits are reached: order 0 over the same text repeated grows sure of every bit.
+  const sure = pathFrequencies(createSse8Predictor(orderZero(), orderZero()), repeatedText(8));
+  assert.ok(sure.includes(BIT_FREQUENCY_MIN) && sure.includes(FREQ_TOTAL - BIT_FREQUENCY_MIN));
+  const batch = stage.start(1);
+  assert.throws(() => batch.bitFrequency!(0, 1), TypeError); // before predict
+  batch.predict(new Uint32Array(ALPHABET));
+  for (const [s, n] of [[0, 0], [0, 256], [1, 1], [0, 1.5]]) {
+    assert.throws(() => batch.bitFrequency!(s!, n!), RangeError);
+  }
+  batch.close();
+});
+
+Deno.test("createSse8Predictor(): a node's frequency does not depend on which other nodes were asked, or on advancing without asking", () => {
+  const bytes = TEXT.subarray(0, 300);
+  const path = pathFrequencies(createSse8Predictor(cm(), windowedTiny()), bytes);
+  const every = pathFrequencies(createSse8Predictor(cm(), windowedTiny()), bytes, {
+    everyNode: true,
+  });
+  assert.deepEqual(every, path);
+  // Advancing without asking at every third byte: the bytes asked get the same frequencies.
+  const skipping = pathFrequencies(createSse8Predictor(cm(), orderZero()), bytes, { skip: 3 });
+  const all = pathFrequencies(createSse8Predictor(cm(), orderZero()), bytes);
+  assert.deepEqual(skipping, all.filter((_, k) => Math.floor(k / 8) % 3 !== 2));
+});
+
+Deno.test("createSse8Predictor(): a segment's frequencies do not depend on the batch or its slot", () => {
+  const segments = [TEXT.subarray(0, 200), TEXT.subarray(50, 330), TEXT.subarray(100, 170)];
+  const stage = createSse8Predictor(cm(), windowedTiny());
+  const alone = segments.map((bytes) => pathFrequencies(stage, bytes));
+  for (const order of [[0, 1, 2], [2, 0, 1]]) {
+    const batch = stage.start(3);
+    const table = new Uint32Array(3 * ALPHABET), step = new Uint8Array(3);
+    const got: number[][] = [[], [], []];
+    for (let i = 0; i < 330; i++) {
+      batch.predict(table);
+      for (let slot = 0; slot < 3; slot++) {
+        const bytes = segments[order[slot]!]!;
+        step[slot] = i < bytes.length ? bytes[i]! : 0; // finished: a filler byte, not asked
+        if (i >= bytes.length) continue;
+        for (let n = 1, d = 7; d >= 0; d--) {
+          got[order[slot]!]!.push(batch.bitFrequency!(slot, n));
+          n = 2 * n + ((bytes[i]! >> d) & 1);
+        }
+      }
+      batch.advance(step);
+    }
+    batch.close();
+    assert.deepEqual(got, alone);
+  }
+});
+
+Deno.test("createSse8Predictor(): codes bits with method 11's probabilities, without its tables' rounding", async () => {
+  // Method 11's table rounds 256 probabilities with a floor of 1 each; method 12 codes the same
+  // probabilities bit by bit, so it costs a little less, never much more.
+  for (const name of ["alice29.txt", "kennedy.xls", "fields.c"]) {
+    const bytes = (await Deno.readFile(new URL(name, CANTERBURY))).subarray(0, 3000);
+    const eleven = idealBits(stepTables(createSse7Predictor(cm(), windowedTiny()), bytes), bytes);
+    const twelve = idealBitCost(
+      pathFrequencies(createSse8Predictor(cm(), windowedTiny()), bytes),
+      bytes,
+    );
+    assert.ok(
+      twelve < eleven && twelve > 0.99 * eleven,
+      `${name}: method 11 ${eleven} bits, method 12 ${twelve}`,
+    );
+  }
+});
+
+Deno.test("createSse8Predictor() frequencies over order 0 and over cm with the tiny model match their golden digests", async () => {
+  const digest = async (frequencies: number[]) => await sha256(Uint32Array.from(frequencies));
+  const long = repeatedText(8);
+  assert.equal(
+    await digest(pathFrequencies(createSse8Predictor(orderZero(), orderZero()), long)),
+    "bb527192348ec1de1adbae89b71a46777979b90970bc22b0ccb72137be4c8ad1",
+  );
+  assert.equal(
+    await digest(pathFrequencies(createSse8Predictor(cm(), windowedTiny()), repeatedText(2))),
+    "dc1e172f3d97e9ec3c10ddbd763c01e39f00827cf76a80b9aca6050be8173532",
+  );
+});
