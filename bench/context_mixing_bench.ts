@@ -3,7 +3,8 @@
  * (predict + advance per byte, one segment, one core) on text and on random bytes, and of the same
  * refined by the secondary estimation of block method 5 (`lib/predict/sse.ts`), and of two cm
  * models mixed and refined as block method 6 refines cm and the neural model
- * (`lib/predict/sse2.ts`).
+ * (`lib/predict/sse2.ts`); then method 11's stage, which writes a table per byte, against method
+ * 12's, which gives the same probabilities for the 8 nodes of the byte's path only.
  * The stages' cost grows with how flat the tables are (they refine every node with at least 1/256
  * of the mass).
  *
@@ -12,7 +13,11 @@
 import { createContextMixingPredictor } from "../lib/predict/context_mixing.ts";
 import { ALPHABET } from "../lib/predict/predictor.ts";
 import { createSsePredictor } from "../lib/predict/sse.ts";
-import { createSse2Predictor } from "../lib/predict/sse2.ts";
+import {
+  createSse2Predictor,
+  createSse7Predictor,
+  createSse8Predictor,
+} from "../lib/predict/sse2.ts";
 
 /** Bytes per measured iteration. */
 const SIZE = 1 << 16;
@@ -44,8 +49,8 @@ function random(): Uint8Array {
   return out;
 }
 
-/** The predictor measured: cm alone, refined by method 5's stage, or mixed and refined as 6. */
-type Stage = "none" | "sse" | "sse2";
+/** The predictor measured: cm alone, refined by method 5's stage, or mixed and refined as 6–12. */
+type Stage = "none" | "sse" | "sse2" | "sse7" | "sse8";
 
 function run(bytes: Uint8Array, count: number, stage: Stage = "none"): void {
   const cm = createContextMixingPredictor();
@@ -53,6 +58,10 @@ function run(bytes: Uint8Array, count: number, stage: Stage = "none"): void {
     ? createSsePredictor(cm)
     : stage === "sse2"
     ? createSse2Predictor(cm, createContextMixingPredictor())
+    : stage === "sse7"
+    ? createSse7Predictor(cm, createContextMixingPredictor())
+    : stage === "sse8"
+    ? createSse8Predictor(cm, createContextMixingPredictor())
     : cm;
   const batch = predictor.start(count);
   const tables = new Uint32Array(count * ALPHABET);
@@ -61,6 +70,14 @@ function run(bytes: Uint8Array, count: number, stage: Stage = "none"): void {
   for (let i = 0; i < per; i++) {
     batch.predict(tables);
     for (let s = 0; s < count; s++) step[s] = bytes[s * per + i]!;
+    if (batch.bitFrequency !== undefined) {
+      // As the coder asks: the byte's path, from the root.
+      for (let s = 0; s < count; s++) {
+        for (let n = 1; n < ALPHABET; n = 2 * n + ((step[s]! >> (7 - (31 - Math.clz32(n)))) & 1)) {
+          batch.bitFrequency(s, n);
+        }
+      }
+    }
     batch.advance(step);
   }
   batch.close();
@@ -111,4 +128,17 @@ Deno.bench({
   group: "cm",
   n: 10,
   fn: () => run(RANDOM, 1, "sse2"),
+});
+Deno.bench({
+  name: "two cm mixed and refined by method 11's stage (a table per byte), 16 KiB of text",
+  group: "stage",
+  baseline: true,
+  n: 3,
+  fn: () => run(TEXT.subarray(0, SIZE / 4), 1, "sse7"),
+});
+Deno.bench({
+  name: "two cm mixed and refined by method 12's stage (the byte's 8 nodes), 16 KiB of text",
+  group: "stage",
+  n: 3,
+  fn: () => run(TEXT.subarray(0, SIZE / 4), 1, "sse8"),
 });
