@@ -58,6 +58,78 @@ export function writeFrequencies(
   out[at + best] = out[at + best]! + (FREQ_TOTAL - sum);
 }
 
+/** A batch of staged segments, and what a bit-coding predictor reads of it. */
+interface StagedBatch<S extends SegmentStage> {
+  batch: PredictorBatch;
+  /** Segment s's stage, once the step is ready; throws when the batch is closed or not ready. */
+  readyStage(s: number): S;
+}
+
+/**
+ * Starts `count` segments, each running a stage from `newStage` over the tables of `parts` (run
+ * in batches of their own, on the same bytes): `step` runs a segment's stage on the members'
+ * tables at `at` (its slot × 256) when the batch predicts, writing `tables` or readying the step.
+ */
+function startStages<S extends SegmentStage>(
+  parts: readonly Predictor[],
+  count: number,
+  newStage: () => S,
+  step: (stage: S, members: readonly Uint32Array[], at: number, tables: Uint32Array) => void,
+): StagedBatch<S> {
+  if (!Number.isInteger(count) || count < 0) {
+    throw new RangeError(`Cannot start a batch of ${count} segments: expected an integer ≥ 0`);
+  }
+  const batches = parts.map((p) => p.start(count));
+  const buffers = parts.map(() => new Uint32Array(count * ALPHABET)); // n × (count, V)
+  let stages = Array.from({ length: count }, newStage);
+  let scratch: Uint32Array | undefined;
+  let predicted = false;
+  let closed = false;
+  const predict = (tables: Uint32Array) => {
+    if (closed) throw new TypeError("Cannot predict: the batch is closed");
+    if (tables.length !== count * ALPHABET) {
+      throw new RangeError(
+        `Cannot predict into ${tables.length} entries: expected ${count * ALPHABET}`,
+      );
+    }
+    for (let j = 0; j < parts.length; j++) batches[j]!.predict(buffers[j]!);
+    for (let s = 0; s < count; s++) step(stages[s]!, buffers, s * ALPHABET, tables);
+    predicted = true;
+  };
+  const batch: PredictorBatch = {
+    count,
+    predict,
+    advance(bytes: Uint8Array): void {
+      if (closed) throw new TypeError("Cannot advance: the batch is closed");
+      if (bytes.length !== count) {
+        throw new RangeError(`Cannot advance by ${bytes.length} bytes: expected ${count}`);
+      }
+      // The stages learn from the tables of this position: compute them if nobody asked.
+      if (!predicted) predict(scratch ??= new Uint32Array(count * ALPHABET));
+      for (let s = 0; s < count; s++) stages[s]!.update(buffers, s * ALPHABET, bytes[s]!);
+      for (let j = 0; j < parts.length; j++) batches[j]!.advance(bytes);
+      predicted = false;
+    },
+    close(): void {
+      if (closed) return;
+      closed = true;
+      stages = [];
+      for (const b of batches) b.close();
+    },
+  };
+  return {
+    batch,
+    readyStage(s: number): S {
+      if (closed) throw new TypeError("Cannot predict: the batch is closed");
+      if (!predicted) throw new TypeError("Cannot give a bit's frequency before predict");
+      if (!(Number.isInteger(s) && s >= 0 && s < count)) {
+        throw new RangeError(`Cannot predict segment ${s} of a batch of ${count}`);
+      }
+      return stages[s]!;
+    },
+  };
+}
+
 /**
  * A predictor named `name` whose segments each run a stage from `newStage` over the tables of
  * `members` (run in batches of their own, on the same bytes). `predictSegment` is offered when
@@ -72,47 +144,9 @@ export function stagedPredictor(
   const predictor: Predictor = {
     name,
     start(count: number): PredictorBatch {
-      if (!Number.isInteger(count) || count < 0) {
-        throw new RangeError(`Cannot start a batch of ${count} segments: expected an integer ≥ 0`);
-      }
-      const batches = parts.map((p) => p.start(count));
-      const buffers = parts.map(() => new Uint32Array(count * ALPHABET)); // n × (count, V)
-      let stages = Array.from({ length: count }, newStage);
-      let scratch: Uint32Array | undefined;
-      let predicted = false;
-      let closed = false;
-      const predict = (tables: Uint32Array) => {
-        if (closed) throw new TypeError("Cannot predict: the batch is closed");
-        if (tables.length !== count * ALPHABET) {
-          throw new RangeError(
-            `Cannot predict into ${tables.length} entries: expected ${count * ALPHABET}`,
-          );
-        }
-        for (let j = 0; j < parts.length; j++) batches[j]!.predict(buffers[j]!);
-        for (let s = 0; s < count; s++) stages[s]!.predict(buffers, s * ALPHABET, tables);
-        predicted = true;
-      };
-      return {
-        count,
-        predict,
-        advance(bytes: Uint8Array): void {
-          if (closed) throw new TypeError("Cannot advance: the batch is closed");
-          if (bytes.length !== count) {
-            throw new RangeError(`Cannot advance by ${bytes.length} bytes: expected ${count}`);
-          }
-          // The stages learn from the tables of this position: compute them if nobody asked.
-          if (!predicted) predict(scratch ??= new Uint32Array(count * ALPHABET));
-          for (let s = 0; s < count; s++) stages[s]!.update(buffers, s * ALPHABET, bytes[s]!);
-          for (let j = 0; j < parts.length; j++) batches[j]!.advance(bytes);
-          predicted = false;
-        },
-        close(): void {
-          if (closed) return;
-          closed = true;
-          stages = [];
-          for (const b of batches) b.close();
-        },
-      };
+      return startStages(parts, count, newStage, (stage, b, at, tables) => {
+        stage.predict(b, at, tables);
+      }).batch;
     },
   };
   if (parts.every((p) => p.predictSegment !== undefined)) {
@@ -133,7 +167,8 @@ export function stagedPredictor(
 /**
  * A predictor named `name` that codes bits (`PredictorBatch.bitFrequency`): its segments each run
  * a stage from `newStage` over the tables of `members` (run in batches of their own, on the same
- * bytes), asked node by node. It has no `predictSegment`: its tables are never written whole.
+ * bytes), asked node by node; `predict` readies the step and writes no table. It has no
+ * `predictSegment`: its tables are never written whole.
  */
 export function bitStagedPredictor(
   name: string,
@@ -144,54 +179,17 @@ export function bitStagedPredictor(
   return {
     name,
     start(count: number): PredictorBatch {
-      if (!Number.isInteger(count) || count < 0) {
-        throw new RangeError(`Cannot start a batch of ${count} segments: expected an integer ≥ 0`);
-      }
-      const batches = parts.map((p) => p.start(count));
-      const buffers = parts.map(() => new Uint32Array(count * ALPHABET)); // n × (count, V)
-      let stages = Array.from({ length: count }, newStage);
-      let predicted = false;
-      let closed = false;
-      const ready = () => {
-        for (let j = 0; j < parts.length; j++) batches[j]!.predict(buffers[j]!);
-        for (let s = 0; s < count; s++) stages[s]!.prepare(buffers, s * ALPHABET);
-        predicted = true;
-      };
+      const { batch, readyStage } = startStages(parts, count, newStage, (stage, b, at) => {
+        stage.prepare(b, at);
+      });
       return {
-        count,
-        predict(tables: Uint32Array): void {
-          if (closed) throw new TypeError("Cannot predict: the batch is closed");
-          if (tables.length !== count * ALPHABET) {
-            throw new RangeError(
-              `Cannot predict into ${tables.length} entries: expected ${count * ALPHABET}`,
-            );
-          }
-          ready();
-        },
+        ...batch,
         bitFrequency(s: number, n: number): number {
-          if (closed) throw new TypeError("Cannot predict: the batch is closed");
-          if (!predicted) throw new TypeError("Cannot give a bit's frequency before predict");
-          if (!(s >= 0 && s < count && n >= 1 && n < ALPHABET) || s % 1 !== 0 || n % 1 !== 0) {
-            throw new RangeError(`Cannot give the frequency of node ${n} of segment ${s}`);
+          const stage = readyStage(s);
+          if (!(Number.isInteger(n) && n >= 1 && n < ALPHABET)) {
+            throw new RangeError(`Cannot give the frequency of node ${n}: expected 1 to 255`);
           }
-          return stages[s]!.bitFrequency(n);
-        },
-        advance(bytes: Uint8Array): void {
-          if (closed) throw new TypeError("Cannot advance: the batch is closed");
-          if (bytes.length !== count) {
-            throw new RangeError(`Cannot advance by ${bytes.length} bytes: expected ${count}`);
-          }
-          // The stages learn from the nodes of each byte's path: ready the step if nobody asked.
-          if (!predicted) ready();
-          for (let s = 0; s < count; s++) stages[s]!.update(buffers, s * ALPHABET, bytes[s]!);
-          for (let j = 0; j < parts.length; j++) batches[j]!.advance(bytes);
-          predicted = false;
-        },
-        close(): void {
-          if (closed) return;
-          closed = true;
-          stages = [];
-          for (const b of batches) b.close();
+          return stage.bitFrequency(n);
         },
       };
     },
