@@ -25,12 +25,14 @@ export interface Sample {
 }
 
 /**
- * Methods 5 to 11 get one segment each: every segment's stage has tables of 100s of MB, and a
+ * Methods 5 to 10 get one segment each: every segment's stage has tables of 100s of MB, and a
  * decode of three 150-byte segments took 1.0–1.5 s here (page faults, mostly) against 0.1–0.6 s
  * for one of 400 bytes. Segment tables are fuzzed on the cm, mix, mix-long and mix-sse8 archives.
+ * Method 11 has no sample of its own (CI time): it is method 12's stage coding tables, as 5 to 10
+ * code them, and both halves are fuzzed there; its golden archives and determinism test remain.
  */
 const OLDER_SSE = METHOD_NAMES.filter((m) =>
-  METHOD_IDS[m] >= METHOD_IDS["mix-sse"] && METHOD_IDS[m] < METHOD_IDS["mix-sse8"]
+  METHOD_IDS[m] >= METHOD_IDS["mix-sse"] && METHOD_IDS[m] < METHOD_IDS["mix-sse7"]
 );
 
 /** The archives the fuzzers damage: cm blocks and segments, stored blocks, empty, neural, each mix. */
