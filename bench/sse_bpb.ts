@@ -2,8 +2,9 @@
  * What the secondary estimations of block methods 5 to 11 gain over method 4: for each file
  * (its first 1 MiB, one segment as the codec codes it), the ideal code length Σ −log2(freq/65536)
  * of the "mix-long" tables, of the same tables refined by `lib/predict/sse.ts` ("mix-sse"), and of
- * the mix refined by `lib/predict/sse2.ts` ("mix-sse2" to "mix-sse7"); the changes are method 6's
- * against 4's, then each method's against the one before.
+ * the mix refined by `lib/predict/sse2.ts` ("mix-sse2" to "mix-sse7"), and of method 11's stage coded
+ * bit by bit ("mix-sse8": Σ over each byte's 8 bits of −log2 of the bit's frequency / 65536); the
+ * changes are method 6's against 4's, then each method's against the one before.
  *
  * The neural part's tables are the slow part (about 12 KB/s per core); `--cache DIR` keeps each
  * file's cm and neural tables there (16 bits per entry, 512 bytes per input byte), so that a
@@ -29,6 +30,7 @@ import {
   createSse5Predictor,
   createSse6Predictor,
   createSse7Predictor,
+  createSse8Predictor,
 } from "../lib/predict/sse2.ts";
 
 /** A codec segment is at most a block: 1 MiB by default. */
@@ -92,7 +94,28 @@ export function replay(tables: Uint32Array): Predictor {
   };
 }
 
-/** The table's methods, in its columns' order: 4 (mix-long), 5, then `sse2.ts`'s 6 to 11. */
+/** A predictor that gives back precomputed tables step by step, `(T, 256)`. */
+function stepReplay(tables: Uint32Array): Predictor {
+  return {
+    name: "replay",
+    start(count: number) {
+      if (count !== 1) throw new RangeError(`Cannot replay ${count} segments at once: expected 1`);
+      let at = 0;
+      return {
+        count,
+        predict(out: Uint32Array) {
+          out.set(tables.subarray(at * ALPHABET, (at + 1) * ALPHABET));
+        },
+        advance() {
+          at++;
+        },
+        close() {},
+      };
+    },
+  };
+}
+
+/** The table's methods, in its columns' order: 4 (mix-long), 5, then `sse2.ts`'s 6 to 12. */
 const COLUMNS = METHOD_NAMES.filter(hasLongMatch);
 const STAGES = [
   createSse2Predictor,
@@ -123,6 +146,27 @@ function row(name: string, bytes: number, sizes: readonly number[]): string {
   return `${name.padEnd(22)} ${String(bytes).padStart(8)} ${sizes.map(bpb).join(" ")} ${
     changes.join(" ")
   }`;
+}
+
+/**
+ * The ideal code length of `bytes` under a predictor that codes bits (method 12), in bits: Σ over
+ * each byte's path of −log2(the bit's frequency / 65536).
+ */
+export function bitBits(predictor: Predictor, bytes: Uint8Array): number {
+  const batch = predictor.start(1);
+  const table = new Uint32Array(ALPHABET);
+  let sum = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    batch.predict(table);
+    for (let n = 1, d = 7; d >= 0; d--) {
+      const y = (bytes[i]! >> d) & 1, one = batch.bitFrequency!(0, n);
+      sum -= Math.log2((y === 1 ? one : 65536 - one) / 65536);
+      n = 2 * n + y;
+    }
+    batch.advance(bytes.subarray(i, i + 1));
+  }
+  batch.close();
+  return sum;
 }
 
 /** The ideal code length of `bytes` under `tables`, in bits: Σ −log2(freq / 65536). */
@@ -163,6 +207,8 @@ if (import.meta.main) {
       ...STAGES.map((create) => create(replay(cm), replay(neural)).predictSegment!(bytes)),
     ];
     const sizes = stages.map((tables) => bits(tables, bytes));
+    // Method 12 over the same parts, step by step (its predictor writes no tables).
+    sizes.push(bitBits(createSse8Predictor(stepReplay(cm), stepReplay(neural)), bytes));
     total += bytes.length;
     sizes.forEach((size, k) => totals[k] = totals[k]! + size);
     const name = file.split("/").slice(-2).join("/");
