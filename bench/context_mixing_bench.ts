@@ -73,8 +73,9 @@ function run(bytes: Uint8Array, count: number, stage: Stage = "none"): void {
     if (batch.bitFrequency !== undefined) {
       // As the coder asks: the byte's path, from the root.
       for (let s = 0; s < count; s++) {
-        for (let n = 1; n < ALPHABET; n = 2 * n + ((step[s]! >> (7 - (31 - Math.clz32(n)))) & 1)) {
+        for (let n = 1, d = 7; d >= 0; d--) {
           batch.bitFrequency(s, n);
+          n = 2 * n + ((step[s]! >> d) & 1);
         }
       }
     }

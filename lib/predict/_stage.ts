@@ -26,8 +26,6 @@ export interface BitStage extends SegmentStage {
   prepare(members: readonly Uint32Array[], at: number): void;
   /** The frequency of a 1 bit at node n of the prepared byte (`PredictorBatch.bitFrequency`). */
   bitFrequency(n: number): number;
-  /** Learns from byte `x`, after {@link prepare} on the same tables (as {@link SegmentStage}). */
-  update(members: readonly Uint32Array[], at: number, x: number): void;
 }
 
 /**

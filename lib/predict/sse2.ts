@@ -599,7 +599,7 @@ class SegmentSse2 implements BitStage {
     const useHistory = this.#variant.history, history = this.#history;
     const historyP = this.#historyP, historyCount = this.#historyCount;
     const checks = this.#variant.checks, slotCheck = this.#check, checkOf = this.#checkOf;
-    const setC = mixCSet(this.#last, inputs);
+    const setC = this.#setC;
     // Method 12 evaluates only the nodes it is asked for: those of x's path, unless x was not
     // coded (a finished segment's filler byte, or advance without predict). Every node of the
     // path is evaluated before any learns.
