@@ -4,7 +4,8 @@
  * refined by the secondary estimation of block method 5 (`lib/predict/sse.ts`), and of two cm
  * models mixed and refined as block method 6 refines cm and the neural model
  * (`lib/predict/sse2.ts`); then method 11's stage, which writes a table per byte, against method
- * 12's, which gives the same probabilities for the 8 nodes of the byte's path only.
+ * 12's, which gives the same probabilities for the 8 nodes of the byte's path only, and method
+ * 13's, method 12's with three more direct models.
  * The stages' cost grows with how flat the tables are (they refine every node with at least 1/256
  * of the mass).
  *
@@ -17,6 +18,7 @@ import {
   createSse2Predictor,
   createSse7Predictor,
   createSse8Predictor,
+  createSse9Predictor,
 } from "../lib/predict/sse2.ts";
 
 /** Bytes per measured iteration. */
@@ -49,8 +51,8 @@ function random(): Uint8Array {
   return out;
 }
 
-/** The predictor measured: cm alone, refined by method 5's stage, or mixed and refined as 6–12. */
-type Stage = "none" | "sse" | "sse2" | "sse7" | "sse8";
+/** The predictor measured: cm alone, refined by method 5's stage, or mixed and refined as 6–13. */
+type Stage = "none" | "sse" | "sse2" | "sse7" | "sse8" | "sse9";
 
 function run(bytes: Uint8Array, count: number, stage: Stage = "none"): void {
   const cm = createContextMixingPredictor();
@@ -62,6 +64,8 @@ function run(bytes: Uint8Array, count: number, stage: Stage = "none"): void {
     ? createSse7Predictor(cm, createContextMixingPredictor())
     : stage === "sse8"
     ? createSse8Predictor(cm, createContextMixingPredictor())
+    : stage === "sse9"
+    ? createSse9Predictor(cm, createContextMixingPredictor())
     : cm;
   const batch = predictor.start(count);
   const tables = new Uint32Array(count * ALPHABET);
@@ -142,4 +146,11 @@ Deno.bench({
   group: "stage",
   n: 3,
   fn: () => run(TEXT.subarray(0, SIZE / 4), 1, "sse8"),
+});
+Deno.bench({
+  name:
+    "two cm mixed and refined by method 13's stage (method 12's, three more contexts), 16 KiB of text",
+  group: "stage",
+  n: 3,
+  fn: () => run(TEXT.subarray(0, SIZE / 4), 1, "sse9"),
 });

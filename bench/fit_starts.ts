@@ -1,14 +1,15 @@
 /**
- * Fits block method 10's or 11's start weights (`codec/FORMAT.md`, Appendices J and K) and writes
- * them as `lib/predict/_sse_starts.ts` or `_sse_starts11.ts`: the method's stage without fitted
+ * Fits block method 10's, 11's or 13's start weights (`codec/FORMAT.md`, Appendices J, K and M) and
+ * writes them as `lib/predict/_sse_starts.ts`, `_sse_starts11.ts` or `_sse_starts13.ts`: the
+ * method's stage without fitted
  * starts (method 10's: method 9's) runs over each file's first segment, given the parts' tables
  * that `bench/sse_bpb.ts --cache DIR` kept, and its mixes' weights at the end are averaged over the
  * files. Mix A's 9 sets and the final mix's 64 keep a row each; mixes B and C (256 sets each) get
  * one row, their sets weighted by how many bits each learned from.
  *
- * Usage: `deno run --allow-read --allow-write bench/fit_starts.ts --cache DIR [--method 10|11]
+ * Usage: `deno run --allow-read --allow-write bench/fit_starts.ts --cache DIR [--method 10|11|13]
  * [--out PATH] [--about TEXT] FILE…`
- * (the files whose tables DIR holds; methods 10's and 11's were the ten validation samples of
+ * (the files whose tables DIR holds; methods 10's, 11's and 13's were the ten validation samples of
  * `bench/results/mix-sse5-valid-2026-12-01.txt`, never the benchmark corpora).
  *
  * @module
@@ -34,12 +35,12 @@ export interface FittedStarts {
  * The unfitted stage's weights after each segment, averaged as the module says.
  *
  * @param segments each file's parts' tables (cm, neural) and bytes
- * @param method the method whose starts are fitted, 10 (the default) or 11
+ * @param method the method whose starts are fitted, 10 (the default), 11 or 13
  * @returns the averaged weights
  */
 export function fitStarts(
   segments: readonly { parts: readonly [Uint32Array, Uint32Array]; bytes: Uint8Array }[],
-  method: 10 | 11 = 10,
+  method: 10 | 11 | 13 = 10,
 ): FittedStarts {
   let fitted: FittedStarts | undefined;
   let inputs = 0;
@@ -91,13 +92,14 @@ function wrap(text: string): string[] {
 
 /**
  * The text of method `method`'s start-weights module (`lib/predict/_sse_starts.ts` for 10,
- * `_sse_starts11.ts` for 11) for `fitted`, naming `files` and saying `about` them.
+ * `_sse_starts11.ts` for 11, `_sse_starts13.ts` for 13) for `fitted`, naming `files` and saying
+ * `about` them.
  */
 export function startsModule(
   fitted: FittedStarts,
   files: readonly string[],
   about: string,
-  method: 10 | 11 = 10,
+  method: 10 | 11 | 13 = 10,
 ): string {
   const table = (name: string, doc: string, values: Float64Array, row: number) => {
     const lines = [];
@@ -120,8 +122,14 @@ export function startsModule(
         " * Block method 10's start weights (`codec/FORMAT.md`, Appendix J): method 9's mixes' weights at",
         " * the end of a segment, averaged over these files' first segments:",
       ]
-      : [
+      : method === 11
+      ? [
         " * Block method 11's start weights (`codec/FORMAT.md`, Appendix K): the weights of method 11's",
+        " * mixes started as method 9's, at the end of a segment, averaged over these files' first",
+        " * segments:",
+      ]
+      : [
+        " * Block method 13's start weights (`codec/FORMAT.md`, Appendix M): the weights of method 13's",
         " * mixes started as method 9's, at the end of a segment, averaged over these files' first",
         " * segments:",
       ]),
@@ -154,13 +162,13 @@ if (import.meta.main) {
     console.error("fit_starts: give --cache DIR and the files whose tables it keeps");
     Deno.exit(2);
   }
-  if (values.method !== "10" && values.method !== "11") {
-    console.error(`fit_starts: --method is 10 or 11, not ${values.method}`);
+  if (values.method !== "10" && values.method !== "11" && values.method !== "13") {
+    console.error(`fit_starts: --method is 10, 11 or 13, not ${values.method}`);
     Deno.exit(2);
   }
-  const method = values.method === "10" ? 10 : 11;
+  const method = values.method === "10" ? 10 : values.method === "11" ? 11 : 13;
   const out = values.out ??
-    `lib/predict/_sse_starts${method === 10 ? "" : "11"}.ts`;
+    `lib/predict/_sse_starts${method === 10 ? "" : method}.ts`;
   const files = [...positionals].sort();
   const segments = files.map((file) => {
     const bytes = Deno.readFileSync(file).subarray(0, 1 << 20);

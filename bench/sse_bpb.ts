@@ -1,9 +1,10 @@
 /**
- * What the secondary estimations of block methods 5 to 11 gain over method 4: for each file
+ * What the secondary estimations of block methods 5 to 13 gain over method 4: for each file
  * (its first 1 MiB, one segment as the codec codes it), the ideal code length Σ −log2(freq/65536)
  * of the "mix-long" tables, of the same tables refined by `lib/predict/sse.ts` ("mix-sse"), and of
  * the mix refined by `lib/predict/sse2.ts` ("mix-sse2" to "mix-sse7"), and of method 11's stage coded
- * bit by bit ("mix-sse8": Σ over each byte's 8 bits of −log2 of the bit's frequency / 65536); the
+ * bit by bit ("mix-sse8", and "mix-sse9" with three more contexts: Σ over each byte's 8 bits of
+ * −log2 of the bit's frequency / 65536); the
  * changes are method 6's against 4's, then each method's against the one before.
  *
  * The neural part's tables are the slow part (about 12 KB/s per core); `--cache DIR` keeps each
@@ -31,6 +32,7 @@ import {
   createSse6Predictor,
   createSse7Predictor,
   createSse8Predictor,
+  createSse9Predictor,
 } from "../lib/predict/sse2.ts";
 
 /** A codec segment is at most a block: 1 MiB by default. */
@@ -115,7 +117,7 @@ function stepReplay(tables: Uint32Array): Predictor {
   };
 }
 
-/** The table's methods, in its columns' order: 4 (mix-long), 5, then `sse2.ts`'s 6 to 12. */
+/** The table's methods, in its columns' order: 4 (mix-long), 5, then `sse2.ts`'s 6 to 13. */
 const COLUMNS = METHOD_NAMES.filter(hasLongMatch);
 const STAGES = [
   createSse2Predictor,
@@ -207,8 +209,10 @@ if (import.meta.main) {
       ...STAGES.map((create) => create(replay(cm), replay(neural)).predictSegment!(bytes)),
     ];
     const sizes = stages.map((tables) => bits(tables, bytes));
-    // Method 12 over the same parts, step by step (its predictor writes no tables).
-    sizes.push(bitBits(createSse8Predictor(stepReplay(cm), stepReplay(neural)), bytes));
+    // Methods 12 and 13 over the same parts, step by step (their predictors write no tables).
+    for (const create of [createSse8Predictor, createSse9Predictor]) {
+      sizes.push(bitBits(create(stepReplay(cm), stepReplay(neural)), bytes));
+    }
     total += bytes.length;
     sizes.forEach((size, k) => totals[k] = totals[k]! + size);
     const name = file.split("/").slice(-2).join("/");

@@ -208,7 +208,7 @@ function makePlan(options: CompressOptions): Plan {
 const MODEL_METHOD_ORDER: readonly ModelMethod[] = [...METHOD_NAMES.filter(isMix), "neural"];
 
 /** The methods blocks try by default (`CompressOptions.methods`). */
-const DEFAULT_METHODS: readonly BlockMethod[] = ["stored", "cm", "mix-sse8"];
+const DEFAULT_METHODS: readonly BlockMethod[] = ["stored", "cm", "mix-sse9"];
 
 /** Throws the RangeError for a model whose name does not fit `Model_Name`. */
 function checkModelName(model: ModelFile): void {

@@ -109,14 +109,14 @@ Deno.test("compress() codes blocks with the neural model when it is smaller, and
   assert.ok(info.checksumOk);
 });
 
-Deno.test("compress() with a model tries stored, cm and mix-sse8 by default, not neural, mix, mix-long or mix-sse to mix-sse7", async () => {
+Deno.test("compress() with a model tries stored, cm and mix-sse9 by default, not neural, mix, mix-long or mix-sse to mix-sse8", async () => {
   const model = tinyModel(21);
   const input = sampleFromModel(model, 3000, 1);
   const archive = await assertRoundTrip(input, { model });
   const info = await inspectArchive(archive, { model });
   assert.equal(info.modelName, "tiny-random");
   // One segment (Segment_Size = the block), 47 times the model's context of 64 bytes.
-  assert.deepEqual(info.blocks.map((b) => [b.method, b.segments]), [["mix-sse8", 1]]);
+  assert.deepEqual(info.blocks.map((b) => [b.method, b.segments]), [["mix-sse9", 1]]);
   assert.ok(info.checksumOk);
   // The mix of cm and the model beats cm alone on what the model knows.
   const cm = await compress(input, { methods: ["stored", "cm"] });

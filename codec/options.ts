@@ -18,7 +18,8 @@ import type { ModelFile } from "../lib/model/model_file_types.ts";
  * from weights fitted once, offline, instead of from fixed ones), "mix-sse7" (method 10's with four
  * more direct models, checked direct slots and start weights fitted for them), "mix-sse8"
  * ("mix-sse7"'s predictions, each byte coded as eight bits, so that only the nodes of its path are
- * computed).
+ * computed), "mix-sse9" ("mix-sse8" with three more direct models: the word with the two words
+ * before it, the word with the one before the previous, the line's indentation).
  */
 export type BlockMethod =
   | "stored"
@@ -33,13 +34,14 @@ export type BlockMethod =
   | "mix-sse5"
   | "mix-sse6"
   | "mix-sse7"
-  | "mix-sse8";
+  | "mix-sse8"
+  | "mix-sse9";
 
 /** Options of `compress`, `compressStream` and `score`. */
 export interface CompressOptions {
   /**
    * The neural model (`lib/model/model_file_types.ts`). Null or undefined: no "neural" method and
-   * no mix ("mix" to "mix-sse8"). The archive then names this model, and decompression needs it.
+   * no mix ("mix" to "mix-sse9"). The archive then names this model, and decompression needs it.
    *
    * @default null
    */
@@ -62,7 +64,7 @@ export interface CompressOptions {
   /**
    * Methods each block may try; the block keeps the smallest result (the earliest of "cm", "mix",
    * "mix-long", "mix-sse", "mix-sse2", "mix-sse3", "mix-sse4", "mix-sse5", "mix-sse6", "mix-sse7",
-   * "mix-sse8", "neural" on ties).
+   * "mix-sse8", "mix-sse9", "neural" on ties).
    * "stored" is always tried (it bounds the growth of incompressible input); the model's methods
    * only when `model` is given and the engine can run it, and not in a block that "cm" (when
    * listed) cannot code smaller than stored. The others are tried only when listed here:
@@ -93,7 +95,7 @@ export interface CompressOptions {
    * with repeats from the whole segment, and pure "neural" is never the smallest with the models so
    * far, while each costs about as much time as "mix-sse3".
    *
-   * @default ["stored", "cm", "mix-sse8"]
+   * @default ["stored", "cm", "mix-sse9"]
    */
   methods?: BlockMethod[];
   /** Called after each block with the number of input bytes done so far. */

@@ -73,8 +73,8 @@ const FULL: Spreads = {
   decodings: [{ batchSize: 1 }, { batchSize: 3, workers: 2 }],
 };
 /**
- * Methods 6 to 11 run method 12's stage code with other flags (11 with the same, coding tables):
- * the two most distant spreads.
+ * Methods 6 to 12 run method 13's stage code with other flags (12 with fewer contexts, 11 with
+ * them coding tables): the two most distant spreads.
  */
 const SHORT: Spreads = {
   title: "batchSize 1 against 3 with 2 workers",
@@ -83,7 +83,7 @@ const SHORT: Spreads = {
   decodings: [{ batchSize: 3, workers: 2 }],
 };
 const isOlderFlags = (m: BlockMethod) =>
-  METHOD_IDS[m] >= METHOD_IDS["mix-sse2"] && METHOD_IDS[m] < METHOD_IDS["mix-sse8"];
+  METHOD_IDS[m] >= METHOD_IDS["mix-sse2"] && METHOD_IDS[m] < METHOD_IDS["mix-sse9"];
 
 // Every mix method, "mix" to the newest.
 for (const method of METHOD_NAMES.filter(isMix)) {

@@ -52,6 +52,7 @@ export const METHOD_NAMES = [
   "mix-sse6",
   "mix-sse7",
   "mix-sse8",
+  "mix-sse9",
 ] as const;
 /** A block method's name. */
 export type MethodName = (typeof METHOD_NAMES)[number];
@@ -74,6 +75,7 @@ export const METHOD_IDS: Readonly<Record<MethodName, number>> = {
   "mix-sse6": 10,
   "mix-sse7": 11,
   "mix-sse8": 12,
+  "mix-sse9": 13,
 };
 
 /** True for the methods whose predictor runs the archive's model (`Model_Hash`). */
@@ -86,7 +88,7 @@ export function isMix(method: MethodName): method is MixMethod {
   return method === "mix" || hasLongMatch(method);
 }
 
-/** True for the mix methods whose model reads its match row in the whole segment: 4 to 12. */
+/** True for the mix methods whose model reads its match row in the whole segment: 4 to 13. */
 export function hasLongMatch(method: MethodName): boolean {
   return METHOD_IDS[method] >= METHOD_IDS["mix-long"];
 }

@@ -19,6 +19,7 @@ import {
   createSse6Predictor,
   createSse7Predictor,
   createSse8Predictor,
+  createSse9Predictor,
 } from "../../lib/predict/sse2.ts";
 import type { Predictor } from "../../lib/predict/predictor.ts";
 import { hasLongMatch, type MixMethod, type ModelMethod } from "./format.ts";
@@ -29,7 +30,8 @@ import { hasLongMatch, type MixMethod, type ModelMethod } from "./format.ts";
  * same, the model's match row looked up in the whole segment, `long_match.ts`; "mix-sse":
  * "mix-long" refined by the secondary estimation of `lib/predict/sse.ts`, Appendix E;
  * "mix-sse2" to "mix-sse7": the larger ones of `lib/predict/sse2.ts`, Appendices F to K;
- * "mix-sse8": "mix-sse7"'s predictions coded bit by bit, Appendix L), from a model file or
+ * "mix-sse8": "mix-sse7"'s predictions coded bit by bit, Appendix L; "mix-sse9": "mix-sse8" with
+ * three more direct models, Appendix M), from a model file or
  * from an engine (`createEngine` of `lib/engine/engine.ts`: the same predictions, and predictors
  * made from one engine share it). Throws when `method` needs a model (all but "cm")
  * and `model` is null, or when the neural predictor cannot run the model.
@@ -52,7 +54,7 @@ export function createPredictor(method: ModelMethod, model: ModelFile | Engine |
  * replays tables computed by workers, `mix_pipeline.ts`): cm and it mixed ("mix", "mix-long"),
  * then refined by secondary estimation ("mix-sse", method 5; "mix-sse2", method 6; "mix-sse3",
  * method 7; "mix-sse4", method 8; "mix-sse5", method 9; "mix-sse6", method 10; "mix-sse7",
- * method 11; and "mix-sse8", method 12, whose predictor codes bits).
+ * method 11; "mix-sse8", method 12, and "mix-sse9", method 13, whose predictors code bits).
  */
 export function createMixPredictor(windowedNeural: Predictor, method: MixMethod): Predictor {
   const cm = createContextMixingPredictor();
@@ -63,6 +65,7 @@ export function createMixPredictor(windowedNeural: Predictor, method: MixMethod)
   if (method === "mix-sse6") return createSse6Predictor(cm, windowedNeural);
   if (method === "mix-sse7") return createSse7Predictor(cm, windowedNeural);
   if (method === "mix-sse8") return createSse8Predictor(cm, windowedNeural);
+  if (method === "mix-sse9") return createSse9Predictor(cm, windowedNeural);
   const mix = createMixingPredictor([cm, windowedNeural]);
   return method === "mix-sse" ? createSsePredictor(mix) : mix;
 }

@@ -66,7 +66,7 @@ Deno.test("encodeMixSegment() fails with the tables' error, and on tables of the
   );
 });
 
-Deno.test("encodeMixSegment() with long matches codes a segment as the mix-long predictor does (as mix-sse to mix-sse8 for those methods), and differs from mix", async () => {
+Deno.test("encodeMixSegment() with long matches codes a segment as the mix-long predictor does (as mix-sse to mix-sse9 for those methods), and differs from mix", async () => {
   const matching = tinyModel(35, "tiny-match", 35, TINY_MATCH_CONFIG);
   const mixLong = createPredictor("mix-long", matching);
   const neuralOf = createNeuralPredictor(matching);
@@ -85,7 +85,7 @@ Deno.test("encodeMixSegment() with long matches codes a segment as the mix-long 
   const [mix] = encodeSegments(createPredictor("mix", matching), [segment], 1);
   assert.notDeepEqual(mix, expected);
   assert.deepEqual(await encodeMixSegment(segment, 64, tables, 2), mix);
-  // mix-sse to mix-sse8: the same pipeline, the mix refined (lib/predict/sse.ts, sse2.ts).
+  // mix-sse to mix-sse9: the same pipeline, the mix refined (lib/predict/sse.ts, sse2.ts).
   for (
     const method of METHOD_NAMES.filter(isMix).filter((m) => hasLongMatch(m) && m !== "mix-long")
   ) {

@@ -99,6 +99,7 @@ import {
 } from "./_probability_map.ts";
 import * as STARTS_10 from "./_sse_starts.ts";
 import * as STARTS_11 from "./_sse_starts11.ts";
+import * as STARTS_13 from "./_sse_starts13.ts";
 
 /** Bits of maps 4 and 5's hashed contexts: words, order 3. */
 const WORD_BITS = 18;
@@ -136,8 +137,10 @@ interface Variant {
   /** Bits of the direct models' shared table. */
   readonly directBits: number;
   /**
-   * Direct models: 6 (orders 2, 3, 4, 6, "w", "ww"), 9 (then order 1, sparse, column), or 13
-   * (method 11: then the match with b_1, the word with b_1, b_4 to b_7, the byte above).
+   * Direct models: 6 (orders 2, 3, 4, 6, "w", "ww"), 9 (then order 1, sparse, column), 13
+   * (method 11: then the match with b_1, the word with b_1, b_4 to b_7, the byte above), or 16
+   * (method 13: then the word with the two before it, the word with the one before the previous,
+   * the indentation with b_1).
    */
   readonly directContexts: number;
   /** Whether the inputs end with the constant 1. */
@@ -202,6 +205,9 @@ const METHOD_10: Variant = { ...METHOD_9, fittedStarts: STARTS_10 };
 /** Method 11 before its starts were fitted: what `bench/fit_starts.ts --method 11` runs. */
 const METHOD_11_UNFITTED: Variant = { ...METHOD_9, directContexts: 13, checks: true };
 const METHOD_11: Variant = { ...METHOD_11_UNFITTED, fittedStarts: STARTS_11 };
+/** Method 13 before its starts were fitted: what `bench/fit_starts.ts --method 13` runs. */
+const METHOD_13_UNFITTED: Variant = { ...METHOD_11_UNFITTED, directContexts: 16 };
+const METHOD_13: Variant = { ...METHOD_13_UNFITTED, fittedStarts: STARTS_13 };
 
 let LOG2: Float64Array | undefined;
 
@@ -306,6 +312,9 @@ class SegmentSse2 implements BitStage {
   readonly #last = new Uint8Array(7);
   #word = 0;
   #word1 = 0;
+  /** Method 13: the word before `#word1`, and the line's indentation (Appendix M). */
+  #word2 = 0;
+  #indent = 1;
   /** Method 7's column context: the next byte's column, and where its line and the last began. */
   #column = 0;
   #lineStart = 0;
@@ -400,6 +409,21 @@ class SegmentSse2 implements BitStage {
     for (let k = 3; k < 7; k++) far = Math.imul(far ^ last[k]!, MIX_BYTE);
     contexts[11] = far;
     contexts[12] = Math.imul(Math.imul(13, GOLDEN) ^ this.#above(), MIX_BYTE);
+    if (this.#variant.directContexts === 13) return;
+    // Method 13: the word with the two before it; the word with the one before the previous;
+    // the indentation with b_1.
+    contexts[13] = Math.imul(
+      Math.imul(Math.imul(14, GOLDEN) ^ words, MIX_BYTE) ^ this.#word2,
+      MIX_BYTE,
+    );
+    contexts[14] = Math.imul(
+      Math.imul(Math.imul(15, GOLDEN) ^ this.#word, MIX_BYTE) ^ this.#word2,
+      MIX_BYTE,
+    );
+    contexts[15] = Math.imul(
+      Math.imul(Math.imul(16, GOLDEN) ^ this.#indent, MIX_BYTE) ^ last[0]!,
+      MIX_BYTE,
+    );
   }
 
   /** The byte at the next byte's column in the line before (its LF included), else 0. */
@@ -673,6 +697,12 @@ class SegmentSse2 implements BitStage {
       this.#lineStart = this.#bytes.length;
       this.#column = 0;
     } else this.#column++;
+    // Method 13's indentation: 2 · (the line's leading spaces and tabs so far, at most 63) + 1
+    // while the line has had nothing else, else + 0.
+    if (x === 10) this.#indent = 1;
+    else if ((this.#indent & 1) === 1 && (x === 32 || x === 9)) {
+      this.#indent = this.#indent < 127 ? this.#indent + 2 : 127;
+    } else this.#indent &= ~1;
     this.#last.copyWithin(1, 0, 6);
     this.#last[0] = x;
     // Words: letters (case folded) and bytes ≥ 128 continue one; any other byte ends it.
@@ -680,6 +710,7 @@ class SegmentSse2 implements BitStage {
     if ((c >= 97 && c <= 122) || c >= 128) {
       this.#word = Math.imul(this.#word + c + 1, WORD_STEP);
     } else if (this.#word !== 0) {
+      this.#word2 = this.#word1;
       this.#word1 = this.#word;
       this.#word = 0;
     }
@@ -888,29 +919,66 @@ export function createSse8Predictor(cm: Predictor, neural: Predictor): Predictor
 }
 
 /**
- * Runs the stage of block method `method` (10 or 11) as it was before its starts were fitted
+ * Creates the predictor of block method 13: method 12's ({@link createSse8Predictor}), each byte
+ * coded as eight bits, with the additions of `codec/FORMAT.md`, Appendix M: three more direct
+ * models (the word with the two words before it, the word with the one before the previous, the
+ * line's indentation with the previous byte) and start weights fitted for this stage.
+ *
+ * @param cm the context-mixing predictor (the mixer's first part)
+ * @param neural the neural predictor (the mixer's second part)
+ * @returns a {@link Predictor} named "mix+sse9" whose batches give `bitFrequency` and no tables
+ *
+ * @example The frequency of the first bit of a byte
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createSse9Predictor } from "./sse2.ts";
+ * import { createContextMixingPredictor } from "./context_mixing.ts";
+ * const cm = createContextMixingPredictor();
+ * const batch = createSse9Predictor(cm, createContextMixingPredictor()).start(1);
+ * batch.predict(new Uint32Array(256));
+ * const f = batch.bitFrequency!(0, 1);
+ * assert.ok(f >= 32 && f <= 65504);
+ * batch.close();
+ * ```
+ */
+export function createSse9Predictor(cm: Predictor, neural: Predictor): Predictor {
+  const newMixer = mixingStage(2);
+  return bitStagedPredictor("mix+sse9", [cm, neural], () => new SegmentSse2(newMixer(), METHOD_13));
+}
+
+/**
+ * Runs the stage of block method `method` (10, 11 or 13) as it was before its starts were fitted
  * (method 10's: method 9's) over one segment, given its parts' tables, and returns its mixes'
  * weights at the end: what `bench/fit_starts.ts` averages into the method's start weights.
+ * Method 13 is run as it codes, bit by bit (the same weights as its table path, 3× faster).
  *
- * @param method 10 or 11
+ * @param method 10, 11 or 13
  * @param parts cm's and the neural model's tables of the segment, each (bytes.length, 256)
  * @param bytes the segment's bytes
  * @returns the weights of mixes A, B, C and the final mix after the last byte
  */
 export function unfittedWeights(
-  method: 10 | 11,
+  method: 10 | 11 | 13,
   parts: readonly [Uint32Array, Uint32Array],
   bytes: Uint8Array,
 ): StageWeights {
-  const stage = new SegmentSse2(
-    mixingStage(2)(),
-    method === 10 ? METHOD_9 : METHOD_11_UNFITTED,
-  );
+  const variant = method === 10
+    ? METHOD_9
+    : method === 11
+    ? METHOD_11_UNFITTED
+    : METHOD_13_UNFITTED;
+  const stage = new SegmentSse2(mixingStage(2)(), variant);
   // One position's views and one table: the stage reads and writes at offset 0 of each.
   const out = new Uint32Array(ALPHABET);
   for (let i = 0; i < bytes.length; i++) {
     const at = parts.map((part) => part.subarray(i * ALPHABET, (i + 1) * ALPHABET));
-    stage.predict(at, 0, out);
+    if (method === 13) {
+      stage.prepare(at, 0);
+      for (let n = 1, d = 7; d >= 0; d--) {
+        stage.bitFrequency(n);
+        n = 2 * n + ((bytes[i]! >> d) & 1);
+      }
+    } else stage.predict(at, 0, out);
     stage.update(at, 0, bytes[i]!);
   }
   return stage.weights();

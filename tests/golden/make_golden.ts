@@ -88,9 +88,9 @@ async function main(): Promise<void> {
     ]),
     { model: "golden", blockSize: 1000, segmentSize: 400, methods: ["stored", "cm", "mix"] },
   );
-  // Methods 4 (format 2.1), 5 (2.2), 6 (2.3), 7 (2.4), 8 (2.5), 9 (2.6), 10 (2.7), 11 (2.8) and
-  // 12 (2.9): a model with a match row, repeats windows apart in one segment; 5 to 12 refine 4's
-  // mix by secondary estimation, and 12 codes bits.
+  // Methods 4 (format 2.1), 5 (2.2), 6 (2.3), 7 (2.4), 8 (2.5), 9 (2.6), 10 (2.7), 11 (2.8), 12
+  // (2.9) and 13 (2.10): a model with a match row, repeats windows apart in one segment; 5 to 13
+  // refine 4's mix by secondary estimation, and 12 and 13 code bits.
   const phrase = new TextEncoder().encode("a phrase that comes back much later, ");
   const longMatchCases = [
     ["mix_long_match_model", "mix-long", 2],
@@ -102,6 +102,7 @@ async function main(): Promise<void> {
     ["mix_sse6_tiny_model", "mix-sse6", 8],
     ["mix_sse7_tiny_model", "mix-sse7", 9],
     ["mix_sse8_tiny_model", "mix-sse8", 10],
+    ["mix_sse9_tiny_model", "mix-sse9", 11],
   ] as const;
   for (const [name, method, seed] of longMatchCases) {
     await writeOk(
@@ -214,15 +215,16 @@ async function main(): Promise<void> {
     await withBlock(s(), 1, { descriptor: 0x20 }),
     corrupt("Block_Descriptor", "Cannot decode block 1: reserved Block_Descriptor bits"),
   );
-  // Block_Method 13, the first value past the methods (format 2.5 widened the field to bits 1–4).
+  // Block_Method 14, the first value past the methods (format 2.5 widened the field to bits 1–4).
   await writeError(
-    "block_method_13",
-    await withBlock(s(), 1, { descriptor: 13 << 1 }),
-    corrupt("Block_Descriptor", "Cannot decode block 1: unknown Block_Method 13"),
+    "block_method_14",
+    await withBlock(s(), 1, { descriptor: 14 << 1 }),
+    corrupt("Block_Descriptor", "Cannot decode block 1: unknown Block_Method 14"),
   );
   // A model method's block in an archive that names no model.
   for (
     const method of [
+      "mix-sse9",
       "mix-sse8",
       "mix-sse7",
       "mix-sse6",
