@@ -26,7 +26,7 @@ export type WindowTables = (bytes: Uint8Array, matchRows?: Int32Array) => Promis
 /**
  * Codes `segment` with a mix method, its neural part's tables from `tablesOf`, asked for `ahead`
  * windows in advance (so that many run at once); returns the coded bytes. For the methods whose
- * match rows reach the whole segment ("mix-long" to "mix-sse8"), with the model's
+ * match rows reach the whole segment ("mix-long" to "mix-sse9"), with the model's
  * `matchLength` (0: it has no match row), each window's rows are found in the whole segment and
  * handed to `tablesOf`. The method also chooses what follows the mix (`createMixPredictor`).
  */

@@ -3,11 +3,11 @@
  * The worker of {@link ./segment_runner.ts}: recreates the block methods' predictors from the
  * model it is given once, then encodes or decodes runs of segments. A worker that codes only
  * with "cm" never loads the neural engine: the other methods' module is imported on first use.
- * The first request of a model method ("neural", "mix" to "mix-sse8") or
+ * The first request of a model method ("neural", "mix" to "mix-sse9") or
  * "tables" loads the model into one engine, which all their predictors share, and drops the
  * worker's copy of the model: the engine holds what it runs, so the copy's matrices are not kept
  * twice for the worker's life. A "tables" request gives the neural tables of one window of a mix
- * segment (`mix_pipeline.ts`), given its match rows for "mix-long" to "mix-sse8".
+ * segment (`mix_pipeline.ts`), given its match rows for "mix-long" to "mix-sse9".
  *
  * @module
  */
