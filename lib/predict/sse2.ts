@@ -232,6 +232,11 @@ export interface StageWeights {
   readonly final: Float64Array;
 }
 
+/** A direct context of two values: `((((k ⊗ K) ⊕ a) ⊗ B) ⊕ b) ⊗ B` (FORMAT.md, Appendix G). */
+function hashPair(k: number, a: number, b: number): number {
+  return Math.imul(Math.imul(Math.imul(k, GOLDEN) ^ a, MIX_BYTE) ^ b, MIX_BYTE);
+}
+
 /** Offset of mix C's weight set: the previous byte's. */
 function mixCSet(last: Uint8Array, inputs: number): number {
   return last[0]! * inputs;
@@ -400,20 +405,15 @@ class SegmentSse2 implements BitStage {
     if (this.#variant.directContexts === 6) return;
     // Method 7: order 1; the sparse pair b_2, b_3; the column with b_1 and the byte above.
     contexts[6] = Math.imul(Math.imul(7, GOLDEN) ^ last[0]!, MIX_BYTE);
-    contexts[7] = Math.imul(
-      Math.imul(Math.imul(8, GOLDEN) ^ last[1]!, MIX_BYTE) ^ last[2]!,
-      MIX_BYTE,
-    );
+    contexts[7] = hashPair(8, last[1]!, last[2]!);
     const column = (this.#column < 255 ? this.#column : 255) * 256 + last[0]!;
     const above = Math.imul(Math.imul(9, GOLDEN) ^ this.#above(), MIX_BYTE);
     contexts[8] = Math.imul(above ^ column, MIX_BYTE);
     if (this.#variant.directContexts === 9) return;
     // Method 11: the match's row with b_1; the word with b_1; b_4 to b_7; the byte above alone.
     const row = this.#bytes.row(this.#bytes.length);
-    const match = Math.imul(Math.imul(10, GOLDEN) ^ (row < 0 ? 0x7fffffff : row), MIX_BYTE);
-    contexts[9] = Math.imul(match ^ last[0]!, MIX_BYTE);
-    const word = Math.imul(Math.imul(11, GOLDEN) ^ this.#word, MIX_BYTE);
-    contexts[10] = Math.imul(word ^ last[0]!, MIX_BYTE);
+    contexts[9] = hashPair(10, row < 0 ? 0x7fffffff : row, last[0]!);
+    contexts[10] = hashPair(11, this.#word, last[0]!);
     let far = Math.imul(12, GOLDEN);
     for (let k = 3; k < 7; k++) far = Math.imul(far ^ last[k]!, MIX_BYTE);
     contexts[11] = far;
@@ -421,18 +421,9 @@ class SegmentSse2 implements BitStage {
     if (this.#variant.directContexts === 13) return;
     // Method 13: the word with the two before it; the word with the one before the previous;
     // the indentation with b_1.
-    contexts[13] = Math.imul(
-      Math.imul(Math.imul(14, GOLDEN) ^ words, MIX_BYTE) ^ this.#word2,
-      MIX_BYTE,
-    );
-    contexts[14] = Math.imul(
-      Math.imul(Math.imul(15, GOLDEN) ^ this.#word, MIX_BYTE) ^ this.#word2,
-      MIX_BYTE,
-    );
-    contexts[15] = Math.imul(
-      Math.imul(Math.imul(16, GOLDEN) ^ this.#indent, MIX_BYTE) ^ last[0]!,
-      MIX_BYTE,
-    );
+    contexts[13] = hashPair(14, words, this.#word2);
+    contexts[14] = hashPair(15, this.#word, this.#word2);
+    contexts[15] = hashPair(16, this.#indent, last[0]!);
   }
 
   /** The byte at the next byte's column in the line before (its LF included), else 0. */
@@ -981,13 +972,9 @@ export function unfittedWeights(
   const out = new Uint32Array(ALPHABET);
   for (let i = 0; i < bytes.length; i++) {
     const at = parts.map((part) => part.subarray(i * ALPHABET, (i + 1) * ALPHABET));
-    if (method === 13) {
-      stage.prepare(at, 0);
-      for (let n = 1, d = 7; d >= 0; d--) {
-        stage.bitFrequency(n);
-        n = 2 * n + ((bytes[i]! >> d) & 1);
-      }
-    } else stage.predict(at, 0, out);
+    // Method 13 as it codes: update evaluates the byte's path nodes, and no others.
+    if (method === 13) stage.prepare(at, 0);
+    else stage.predict(at, 0, out);
     stage.update(at, 0, bytes[i]!);
   }
   return stage.weights();
